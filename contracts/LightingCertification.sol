@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Roles} from "./Roles.sol";
 
 /**
  * @title LightingCertification
@@ -23,8 +24,9 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
  *      "010025"). The Platform Admin authorizes submitter accounts per municipality.
  */
 contract LightingCertification is AccessControl {
-    /// @notice Role allowed to authorize and deauthorize submitters of municipalities.
-    bytes32 public constant PLATFORM_ADMIN_ROLE = keccak256("PLATFORM_ADMIN");
+    /// @notice Role allowed to authorize and deauthorize submitters of municipalities
+    ///         (`keccak256("PLATFORM_ADMIN")`, shared with the rest of the platform).
+    bytes32 public constant PLATFORM_ADMIN_ROLE = Roles.PLATFORM_ADMIN;
 
     /// @notice Kind of a certification.
     enum Kind {

@@ -1,0 +1,1 @@
+"""The LEC oracle: meter data in PostgreSQL -> public reward models -> Merkle commitment and payment on-chain."""

@@ -1,0 +1,180 @@
+"""OpenZeppelin StandardMerkleTree, in Python.
+
+Same algorithm and dump format ("standard-v1") as the npm package `@openzeppelin/merkle-tree`,
+so roots, proofs and dumps made here verify with OpenZeppelin's `MerkleProof` on-chain and with
+`StandardMerkleTree.load(...)` in Node (checked by tests/contracts/test_merkle_interop.py):
+
+- leaf  = keccak256(keccak256(abi.encode(value...)))  (double hash, no second-preimage confusion)
+- pairs are hashed sorted: keccak256(min(a, b) ++ max(a, b))
+- leaves are sorted by hash and laid out at the end of a complete binary tree stored as an array
+  (node i has children 2i+1 and 2i+2; the root is node 0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
+
+Hash = bytes
+
+
+def _normalize(value: Any, abi_type: str) -> Any:
+    if abi_type == "address":
+        return to_checksum_address(value)
+    if abi_type.startswith("bytes") and isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    if abi_type.startswith(("uint", "int")):
+        return int(value)
+    return value
+
+
+def _to_json(value: Any, abi_type: str) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if abi_type.startswith(("uint", "int")):
+        return str(value)
+    return value
+
+
+def leaf_hash(values: Sequence[Any], leaf_encoding: Sequence[str]) -> Hash:
+    """keccak256(bytes.concat(keccak256(abi.encode(values))))."""
+    normalized = [_normalize(v, t) for v, t in zip(values, leaf_encoding, strict=True)]
+    return keccak(keccak(encode(list(leaf_encoding), normalized)))
+
+
+def hash_pair(a: Hash, b: Hash) -> Hash:
+    return keccak(a + b) if a < b else keccak(b + a)
+
+
+def process_proof(leaf: Hash, proof: Sequence[Hash]) -> Hash:
+    """The root that `proof` leads to from `leaf` (OpenZeppelin MerkleProof.processProof)."""
+    node = leaf
+    for sibling in proof:
+        node = hash_pair(node, sibling)
+    return node
+
+
+def _hex(h: Hash) -> str:
+    return "0x" + h.hex()
+
+
+def _unhex(s: str) -> Hash:
+    return bytes.fromhex(s[2:] if s.startswith("0x") else s)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    value: tuple
+    tree_index: int
+
+
+class StandardMerkleTree:
+    """A complete Merkle tree over ABI-encoded values, compatible with @openzeppelin/merkle-tree."""
+
+    def __init__(self, tree: list[Hash], entries: list[_Entry], leaf_encoding: list[str]):
+        self._tree = tree
+        self._entries = entries
+        self.leaf_encoding = leaf_encoding
+
+    @classmethod
+    def of(cls, values: Sequence[Sequence[Any]], leaf_encoding: Sequence[str]) -> "StandardMerkleTree":
+        if not values:
+            raise ValueError("a Merkle tree needs at least one leaf")
+        encoding = list(leaf_encoding)
+        normalized = [tuple(_normalize(v, t) for v, t in zip(value, encoding, strict=True)) for value in values]
+        hashed = sorted(
+            ((leaf_hash(value, encoding), index) for index, value in enumerate(normalized)),
+            key=lambda item: item[0],
+        )
+        size = 2 * len(hashed) - 1
+        tree: list[Hash] = [b""] * size
+        tree_index_of: dict[int, int] = {}
+        for position, (h, value_index) in enumerate(hashed):
+            tree_index = size - 1 - position
+            tree[tree_index] = h
+            tree_index_of[value_index] = tree_index
+        for i in range(size - 1 - len(hashed), -1, -1):
+            tree[i] = hash_pair(tree[2 * i + 1], tree[2 * i + 2])
+        entries = [_Entry(normalized[i], tree_index_of[i]) for i in range(len(normalized))]
+        return cls(tree, entries, encoding)
+
+    @property
+    def root(self) -> Hash:
+        return self._tree[0]
+
+    @property
+    def root_hex(self) -> str:
+        return _hex(self.root)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def values(self) -> list[tuple]:
+        return [e.value for e in self._entries]
+
+    def leaf(self, index: int) -> Hash:
+        return self._tree[self._entries[index].tree_index]
+
+    def proof(self, index: int) -> list[Hash]:
+        """Proof of the value at `index` (position in the input order)."""
+        node = self._entries[index].tree_index
+        proof = []
+        while node > 0:
+            sibling = node + 1 if node % 2 == 1 else node - 1
+            proof.append(self._tree[sibling])
+            node = (node - 1) // 2
+        return proof
+
+    def proof_hex(self, index: int) -> list[str]:
+        return [_hex(h) for h in self.proof(index)]
+
+    def index_of(self, predicate) -> int:
+        for i, entry in enumerate(self._entries):
+            if predicate(entry.value):
+                return i
+        raise KeyError("no leaf matches")
+
+    def verify(self, index: int, proof: Sequence[Hash]) -> bool:
+        return process_proof(self.leaf(index), proof) == self.root
+
+    def dump(self) -> dict:
+        """The "standard-v1" JSON dump that `StandardMerkleTree.load` reads."""
+        return {
+            "format": "standard-v1",
+            "leafEncoding": self.leaf_encoding,
+            "tree": [_hex(h) for h in self._tree],
+            "values": [
+                {"value": [_to_json(v, t) for v, t in zip(e.value, self.leaf_encoding)], "treeIndex": e.tree_index}
+                for e in self._entries
+            ],
+        }
+
+    @classmethod
+    def load(cls, data: dict) -> "StandardMerkleTree":
+        if data.get("format") != "standard-v1":
+            raise ValueError(f"unknown Merkle tree format: {data.get('format')!r}")
+        encoding = list(data["leafEncoding"])
+        tree = [_unhex(h) for h in data["tree"]]
+        entries = [
+            _Entry(tuple(_normalize(v, t) for v, t in zip(item["value"], encoding, strict=True)), int(item["treeIndex"]))
+            for item in data["values"]
+        ]
+        loaded = cls(tree, entries, encoding)
+        for entry in entries:
+            if tree[entry.tree_index] != leaf_hash(entry.value, encoding):
+                raise ValueError(f"tree node {entry.tree_index} does not match its value")
+        for i in range(len(tree) - 1 - len(entries), -1, -1):
+            if tree[i] != hash_pair(tree[2 * i + 1], tree[2 * i + 2]):
+                raise ValueError(f"tree node {i} is not the hash of its children")
+        return loaded
+
+
+REWARD_LEAF_ENCODING = ["address", "uint256", "bytes32"]
+"""Leaf encoding of ConsumptionNotary: (member, reward amount in base units, member data hash)."""
+
+
+def reward_tree(leaves: Sequence[tuple[str, int, bytes]]) -> StandardMerkleTree:
+    """The notary's tree over (member, amount, dataHash) leaves."""
+    return StandardMerkleTree.of(leaves, REWARD_LEAF_ENCODING)

@@ -1,0 +1,167 @@
+"""Shared fixtures of the contract tests: a deployed platform on anvil and one funded community."""
+from types import SimpleNamespace
+
+import brownie
+import pytest
+from brownie import CommunityFactory, CommunityToken, ConsumptionNotary, LightingCertification, ModelRegistry, accounts
+
+from scripts.deploy import deploy_platform
+from scripts.roles import RoleAccounts
+
+E18 = 10**18
+CITIZEN, STAKEHOLDER = 1, 2
+CONSUMER, PROSUMER, PROSTORMER = 1, 2, 3
+(C2C, C2C_STRUCT, S2C, S2S, C2S, C2COMM, S2COMM, C2COMM_STRUCT) = range(1, 9)
+PAYER, PROVIDER = 0, 1
+
+WELCOME_CITIZEN = 100 * E18
+WELCOME_STAKEHOLDER = 500 * E18
+FEE_BPS = 100  # 1 %
+TREASURY_FUNDS = 1_000_000 * E18
+
+
+def _error_arg(value) -> str:
+    """An argument as brownie prints a decoded custom error: lower-case addresses, bytes as Python repr."""
+    if hasattr(value, "address"):
+        value = value.address
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return value.lower()
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        return str(bytes.fromhex(value[2:]))
+    return str(value)
+
+
+def reverts_with(error: str, *args):
+    """`brownie.reverts` for a custom error, which brownie reports as "Name: arg1, arg2"."""
+    return brownie.reverts(f"{error}: {', '.join(_error_arg(a) for a in args)}")
+
+
+def b32(text: str) -> bytes:
+    """Short ASCII text right-padded to bytes32 (model ids, parameter names, references)."""
+    raw = text.encode()
+    assert len(raw) <= 32
+    return raw.ljust(32, b"\0")
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation):
+    pass
+
+
+@pytest.fixture(scope="session")
+def platform_admin():
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def oracle_admin():
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def oracle():
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def community_admin():
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def token_admin():
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def alice():
+    """Citizen, consumer."""
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def bob():
+    """Citizen, prosumer."""
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def carol():
+    """Citizen, prostormer."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def shop():
+    """Stakeholder (a shop), consumer."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def hall():
+    """Stakeholder owning a room (structure), prosumer."""
+    return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def outsider():
+    """Never a member of any community."""
+    return accounts.add()
+
+
+@pytest.fixture(scope="module")
+def platform(platform_admin, oracle_admin, oracle, community_admin, token_admin):
+    manifest = deploy_platform(RoleAccounts(platform_admin, oracle_admin.address, oracle.address,
+                                            community_admin.address, token_admin.address))
+    c = manifest["contracts"]
+    return SimpleNamespace(
+        manifest=manifest,
+        factory=CommunityFactory.at(c["CommunityFactory"]["address"]),
+        registry=ModelRegistry.at(c["ModelRegistry"]["address"]),
+        notary=ConsumptionNotary.at(c["ConsumptionNotary"]["address"]),
+        lighting=LightingCertification.at(c["LightingCertification"]["address"]),
+    )
+
+
+@pytest.fixture(scope="module")
+def factory(platform):
+    return platform.factory
+
+
+@pytest.fixture(scope="module")
+def registry(platform):
+    return platform.registry
+
+
+@pytest.fixture(scope="module")
+def notary(platform):
+    return platform.notary
+
+
+def create_community(factory, platform_admin, community_admin, token_admin, name="Borgo Solare", symbol="BSOL",
+                     fee_bps=FEE_BPS):
+    tx = factory.createCommunity(name, symbol, community_admin, token_admin, WELCOME_CITIZEN, WELCOME_STAKEHOLDER,
+                                 fee_bps, {"from": platform_admin})
+    return CommunityToken.at(tx.return_value)
+
+
+@pytest.fixture(scope="module")
+def bare_token(factory, platform_admin, community_admin, token_admin):
+    """A community with an empty treasury and no members."""
+    return create_community(factory, platform_admin, community_admin, token_admin)
+
+
+@pytest.fixture(scope="module")
+def token(factory, platform_admin, token_admin, community_admin, alice, bob, carol, shop, hall):
+    """A community with a funded treasury and five members (welcome bonuses paid)."""
+    bare_token = create_community(factory, platform_admin, community_admin, token_admin, "Borgo Pieno", "BPI")
+    bare_token.fundTreasury(TREASURY_FUNDS, b32("endowment"), {"from": token_admin})
+    for account, kind, profile in [
+        (alice, CITIZEN, CONSUMER),
+        (bob, CITIZEN, PROSUMER),
+        (carol, CITIZEN, PROSTORMER),
+        (shop, STAKEHOLDER, CONSUMER),
+        (hall, STAKEHOLDER, PROSUMER),
+    ]:
+        bare_token.addMember(account, kind, profile, {"from": community_admin})
+    return bare_token
