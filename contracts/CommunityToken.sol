@@ -567,6 +567,9 @@ contract CommunityToken is ERC20, ERC20Permit, AccessControl, Pausable {
             revert KindMismatch(category, payerKind, providerKind);
         }
         _checkStructure(category == Category.CitizenToCitizenWithStructure, structure, structureShareBps);
+        // Check the whole amount up front, so the error names it rather than one leg of the split.
+        uint256 balance = balanceOf(payer);
+        if (balance < amount) revert ERC20InsufficientBalance(payer, balance, amount);
     }
 
     function _serviceKinds(Category category) private pure returns (MemberKind payer, MemberKind provider) {
