@@ -419,6 +419,7 @@ contract CommunityToken is ERC20, ERC20Permit, AccessControl, Pausable {
     ) external whenNotPaused {
         address payer = _msgSender();
         _checkService(payer, provider, amount, category, structure, structureShareBps);
+        // slither-disable-next-line uninitialized-local (a memory struct starts zeroed; filled just below)
         ServiceSplit memory split;
         (split.fee, split.toProvider, split.toStructure, split.incentive) =
             quoteService(amount, category, structureShareBps);
@@ -449,7 +450,7 @@ contract CommunityToken is ERC20, ERC20Permit, AccessControl, Pausable {
         address member = _msgSender();
         if (amount == 0) revert ZeroAmount();
         MemberKind kind = _activeKind(member, false);
-        MemberKind wantKind;
+        MemberKind wantKind = MemberKind.None;
         if (category == Category.CitizenToCommunity || category == Category.CitizenToCommunityWithStructure) {
             wantKind = MemberKind.Citizen;
         } else if (category == Category.StakeholderToCommunity) {

@@ -210,8 +210,9 @@ contract ConsumptionNotary is AccessControl {
         _pay(community, epoch, e, member, amount, dataHash, proof, false);
     }
 
-    /// @notice The oracle pays a batch of leaves (1..MAX_BATCH). Leaves already paid are skipped with
-    /// RewardAlreadyPaid, so a batch re-sent after a crash pays nobody twice; a bad proof fails the whole batch.
+    /// @notice The oracle pays a batch of leaves (1..MAX_BATCH). Members already paid are skipped with
+    /// RewardAlreadyPaid (their proof is not checked: they can be paid no more), so a batch re-sent after a
+    /// crash pays nobody twice; a bad proof of an unpaid leaf fails the whole batch.
     function pushRewards(address community, uint64 epoch, Payment[] calldata payments) external onlyRole(ORACLE_ROLE) {
         if (payments.length == 0 || payments.length > MAX_BATCH) revert BatchSize(payments.length, MAX_BATCH);
         Epoch storage e = _openEpoch(community, epoch);

@@ -94,8 +94,8 @@ contract ModelRegistry is AccessControl {
             uint64 previous = versions[versions.length - 1].effectiveFromEpoch;
             if (effectiveFromEpoch < previous) revert EffectiveEpochBeforePrevious(effectiveFromEpoch, previous);
         }
-        versions.push(Version(effectiveFromEpoch, uint64(block.timestamp), _msgSender(), names, values));
-        version = uint32(versions.length);
+        _versions[modelId].push(Version(effectiveFromEpoch, uint64(block.timestamp), _msgSender(), names, values));
+        version = uint32(_versions[modelId].length);
         emit ModelVersionPublished(modelId, version, effectiveFromEpoch, names, values, _msgSender());
     }
 

@@ -26,6 +26,8 @@ def _normalize(value: Any, abi_type: str) -> Any:
     if abi_type.startswith("bytes") and isinstance(value, str):
         return bytes.fromhex(value[2:] if value.startswith("0x") else value)
     if abi_type.startswith(("uint", "int")):
+        if isinstance(value, str) and value.lower().startswith(("0x", "-0x")):
+            return int(value, 16)  # @openzeppelin/merkle-tree keeps hex strings as given
         return int(value)
     return value
 
@@ -153,22 +155,43 @@ class StandardMerkleTree:
 
     @classmethod
     def load(cls, data: dict) -> "StandardMerkleTree":
-        if data.get("format") != "standard-v1":
-            raise ValueError(f"unknown Merkle tree format: {data.get('format')!r}")
-        encoding = list(data["leafEncoding"])
-        tree = [_unhex(h) for h in data["tree"]]
-        entries = [
-            _Entry(tuple(_normalize(v, t) for v, t in zip(item["value"], encoding, strict=True)), int(item["treeIndex"]))
-            for item in data["values"]
-        ]
-        loaded = cls(tree, entries, encoding)
-        for entry in entries:
-            if tree[entry.tree_index] != leaf_hash(entry.value, encoding):
-                raise ValueError(f"tree node {entry.tree_index} does not match its value")
-        for i in range(len(tree) - 1 - len(entries), -1, -1):
-            if tree[i] != hash_pair(tree[2 * i + 1], tree[2 * i + 2]):
-                raise ValueError(f"tree node {i} is not the hash of its children")
-        return loaded
+        """Reads a "standard-v1" dump and validates it whole, as OpenZeppelin's `load` + `validate` do:
+        every internal node is the hash of its children and every value sits on a leaf that is its hash."""
+        if not isinstance(data, dict) or data.get("format") != "standard-v1":
+            raise ValueError(f"unknown Merkle tree format: {data.get('format') if isinstance(data, dict) else data!r}")
+        try:
+            encoding = list(data["leafEncoding"])
+            raw_tree, raw_values = data["tree"], data["values"]
+        except KeyError as missing:
+            raise ValueError(f"Merkle tree dump lacks {missing}") from None
+        tree = [_unhex(h) for h in raw_tree]
+        size = len(tree)
+        if size == 0:
+            raise ValueError("Merkle tree dump has no nodes")
+        for i, node in enumerate(tree):
+            if len(node) != 32:
+                raise ValueError(f"tree node {i} is not 32 bytes")
+            left, right = 2 * i + 1, 2 * i + 2
+            if right < size:
+                if node != hash_pair(tree[left], tree[right]):
+                    raise ValueError(f"tree node {i} is not the hash of its children")
+            elif left < size:
+                raise ValueError(f"tree node {i} has one child: not a complete tree")
+        entries = []
+        for position, item in enumerate(raw_values):
+            value = tuple(_normalize(v, t) for v, t in zip(item["value"], encoding, strict=True))
+            index = int(item["treeIndex"])
+            if not 0 <= index < size or 2 * index + 1 < size:
+                raise ValueError(f"value {position} points at tree node {index}, which is not a leaf")
+            if tree[index] != leaf_hash(value, encoding):
+                raise ValueError(f"tree node {index} does not match value {position}")
+            entries.append(_Entry(value, index))
+        return cls(tree, entries, encoding)
+
+    @staticmethod
+    def verify_value(root: Hash, leaf_encoding: Sequence[str], value: Sequence[Any], proof: Sequence[Hash]) -> bool:
+        """True when `value` is a leaf under `root` with `proof` (OpenZeppelin's static `verify`)."""
+        return process_proof(leaf_hash(value, leaf_encoding), [_unhex(p) if isinstance(p, str) else p for p in proof]) == root
 
 
 REWARD_LEAF_ENCODING = ["address", "uint256", "bytes32"]
