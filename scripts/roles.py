@@ -1,8 +1,8 @@
 """Which account plays which role on the active brownie network.
 
-On a development chain (anvil) the unlocked test accounts play the roles:
-  0 platform admin (deployer), 1 oracle admin, 2 oracle, 3 community admin, 4 token admin.
-On a live chain (besu-local) the deployer is an encrypted keystore — LEC_DEPLOYER_KEYSTORE (path)
+On a development chain (anvil) without LEC_DEPLOYER_KEYSTORE the unlocked test accounts play the
+roles: 0 platform admin (deployer), 1 oracle admin, 2 oracle, 3 community admin, 4 token admin.
+Otherwise (a live chain such as besu-local, or the oracle's own home chain) the deployer is an encrypted keystore — LEC_DEPLOYER_KEYSTORE (path)
 unlocked with LEC_DEPLOYER_PASSWORD from the environment — and the other roles are addresses from
 LEC_ORACLE_ADMIN_ADDRESS, LEC_ORACLE_ADDRESS, LEC_COMMUNITY_ADMIN_ADDRESS, LEC_TOKEN_ADMIN_ADDRESS
 (each defaults to the deployer). Keys never appear in files of the repository or on a command line.
@@ -44,7 +44,7 @@ def is_development() -> bool:
 
 
 def role_accounts() -> RoleAccounts:
-    if is_development():
+    if is_development() and not os.environ.get("LEC_DEPLOYER_KEYSTORE"):
         return RoleAccounts(accounts[0], accounts[1].address, accounts[2].address, accounts[3].address, accounts[4].address)
     keystore = os.environ.get("LEC_DEPLOYER_KEYSTORE")
     password = os.environ.get("LEC_DEPLOYER_PASSWORD")

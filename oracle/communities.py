@@ -1,0 +1,80 @@
+"""Communities: a row in PostgreSQL and a CommunityToken on-chain, created together and idempotently."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from oracle.chain.transactions import record_sent, record_mined
+from oracle.context import Context
+from oracle.db.schema import Community
+from oracle.errors import OracleError
+from oracle.manifest import save_manifest
+from oracle.units import tokens_to_base
+
+MAX_FEE_BPS = 2000
+
+
+def _default_symbol(name: str) -> str:
+    letters = "".join(ch for ch in name.upper() if ch.isalnum())
+    return (letters[:5] or "LEC")
+
+
+def create_community(ctx: Context, name: str, *, symbol: str | None = None, welcome_citizen: str = "100",
+                     welcome_stakeholder: str = "500", fee_bps: int = 100, endowment: str = "1000000") -> Community:
+    """Creates the community (DB + token + funded treasury). Running it again finishes what is missing."""
+    name = name.strip()
+    if not name:
+        raise OracleError("a community needs a name")
+    if not 0 <= fee_bps <= MAX_FEE_BPS:
+        raise OracleError(f"--fee-bps {fee_bps} is out of range: 0..{MAX_FEE_BPS} (20 %)")
+    welcome_c, welcome_s, funds = (tokens_to_base(welcome_citizen, "--welcome-citizen"),
+                                   tokens_to_base(welcome_stakeholder, "--welcome-stakeholder"),
+                                   tokens_to_base(endowment, "--endowment"))
+    symbol = symbol or _default_symbol(name)
+    chain = ctx.chain
+    roles = chain.manifest["roles"]
+    factory = chain.factory
+    with ctx.session() as s:
+        community = s.scalar(select(Community).where(Community.name == name))
+        if community is None:
+            community = Community(name=name, symbol=symbol, chain_id=chain.chain_id)
+            s.add(community)
+            s.flush()
+        community_id = community.id
+
+    address = chain.call(factory.functions.communityByName(name))
+    if int(address, 16) == 0:
+        receipt = chain.send(
+            factory.functions.createCommunity(name, symbol, roles["communityAdmin"], roles["tokenAdmin"], welcome_c,
+                                              welcome_s, fee_bps),
+            "platform_admin", what=f"createCommunity({name})",
+            on_sent=lambda h: record_sent(ctx, h, "create_community", community_id=community_id))
+        record_mined(ctx, receipt)
+        address = chain.call(factory.functions.communityByName(name))
+        token = chain.token(address)
+        if funds > 0:
+            receipt = chain.send(token.functions.fundTreasury(funds, b"endowment".ljust(32, b"\0")), "token_admin",
+                                 what="fundTreasury",
+                                 on_sent=lambda h: record_sent(ctx, h, "fund_treasury", community_id=community_id))
+            record_mined(ctx, receipt)
+    token = chain.token(address)
+    with ctx.session() as s:
+        community = s.get(Community, community_id)
+        community.token_address = address
+        community.symbol = chain.call(token.functions.symbol())
+        s.flush()
+    manifest = chain.manifest
+    if name not in manifest["communities"]:
+        manifest["communities"][name] = {"address": address, "symbol": community.symbol,
+                                         "communityAdmin": roles["communityAdmin"], "tokenAdmin": roles["tokenAdmin"]}
+        save_manifest(manifest, ctx.settings.manifest_path.parent)
+    return community
+
+
+def get_community(ctx: Context, name: str) -> Community:
+    with ctx.session() as s:
+        community = s.scalar(select(Community).where(Community.name == name))
+    if community is None:
+        raise OracleError(f"no community named {name!r}: create it with `oracle community create {name!r}`")
+    if community.token_address is None:
+        raise OracleError(f"community {name!r} has no token yet: run `oracle community create {name!r}` again")
+    return community

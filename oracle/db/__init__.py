@@ -1,0 +1,1 @@
+"""The oracle's data layer: schema, migrations, sessions, encryption of personal data."""

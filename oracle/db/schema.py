@@ -1,0 +1,336 @@
+"""The oracle's PostgreSQL schema (SQLAlchemy 2), after the data model of seed 001 §4.3.5–4.3.6.
+
+Personal fields of users are stored encrypted (Fernet, see oracle.db.crypto) in `*_enc` columns;
+`email_hmac` is a keyed hash used to recognise the same person again without decrypting.
+Energy columns are Wh per 15-minute interval with the seed's sign convention.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+TZ = DateTime(timezone=True)
+UINT256 = Numeric(78, 0)  # token amounts in base units
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# ------------------------------------------------------------------ communities and people
+
+
+class Community(Base):
+    __tablename__ = "communities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    symbol: Mapped[str] = mapped_column(String(16))
+    token_address: Mapped[str | None] = mapped_column(String(42), unique=True)
+    chain_id: Mapped[int | None] = mapped_column(BigInteger)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Rome")
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    surname_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    zip_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    city_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    province_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    fiscal_code_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    email_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    email_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    forgotten_at: Mapped[datetime | None] = mapped_column(TZ)  # right to be forgotten: personal fields erased
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class UserRole(Base):
+    __tablename__ = "users_roles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    __table_args__ = (UniqueConstraint("user_id", "role_id", "community_id"),)
+
+
+class Membership(Base):
+    """users_communities: one wallet per user per community."""
+
+    __tablename__ = "users_communities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    wallet: Mapped[str] = mapped_column(String(42))
+    kind: Mapped[str] = mapped_column(String(16))
+    profile: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    onchain_tx: Mapped[str | None] = mapped_column(String(66))
+    user: Mapped[User] = relationship()
+    __table_args__ = (
+        UniqueConstraint("community_id", "wallet"),
+        UniqueConstraint("community_id", "user_id"),
+        CheckConstraint("kind in ('citizen', 'stakeholder')", name="membership_kind"),
+        CheckConstraint("profile in ('consumer', 'prosumer', 'prostormer')", name="membership_profile"),
+    )
+
+
+# ------------------------------------------------------------------ suppliers, devices, flows
+
+
+class Supplier(Base):
+    __tablename__ = "suppliers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class SupplierCommunity(Base):
+    __tablename__ = "suppliers_communities"
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+
+
+class Device(Base):
+    """A metering device (deviceid = POD, unique within its supplier), owned by a user, counted in one community."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deviceid: Mapped[str] = mapped_column(String(64))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    owner_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("users_communities.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    use_type: Mapped[str | None] = mapped_column(String(32))
+    latitude: Mapped[float | None] = mapped_column(Double)
+    longitude: Mapped[float | None] = mapped_column(Double)
+    activation_date: Mapped[datetime | None] = mapped_column(TZ)
+    __table_args__ = (UniqueConstraint("supplier_id", "deviceid"),)
+
+
+class Flow(Base):
+    __tablename__ = "flows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    destination_table: Mapped[str] = mapped_column(String(64), default="counterreading")
+    send_frequency: Mapped[str | None] = mapped_column(String(64))
+    measure_frequency: Mapped[str | None] = mapped_column(String(64))
+    cron: Mapped[str | None] = mapped_column(String(64))
+    measurement_type: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    data_syntax: Mapped[str | None] = mapped_column(String(32))
+    gdpr_class: Mapped[str | None] = mapped_column(String(32))
+    on_error: Mapped[str | None] = mapped_column(String(32))
+    starts_at: Mapped[datetime | None] = mapped_column(TZ)
+    ends_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class FlowCommunity(Base):
+    __tablename__ = "flows_communities"
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    flag: Mapped[int] = mapped_column(SmallInteger)  # 1 consumption, 2 production
+    __table_args__ = (CheckConstraint("flag in (1, 2)", name="flow_flag"),)
+
+
+class MeasurementTable(Base):
+    """Where a flow lands and what each of its columns means (measurementstables + signallabels)."""
+
+    __tablename__ = "measurement_tables"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id"))
+    column_name: Mapped[str] = mapped_column(String(64))
+    signal_label: Mapped[str] = mapped_column(String(128))
+    unit: Mapped[str | None] = mapped_column(String(16))
+    check_expr: Mapped[str | None] = mapped_column(Text)
+
+
+# ------------------------------------------------------------------ measurements
+
+
+class Ingestion(Base):
+    """One ingested file: everything it loaded carries its id (the epoch watermark)."""
+
+    __tablename__ = "ingestions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    anomaly_count: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class CounterReading(Base):
+    __tablename__ = "counterreading"
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(TZ, primary_key=True)  # start of the 15-minute interval
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id"))
+    current: Mapped[float | None] = mapped_column(Double)  # A
+    voltage: Mapped[float | None] = mapped_column(Double)  # V
+    powactive: Mapped[float | None] = mapped_column(Double)  # W
+    powreactive: Mapped[float | None] = mapped_column(Double)  # var
+    energy: Mapped[float] = mapped_column(Double)  # Wh in the interval
+    chargestatus: Mapped[float | None] = mapped_column(Double)  # %
+    quality: Mapped[str] = mapped_column(String(16), default="measured")  # measured | snapped | interpolated
+    ingestion_id: Mapped[int] = mapped_column(ForeignKey("ingestions.id"))
+    __table_args__ = (Index("counterreading_ts", "ts"),)
+
+
+class WeatherData(Base):
+    __tablename__ = "weatherdata"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    ts: Mapped[datetime] = mapped_column(TZ)
+    temperature_c: Mapped[float | None] = mapped_column(Double)
+    irradiance_wm2: Mapped[float | None] = mapped_column(Double)
+    cloud_cover_pct: Mapped[float | None] = mapped_column(Double)
+    __table_args__ = (UniqueConstraint("community_id", "ts"),)
+
+
+class AnomalyRecord(Base):
+    __tablename__ = "anomalies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ingestion_id: Mapped[int | None] = mapped_column(ForeignKey("ingestions.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id"))
+    deviceid: Mapped[str | None] = mapped_column(String(64))
+    ts: Mapped[datetime | None] = mapped_column(TZ)
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class DerivedSeries(Base):
+    """Descriptor of a derived time series (cluster curves, target curves, KPIs over time)."""
+
+    __tablename__ = "derived_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    population: Mapped[str | None] = mapped_column(String(64))
+    series_type: Mapped[str] = mapped_column(String(64))
+    period_type: Mapped[str | None] = mapped_column(String(32))
+    frequency: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(16))
+    x_format: Mapped[str | None] = mapped_column(String(32))
+    last_update: Mapped[datetime | None] = mapped_column(TZ)
+    cron_refresh: Mapped[str | None] = mapped_column(String(64))
+
+
+class DerivedSeriesData(Base):
+    __tablename__ = "derived_series_data"
+    series_id: Mapped[int] = mapped_column(ForeignKey("derived_series.id"), primary_key=True)
+    x: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Double)
+
+
+class DerivedSeriesLink(Base):
+    __tablename__ = "derived_series_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("derived_series.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    cluster: Mapped[str | None] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------ the oracle's bookkeeping
+
+
+class Epoch(Base):
+    __tablename__ = "epochs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[datetime] = mapped_column(TZ)
+    period_end: Mapped[datetime] = mapped_column(TZ)
+    data_start: Mapped[datetime | None] = mapped_column(TZ)  # earlier than period_start when a baseline is used
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done
+    model_id: Mapped[str | None] = mapped_column(String(32))
+    model_version: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[dict | None] = mapped_column(JSONB)
+    ingestion_watermark: Mapped[int | None] = mapped_column(Integer)
+    merkle_root: Mapped[str | None] = mapped_column(String(66))
+    dataset_hash: Mapped[str | None] = mapped_column(String(66))
+    leaf_count: Mapped[int | None] = mapped_column(Integer)
+    total_reward: Mapped[int | None] = mapped_column(UINT256)
+    community_kpis: Mapped[dict | None] = mapped_column(JSONB)
+    tree_dump: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    completed_at: Mapped[datetime | None] = mapped_column(TZ)
+    __table_args__ = (UniqueConstraint("community_id", "number"),
+                      UniqueConstraint("community_id", "period_start", "period_end"))
+
+
+class EpochStep(Base):
+    __tablename__ = "epoch_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch_id: Mapped[int] = mapped_column(ForeignKey("epochs.id"))
+    step: Mapped[str] = mapped_column(String(16))
+    finished_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    detail: Mapped[dict | None] = mapped_column(JSONB)
+    __table_args__ = (UniqueConstraint("epoch_id", "step"),)
+
+
+class EpochMember(Base):
+    __tablename__ = "epoch_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch_id: Mapped[int] = mapped_column(ForeignKey("epochs.id"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("users_communities.id"))
+    wallet: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(UINT256)
+    tokens: Mapped[float] = mapped_column(Double)
+    kpis: Mapped[dict | None] = mapped_column(JSONB)
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    data_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    reading_count: Mapped[int | None] = mapped_column(Integer)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid_tx: Mapped[str | None] = mapped_column(String(66))
+    __table_args__ = (UniqueConstraint("epoch_id", "wallet"),)
+
+
+class ChainTransaction(Base):
+    """Every transaction the oracle sends, recorded with its hash before it waits for the receipt."""
+
+    __tablename__ = "chain_transactions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch_id: Mapped[int | None] = mapped_column(ForeignKey("epochs.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent | mined | failed
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
