@@ -422,13 +422,16 @@ def synthetic_weather(grid: Grid, seed: int) -> Weather:
 
     location = pvlib.location.Location(LATITUDE, LONGITUDE, tz=TIMEZONE, altitude=ALTITUDE_M, name="Genova")
     mid = grid.utc + STEP / 2  # the interval's mean power is close to the power at its midpoint
-    solpos = location.get_solarposition(mid)
-    clear = location.get_clearsky(mid, model="ineichen", solar_position=solpos)
-    ghi = (clear["ghi"] * kc).where(solpos["apparent_zenith"] < 90.0, 0.0).clip(lower=0.0)
-    split = pvlib.irradiance.erbs(ghi, solpos["zenith"], mid)
+    with warnings.catch_warnings():
+        # pvlib 0.16.1 still calls DatetimeIndex.dayofyear, deprecated in pandas 3.1 (harmless)
+        warnings.filterwarnings("ignore", message=r".*dayofyear is deprecated")
+        solpos = location.get_solarposition(mid)
+        clear = location.get_clearsky(mid, model="ineichen", solar_position=solpos)
+        ghi = (clear["ghi"] * kc).where(solpos["apparent_zenith"] < 90.0, 0.0).clip(lower=0.0)
+        split = pvlib.irradiance.erbs(ghi, solpos["zenith"], mid)
+        dni_extra = pvlib.irradiance.get_extra_radiation(mid)
     dni = split["dni"].fillna(0.0).clip(lower=0.0)
     dhi = split["dhi"].fillna(0.0).clip(lower=0.0)
-    dni_extra = pvlib.irradiance.get_extra_radiation(mid)
     airmass = location.get_airmass(mid, solar_position=solpos)["airmass_relative"]
 
     anomaly = T_ANOMALY_SIGMA * _ar1(rng, n_days, T_ANOMALY_PHI)

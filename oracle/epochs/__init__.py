@@ -1,0 +1,1 @@
+"""Reward epochs: select → compute → hash → tree → commit → pay, each step recorded before the next."""

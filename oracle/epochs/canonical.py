@@ -1,0 +1,55 @@
+"""The canonical serialization of a member's readings, and the salted data hash committed in its leaf.
+
+One line per reading, UTF-8, sorted by device id then timestamp:
+
+    <deviceid>,<timestamp UTC as YYYY-MM-DDTHH:MM:SSZ>,<energy in Wh with exactly 3 decimals>\\n
+
+(negative zero is written 0.000). data_hash = keccak256(salt ‖ canonical bytes), with a random
+32-byte salt per member and epoch, so the hash reveals nothing about the readings and nobody can
+confirm a guess of them without the salt (which only the member receives, in the take-out).
+The dataset hash of an epoch = keccak256 of the concatenation, over members sorted by address,
+of (20-byte address ‖ 32-byte data hash).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from eth_utils import keccak, to_bytes, to_checksum_address
+
+
+def format_energy(value: float) -> str:
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
+def format_ts(epoch_seconds: int) -> str:
+    return pd.Timestamp(int(epoch_seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def canonical_lines(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(deviceid, ts, energy) text triples of one member, in canonical order.
+    `frame` has columns device (str), ts_s (int, Unix seconds), energy (float)."""
+    ordered = frame.sort_values(["device", "ts_s"], kind="mergesort")
+    ts_text = pd.to_datetime(ordered["ts_s"].to_numpy(dtype=np.int64), unit="s", utc=True).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    energy_text = [format_energy(v) for v in ordered["energy"].to_numpy(dtype=float)]
+    return list(zip(ordered["device"].astype(str).tolist(), list(ts_text), energy_text))
+
+
+def canonical_bytes(lines: Iterable[tuple[str, str, str]]) -> bytes:
+    return "".join(f"{d},{t},{e}\n" for d, t, e in lines).encode("utf-8")
+
+
+def data_hash(salt: bytes, canonical: bytes) -> bytes:
+    if len(salt) != 32:
+        raise ValueError("the salt must be 32 bytes")
+    return keccak(salt + canonical)
+
+
+def dataset_hash(member_hashes: dict[str, bytes]) -> bytes:
+    parts = []
+    for wallet in sorted(member_hashes, key=lambda w: w.lower()):
+        parts.append(to_bytes(hexstr=to_checksum_address(wallet)) + member_hashes[wallet])
+    return keccak(b"".join(parts))

@@ -1,0 +1,65 @@
+"""`oracle epoch show`: an epoch as JSON (amounts in base units as decimal strings) or as text."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from oracle.communities import get_community
+from oracle.context import Context
+from oracle.db.schema import ChainTransaction, Epoch, EpochMember, EpochStep
+from oracle.errors import OracleError
+from oracle.units import base_to_tokens
+
+
+def find_epoch(ctx: Context, community_name: str, number: int) -> tuple:
+    community = get_community(ctx, community_name)
+    with ctx.session() as s:
+        epoch = s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.number == number))
+    if epoch is None:
+        raise OracleError(f"community {community_name!r} has no epoch {number}")
+    return community, epoch
+
+
+def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
+    community, epoch = find_epoch(ctx, community_name, number)
+    with ctx.session() as s:
+        steps = [st.step for st in s.scalars(select(EpochStep).where(EpochStep.epoch_id == epoch.id)
+                                             .order_by(EpochStep.id))]
+        txs = list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id)
+                             .order_by(ChainTransaction.id)))
+        members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)
+                                 .order_by(EpochMember.wallet)))
+    return {
+        "community": community.name,
+        "token": community.token_address,
+        "epoch": epoch.number,
+        "status": epoch.status,
+        "steps": steps,
+        "period": {"start": epoch.period_start.isoformat(), "end": epoch.period_end.isoformat(),
+                   "dataStart": epoch.data_start.isoformat() if epoch.data_start else None},
+        "model": {"id": epoch.model_id, "version": epoch.model_version,
+                  "params": (epoch.params or {}).get("values")},
+        "merkleRoot": epoch.merkle_root,
+        "datasetHash": epoch.dataset_hash,
+        "leafCount": epoch.leaf_count,
+        "totalReward": str(int(epoch.total_reward)) if epoch.total_reward is not None else None,
+        "communityKpis": epoch.community_kpis,
+        "transactions": [{"kind": t.kind, "hash": t.tx_hash, "status": t.status, "block": t.block_number,
+                          "gasUsed": t.gas_used} for t in txs],
+        "members": [{"wallet": m.wallet, "amount": str(int(m.amount)), "tokens": m.tokens, "paid": m.paid,
+                     "paidTx": m.paid_tx, "kpis": m.kpis} for m in members],
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = [f"{report['community']} epoch {report['epoch']} ({report['status']})",
+             f"  period    {report['period']['start']} .. {report['period']['end']}",
+             f"  model     {report['model']['id']} v{report['model']['version']} {report['model']['params']}",
+             f"  root      {report['merkleRoot']}",
+             f"  dataset   {report['datasetHash']}",
+             f"  total     {base_to_tokens(int(report['totalReward'] or 0))} tokens to {report['leafCount']} leaves"]
+    for t in report["transactions"]:
+        lines.append(f"  tx        {t['kind']:<8} {t['hash']} {t['status']} block {t['block']}")
+    lines.append(f"  {'member':<42} {'reward':>14}  paid")
+    for m in report["members"]:
+        lines.append(f"  {m['wallet']:<42} {base_to_tokens(int(m['amount'])):>14}  {'yes' if m['paid'] else 'no'}")
+    return "\n".join(lines)

@@ -1,0 +1,223 @@
+"""The canonical counter-reading csv.
+
+Header (line 1): ``deviceid,timestamp,energy`` and optionally ``powactive,powreactive,current,
+voltage,chargestatus``, in any order (names are case-insensitive, surrounding blanks and quotes are
+ignored). Unknown, duplicate or empty column names and missing required columns reject the file.
+
+One reading per line: ``timestamp`` is ISO 8601 with a UTC offset (``Z``, ``±HH:MM`` or ``±HHMM``)
+and marks the start of the 15-minute interval; ``energy`` is Wh in the interval (withdrawn/consumed
+positive, produced/injected negative, battery positive when charging); ``powactive`` W,
+``powreactive`` var, ``current`` A, ``voltage`` V, ``chargestatus`` %. Decimal point '.', fields
+separated by ','; double quotes are allowed (RFC 4180) but slow the parser down.
+
+Per-line problems found here (the row is dropped unless said otherwise):
+``bad_field_count`` (not as many fields as the header), ``missing_field`` (empty deviceid or
+energy), ``bad_timestamp`` (not ISO 8601), ``missing_offset`` (no UTC offset: the reading cannot be
+placed in time), ``bad_number`` (energy not a number); for the optional columns an unparsable value
+(``bad_number``) or NaN/±inf (``non_finite``) only nulls that field and keeps the reading.
+Energy written as NaN/inf is kept here and dropped by the cleaning (``non_finite``).
+Where a device's UTC offset changes within the file an informational ``dst_change`` is recorded.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from .core import OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, readings_frame
+from .source import check_not_empty, decode_text, first_char
+from .times import dst_change_anomalies, utc_offsets
+
+REQUIRED = ("deviceid", "timestamp", "energy")
+KNOWN = REQUIRED + tuple(OPTIONAL_COLUMNS)
+_NAN_TEXT = {"nan", "+nan", "-nan"}
+_EXPECTED = "expected deviceid,timestamp,energy and optionally " + ",".join(OPTIONAL_COLUMNS)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _column_of(line_no: int, before: bytes, whole: bytes, first: bytes) -> str:
+    """Column of an undecodable byte: the header's name of the field it is in."""
+    if line_no == 1:
+        return str(len(before.decode("utf-8", "replace")) + 1)
+    index = before.count(b",")
+    names = [n.strip().strip('"').strip().lower() for n in first.decode("utf-8", "replace").split(",")]
+    if index < len(names) and names[index]:
+        return names[index]
+    return f"field {index + 1}"
+
+
+def _header(path, header: str) -> list[str]:
+    if not header.strip():
+        raise IngestFileError(path, 1, "1", f"missing header: {_EXPECTED}")
+    raw = header.split(",")
+    if len(raw) == 1 and ";" in header:
+        hint = " (fields separated by ';': a seed-003 energy-community file? use --format ec-csv)"
+        raise IngestFileError(path, 1, raw[0].split(";")[0].strip() or "1",
+                              f"header is not comma-separated{hint}; {_EXPECTED}")
+    names: list[str] = []
+    for i, name in enumerate(raw):
+        clean = name.strip().strip('"').strip()
+        low = clean.lower()
+        if not low:
+            raise IngestFileError(path, 1, f"#{i + 1}", f"empty column name in the header (column {i + 1})")
+        if low in names:
+            raise IngestFileError(path, 1, clean, f"duplicate column {clean!r} in the header")
+        if low not in KNOWN:
+            looks_like_data = any(ch.isdigit() for ch in clean)
+            hint = " (is the header line missing?)" if looks_like_data else ""
+            raise IngestFileError(path, 1, clean, f"unknown column {clean!r}{hint}; {_EXPECTED}")
+        names.append(low)
+    for req in REQUIRED:
+        if req not in names:
+            raise IngestFileError(path, 1, req, f"missing required column {req!r}; {_EXPECTED}")
+    return names
+
+
+def _split_fast(body: list[str], names: list[str], first_line: int):
+    """Rows of a file without quotes: vectorised field counting, then the C csv reader."""
+    s = pd.Series(body, dtype=object)
+    lines = np.arange(first_line, first_line + len(body), dtype=np.int64)
+    blank = (s.str.strip() == "").to_numpy()
+    counts = s.str.count(",").to_numpy()
+    bad = ~blank & (counts != len(names) - 1)
+    anomalies = [
+        Anomaly("bad_field_count", f"{counts[i] + 1} fields where the header has {len(names)}: "
+                f"{_short(body[i])!r}", int(lines[i]), None, None)
+        for i in np.flatnonzero(bad)
+    ]
+    good = ~blank & ~bad
+    if not good.any():
+        return None, lines[:0], anomalies, int(blank.sum()) == len(body)
+    text = "\n".join(s[good].tolist())
+    frame = pd.read_csv(io.StringIO(text), header=None, names=names, dtype=str, na_filter=False,
+                        keep_default_na=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE,
+                        engine="c")
+    return frame, lines[good], anomalies, False
+
+
+def _split_quoted(path, body_text: str, names: list[str], first_line: int):
+    """Rows of a file with double quotes (fields may span lines): Python's csv module."""
+    reader = csv.reader(io.StringIO(body_text), strict=True)
+    rows, lines, anomalies = [], [], []
+    previous_end = 0
+    all_blank = True
+    try:
+        for record in reader:
+            start = first_line + previous_end
+            previous_end = reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            all_blank = False
+            if len(record) != len(names):
+                anomalies.append(Anomaly("bad_field_count", f"{len(record)} fields where the header has "
+                                         f"{len(names)}: {_short(','.join(record))!r}", start, None, None))
+                continue
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        raise IngestFileError(path, first_line + reader.line_num - 1, None, f"malformed csv: {exc}") from None
+    if not rows:
+        return None, np.empty(0, dtype=np.int64), anomalies, all_blank
+    frame = pd.DataFrame(rows, columns=names, dtype=object)
+    return frame, np.asarray(lines, dtype=np.int64), anomalies, False
+
+
+def _mask_anomalies(kind, mask, lines, dev, ts_at, message) -> list[Anomaly]:
+    return [Anomaly(kind, message(i), int(lines[i]), dev[i] or None, ts_at(i)) for i in np.flatnonzero(mask)]
+
+
+def parse_csv(path, data: bytes) -> ParsedFile:
+    text = decode_text(path, data, column_of=_column_of)
+    check_not_empty(path, text)
+    ch, line, col = first_char(text)
+    if ch in "{[":
+        raise IngestFileError(path, line, str(col), "this is JSON, not csv (an UrbanDataset? use "
+                              "--format urbandataset)")
+    header, _, body_text = text.partition("\n")
+    names = _header(path, header)
+
+    if '"' in body_text:
+        frame, lines, anomalies, all_blank = _split_quoted(path, body_text, names, 2)
+    else:
+        body = body_text.split("\n")
+        if body and body[-1] == "":
+            body.pop()
+        frame, lines, anomalies, all_blank = _split_fast(body, names, 2) if body else (None, None, [], True)
+    if frame is None:
+        if all_blank:
+            raise IngestFileError(path, 2, "1", "no data rows after the header (empty file)")
+        return ParsedFile(str(path), "csv", readings_frame([], [], [], []), anomalies)
+
+    n = len(frame)
+    dev = frame["deviceid"].astype(object).str.strip().to_numpy(dtype=object)
+    ts_text = frame["timestamp"].astype(object).str.strip()
+    en_text = frame["energy"].astype(object).str.strip()
+    ts = pd.to_datetime(ts_text, utc=True, format="ISO8601", errors="coerce")
+    ts_arr = ts.to_numpy()  # naive UTC datetime64
+
+    offsets = utc_offsets(ts_text)
+    dev_missing = dev == ""
+    bad_ts = ts.isna().to_numpy()
+    missing_off = ~bad_ts & np.isnan(offsets)
+    energy = pd.to_numeric(en_text, errors="coerce").to_numpy(dtype=float)
+    en_empty = (en_text == "").to_numpy()
+    en_nan = np.isnan(energy)
+    if en_nan.any():
+        nan_text = en_text.str.lower().isin(_NAN_TEXT).to_numpy()
+    else:
+        nan_text = np.zeros(n, dtype=bool)
+    en_bad = en_nan & ~en_empty & ~nan_text
+
+    def ts_at(i):  # Timestamp of row i for an anomaly (None where unknown or not placeable)
+        if bad_ts[i] or missing_off[i]:
+            return None
+        return pd.Timestamp(ts_arr[i], tz="UTC")
+
+    tsv = ts_text.to_numpy(dtype=object)
+    env = en_text.to_numpy(dtype=object)
+    anomalies += _mask_anomalies("missing_field", dev_missing, lines, dev, ts_at,
+                                 lambda i: "deviceid is empty; reading dropped")
+    anomalies += _mask_anomalies("bad_timestamp", bad_ts, lines, dev, ts_at,
+                                 lambda i: f"timestamp {_short(tsv[i])!r} is not an ISO 8601 date-time; "
+                                           "reading dropped")
+    anomalies += _mask_anomalies("missing_offset", missing_off, lines, dev, ts_at,
+                                 lambda i: f"timestamp {_short(tsv[i])!r} has no UTC offset (e.g. +01:00 or Z): "
+                                           "it cannot be placed in time; reading dropped")
+    anomalies += _mask_anomalies("missing_field", en_empty, lines, dev, ts_at,
+                                 lambda i: "energy is empty; reading dropped")
+    anomalies += _mask_anomalies("bad_number", en_bad, lines, dev, ts_at,
+                                 lambda i: f"energy {_short(env[i])!r} is not a number; reading dropped")
+
+    keep = ~(dev_missing | bad_ts | missing_off | en_empty | en_bad)
+
+    optional = {}
+    for col in OPTIONAL_COLUMNS:
+        if col not in frame.columns:
+            continue
+        text_col = frame[col].astype(object).str.strip()
+        values = pd.to_numeric(text_col, errors="coerce").to_numpy(dtype=float)
+        empty = (text_col == "").to_numpy()
+        nan = np.isnan(values)
+        nan_txt = text_col.str.lower().isin(_NAN_TEXT).to_numpy() if nan.any() else np.zeros(n, bool)
+        bad = nan & ~empty & ~nan_txt
+        non_finite = (nan_txt | np.isinf(values)) & keep
+        col_text = text_col.to_numpy(dtype=object)
+        anomalies += _mask_anomalies("bad_number", bad & keep, lines, dev, ts_at,
+                                     lambda i, c=col, t=col_text: f"{c} {_short(t[i])!r} is not a number; "
+                                                                  f"{c} left empty, reading kept")
+        anomalies += _mask_anomalies("non_finite", non_finite, lines, dev, ts_at,
+                                     lambda i, c=col, t=col_text: f"{c} is {t[i]!r}; {c} left empty, "
+                                                                  "reading kept")
+        values[bad | non_finite] = np.nan
+        optional[col] = values[keep]
+
+    readings = readings_frame(dev[keep], ts[keep], energy[keep], lines[keep], optional)
+    anomalies += dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
+                                      offsets[keep], lines[keep])
+    anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
+    return ParsedFile(str(path), "csv", readings, anomalies)

@@ -1,0 +1,135 @@
+"""Time handling shared by the parsers: UTC offsets written in timestamps, declared time zones,
+localisation of local wall-clock times across daylight-saving changes, dst_change anomalies."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from .core import Anomaly, fmt_offset, fmt_ts
+
+# An explicit UTC offset at the end of an ISO 8601 timestamp: Z, ±HH:MM or ±HHMM. (±HH alone is not
+# accepted: it cannot be told apart from the day of a date-only value such as 2026-10-25.)
+_OFFSET_TAIL = re.compile(r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))$")
+
+
+def _offset_minutes(tail: str) -> float:
+    m = _OFFSET_TAIL.search(tail)
+    if not m:
+        return np.nan
+    if m.group(1):
+        return 0.0
+    sign = -1 if m.group(2) == "-" else 1
+    return float(sign * (int(m.group(3)) * 60 + int(m.group(4))))
+
+
+def utc_offsets(texts: pd.Series) -> np.ndarray:
+    """UTC offset in minutes written at the end of each timestamp text; NaN where there is none.
+
+    Vectorised over the distinct last six characters (a file has only a handful of offsets).
+    """
+    if len(texts) == 0:
+        return np.empty(0, dtype=float)
+    tails = texts.astype(object).str[-6:]
+    codes, uniques = pd.factorize(tails, use_na_sentinel=True)
+    values = np.array([_offset_minutes(str(u)) for u in uniques] + [np.nan], dtype=float)
+    return values[codes]  # code -1 (missing text) picks the trailing NaN
+
+
+def has_offset(text: str) -> bool:
+    return not np.isnan(_offset_minutes(text[-6:]))
+
+
+@dataclass(frozen=True)
+class TimeZoneSpec:
+    """A declared time zone: a fixed UTC offset (``UTC+1``) or an IANA zone (``Europe/Rome``)."""
+
+    name: str
+    fixed_minutes: int | None = None
+    zone: ZoneInfo | None = None
+
+    @property
+    def has_dst(self) -> bool:
+        return self.zone is not None
+
+
+_FIXED_TZ = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def parse_time_zone(name: str) -> TimeZoneSpec:
+    """``UTC``/``GMT``/``Z``, ``UTC+1``, ``UTC+01:00``, ``GMT-0330``, ``+01:00`` (fixed offsets) or an
+    IANA zone name such as ``Europe/Rome`` (daylight-saving aware). ValueError otherwise."""
+    text = str(name).strip()
+    if text.upper() in ("UTC", "GMT", "Z"):
+        return TimeZoneSpec(text, fixed_minutes=0)
+    m = _FIXED_TZ.match(text)
+    if m:
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes > 59:
+            raise ValueError(f"time zone {name!r}: offset out of range")
+        sign = -1 if m.group(1) == "-" else 1
+        return TimeZoneSpec(text, fixed_minutes=sign * (hours * 60 + minutes))
+    try:
+        return TimeZoneSpec(text, zone=ZoneInfo(text))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r} (expected UTC±H[:MM] or an IANA name such as "
+                         "Europe/Rome)") from None
+
+
+def localize(wall: pd.Series, tz: TimeZoneSpec, order_keys: pd.Series | None = None):
+    """Local wall-clock times (naive datetime64) -> (UTC times, offsets in minutes, nonexistent mask).
+
+    For a daylight-saving zone, a wall time in the repeated autumn hour is resolved by order of
+    appearance within its ``order_keys`` group (the device): its first occurrence is the
+    daylight-saving one (e.g. +02:00 in Europe/Rome), later occurrences the standard one (+01:00).
+    Wall times in the skipped spring hour do not exist: they come back as NaT with the mask set.
+    """
+    wall = pd.Series(pd.to_datetime(wall.to_numpy()), index=wall.index).astype("datetime64[ns]")
+    n = len(wall)
+    if tz.zone is None:
+        offset = pd.Timedelta(minutes=tz.fixed_minutes or 0)
+        utc = (wall - offset).dt.tz_localize("UTC")
+        return utc, np.full(n, float(tz.fixed_minutes or 0)), np.zeros(n, dtype=bool)
+    keys = pd.Series(np.zeros(n, dtype=int), index=wall.index) if order_keys is None else order_keys
+    first = ~pd.DataFrame({"k": keys.to_numpy(), "w": wall.to_numpy()}).duplicated().to_numpy()
+    local = pd.DatetimeIndex(wall.to_numpy()).tz_localize(tz.zone, ambiguous=first, nonexistent="NaT")
+    nonexistent = np.asarray(local.isna()) & ~np.asarray(wall.isna())
+    utc_index = local.tz_convert("UTC")
+    utc = pd.Series(utc_index, index=wall.index)
+    offsets = (pd.Series(wall.to_numpy()) - pd.Series(utc_index.tz_convert(None))).dt.total_seconds() / 60
+    return utc, offsets.to_numpy(dtype=float), nonexistent
+
+
+def dst_change_anomalies(deviceid, ts: pd.Series, offsets: np.ndarray, line) -> list[Anomaly]:
+    """Informational ``dst_change`` anomalies where a device's UTC offset changes within the file
+    (readings of the device in time order; the anomaly names the first reading with the new offset)."""
+    offsets = np.asarray(offsets, dtype=float)
+    valid = ~np.isnan(offsets)
+    if not valid.any():
+        return []
+    present = offsets[valid]
+    if present.min() == present.max():
+        return []
+    df = pd.DataFrame({
+        "dev": np.asarray(deviceid, dtype=object)[valid],
+        "ts": pd.Series(ts).to_numpy()[valid],
+        "off": present,
+        "line": np.asarray(line, dtype=object)[valid],
+    }).sort_values(["dev", "ts"], kind="stable")
+    prev_dev = df["dev"].shift()
+    prev_off = df["off"].shift()
+    change = (df["dev"] == prev_dev) & (df["off"] != prev_off)
+    out = []
+    for dev, t, off, before, ln in zip(df["dev"][change], df["ts"][change], df["off"][change],
+                                        prev_off[change], df["line"][change]):
+        t = pd.Timestamp(t)
+        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        out.append(Anomaly(
+            "dst_change",
+            f"UTC offset of device {dev} changes from {fmt_offset(before)} to {fmt_offset(off)} at "
+            f"{fmt_ts(t)} (daylight-saving time change); the time is unambiguous, reading kept",
+            None if ln is None or pd.isna(ln) else int(ln), str(dev), t))
+    return out
