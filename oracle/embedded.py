@@ -189,9 +189,11 @@ def deploy_contracts(settings: Settings, roles: dict[str, str], passphrase: str)
         "LEC_TOKEN_ADMIN_ADDRESS": roles["token_admin"],
         "LEC_DEPLOYMENTS_DIR": str(settings.deployments),
     })
-    host = settings.effective_rpc_url
-    for args in (["networks", "modify", "lec-home", f"host={host}", f"chainid={ANVIL_CHAIN_ID}"],
-                 ["networks", "add", "LEC", "lec-home", f"host={host}", f"chainid={ANVIL_CHAIN_ID}"]):
+    # A brownie *development* network that attaches to our running anvil: brownie keeps no
+    # deployment records for it (those of a live network would go stale with every new home chain).
+    port = str(settings.anvil_port)
+    for args in (["networks", "modify", "lec-home", "host=http://127.0.0.1", f"port={port}", "cmd=anvil"],
+                 ["networks", "add", "Development", "lec-home", "host=http://127.0.0.1", f"port={port}", "cmd=anvil"]):
         if subprocess.run([str(brownie), *args], cwd=PROJECT_ROOT, env=env, capture_output=True).returncode == 0:
             break
     result = subprocess.run([str(brownie), "run", "scripts/deploy.py", "--network", "lec-home", "--silent"],

@@ -43,7 +43,7 @@ def _ts(ns: int) -> pd.Timestamp:
     return pd.Timestamp(int(ns), unit="ns", tz="UTC")
 
 
-def _rows_anomalies(kind, df: pd.DataFrame, mask, message, ts_col="_ns") -> list[Anomaly]:
+def _rows_anomalies(kind, df: pd.DataFrame, mask, message, ts_col="t_ns") -> list[Anomaly]:
     sub = df[mask]
     return [Anomaly(kind, message(row), _line(row.line), row.deviceid, _ts(getattr(row, ts_col)))
             for row in sub.itertuples(index=False)]
@@ -63,7 +63,7 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
 
     df = pd.DataFrame({
         "deviceid": src["deviceid"].astype(object).to_numpy(),
-        "_ns": pd.to_datetime(src["ts"], utc=True).dt.as_unit("ns").astype("int64").to_numpy(),
+        "t_ns": pd.to_datetime(src["ts"], utc=True).dt.as_unit("ns").astype("int64").to_numpy(),
         "energy": src["energy"].to_numpy(dtype=float),
         **{c: src[c].to_numpy(dtype=float) for c in OPTIONAL_COLUMNS},
         "line": pd.array(src["line"], dtype="Int64"),
@@ -113,42 +113,42 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
         df = df[~impossible]
 
     # 4. snap to the 15-minute grid
-    ns = df["_ns"].to_numpy()
+    ns = df["t_ns"].to_numpy()
     off_grid = (ns % STEP_NS) != 0
-    df = df.assign(_orig=ns, _snapped=off_grid,
-                   _ns=np.where(off_grid, ((ns + STEP_NS // 2) // STEP_NS) * STEP_NS, ns))
+    df = df.assign(orig_ns=ns, is_snapped=off_grid,
+                   t_ns=np.where(off_grid, ((ns + STEP_NS // 2) // STEP_NS) * STEP_NS, ns))
 
     # 5. duplicates: measured before snapped, then file order
     line_key = df["line"].to_numpy(dtype="float64", na_value=np.inf)
-    df = df.assign(_line_key=line_key).sort_values(["deviceid", "_ns", "_snapped", "_line_key"],
+    df = df.assign(line_key=line_key).sort_values(["deviceid", "t_ns", "is_snapped", "line_key"],
                                                    kind="stable", ignore_index=True)
-    dup = df.duplicated(["deviceid", "_ns"], keep="first").to_numpy()
+    dup = df.duplicated(["deviceid", "t_ns"], keep="first").to_numpy()
     if dup.any():
-        involved = df.duplicated(["deviceid", "_ns"], keep=False).to_numpy()
-        firsts = df[involved & ~dup].set_index(["deviceid", "_ns"])
+        involved = df.duplicated(["deviceid", "t_ns"], keep=False).to_numpy()
+        firsts = df[involved & ~dup].set_index(["deviceid", "t_ns"])
         for row in df[dup].itertuples(index=False):
-            kept = firsts.loc[(row.deviceid, row._ns)]
+            kept = firsts.loc[(row.deviceid, row.t_ns)]
             kept_line = _line(kept["line"])
             where = f"line {kept_line}" if kept_line is not None else "an earlier reading"
-            if row._snapped:
-                reason = (f"off-grid timestamp {fmt_ts(_ts(row._orig))} snapped to {fmt_ts(_ts(row._ns))} "
+            if row.is_snapped:
+                reason = (f"off-grid timestamp {fmt_ts(_ts(row.orig_ns))} snapped to {fmt_ts(_ts(row.t_ns))} "
                           f"collides with {where}; reading dropped")
             else:
                 same = (row.energy == kept["energy"])
                 detail = "same energy" if same else f"energy {_g(row.energy)} Wh, kept {_g(kept['energy'])} Wh"
-                reason = (f"duplicate reading of {row.deviceid} at {fmt_ts(_ts(row._ns))} ({detail}); "
+                reason = (f"duplicate reading of {row.deviceid} at {fmt_ts(_ts(row.t_ns))} ({detail}); "
                           f"first one ({where}) kept, this one dropped")
-            anomalies.append(Anomaly("duplicate", reason, _line(row.line), row.deviceid, _ts(row._ns)))
+            anomalies.append(Anomaly("duplicate", reason, _line(row.line), row.deviceid, _ts(row.t_ns)))
         df = df[~dup].reset_index(drop=True)
-    snapped = df["_snapped"].to_numpy()
+    snapped = df["is_snapped"].to_numpy()
     if snapped.any():
         anomalies += _rows_anomalies("off_grid_snapped", df, snapped,
-                                     lambda r: f"timestamp {fmt_ts(_ts(r._orig))} is off the 15-minute grid; "
-                                               f"snapped to {fmt_ts(_ts(r._ns))}")
+                                     lambda r: f"timestamp {fmt_ts(_ts(r.orig_ns))} is off the 15-minute grid; "
+                                               f"snapped to {fmt_ts(_ts(r.t_ns))}")
 
     # 6. gaps (df is sorted by deviceid, time)
     dev = df["deviceid"].to_numpy()
-    ns = df["_ns"].to_numpy()
+    ns = df["t_ns"].to_numpy()
     filled = []
     gap_anomalies = []
     if len(df) > 1:
@@ -166,7 +166,7 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
                 start, end = ns[g] + STEP_NS, ns[g + 1] - STEP_NS
                 length = pd.Timedelta(int(kk) * STEP_NS, unit="ns")
                 span = (f"{int(kk)} missing quarter-hour{'s' if kk > 1 else ''} ({fmt_duration(length)}) "
-                        f"from {fmt_ts(_ts(start))} to {fmt_ts(_ts(end))}")
+                        f"starting {fmt_ts(_ts(start))} through {fmt_ts(_ts(end))}")
                 if is_short:
                     reason = (f"{span} filled by linear interpolation between line {lines[g]} and "
                               f"line {lines[g + 1]} (gap shorter than {fmt_duration(gap_limit)})")
@@ -183,16 +183,16 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
                 a, b = e0[short][rep], e1[short][rep]
                 filled.append(pd.DataFrame({
                     "deviceid": dev[gap_at[short]][rep],
-                    "_ns": t0 + j * STEP_NS,
+                    "t_ns": t0 + j * STEP_NS,
                     "energy": a + (b - a) * j / (ks[rep] + 1),
                 }))
 
     out = pd.DataFrame({
         "deviceid": df["deviceid"].to_numpy(dtype=object),
-        "_ns": df["_ns"].to_numpy(),
+        "t_ns": df["t_ns"].to_numpy(),
         "energy": df["energy"].to_numpy(),
         **{c: df[c].to_numpy() for c in OPTIONAL_COLUMNS},
-        "quality": np.where(df["_snapped"].to_numpy(), "snapped", "measured").astype(object),
+        "quality": np.where(df["is_snapped"].to_numpy(), "snapped", "measured").astype(object),
         "line": pd.array(df["line"], dtype="Int64"),
     })
     if filled:
@@ -201,11 +201,11 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
             extra[c] = np.nan
         extra["quality"] = "interpolated"
         extra["line"] = pd.array([pd.NA] * len(extra), dtype="Int64")
-        out = pd.concat([out, extra], ignore_index=True).sort_values(["deviceid", "_ns"], kind="stable",
+        out = pd.concat([out, extra], ignore_index=True).sort_values(["deviceid", "t_ns"], kind="stable",
                                                                      ignore_index=True)
     result = pd.DataFrame({
         "deviceid": pd.Series(out["deviceid"].to_numpy(dtype=object), dtype="str"),
-        "ts": pd.Series(pd.to_datetime(out["_ns"].to_numpy(dtype="int64"), unit="ns", utc=True)),
+        "ts": pd.Series(pd.to_datetime(out["t_ns"].to_numpy(dtype="int64"), unit="ns", utc=True)),
         "energy": out["energy"].astype(float),
         **{c: out[c].astype(float) for c in OPTIONAL_COLUMNS},
         "quality": pd.Series(out["quality"].to_numpy(dtype=object), dtype="str"),

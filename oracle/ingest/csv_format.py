@@ -78,26 +78,54 @@ def _header(path, header: str) -> list[str]:
     return names
 
 
-def _split_fast(body: list[str], names: list[str], first_line: int):
-    """Rows of a file without quotes: vectorised field counting, then the C csv reader."""
-    s = pd.Series(body, dtype=object)
-    lines = np.arange(first_line, first_line + len(body), dtype=np.int64)
-    blank = (s.str.strip() == "").to_numpy()
-    counts = s.str.count(",").to_numpy()
-    bad = ~blank & (counts != len(names) - 1)
-    anomalies = [
-        Anomaly("bad_field_count", f"{counts[i] + 1} fields where the header has {len(names)}: "
-                f"{_short(body[i])!r}", int(lines[i]), None, None)
-        for i in np.flatnonzero(bad)
-    ]
-    good = ~blank & ~bad
-    if not good.any():
-        return None, lines[:0], anomalies, int(blank.sum()) == len(body)
-    text = "\n".join(s[good].tolist())
+def _split_fast(body_text: str, names: list[str], first_line: int):
+    """Rows of a file without quotes: field counting with numpy on the bytes, then the C csv reader.
+
+    Returns (frame or None, line numbers, anomalies, all lines blank, fields need stripping).
+    """
+    buf = np.frombuffer(body_text.encode("utf-8"), dtype=np.uint8)
+    if len(buf) == 0:
+        return None, np.empty(0, dtype=np.int64), [], True, False
+    newlines = np.flatnonzero(buf == 10)
+    ends = newlines if buf[-1] == 10 else np.append(newlines, len(buf))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    commas = np.flatnonzero(buf == 44)
+    counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
+    lines = first_line + np.arange(len(ends), dtype=np.int64)
+    blank = ends == starts
+    suspicious = ~blank & (counts != len(names) - 1)
+    anomalies = []
+    if suspicious.any() or blank.any():
+        body = body_text.split("\n")
+        for i in np.flatnonzero(suspicious):
+            if not body[i].strip():
+                blank[i] = True
+        bad = suspicious & ~blank
+        anomalies = [
+            Anomaly("bad_field_count", f"{counts[i] + 1} fields where the header has {len(names)}: "
+                    f"{_short(body[i])!r}", int(lines[i]), None, None)
+            for i in np.flatnonzero(bad)
+        ]
+        good = ~blank & ~bad
+        if not good.any():
+            return None, lines[:0], anomalies, not bad.any(), False
+        text = "\n".join(line for line, ok in zip(body, good) if ok)
+        lines = lines[good]
+    else:
+        text = body_text
+    spaces = np.flatnonzero((buf == 32) | (buf == 9))
+    strip = False
+    if len(spaces):
+        before = buf[np.maximum(spaces - 1, 0)]
+        after = buf[np.minimum(spaces + 1, len(buf) - 1)]
+        strip = bool((spaces == 0).any() or (spaces == len(buf) - 1).any()
+                     or np.isin(before, (10, 44)).any() or np.isin(after, (10, 44)).any())
     frame = pd.read_csv(io.StringIO(text), header=None, names=names, dtype=str, na_filter=False,
                         keep_default_na=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE,
                         engine="c")
-    return frame, lines[good], anomalies, False
+    return frame, lines, anomalies, False, strip
 
 
 def _split_quoted(path, body_text: str, names: list[str], first_line: int):
@@ -122,9 +150,9 @@ def _split_quoted(path, body_text: str, names: list[str], first_line: int):
     except csv.Error as exc:
         raise IngestFileError(path, first_line + reader.line_num - 1, None, f"malformed csv: {exc}") from None
     if not rows:
-        return None, np.empty(0, dtype=np.int64), anomalies, all_blank
+        return None, np.empty(0, dtype=np.int64), anomalies, all_blank, True
     frame = pd.DataFrame(rows, columns=names, dtype=object)
-    return frame, np.asarray(lines, dtype=np.int64), anomalies, False
+    return frame, np.asarray(lines, dtype=np.int64), anomalies, False, True
 
 
 def _mask_anomalies(kind, mask, lines, dev, ts_at, message) -> list[Anomaly]:
@@ -142,23 +170,25 @@ def parse_csv(path, data: bytes) -> ParsedFile:
     names = _header(path, header)
 
     if '"' in body_text:
-        frame, lines, anomalies, all_blank = _split_quoted(path, body_text, names, 2)
+        frame, lines, anomalies, all_blank, strip = _split_quoted(path, body_text, names, 2)
     else:
-        body = body_text.split("\n")
-        if body and body[-1] == "":
-            body.pop()
-        frame, lines, anomalies, all_blank = _split_fast(body, names, 2) if body else (None, None, [], True)
+        frame, lines, anomalies, all_blank, strip = _split_fast(body_text, names, 2)
     if frame is None:
         if all_blank:
             raise IngestFileError(path, 2, "1", "no data rows after the header (empty file)")
         return ParsedFile(str(path), "csv", readings_frame([], [], [], []), anomalies)
 
     n = len(frame)
-    dev = frame["deviceid"].astype(object).str.strip().to_numpy(dtype=object)
-    ts_text = frame["timestamp"].astype(object).str.strip()
-    en_text = frame["energy"].astype(object).str.strip()
+
+    def column(name: str) -> pd.Series:
+        values = frame[name].astype(object)
+        return values.str.strip() if strip else values
+
+    dev = column("deviceid").to_numpy(dtype=object)
+    ts_text = column("timestamp")
+    en_text = column("energy")
     ts = pd.to_datetime(ts_text, utc=True, format="ISO8601", errors="coerce")
-    ts_arr = ts.to_numpy()  # naive UTC datetime64
+    ts_arr = ts.array  # tz-aware DatetimeArray: items are UTC Timestamps
 
     offsets = utc_offsets(ts_text)
     dev_missing = dev == ""
@@ -176,7 +206,7 @@ def parse_csv(path, data: bytes) -> ParsedFile:
     def ts_at(i):  # Timestamp of row i for an anomaly (None where unknown or not placeable)
         if bad_ts[i] or missing_off[i]:
             return None
-        return pd.Timestamp(ts_arr[i], tz="UTC")
+        return ts_arr[i]
 
     tsv = ts_text.to_numpy(dtype=object)
     env = en_text.to_numpy(dtype=object)
@@ -199,8 +229,8 @@ def parse_csv(path, data: bytes) -> ParsedFile:
     for col in OPTIONAL_COLUMNS:
         if col not in frame.columns:
             continue
-        text_col = frame[col].astype(object).str.strip()
-        values = pd.to_numeric(text_col, errors="coerce").to_numpy(dtype=float)
+        text_col = column(col)
+        values = pd.to_numeric(text_col, errors="coerce").to_numpy(dtype=float, copy=True)
         empty = (text_col == "").to_numpy()
         nan = np.isnan(values)
         nan_txt = text_col.str.lower().isin(_NAN_TEXT).to_numpy() if nan.any() else np.zeros(n, bool)

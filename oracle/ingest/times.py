@@ -29,14 +29,37 @@ def _offset_minutes(tail: str) -> float:
 def utc_offsets(texts: pd.Series) -> np.ndarray:
     """UTC offset in minutes written at the end of each timestamp text; NaN where there is none.
 
-    Vectorised over the distinct last six characters (a file has only a handful of offsets).
+    Vectorised: the last six characters of every text are packed into one integer (ASCII; other
+    characters cannot be part of an offset), and the regular expression runs once per distinct tail
+    (a file has only a handful of offsets).
     """
-    if len(texts) == 0:
+    n = len(texts)
+    if n == 0:
         return np.empty(0, dtype=float)
-    tails = texts.astype(object).str[-6:]
-    codes, uniques = pd.factorize(tails, use_na_sentinel=True)
-    values = np.array([_offset_minutes(str(u)) for u in uniques] + [np.nan], dtype=float)
-    return values[codes]  # code -1 (missing text) picks the trailing NaN
+    values = pd.Series(texts).astype(object).where(pd.Series(texts).notna(), "").to_numpy(dtype=object)
+    try:
+        arr = values.astype("S")
+        unit = 1
+        codes = arr.view(np.uint8)
+    except UnicodeEncodeError:
+        arr = values.astype("U")
+        unit = 4
+        codes = arr.view(np.uint32)
+    width = arr.dtype.itemsize // unit
+    if width == 0:
+        return np.full(n, np.nan)
+    codes = codes.reshape(n, width)
+    lengths = np.char.str_len(arr).astype(np.int64)
+    pos = lengths[:, None] - 6 + np.arange(6)
+    tail = np.take_along_axis(codes, np.clip(pos, 0, None), axis=1).astype(np.int64)
+    tail = np.where(pos >= 0, np.minimum(tail, 127), 0)
+    keys = (tail << (7 * np.arange(6, dtype=np.int64))).sum(axis=1)
+    index, uniques = pd.factorize(keys)
+    table = np.empty(len(uniques), dtype=float)
+    for u, key in enumerate(uniques):
+        chars = [(int(key) >> (7 * j)) & 127 for j in range(6)]
+        table[u] = _offset_minutes("".join(chr(c) for c in chars if c))
+    return table[index]
 
 
 def has_offset(text: str) -> bool:
@@ -113,23 +136,21 @@ def dst_change_anomalies(deviceid, ts: pd.Series, offsets: np.ndarray, line) -> 
     present = offsets[valid]
     if present.min() == present.max():
         return []
-    df = pd.DataFrame({
-        "dev": np.asarray(deviceid, dtype=object)[valid],
-        "ts": pd.Series(ts).to_numpy()[valid],
-        "off": present,
-        "line": np.asarray(line, dtype=object)[valid],
-    }).sort_values(["dev", "ts"], kind="stable")
-    prev_dev = df["dev"].shift()
-    prev_off = df["off"].shift()
-    change = (df["dev"] == prev_dev) & (df["off"] != prev_off)
+    dev = np.asarray(deviceid, dtype=object)[valid]
+    ns = pd.DatetimeIndex(pd.Series(ts)).as_unit("ns").asi8[valid]
+    lines = np.asarray(line, dtype=object)[valid]
+    codes, _ = pd.factorize(dev)
+    order = np.lexsort((ns, codes))
+    codes, ns, off = codes[order], ns[order], present[order]
+    change = np.flatnonzero((codes[1:] == codes[:-1]) & (off[1:] != off[:-1])) + 1
     out = []
-    for dev, t, off, before, ln in zip(df["dev"][change], df["ts"][change], df["off"][change],
-                                        prev_off[change], df["line"][change]):
-        t = pd.Timestamp(t)
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    for i in change:
+        t = pd.Timestamp(int(ns[i]), unit="ns", tz="UTC")
+        k = order[i]
+        ln = lines[k]
         out.append(Anomaly(
             "dst_change",
-            f"UTC offset of device {dev} changes from {fmt_offset(before)} to {fmt_offset(off)} at "
+            f"UTC offset of device {dev[k]} changes from {fmt_offset(off[i - 1])} to {fmt_offset(off[i])} at "
             f"{fmt_ts(t)} (daylight-saving time change); the time is unambiguous, reading kept",
-            None if ln is None or pd.isna(ln) else int(ln), str(dev), t))
+            None if ln is None or pd.isna(ln) else int(ln), str(dev[k]), t))
     return out

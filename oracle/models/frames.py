@@ -129,13 +129,17 @@ def _check_members(members: Sequence[str]) -> list[str]:
 
 def _codes(column: pd.Series, categories: Sequence | None) -> tuple[np.ndarray, int]:
     """Integer codes of a column (-1 for missing / not in ``categories``) and the code count."""
-    if categories is not None:
-        cat = pd.Categorical(column, categories=pd.Index(list(categories)))
-        return cat.codes.astype(np.int64, copy=False), len(categories)
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64, copy=False), len(column.cat.categories)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    return codes.astype(np.int64, copy=False), len(uniques)
+        codes = column.cat.codes.to_numpy().astype(np.int64, copy=False)
+        uniques = column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        codes = codes.astype(np.int64, copy=False)
+    if categories is None:
+        return codes, len(uniques)
+    # position of each distinct value in ``categories`` (-1 when absent), then per row
+    position = np.append(pd.Index(list(categories)).get_indexer(uniques), -1).astype(np.int64)
+    return position[codes], len(categories)  # code -1 (missing) -> position[-1] = -1
 
 
 def _interval_index(ts: pd.Series, start: pd.Timestamp, n: int) -> np.ndarray:
