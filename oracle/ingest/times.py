@@ -151,6 +151,6 @@ def dst_change_anomalies(deviceid, ts: pd.Series, offsets: np.ndarray, line) -> 
         out.append(Anomaly(
             "dst_change",
             f"UTC offset of device {dev[k]} changes from {fmt_offset(off[i - 1])} to {fmt_offset(off[i])} at "
-            f"{fmt_ts(t)} (daylight-saving time change); the time is unambiguous, reading kept",
+            f"{fmt_ts(t)} (daylight-saving time change); informational, reading kept",
             None if ln is None or pd.isna(ln) else int(ln), str(dev[k]), t))
     return out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import shutil
 import socket
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -26,8 +28,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def lec_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("lec-home")
+def lec_home():
+    # Not under pytest's 0700 temp root: the embedded PostgreSQL runs as another system user when
+    # the tests run as root, and must be able to reach its data directory.
+    home = Path(tempfile.mkdtemp(prefix="lec-test-home-"))
+    home.chmod(0o755)
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
