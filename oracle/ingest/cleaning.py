@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .core import (OPTIONAL_COLUMNS, RAW_COLUMNS, READING_COLUMNS, STEP, STEP_NS, Anomaly, ParsedFile,
+from .core import (OPTIONAL_COLUMNS, RAW_COLUMNS, READING_COLUMNS, STEP_NS, Anomaly, ParsedFile,
                    fmt_duration, fmt_ts)
 
 

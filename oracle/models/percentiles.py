@@ -61,7 +61,7 @@ def masked_percentiles(values: np.ndarray, valid: np.ndarray, qs: Sequence[float
     for j0 in range(0, n_rows, chunk):
         j1 = min(j0 + chunk, n_rows)
         block = transform(values[j0:j1])
-        block = np.array(block, dtype=np.float64, order="C")
+        block = np.ascontiguousarray(block, dtype=np.float64)  # transform already copied
         valid_block = valid[j0:j1]
         np.copyto(block, np.nan, where=~valid_block)
         block.sort(axis=1)  # NaN sorts last

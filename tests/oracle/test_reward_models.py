@@ -204,6 +204,13 @@ def test_member_frames_categorical_and_non_utc_columns():
     pd.testing.assert_frame_equal(f.load[MEMBERS], ref.load, check_names=False)
     pd.testing.assert_frame_equal(f.production[MEMBERS], ref.production, check_names=False)
     pd.testing.assert_frame_equal(f.has_data[MEMBERS], ref.has_data, check_names=False)
+    # object columns, rows in reverse order, ts in seconds: same frames
+    df = SMALL.iloc[::-1].astype({"member": object, "device": object})
+    df["ts"] = df["ts"].dt.as_unit("s")
+    f = member_frames(df, MEMBERS, T0, at(4))
+    pd.testing.assert_frame_equal(f.load, ref.load)
+    pd.testing.assert_frame_equal(f.production, ref.production)
+    pd.testing.assert_frame_equal(f.has_data, ref.has_data)
 
 
 def test_member_frames_errors():
@@ -363,7 +370,7 @@ def test_compute_rewards_self_consumption_and_peak_shaving():
 # --------------------------------------------------------------------------------------------
 def test_to_base_units():
     assert to_base_units(1.2345678) == 1_234_567_000_000_000_000
-    assert 0.1 * 3 * 10 == 3.0000000000000004 and 2.9999999999999996 < 3
+    assert 2.9999999999999996 < 3  # a distinct float, 1 ulp below 3.0
     assert to_base_units(2.9999999999999996) == 3 * WEI  # float noise under an exact 3.0
     assert to_base_units(0.25 + 0.3) == 550_000 * 10**12
     assert to_base_units(0.1 + 0.2) == 300_000 * 10**12
