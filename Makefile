@@ -1,13 +1,14 @@
 # Two commands do everything from a fresh clone:
-#   make run    set up, then deploy on a local anvil chain and run the demo community
-#   make test   set up, then run the whole test suite (static analysis + contract tests)
+#   make run    set up, then the main job on embedded defaults: PostgreSQL + anvil under $LEC_HOME
+#               (default ~/.lec), deploy, sample community, one reward epoch end to end
+#   make test   set up, then the whole test suite: slither, contract tests, oracle tests
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(PATH)
 
-.PHONY: setup run test test-contracts slither gas clean
+.PHONY: setup run test test-contracts test-oracle slither gas bench demo-contracts down clean
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.networks
 
@@ -15,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "==> Python environment ($(VENV))"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev,sample]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -29,18 +30,30 @@ $(VENV)/.networks: tools/register_networks.sh $(VENV)/.installed
 	@touch $@
 
 run: setup
+	oracle demo
+
+down:
+	oracle down
+
+demo-contracts: setup
 	brownie run scripts/demo.py --network lec-dev --silent
 
-test: setup slither test-contracts
+test: setup slither test-contracts test-oracle
 
 test-contracts: setup
 	brownie test tests/contracts --network lec-test
+
+test-oracle: setup
+	python -m pytest tests/oracle -p no:pytest-brownie -q
 
 slither: setup
 	tools/slither.sh
 
 gas: setup
 	brownie run scripts/gas_report.py --network lec-dev --silent
+
+bench: setup
+	python benchmarks/oracle_bench.py
 
 clean:
 	rm -rf build reports .hypothesis deployments/*.json

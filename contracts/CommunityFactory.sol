@@ -10,6 +10,8 @@ import {Roles} from "./Roles.sol";
 /// Tokens never cross communities: each community is its own token contract.
 contract CommunityFactory is AccessControl {
     bytes32 public constant PLATFORM_ADMIN_ROLE = Roles.PLATFORM_ADMIN;
+    /// @notice Longest community name in bytes (UTF-8): the token's EIP-712 domain name must fit a short string.
+    uint256 public constant MAX_NAME_BYTES = 31;
 
     /// @notice The reward contract every new community grants REWARD_DISTRIBUTOR_ROLE to.
     address public rewardDistributor;
@@ -34,6 +36,7 @@ contract CommunityFactory is AccessControl {
 
     error ZeroAddress();
     error EmptyName();
+    error NameTooLong(string name, uint256 maxBytes);
     error CommunityNameTaken(string name, address existing);
     error RewardDistributorNotSet();
     error IndexOutOfRange(uint256 index, uint256 count);
@@ -53,7 +56,7 @@ contract CommunityFactory is AccessControl {
     }
 
     /// @notice Creates a community token. The caller (a Platform Admin) becomes its platform admin.
-    /// @param name community name, unique on the platform (also the token name)
+    /// @param name community name, unique on the platform (also the token name), at most 31 bytes
     /// @param symbol token symbol
     /// @param communityAdmin manages members and approves community work
     /// @param tokenAdmin sets fees, welcome bonuses and incentives, mints purchases
@@ -71,6 +74,7 @@ contract CommunityFactory is AccessControl {
         uint16 feeBps
     ) external onlyRole(PLATFORM_ADMIN_ROLE) returns (address token) {
         if (bytes(name).length == 0) revert EmptyName();
+        if (bytes(name).length > MAX_NAME_BYTES) revert NameTooLong(name, MAX_NAME_BYTES);
         bytes32 key = keccak256(bytes(name));
         if (_byName[key] != address(0)) revert CommunityNameTaken(name, _byName[key]);
         if (rewardDistributor == address(0)) revert RewardDistributorNotSet();

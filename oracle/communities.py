@@ -11,6 +11,7 @@ from oracle.manifest import save_manifest
 from oracle.units import tokens_to_base
 
 MAX_FEE_BPS = 2000
+MAX_NAME_BYTES = 31
 
 
 def _default_symbol(name: str) -> str:
@@ -24,6 +25,9 @@ def create_community(ctx: Context, name: str, *, symbol: str | None = None, welc
     name = name.strip()
     if not name:
         raise OracleError("a community needs a name")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise OracleError(f"community name {name!r} is {len(name.encode('utf-8'))} bytes long: at most "
+                          f"{MAX_NAME_BYTES} bytes (UTF-8) fit the token's signing domain")
     if not 0 <= fee_bps <= MAX_FEE_BPS:
         raise OracleError(f"--fee-bps {fee_bps} is out of range: 0..{MAX_FEE_BPS} (20 %)")
     welcome_c, welcome_s, funds = (tokens_to_base(welcome_citizen, "--welcome-citizen"),

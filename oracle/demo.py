@@ -13,7 +13,7 @@ from oracle.context import Context
 from oracle.db.schema import Membership
 from oracle.units import base_to_tokens
 
-COMMUNITY = "Comunità Energetica Genova Levante"
+COMMUNITY = "CER Genova Levante"
 SYMBOL = "CEGL"
 EPOCH_START = "2026-10-01T00:00:00+02:00"
 EPOCH_END = "2026-11-01T00:00:00+01:00"

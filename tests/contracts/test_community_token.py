@@ -42,6 +42,12 @@ def test_factory_lists_communities_and_rejects_duplicate_names(factory, platform
         factory.communityAt(count)
     with reverts_with("EmptyName"):
         create_community(factory, platform_admin, community_admin, token_admin, "", "X")
+    long_name = "Comunità Energetica Genova Levante"  # 35 bytes in UTF-8
+    with reverts_with("NameTooLong", long_name, 31):
+        create_community(factory, platform_admin, community_admin, token_admin, long_name, "CEGL")
+    exact = "Comunità Energetica Genova Est"  # 31 bytes: the longest allowed
+    assert len(exact.encode()) == 31
+    assert create_community(factory, platform_admin, community_admin, token_admin, exact, "CEGE").name() == exact
 
 
 def test_only_platform_admin_creates_communities(factory, community_admin, token_admin):
