@@ -148,8 +148,11 @@ class ChainClient:
         return self.wait(tx_hash, label)
 
     def wait(self, tx_hash: str, label: str = "transaction") -> dict:
+        # an instantly mining chain (anvil) answers at once; otherwise poll as blocks come (Besu: 10 s)
+        receipt = self.receipt_or_none(tx_hash)
         try:
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT)
+            if receipt is None:
+                receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.05)
         except TimeExhausted:
             raise TransactionFailed(f"{label} {tx_hash} was not mined within {RECEIPT_TIMEOUT} s") from None
         if receipt["status"] != 1:

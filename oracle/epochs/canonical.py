@@ -32,10 +32,32 @@ def canonical_lines(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
     """(deviceid, ts, energy) text triples of one member, in canonical order.
     `frame` has columns device (str), ts_s (int, Unix seconds), energy (float)."""
     ordered = frame.sort_values(["device", "ts_s"], kind="mergesort")
-    ts_text = pd.to_datetime(ordered["ts_s"].to_numpy(dtype=np.int64), unit="s", utc=True).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
-    energy_text = [format_energy(v) for v in ordered["energy"].to_numpy(dtype=float)]
-    return list(zip(ordered["device"].astype(str).tolist(), list(ts_text), energy_text))
+    devices, ts_text, energy_text = _texts(ordered)
+    return list(zip(devices, ts_text, energy_text))
+
+
+def _texts(ordered: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    seconds = ordered["ts_s"].to_numpy(dtype=np.int64)
+    unique, inverse = np.unique(seconds, return_inverse=True)  # few distinct instants: format each once
+    unique_text = np.asarray(pd.to_datetime(unique, unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%SZ"), dtype=object)
+    ts_text = unique_text[inverse].tolist() if len(seconds) else []
+    energy_text = [format_energy(v) for v in ordered["energy"].to_numpy(dtype=float).tolist()]
+    return ordered["device"].astype(str).tolist(), ts_text, energy_text
+
+
+def canonical_bytes_by_member(readings: pd.DataFrame) -> dict[str, bytes]:
+    """Canonical bytes of every member at once (same result as canonical_lines + canonical_bytes per member).
+    `readings` has columns member, device, ts_s, energy."""
+    if len(readings) == 0:
+        return {}
+    ordered = readings.sort_values(["member", "device", "ts_s"], kind="mergesort")
+    devices, ts_text, energy_text = _texts(ordered)
+    members = ordered["member"].to_numpy()
+    boundaries = np.flatnonzero(members[1:] != members[:-1]) + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [len(members)]))
+    lines = [f"{d},{t},{e}\n" for d, t, e in zip(devices, ts_text, energy_text)]
+    return {members[a]: "".join(lines[a:b]).encode("utf-8") for a, b in zip(starts, ends)}
 
 
 def canonical_bytes(lines: Iterable[tuple[str, str, str]]) -> bytes:

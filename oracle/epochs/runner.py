@@ -142,13 +142,11 @@ class EpochRunner:
             epoch = self._epoch(s)
             readings = load_readings(self.ctx.engine, self.community.id, epoch.data_start, epoch.period_end,
                                      epoch.ingestion_watermark)
-            by_member = dict(tuple(readings.groupby("member"))) if len(readings) else {}
+            by_member = canonical.canonical_bytes_by_member(readings)
             members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)))
             for member in tqdm(members, desc="hashing member data", unit="member", disable=not self.progress):
-                frame = by_member.get(member.wallet, readings.iloc[0:0])
                 member.salt = secrets.token_bytes(32)
-                member.data_hash = canonical.data_hash(member.salt,
-                                                       canonical.canonical_bytes(canonical.canonical_lines(frame)))
+                member.data_hash = canonical.data_hash(member.salt, by_member.get(member.wallet, b""))
             self._record(s, epoch.id, "hash")
 
     def step_tree(self) -> None:
