@@ -85,7 +85,10 @@ def cmd_ingest(ctx: Context, args) -> None:
     from oracle.ingest.loader import ingest_file
 
     result = ingest_file(ctx, args.community, Path(args.file), args.format,
-                         gap_limit_hours=args.gap_limit_hours)
+                         gap_limit_hours=args.gap_limit_hours, log=lambda m: print(m, file=sys.stderr, flush=True))
+    if result.already_ingested:
+        print(f"{args.file} was already ingested (ingestion {result.ingestion_id}): nothing loaded")
+        return
     print(f"{args.file}: {result.rows_loaded} readings loaded ({result.rows_read} read), "
           f"{result.anomaly_count} anomalies recorded (ingestion {result.ingestion_id})")
 

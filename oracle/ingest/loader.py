@@ -73,7 +73,7 @@ def _copy_readings(cursor, staged: pd.DataFrame) -> None:
 
 
 def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv", *,
-                gap_limit_hours: float = 6.0) -> IngestResult:
+                gap_limit_hours: float = 6.0, log=lambda message: None) -> IngestResult:
     from oracle.ingest import IngestFileError, clean_readings, parse_file
 
     community = get_community(ctx, community_name)
@@ -91,7 +91,9 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
         devices = dict(s.execute(select(Device.deviceid, Device.id).join(Membership, Membership.id == Device.membership_id)
                                  .where(Membership.community_id == community.id)).all())
     try:
+        log(f"reading {path} as {fmt}…")
         parsed = parse_file(path, fmt)
+        log(f"cleaning {len(parsed.readings):,} readings…")
         clean, anomalies = clean_readings(parsed, set(devices), gap_limit=pd.Timedelta(hours=gap_limit_hours))
     except IngestFileError as exc:
         raise OracleError(f"{exc} — nothing was loaded") from None
@@ -107,6 +109,7 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
         "reason": [a.reason for a in anomalies],
         "line": pd.array([a.line for a in anomalies], dtype="Int64"),
     })
+    log(f"loading {len(clean):,} readings and {len(anomalies):,} anomalies in one transaction…")
     with ctx.session() as s:
         ingestion = Ingestion(community_id=community.id, path=str(path), format=fmt, sha256=sha,
                               rows_read=int(len(parsed.readings)))
