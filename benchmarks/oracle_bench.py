@@ -38,7 +38,7 @@ def wallet(i: int) -> str:
 
 def write_inputs(directory: Path, n: int, seed: int = 7) -> tuple[Path, Path, int]:
     rng = np.random.default_rng(seed)
-    members, devices, pv = [], [], []
+    members, devices = [], []
     for i in range(n):
         w = wallet(i)
         has_pv = i % 10 < 3

@@ -7,3 +7,18 @@ class OracleError(Exception):
 
 class ConfigError(OracleError):
     """Missing or inconsistent configuration."""
+
+
+def read_json_file(path, what: str = "file"):
+    """Parses a JSON file a user gave; a missing or malformed one is an OracleError naming line and column."""
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise OracleError(f"{path}: no such {what}") from None
+    except UnicodeDecodeError:
+        raise OracleError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise OracleError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None

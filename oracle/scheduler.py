@@ -11,7 +11,6 @@ the same period resumes where it stopped.
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from oracle.context import Context
-from oracle.errors import OracleError
+from oracle.errors import OracleError, read_json_file
 
 PERIODS = ("previous_month", "previous_week", "previous_day")
 log = logging.getLogger("oracle.serve")
@@ -45,12 +44,7 @@ def period_bounds(period: str, now: datetime, tz: str) -> tuple[str, str]:
 
 
 def load_schedule(path: Path) -> list[dict]:
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise OracleError(f"{path}: no such schedule file") from None
-    except json.JSONDecodeError as exc:
-        raise OracleError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
+    data = read_json_file(path, "schedule file")
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, list) or not jobs:
         raise OracleError(f"{path}: expected {{\"jobs\": [...]}} with at least one job")

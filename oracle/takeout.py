@@ -20,7 +20,7 @@ from oracle.db.schema import EpochMember
 from oracle.epochs import canonical
 from oracle.epochs.data import load_readings
 from oracle.epochs.report import find_epoch
-from oracle.errors import OracleError
+from oracle.errors import OracleError, read_json_file
 from oracle.merkle import REWARD_LEAF_ENCODING, StandardMerkleTree, leaf_hash, process_proof
 
 FORMAT = "lec-takeout-v1"
@@ -98,13 +98,8 @@ def _hex32(value, what: str) -> bytes:
 
 
 def verify_takeout_file(ctx: Context, path: Path) -> VerifyResult:
-    try:
-        doc = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise OracleError(f"{path}: no such file") from None
-    except json.JSONDecodeError as exc:
-        raise OracleError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
-    if doc.get("format") != FORMAT:
+    doc = read_json_file(path)
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise OracleError(f"{path}: not a {FORMAT} file")
     try:
         member = to_checksum_address(doc["member"])

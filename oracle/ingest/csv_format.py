@@ -197,8 +197,6 @@ def parse_csv(path, data: bytes) -> ParsedFile:
             raise IngestFileError(path, 2, "1", "no data rows after the header (empty file)")
         return ParsedFile(str(path), "csv", readings_frame([], [], [], []), anomalies)
 
-    n = len(frame)
-
     def column(name: str) -> pd.Series:
         values = frame[name].astype(object)
         return values.str.strip() if strip else values

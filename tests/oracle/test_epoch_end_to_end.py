@@ -6,7 +6,6 @@ from sqlalchemy import select
 from oracle.cli import main as oracle_main
 from oracle.communities import get_community
 from oracle.db.schema import EpochStep
-from oracle.epochs.report import epoch_report
 from oracle.epochs.runner import STEPS, run_epoch
 
 from .builders import ANNA, BRUNO, END, EXPECTED, SHOP, START, small_community
