@@ -114,6 +114,8 @@ contract CommunityToken is ERC20, ERC20Permit, AccessControl, Pausable {
     uint16 public constant MAX_FEE_BPS = 2_000;
     /// @notice Highest incentive of a category: 50 % of the amount paid.
     uint16 public constant MAX_INCENTIVE_BPS = 5_000;
+    /// @notice Most members in one `addMembers` call.
+    uint256 public constant MAX_MEMBER_BATCH = 200;
 
     /// @notice Fee on transfers between members, in basis points, paid to the treasury.
     uint16 public feeBps;
@@ -182,6 +184,8 @@ contract CommunityToken is ERC20, ERC20Permit, AccessControl, Pausable {
     event RewardPaid(address indexed member, uint256 amount);
 
     error ZeroAddress();
+    error BatchSize(uint256 size, uint256 max);
+    error LengthMismatch();
     error InvalidAccount(address account);
     error InvalidKind();
     error InvalidProfile();
@@ -301,6 +305,25 @@ contract CommunityToken is ERC20, ERC20Permit, AccessControl, Pausable {
         external
         onlyRole(COMMUNITY_ADMIN_ROLE)
     {
+        _addMember(account, kind, profile);
+    }
+
+    /// @notice Adds several members at once (1..MAX_MEMBER_BATCH), e.g. when a community is onboarded;
+    /// all or none: any invalid entry or a treasury that cannot pay every bonus reverts the whole batch.
+    function addMembers(address[] calldata accounts, MemberKind[] calldata kinds, EnergyProfile[] calldata profiles)
+        external
+        onlyRole(COMMUNITY_ADMIN_ROLE)
+    {
+        if (accounts.length == 0 || accounts.length > MAX_MEMBER_BATCH) {
+            revert BatchSize(accounts.length, MAX_MEMBER_BATCH);
+        }
+        if (kinds.length != accounts.length || profiles.length != accounts.length) revert LengthMismatch();
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            _addMember(accounts[i], kinds[i], profiles[i]);
+        }
+    }
+
+    function _addMember(address account, MemberKind kind, EnergyProfile profile) private {
         if (account == address(0) || account == address(this)) revert InvalidAccount(account);
         if (kind == MemberKind.None) revert InvalidKind();
         if (profile == EnergyProfile.None) revert InvalidProfile();

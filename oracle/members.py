@@ -14,6 +14,7 @@ from pathlib import Path
 
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import select
+from tqdm import tqdm
 
 from oracle.chain.transactions import record_mined, record_sent
 from oracle.communities import get_community
@@ -132,19 +133,26 @@ def import_members(ctx: Context, community_name: str, path: Path) -> ImportSumma
             supplier = Supplier(name=DEFAULT_SUPPLIER)
             s.add(supplier)
             s.flush()
+        keys = {row.wallet: cipher.email_hmac(row.email) for row in rows}
+        # everything this file can touch, read once (a community may onboard thousands of members)
+        users = {u.email_hmac: u for u in s.scalars(select(User).where(User.email_hmac.in_(list(keys.values()))))}
+        memberships = {m.wallet: m for m in s.scalars(select(Membership).where(
+            Membership.community_id == community.id))}
+        by_user = {m.user_id: m for m in memberships.values()}
+        devices = {d.deviceid: d for d in s.scalars(select(Device).where(
+            Device.supplier_id == supplier.id, Device.deviceid.in_([d for r in rows for d in r.devices])))}
         for row in rows:
-            email_key = cipher.email_hmac(row.email)
-            user = s.scalar(select(User).where(User.email_hmac == email_key))
+            user = users.get(keys[row.wallet])
             if user is None:
-                user = User(name_enc=cipher.encrypt(row.name), email_enc=cipher.encrypt(row.email), email_hmac=email_key)
+                user = User(name_enc=cipher.encrypt(row.name), email_enc=cipher.encrypt(row.email),
+                            email_hmac=keys[row.wallet])
                 s.add(user)
                 s.flush()
+                users[keys[row.wallet]] = user
                 summary.users_created += 1
-            membership = s.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                           Membership.wallet == row.wallet))
+            membership = memberships.get(row.wallet)
             if membership is None:
-                clash = s.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                          Membership.user_id == user.id))
+                clash = by_user.get(user.id)
                 if clash is not None:
                     raise OracleError(f"{path}:{row.line}:wallet: {row.email} is already a member of "
                                       f"{community_name} with wallet {clash.wallet}: one wallet per person")
@@ -152,6 +160,7 @@ def import_members(ctx: Context, community_name: str, path: Path) -> ImportSumma
                                         profile=row.profile, active=True)
                 s.add(membership)
                 s.flush()
+                memberships[row.wallet] = by_user[user.id] = membership
                 summary.memberships_created += 1
             else:
                 if membership.user_id != user.id:
@@ -164,38 +173,53 @@ def import_members(ctx: Context, community_name: str, path: Path) -> ImportSumma
                     membership.profile = row.profile
                     summary.profiles_changed += 1
             for deviceid in row.devices:
-                device = s.scalar(select(Device).where(Device.supplier_id == supplier.id, Device.deviceid == deviceid))
+                device = devices.get(deviceid)
                 if device is None:
                     s.add(Device(deviceid=deviceid, supplier_id=supplier.id, owner_user_id=user.id,
                                  membership_id=membership.id))
                     summary.devices_created += 1
                 elif device.membership_id != membership.id:
-                    raise OracleError(f"{path}: device {deviceid} is already registered to another member")
+                    raise OracleError(f"{path}:{row.line}:deviceid: device {deviceid} is already registered to "
+                                      "another member")
     _sync_onchain(ctx, community, rows, summary)
     return summary
 
 
+ONCHAIN_BATCH = 100
+
+
 def _sync_onchain(ctx: Context, community, rows: list[MemberRow], summary: ImportSummary) -> None:
+    """Adds the members the chain does not know yet (in batches), syncs changed profiles.
+    The chain is asked first, so a crashed import resumes without adding anyone twice."""
     chain = ctx.chain
     token = chain.token(community.token_address)
-    for row in rows:
-        kind, profile, active, _welcomed, _joined = chain.call(token.functions.memberInfo(row.wallet))
-        if not active:
-            fn = token.functions.addMember(row.wallet, KINDS[row.kind], PROFILES[row.profile])
-            kind_label = "add_member"
-            summary.added_onchain.append(row.wallet)
-        elif profile != PROFILES[row.profile]:
-            fn = token.functions.setEnergyProfile(row.wallet, PROFILES[row.profile])
-            kind_label = "set_profile"
-        else:
-            continue
-        receipt = chain.send(fn, "community_admin", what=f"{kind_label}({row.wallet})",
-                             on_sent=lambda h: record_sent(ctx, h, kind_label, community_id=community.id,
-                                                           detail={"wallet": row.wallet}))
+    infos = chain.call_many([token.functions.memberInfo(row.wallet) for row in rows])
+    to_add = [row for row, info in zip(rows, infos) if not info[2]]
+    to_update = [row for row, info in zip(rows, infos) if info[2] and info[1] != PROFILES[row.profile]]
+
+    def sent(kind: str, wallets: list[str]):
+        return lambda h: record_sent(ctx, h, kind, community_id=community.id, detail={"wallets": wallets})
+
+    done: dict[str, str] = {}
+    for first in tqdm(range(0, len(to_add), ONCHAIN_BATCH), desc="adding members on-chain", unit="batch",
+                      disable=len(to_add) <= ONCHAIN_BATCH):
+        batch = to_add[first:first + ONCHAIN_BATCH]
+        wallets = [row.wallet for row in batch]
+        receipt = chain.send(token.functions.addMembers(wallets, [KINDS[r.kind] for r in batch],
+                                                        [PROFILES[r.profile] for r in batch]),
+                             "community_admin", what=f"addMembers({len(batch)})", on_sent=sent("add_members", wallets))
         record_mined(ctx, receipt)
-        tx_hash = receipt["transactionHash"].to_0x_hex()
-        summary.transactions.append(tx_hash)
+        done.update({w: receipt["transactionHash"].to_0x_hex() for w in wallets})
+        summary.added_onchain.extend(wallets)
+        summary.transactions.append(receipt["transactionHash"].to_0x_hex())
+    for row in to_update:
+        receipt = chain.send(token.functions.setEnergyProfile(row.wallet, PROFILES[row.profile]), "community_admin",
+                             what=f"setEnergyProfile({row.wallet})", on_sent=sent("set_profile", [row.wallet]))
+        record_mined(ctx, receipt)
+        done[row.wallet] = receipt["transactionHash"].to_0x_hex()
+        summary.transactions.append(receipt["transactionHash"].to_0x_hex())
+    if done:
         with ctx.session() as s:
-            membership = s.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                           Membership.wallet == row.wallet))
-            membership.onchain_tx = tx_hash
+            for membership in s.scalars(select(Membership).where(Membership.community_id == community.id,
+                                                                 Membership.wallet.in_(list(done)))):
+                membership.onchain_tx = done[membership.wallet]

@@ -126,6 +126,20 @@ class ChainClient:
         except (ContractCustomError, ContractLogicError) as exc:
             raise TransactionFailed(self._explain(exc)) from None
 
+    def call_many(self, fns: list, chunk: int = 500) -> list:
+        """Many read-only calls in JSON-RPC batches (one round trip per `chunk`)."""
+        results = []
+        for first in range(0, len(fns), chunk):
+            part = fns[first:first + chunk]
+            try:
+                with self.w3.batch_requests() as batch:
+                    for fn in part:
+                        batch.add(fn)
+                    results.extend(batch.execute())
+            except (ContractCustomError, ContractLogicError) as exc:
+                raise TransactionFailed(self._explain(exc)) from None
+        return results
+
     def send(self, fn, role: str, *, on_sent: Callable[[str], None] | None = None, what: str = "") -> dict:
         """Signs `fn` with the key of `role`, sends it, reports the hash, waits for the receipt."""
         account = self.keyring.account(role)

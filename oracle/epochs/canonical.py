@@ -41,7 +41,10 @@ def _texts(ordered: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     unique, inverse = np.unique(seconds, return_inverse=True)  # few distinct instants: format each once
     unique_text = np.asarray(pd.to_datetime(unique, unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%SZ"), dtype=object)
     ts_text = unique_text[inverse].tolist() if len(seconds) else []
-    energy_text = [format_energy(v) for v in ordered["energy"].to_numpy(dtype=float).tolist()]
+    values = ordered["energy"].to_numpy(dtype=float)
+    energy_text = list(map("{:.3f}".format, values.tolist()))  # same text as format_energy, without a call each
+    for i in np.flatnonzero((values < 0) & (values > -0.0005)):
+        energy_text[i] = "0.000"  # no negative zero
     return ordered["device"].astype(str).tolist(), ts_text, energy_text
 
 
@@ -56,7 +59,7 @@ def canonical_bytes_by_member(readings: pd.DataFrame) -> dict[str, bytes]:
     boundaries = np.flatnonzero(members[1:] != members[:-1]) + 1
     starts = np.concatenate(([0], boundaries))
     ends = np.concatenate((boundaries, [len(members)]))
-    lines = [f"{d},{t},{e}\n" for d, t, e in zip(devices, ts_text, energy_text)]
+    lines = list(map("{},{},{}\n".format, devices, ts_text, energy_text))
     return {members[a]: "".join(lines[a:b]).encode("utf-8") for a, b in zip(starts, ends)}
 
 

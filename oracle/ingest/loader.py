@@ -121,12 +121,14 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
                           "voltage double precision, chargestatus double precision, quality text) ON COMMIT DROP"))
         cursor = conn.connection.driver_connection.cursor()
         _copy_readings(cursor, staged)
+        log("staged; inserting into counterreading…")
         loaded = conn.execute(text(
             "INSERT INTO counterreading (device_id, ts, energy, powactive, powreactive, current, voltage, "
             "chargestatus, quality, ingestion_id) "
             "SELECT device_id, to_timestamp(ts_s), energy, powactive, powreactive, current, voltage, chargestatus, "
             "quality, :ing "
             "FROM staging ON CONFLICT (device_id, ts) DO NOTHING"), {"ing": ingestion.id}).rowcount
+        log(f"{loaded:,} readings inserted; checking conflicts with stored readings…")
         conflicts = conn.execute(text(
             "INSERT INTO anomalies (ingestion_id, device_id, deviceid, ts, kind, reason) "
             "SELECT :ing, s.device_id, d.deviceid, to_timestamp(s.ts_s), 'conflicting_duplicate', "

@@ -347,3 +347,34 @@ def test_tokens_never_cross_communities(factory, platform_admin, community_admin
     # and the community's own token rejects the other community's contract as receiver
     with reverts_with("ReceiverNotMember", other.address):
         token.transfer(other, E18, {"from": alice})
+
+
+def test_add_members_in_one_batch(bare_token, token_admin, community_admin, alice, bob, shop):
+    bare_token.fundTreasury(700 * E18, b32("seed"), {"from": token_admin})
+    tx = bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER, PROSUMER, CONSUMER],
+                               {"from": community_admin})
+    assert [e["account"] for e in tx.events["MemberAdded"]] == [alice, bob, shop]
+    assert bare_token.memberCount() == 3
+    assert [bare_token.balanceOf(a) for a in (alice, bob, shop)] == [WELCOME_CITIZEN, WELCOME_CITIZEN,
+                                                                     WELCOME_STAKEHOLDER]
+    assert bare_token.balanceOf(bare_token) == 0  # 100 + 100 + 500
+
+
+def test_add_members_is_all_or_none(bare_token, token_admin, community_admin, alice, bob, shop, outsider):
+    bare_token.fundTreasury(600 * E18, b32("seed"), {"from": token_admin})  # 100 short of three bonuses
+    with reverts_with("TreasuryInsufficient", 400 * E18, WELCOME_STAKEHOLDER):  # after 2 x 100
+        bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER] * 3,
+                              {"from": community_admin})
+    with reverts_with("AlreadyMember", alice.address):
+        bare_token.addMembers([alice, alice], [CITIZEN, CITIZEN], [CONSUMER] * 2, {"from": community_admin})
+    assert bare_token.memberCount() == 0 and bare_token.balanceOf(alice) == 0
+    with reverts_with("BatchSize", 0, 200):
+        bare_token.addMembers([], [], [], {"from": community_admin})
+    with reverts_with("BatchSize", 201, 200):
+        bare_token.addMembers([outsider] * 201, [CITIZEN] * 201, [CONSUMER] * 201, {"from": community_admin})
+    with reverts_with("LengthMismatch"):
+        bare_token.addMembers([alice, bob], [CITIZEN], [CONSUMER, CONSUMER], {"from": community_admin})
+    with reverts_with("LengthMismatch"):
+        bare_token.addMembers([alice, bob], [CITIZEN, CITIZEN], [CONSUMER], {"from": community_admin})
+    with brownie.reverts():
+        bare_token.addMembers([alice], [CITIZEN], [CONSUMER], {"from": token_admin})
