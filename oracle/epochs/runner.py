@@ -217,7 +217,8 @@ class EpochRunner:
                 select(EpochMember).where(EpochMember.epoch_id == epoch.id, EpochMember.paid.is_(False),
                                           EpochMember.amount > 0).order_by(EpochMember.wallet))]
         # the chain is the truth: whoever is paid there (a claim, a batch mined before a crash) is done
-        already = [w for w, _, _ in unpaid if chain.call(notary.functions.isPaid(token, self.number, w))]
+        paid_flags = chain.call_many([notary.functions.isPaid(token, self.number, w) for w, _, _ in unpaid])
+        already = [w for (w, _, _), paid in zip(unpaid, paid_flags) if paid]
         if already:
             self._mark_paid(already, None)
         todo = [leaf for leaf in unpaid if leaf[0] not in set(already)]
@@ -237,6 +238,9 @@ class EpochRunner:
             self._mark_paid([w for w, _, _ in batch], receipt["transactionHash"].to_0x_hex())
             self._crash(f"pay:batch:{number}")
         with self.ctx.session() as s:
+            for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
+                                                              EpochMember.amount == 0)):
+                member.paid = True  # nothing was owed
             self._record(s, self.epoch_id, "pay", {"batches": len(batches), "already_paid": len(already)})
 
     def _mark_paid(self, wallets: list[str], tx_hash: str | None) -> None:

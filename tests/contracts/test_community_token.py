@@ -1,6 +1,6 @@
 """CommunityToken: membership, welcome bonus, fees, purchases, treasury, pause, permit."""
 import brownie
-from brownie import CommunityToken, chain, web3
+from brownie import chain, web3
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
