@@ -28,10 +28,17 @@ def format_ts(epoch_seconds: int) -> str:
     return pd.Timestamp(int(epoch_seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _lexical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Categorical columns sort by category order: make that order the text order."""
+    changes = {c: frame[c].cat.reorder_categories(sorted(frame[c].cat.categories, key=str))
+               for c in columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.assign(**changes) if changes else frame
+
+
 def canonical_lines(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
     """(deviceid, ts, energy) text triples of one member, in canonical order.
     `frame` has columns device (str), ts_s (int, Unix seconds), energy (float)."""
-    ordered = frame.sort_values(["device", "ts_s"], kind="mergesort")
+    ordered = _lexical(frame, ["device"]).sort_values(["device", "ts_s"], kind="mergesort")
     devices, ts_text, energy_text = _texts(ordered)
     return list(zip(devices, ts_text, energy_text))
 
@@ -48,19 +55,30 @@ def _texts(ordered: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     return ordered["device"].astype(str).tolist(), ts_text, energy_text
 
 
-def canonical_bytes_by_member(readings: pd.DataFrame) -> dict[str, bytes]:
+def canonical_bytes_by_member(readings: pd.DataFrame, rows_per_slice: int = 1_000_000) -> dict[str, bytes]:
     """Canonical bytes of every member at once (same result as canonical_lines + canonical_bytes per member).
-    `readings` has columns member, device, ts_s, energy."""
+    `readings` has columns member, device, ts_s, energy. Text is built a slice of whole members at a
+    time, so memory stays bounded whatever the number of members."""
     if len(readings) == 0:
         return {}
-    ordered = readings.sort_values(["member", "device", "ts_s"], kind="mergesort")
-    devices, ts_text, energy_text = _texts(ordered)
-    members = ordered["member"].to_numpy()
+    ordered = _lexical(readings, ["member", "device"]).sort_values(["member", "device", "ts_s"], kind="mergesort")
+    members = ordered["member"].astype(str).to_numpy()
     boundaries = np.flatnonzero(members[1:] != members[:-1]) + 1
     starts = np.concatenate(([0], boundaries))
     ends = np.concatenate((boundaries, [len(members)]))
-    lines = list(map("{},{},{}\n".format, devices, ts_text, energy_text))
-    return {members[a]: "".join(lines[a:b]).encode("utf-8") for a, b in zip(starts, ends)}
+    result: dict[str, bytes] = {}
+    first = 0
+    while first < len(starts):
+        last = first
+        while last + 1 < len(starts) and ends[last + 1] - starts[first] <= rows_per_slice:
+            last += 1
+        lo, hi = starts[first], ends[last]
+        devices, ts_text, energy_text = _texts(ordered.iloc[lo:hi])
+        lines = list(map("{},{},{}\n".format, devices, ts_text, energy_text))
+        for a, b in zip(starts[first:last + 1], ends[first:last + 1]):
+            result[members[a]] = "".join(lines[a - lo:b - lo]).encode("utf-8")
+        first = last + 1
+    return result
 
 
 def canonical_bytes(lines: Iterable[tuple[str, str, str]]) -> bytes:

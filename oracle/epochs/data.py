@@ -53,8 +53,9 @@ def load_readings(engine, community_id: int, start: datetime, end: datetime, wat
     if buffer.getbuffer().nbytes == 0:
         return pd.DataFrame({"member": pd.Series(dtype=str), "device": pd.Series(dtype=str),
                              "ts_s": pd.Series(dtype="int64"), "energy": pd.Series(dtype=float)})
+    # categories: tens of millions of rows repeat a few thousand wallets and meter ids
     return pd.read_csv(buffer, header=None, names=["member", "device", "ts_s", "energy"],
-                       dtype={"member": str, "device": str, "ts_s": "int64", "energy": float})
+                       dtype={"member": "category", "device": "category", "ts_s": "int64", "energy": float})
 
 
 def to_model_frame(readings: pd.DataFrame) -> pd.DataFrame:

@@ -43,3 +43,19 @@ def test_migrations_create_exactly_the_models(ctx):
     with ctx.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_canonical_order_is_text_order_for_categorical_columns_and_slices():
+    frame = pd.DataFrame({
+        "member": ["0xB", "0xA", "0xA", "0xB"],
+        "device": ["PV", "M2", "M1", "M0"],
+        "ts_s": [1_790_812_800] * 4,
+        "energy": [1.0, 2.0, 3.0, 4.0],
+    })
+    plain = canonical_bytes_by_member(frame)
+    assert plain["0xA"].startswith(b"M1,")
+    # categories in reverse order, as a database may hand them back, and text built two rows at a time
+    reordered = frame.astype({"member": pd.CategoricalDtype(["0xB", "0xA"]),
+                              "device": pd.CategoricalDtype(["PV", "M2", "M1", "M0"])})
+    assert canonical_bytes_by_member(reordered, rows_per_slice=2) == plain
+    assert canonical_bytes(canonical_lines(reordered[reordered.member == "0xB"])) == plain["0xB"]
