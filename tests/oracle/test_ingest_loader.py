@@ -109,8 +109,10 @@ def test_gzip_and_cli(ctx, community, tmp_path, capsys):
     assert rows[0][2] == 42.5 and rows[0][1].isoformat().startswith("2026-10-01T00:00:00")
     bad = write(tmp_path / "bad.csv", "nonsense\n")
     assert oracle_main(["--home", str(ctx.settings.home), "ingest", "--community", name, str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and "bad.csv:1" in err and "nothing was loaded" in err
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("reading ")  # progress goes to stderr, the error is the last line
+    assert err[-1].startswith("error: ") and "bad.csv:1" in err[-1] and "nothing was loaded" in err[-1]
+    assert not any("Traceback" in line for line in err)
 
 
 def test_urbandataset_through_the_loader(ctx, community, tmp_path):
