@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .core import OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, readings_frame
-from .source import check_not_empty, decode_text, first_char
+from .source import delimited_text
 from .times import dst_change_anomalies, utc_offsets
 
 REQUIRED = ("deviceid", "timestamp", "energy")
@@ -179,12 +179,7 @@ def _mask_anomalies(kind, mask, lines, dev, ts_at, message) -> list[Anomaly]:
 
 
 def parse_csv(path, data: bytes) -> ParsedFile:
-    text = decode_text(path, data, column_of=_column_of)
-    check_not_empty(path, text)
-    ch, line, col = first_char(text)
-    if ch in "{[":
-        raise IngestFileError(path, line, str(col), "this is JSON, not csv (an UrbanDataset? use "
-                              "--format urbandataset)")
+    text = delimited_text(path, data, _column_of, "csv")
     header, _, body_text = text.partition("\n")
     names = _header(path, header)
 

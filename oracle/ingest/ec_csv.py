@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .core import STEP, Anomaly, IngestFileError, ParsedFile, readings_frame
-from .source import check_not_empty, decode_text, first_char
+from .source import delimited_text
 from .times import dst_change_anomalies, parse_time_zone
 
 _STRIP = re.compile(r"[_{}\\$\s]")
@@ -208,12 +208,7 @@ def _ids(reader: _Reader, label: str, count: int, what: str) -> list[str] | None
 
 
 def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str = "pv") -> ParsedFile:
-    text = decode_text(path, data, column_of=_column_of)
-    check_not_empty(path, text)
-    ch, line, col = first_char(text)
-    if ch in "{[":
-        raise IngestFileError(path, line, str(col), "this is JSON, not an ec-csv file (an UrbanDataset? use "
-                              "--format urbandataset)")
+    text = delimited_text(path, data, _column_of, "an ec-csv file")
     r = _Reader(path, text)
     if "Δt" not in r.blocks and "Pfix" not in r.blocks:
         first = text.split("\n", 1)[0]

@@ -94,3 +94,14 @@ def first_char(text: str) -> tuple[str, int, int]:
 def check_not_empty(path, text: str) -> None:
     if not text.strip():
         raise IngestFileError(path, 1, "1", "empty file (no data rows)")
+
+
+def delimited_text(path, data: bytes, column_of: ColumnOf, what: str) -> str:
+    """The decoded text of a delimited file (csv, ec-csv): not empty, and not JSON given by mistake."""
+    text = decode_text(path, data, column_of=column_of)
+    check_not_empty(path, text)
+    ch, line, col = first_char(text)
+    if ch in "{[":
+        raise IngestFileError(path, line, str(col), f"this is JSON, not {what} (an UrbanDataset? use "
+                              "--format urbandataset)")
+    return text

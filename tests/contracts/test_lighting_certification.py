@@ -97,11 +97,6 @@ def assert_custom_error(method, args, sender, signature, *values, calldata=None,
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def isolation(fn_isolation):
-    pass
-
-
 @pytest.fixture(scope="module")
 def admin():
     return accounts[0]
