@@ -65,6 +65,7 @@ class EpochRunner:
         self.crash_at = crash_at
         self.progress = progress
         self.log = log
+        self._readings: pd.DataFrame | None = None
 
     # ------------------------------------------------------------ plumbing
 
@@ -74,6 +75,14 @@ class EpochRunner:
 
     def _epoch(self, s) -> Epoch:
         return s.get(Epoch, self.epoch_id)
+
+    def _frozen_readings(self, epoch: Epoch) -> pd.DataFrame:
+        """The epoch's readings (frozen by its watermark), loaded once per run for compute and hash;
+        a resumed run loads them again."""
+        if self._readings is None:
+            self._readings = load_readings(self.ctx.engine, self.community.id, epoch.data_start, epoch.period_end,
+                                           epoch.ingestion_watermark)
+        return self._readings
 
     def _done_steps(self) -> set[str]:
         with self.ctx.session() as s:
@@ -124,8 +133,7 @@ class EpochRunner:
                                                               EpochStep.step == "select"))["members"]
             memberships = {m.wallet: m.id for m in s.scalars(select(Membership).where(
                 Membership.community_id == self.community.id, Membership.wallet.in_(wallets)))}
-            readings = load_readings(self.ctx.engine, self.community.id, epoch.data_start, epoch.period_end,
-                                     epoch.ingestion_watermark)
+            readings = self._frozen_readings(epoch)
             result = compute_rewards(epoch.model_id, epoch.params["values"], to_model_frame(readings), wallets,
                                      pd.Timestamp(epoch.period_start), pd.Timestamp(epoch.period_end))
             counts = readings.groupby("member").size().to_dict() if len(readings) else {}
@@ -140,14 +148,14 @@ class EpochRunner:
     def step_hash(self) -> None:
         with self.ctx.session() as s:
             epoch = self._epoch(s)
-            readings = load_readings(self.ctx.engine, self.community.id, epoch.data_start, epoch.period_end,
-                                     epoch.ingestion_watermark)
+            readings = self._frozen_readings(epoch)
             by_member = canonical.canonical_bytes_by_member(readings)
             members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)))
             for member in tqdm(members, desc="hashing member data", unit="member", disable=not self.progress):
                 member.salt = secrets.token_bytes(32)
                 member.data_hash = canonical.data_hash(member.salt, by_member.get(member.wallet, b""))
             self._record(s, epoch.id, "hash")
+        self._readings = None  # the later steps need no readings: free them
 
     def step_tree(self) -> None:
         with self.ctx.session() as s:

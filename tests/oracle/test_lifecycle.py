@@ -20,7 +20,7 @@ def home():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def run(home, *args, env_port=None, monkeypatch=None):
+def run(home, *args):
     return oracle_main(["--home", str(home), *args])
 
 
