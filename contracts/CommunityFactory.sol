@@ -2,18 +2,23 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {CommunityToken} from "./CommunityToken.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {CommunityTokenDeployer} from "./CommunityTokenDeployer.sol";
+import {CommunityTokenBase} from "./token/CommunityTokenBase.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title CommunityFactory
 /// @notice Creates one CommunityToken per Local Energy Community and keeps the list of communities.
 /// Tokens never cross communities: each community is its own token contract.
-contract CommunityFactory is AccessControl {
+contract CommunityFactory is AccessControl, ReentrancyGuard {
     bytes32 public constant PLATFORM_ADMIN_ROLE = Roles.PLATFORM_ADMIN;
     /// @notice Longest community name in bytes (UTF-8): the token's EIP-712 domain name must fit a short string.
     uint256 public constant MAX_NAME_BYTES = 31;
 
-    /// @notice The reward contract every new community grants REWARD_DISTRIBUTOR_ROLE to.
+    /// @notice Creates the token contracts (holds their code).
+    CommunityTokenDeployer public immutable tokenDeployer;
+
+    /// @notice The reward contract (the notary) every new community trusts to escrow and pay its rewards.
     address public rewardDistributor;
 
     address[] private _communities;
@@ -42,8 +47,10 @@ contract CommunityFactory is AccessControl {
     error IndexOutOfRange(uint256 index, uint256 count);
 
     /// @param platformAdmin receives DEFAULT_ADMIN_ROLE and PLATFORM_ADMIN_ROLE
-    constructor(address platformAdmin) {
-        if (platformAdmin == address(0)) revert ZeroAddress();
+    /// @param tokenDeployer_ creates the community tokens
+    constructor(address platformAdmin, CommunityTokenDeployer tokenDeployer_) {
+        if (platformAdmin == address(0) || address(tokenDeployer_) == address(0)) revert ZeroAddress();
+        tokenDeployer = tokenDeployer_;
         _grantRole(DEFAULT_ADMIN_ROLE, platformAdmin);
         _grantRole(PLATFORM_ADMIN_ROLE, platformAdmin);
     }
@@ -72,26 +79,24 @@ contract CommunityFactory is AccessControl {
         uint256 welcomeCitizen,
         uint256 welcomeStakeholder,
         uint16 feeBps
-    ) external onlyRole(PLATFORM_ADMIN_ROLE) returns (address token) {
+    ) external onlyRole(PLATFORM_ADMIN_ROLE) nonReentrant returns (address token) {
         if (bytes(name).length == 0) revert EmptyName();
         if (bytes(name).length > MAX_NAME_BYTES) revert NameTooLong(name, MAX_NAME_BYTES);
         bytes32 key = keccak256(bytes(name));
         if (_byName[key] != address(0)) revert CommunityNameTaken(name, _byName[key]);
         if (rewardDistributor == address(0)) revert RewardDistributorNotSet();
-        token = address(
-            new CommunityToken(
-                CommunityToken.Config({
-                    name: name,
-                    symbol: symbol,
-                    platformAdmin: _msgSender(),
-                    communityAdmin: communityAdmin,
-                    tokenAdmin: tokenAdmin,
-                    rewardDistributor: rewardDistributor,
-                    welcomeCitizen: welcomeCitizen,
-                    welcomeStakeholder: welcomeStakeholder,
-                    feeBps: feeBps
-                })
-            )
+        token = tokenDeployer.deploy(
+            CommunityTokenBase.Config({
+                name: name,
+                symbol: symbol,
+                platformAdmin: _msgSender(),
+                communityAdmin: communityAdmin,
+                tokenAdmin: tokenAdmin,
+                rewardDistributor: rewardDistributor,
+                welcomeCitizen: welcomeCitizen,
+                welcomeStakeholder: welcomeStakeholder,
+                feeBps: feeBps
+            })
         );
         _communities.push(token);
         _isCommunity[token] = true;

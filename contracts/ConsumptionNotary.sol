@@ -2,28 +2,57 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {CommunityFactory} from "./CommunityFactory.sol";
 import {CommunityToken} from "./CommunityToken.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
+import {ICommittedPeriods} from "./interfaces/ICommittedPeriods.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title ConsumptionNotary
 /// @notice Notary of the consumption data behind every reward, and the reward payer.
 /// For a community and an epoch the oracle commits once a Merkle root over one leaf per member,
-/// binding (member, reward amount, hash of the member's salted canonical readings), together
-/// with the model and version used, the hash of the whole dataset, the number of leaves and the
-/// total reward. The data itself never comes on-chain; an auditor checks a member's data with
-/// `verifyTakeout`. Rewards are paid only against a committed root — claimed by proof or pushed
-/// by the oracle in bounded batches — each leaf at most once and never beyond the committed total.
+/// binding (index, member, reward amount, hash of the member's salted canonical readings), together
+/// with the model and version that rule the period, the hash of the whole dataset, the number of leaves
+/// and the total reward, which moves from the community treasury into this contract's escrow. The data
+/// itself never comes on-chain; an auditor checks a member's data with `verifyTakeout`.
+/// After a challenge window (during which the Community Admin or the platform admin may void the
+/// commit) rewards are paid against the root — claimed by proof or pushed by the payer in batches under
+/// one multiproof — each index at most once and never beyond the committed total. After the claim
+/// deadline the unpaid rest goes back to the treasury.
 /// @dev Leaves follow OpenZeppelin's StandardMerkleTree with leaf encoding
-/// ["address", "uint256", "bytes32"]: keccak256(bytes.concat(keccak256(abi.encode(member, amount, dataHash)))).
-contract ConsumptionNotary is AccessControl {
+/// ["uint256", "address", "uint256", "bytes32"]:
+/// keccak256(bytes.concat(keccak256(abi.encode(index, member, amount, dataHash)))). Trees are built
+/// unsorted (leaf i at position i) so consecutive indexes share a multiproof. Payment state is a bitmap
+/// over indexes. Roles: ORACLE commits, REWARD_PAYER pushes; neither can do the other's job.
+contract ConsumptionNotary is AccessControl, ICommittedPeriods {
     bytes32 public constant ORACLE_ROLE = Roles.ORACLE;
+    bytes32 public constant REWARD_PAYER_ROLE = Roles.REWARD_PAYER;
     bytes32 public constant COMMUNITY_ADMIN_ROLE = Roles.COMMUNITY_ADMIN;
 
-    /// @notice Most payments in one `pushRewards` call.
+    /// @notice Most leaves in one `pushRewards` call.
     uint256 public constant MAX_BATCH = 200;
+    /// @notice Bytes per leaf in `pushRewards`: uint24 index ‖ address member ‖ uint96 amount ‖ bytes32 dataHash.
+    uint256 public constant PACKED_LEAF_BYTES = 67;
+    /// @notice Most leaves in one epoch (indexes fit 24 bits).
+    uint256 public constant MAX_LEAVES = type(uint24).max;
+    /// @notice Largest total reward of one epoch (amounts fit 96 bits: 79 billion tokens of 18 decimals).
+    uint256 public constant MAX_TOTAL_REWARD = type(uint96).max;
+    /// @notice Longest challenge window the platform admin may set.
+    uint64 public constant MAX_CHALLENGE_WINDOW = 7 days;
+    /// @notice Bounds of the claim window.
+    uint64 public constant MIN_CLAIM_WINDOW = 30 days;
+    uint64 public constant MAX_CLAIM_WINDOW = 3650 days;
+
+    uint40 private constant _CLOSED = type(uint40).max;
+
+    enum EpochStatus {
+        None,
+        Committed,
+        Voided,
+        Released
+    }
 
     /// @notice Commit arguments, grouped.
     struct Commitment {
@@ -37,247 +66,565 @@ contract ConsumptionNotary is AccessControl {
         uint256 totalReward;
     }
 
-    /// @notice A committed epoch and its payment state.
+    /// @notice A committed epoch and its payment state, as `getEpoch` returns it. The dataset hash is in the
+    /// EpochCommitted event only.
     struct Epoch {
-        Commitment commitment;
-        uint64 committedAt;
-        uint32 paidCount;
-        bool released;
+        EpochStatus status;
+        uint64 periodStart;
+        uint64 periodEnd;
+        bytes32 merkleRoot;
+        bytes32 modelId;
+        uint32 modelVersion;
+        uint32 leafCount;
+        uint256 totalReward;
         uint256 paidTotal;
+        uint64 committedAt;
+        uint64 payableAt;
+        uint64 claimDeadline;
     }
 
-    /// @notice One pushed payment: a leaf and its proof.
-    struct Payment {
-        address member;
-        uint256 amount;
-        bytes32 dataHash;
-        bytes32[] proof;
+    /// @dev Slot 0 is all a payment reads and writes besides the root and the bitmap.
+    struct Record {
+        uint96 totalReward;
+        uint96 paidTotal;
+        uint24 leafCount;
+        uint40 payableAt; // _CLOSED once voided or released
+        bytes32 merkleRoot;
+        uint64 periodStart;
+        uint64 periodEnd;
+        uint40 committedAt;
+        uint40 claimDeadline;
+        EpochStatus status;
+        uint32 modelVersion;
+        bytes32 modelId;
+    }
+
+    /// @dev Running totals of one pushed batch.
+    struct BatchTally {
+        bytes32[] credits;
+        uint256 paidAmount;
+        uint256 creditCount;
+        uint256 alreadyPaid;
+        uint256 notMembers;
+    }
+
+    /// @dev `tip` is the latest epoch that is not voided: its period end bounds the next commit.
+    struct CommunityEpochs {
+        uint64 count;
+        uint64 tip;
     }
 
     CommunityFactory public immutable factory;
     ModelRegistry public immutable registry;
 
-    /// @notice Time after a commit during which rewards can be paid; afterwards the unpaid rest can be released.
+    /// @notice Time after a commit during which nothing is paid and the commit may be voided.
+    uint64 public challengeWindow;
+    /// @notice Time after an epoch becomes payable during which its rewards stay reserved for members.
     uint64 public claimWindow = 365 days;
 
-    mapping(address => uint64) private _epochCount;
-    mapping(address => mapping(uint64 => Epoch)) private _epochs;
-    mapping(address => mapping(uint64 => mapping(address => bool))) private _paid;
+    mapping(address => CommunityEpochs) private _communities;
+    mapping(address => mapping(uint64 => Record)) private _epochs;
+    mapping(address => mapping(uint64 => mapping(uint256 => uint256))) private _paidWords;
 
-    /// @notice An epoch was committed.
+    /// @notice An epoch was committed; its rewards are payable from `payableAt` and reserved until `claimDeadline`.
     event EpochCommitted(
         address indexed community,
         uint64 indexed epoch,
         bytes32 indexed merkleRoot,
-        uint64 periodStart,
-        uint64 periodEnd,
-        bytes32 modelId,
-        uint32 modelVersion,
-        bytes32 datasetHash,
-        uint32 leafCount,
-        uint256 totalReward
+        Commitment commitment,
+        uint64 payableAt,
+        uint64 claimDeadline
     );
-    /// @notice A member's reward of an epoch was paid (`pushed` by the oracle, or claimed).
-    event RewardPaid(
-        address indexed community, uint64 indexed epoch, address indexed member, uint256 amount, bool pushed
+    /// @notice A committed epoch was voided before anything was paid; its escrow went back to the treasury.
+    event EpochVoided(address indexed community, uint64 indexed epoch, address indexed by, bytes32 reasonHash);
+    /// @notice A member claimed its reward of an epoch (leaf `index`).
+    event RewardClaimed(address indexed community, uint64 indexed epoch, address indexed member, uint256 index, uint256 amount);
+    /// @notice One pushed batch: `paidCount` leaves paid `paidAmount` in all; `alreadyPaid` leaves were skipped
+    /// as paid before (a claim, or a batch re-sent after a crash), `notMembers` as not active members.
+    event RewardsPushed(
+        address indexed community,
+        uint64 indexed epoch,
+        uint256 paidCount,
+        uint256 paidAmount,
+        uint256 alreadyPaid,
+        uint256 notMembers
     );
-    /// @notice A pushed payment was skipped because the leaf was already paid (e.g. claimed meanwhile).
-    event RewardAlreadyPaid(address indexed community, uint64 indexed epoch, address indexed member);
-    /// @notice The unpaid rest of an epoch went back to the community treasury after the claim window.
+    /// @notice A pushed leaf was skipped because `member` is not an active member; it stays claimable.
+    event RewardSkipped(address indexed community, uint64 indexed epoch, address indexed member, uint256 index);
+    /// @notice The unpaid rest of an epoch went back to the community treasury after the claim deadline.
     event EpochReleased(address indexed community, uint64 indexed epoch, uint256 unpaid);
-    /// @notice The claim window changed.
+    /// @notice The challenge window for new commits changed.
+    event ChallengeWindowSet(uint64 challengeWindow);
+    /// @notice The claim window for new commits changed.
     event ClaimWindowSet(uint64 claimWindow);
 
+    error ZeroAddress();
     error UnknownCommunity(address community);
     error EpochAlreadyCommitted(address community, uint64 epoch);
     error EpochOutOfOrder(address community, uint64 epoch, uint64 expected);
     error InvalidPeriod(uint64 periodStart, uint64 periodEnd);
+    /// @notice The period has not ended yet: nobody can have data for its future.
+    error PeriodNotOver(uint64 periodEnd, uint256 now_);
     error PeriodOverlapsPrevious(uint64 periodStart, uint64 previousEnd);
     error EmptyCommitment();
+    error TooManyLeaves(uint256 leafCount, uint256 max);
+    error TotalTooLarge(uint256 totalReward, uint256 max);
     error ModelNotActive(bytes32 modelId, bytes32 activeModelId);
     error VersionNotApplicable(uint32 modelVersion, uint32 applicableVersion);
     error UnknownEpoch(address community, uint64 epoch);
-    error EpochIsReleased(address community, uint64 epoch);
-    error AlreadyPaid(address community, uint64 epoch, address member);
-    error InvalidProof(address member, uint256 amount, bytes32 dataHash);
+    error EpochNotOpen(address community, uint64 epoch, EpochStatus status);
+    error ChallengeWindowOpen(uint64 payableAt);
+    error EpochAlreadyPaid(address community, uint64 epoch, uint256 paidTotal);
+    error AlreadyPaid(address community, uint64 epoch, uint256 index);
+    error IndexOutOfRange(uint256 index, uint256 leafCount);
+    error IndexesNotIncreasing(uint256 index, uint256 previous);
+    error InvalidProof(uint256 index, address member, uint256 amount, bytes32 dataHash);
+    error InvalidMultiproof();
     error ExceedsCommittedTotal(uint256 paidTotal, uint256 amount, uint256 totalReward);
-    error ExceedsLeafCount(uint32 leafCount);
     error BatchSize(uint256 size, uint256 max);
-    error ClaimWindowOpen(uint64 endsAt);
+    error MalformedBatch(uint256 length);
+    error ClaimWindowOpen(uint64 claimDeadline);
+    error ChallengeWindowOutOfRange(uint64 window, uint64 max);
+    error ClaimWindowOutOfRange(uint64 window, uint64 min, uint64 max);
     error NotCommunityAdmin(address community, address account);
 
-    /// @param platformAdmin receives DEFAULT_ADMIN_ROLE (grants ORACLE_ROLE)
-    /// @param oracle receives ORACLE_ROLE
-    constructor(address platformAdmin, address oracle, CommunityFactory factory_, ModelRegistry registry_) {
+    /// @param platformAdmin receives DEFAULT_ADMIN_ROLE (grants roles, sets the windows, may void and release)
+    /// @param oracle receives ORACLE_ROLE (commits)
+    /// @param payer receives REWARD_PAYER_ROLE (pushes rewards)
+    /// @param challengeWindow_ challenge window of new commits (0 on development chains, e.g. 24 h in production)
+    constructor(
+        address platformAdmin,
+        address oracle,
+        address payer,
+        CommunityFactory factory_,
+        ModelRegistry registry_,
+        uint64 challengeWindow_
+    ) {
+        if (
+            platformAdmin == address(0) || oracle == address(0) || payer == address(0)
+                || address(factory_) == address(0) || address(registry_) == address(0)
+        ) revert ZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, platformAdmin);
         _grantRole(ORACLE_ROLE, oracle);
+        _grantRole(REWARD_PAYER_ROLE, payer);
         factory = factory_;
         registry = registry_;
+        _setChallengeWindow(challengeWindow_);
     }
 
     // ------------------------------------------------------------------ commit
 
-    /// @notice Commits epoch `epoch` of `community`: epochs are numbered 1, 2, … and committed once, in
-    /// order, over periods that do not overlap. The model must be the community's active model and the
-    /// version the one that applies to this epoch. Sets `totalReward` aside in the community treasury.
+    /// @notice Commits epoch `epoch` of `community` and escrows its total reward from the treasury.
+    /// @dev Requirements: epochs numbered 1, 2, … each committed once; a period that is over
+    /// (`periodEnd` ≤ now) and starts at or after the end of the latest epoch not voided; a non-empty
+    /// commitment; the model and version the registry says rule a period starting at `periodStart`;
+    /// a total within the Token Admin's ceiling and the treasury. Emits EpochCommitted.
     function commitEpoch(address community, uint64 epoch, Commitment calldata c) external onlyRole(ORACLE_ROLE) {
         if (!factory.isCommunity(community)) revert UnknownCommunity(community);
-        uint64 count = _epochCount[community];
-        if (epoch != 0 && epoch <= count) revert EpochAlreadyCommitted(community, epoch);
-        if (epoch != count + 1) revert EpochOutOfOrder(community, epoch, count + 1);
-        if (c.periodStart >= c.periodEnd) revert InvalidPeriod(c.periodStart, c.periodEnd);
-        if (count > 0) {
-            uint64 previousEnd = _epochs[community][count].commitment.periodEnd;
-            if (c.periodStart < previousEnd) revert PeriodOverlapsPrevious(c.periodStart, previousEnd);
+        CommunityEpochs storage ce = _communities[community];
+        uint64 count = ce.count;
+        if (epoch != count + 1) {
+            if (epoch != 0 && epoch <= count) revert EpochAlreadyCommitted(community, epoch);
+            revert EpochOutOfOrder(community, epoch, count + 1);
         }
-        if (c.merkleRoot == bytes32(0) || c.datasetHash == bytes32(0) || c.leafCount == 0) revert EmptyCommitment();
-        (bytes32 active, uint32 applicable) = registry.modelForEpoch(community, epoch);
-        if (c.modelId != active) revert ModelNotActive(c.modelId, active);
-        if (c.modelVersion != applicable) revert VersionNotApplicable(c.modelVersion, applicable);
+        _checkCommitment(community, ce.tip, c);
 
-        _epochCount[community] = epoch;
-        Epoch storage e = _epochs[community][epoch];
-        e.commitment = c;
-        e.committedAt = uint64(block.timestamp);
-        emit EpochCommitted(
-            community,
-            epoch,
-            c.merkleRoot,
-            c.periodStart,
-            c.periodEnd,
-            c.modelId,
-            c.modelVersion,
-            c.datasetHash,
-            c.leafCount,
-            c.totalReward
-        );
-        if (c.totalReward > 0) CommunityToken(community).reserveRewards(c.totalReward);
+        uint40 payableAt = uint40(block.timestamp + challengeWindow);
+        uint40 claimDeadline = payableAt + uint40(claimWindow);
+        ce.count = epoch;
+        ce.tip = epoch;
+        Record storage r = _epochs[community][epoch];
+        r.totalReward = uint96(c.totalReward);
+        r.leafCount = uint24(c.leafCount);
+        r.payableAt = payableAt;
+        r.merkleRoot = c.merkleRoot;
+        r.periodStart = c.periodStart;
+        r.periodEnd = c.periodEnd;
+        r.committedAt = uint40(block.timestamp);
+        r.claimDeadline = claimDeadline;
+        r.status = EpochStatus.Committed;
+        r.modelVersion = c.modelVersion;
+        r.modelId = c.modelId;
+        emit EpochCommitted(community, epoch, c.merkleRoot, c, payableAt, claimDeadline);
+        if (c.totalReward > 0) CommunityToken(community).escrowRewards(c.totalReward);
+    }
+
+    /// @notice Voids a committed epoch before anything of it was paid (a wrong period, a wrong root, a stolen
+    /// oracle key): it pays nothing, its escrow goes back to the treasury, and when it is the latest epoch
+    /// its period may be committed again (as a new epoch number).
+    /// @dev Allowed to the community's Community Admin and the platform admin. Emits EpochVoided.
+    /// @param reasonHash hash of the reason, kept off-chain
+    function voidEpoch(address community, uint64 epoch, bytes32 reasonHash) external {
+        _requireCommunityAdmin(community);
+        Record storage r = _openRecord(community, epoch);
+        if (r.paidTotal > 0) revert EpochAlreadyPaid(community, epoch, r.paidTotal);
+        r.status = EpochStatus.Voided;
+        r.payableAt = _CLOSED;
+        CommunityEpochs storage ce = _communities[community];
+        if (ce.tip == epoch) ce.tip = _previousNotVoided(community, epoch);
+        emit EpochVoided(community, epoch, _msgSender(), reasonHash);
+        if (r.totalReward > 0) CommunityToken(community).returnRewards(r.totalReward);
     }
 
     // ------------------------------------------------------------------ views
 
-    /// @notice Number of committed epochs of a community (the last epoch number).
+    /// @notice Highest epoch number used by a community (voided epochs included).
     function epochCount(address community) external view returns (uint64) {
-        return _epochCount[community];
+        return _communities[community].count;
+    }
+
+    /// @notice The latest epoch of a community that is not voided (0 when none).
+    function latestEpoch(address community) external view returns (uint64) {
+        return _communities[community].tip;
+    }
+
+    /// @inheritdoc ICommittedPeriods
+    function lastPeriodEnd(address community) public view returns (uint64) {
+        uint64 tip = _communities[community].tip;
+        return tip == 0 ? 0 : _epochs[community][tip].periodEnd;
     }
 
     /// @notice A committed epoch, with its payment state.
-    function getEpoch(address community, uint64 epoch) public view returns (Epoch memory) {
-        Epoch storage e = _epochs[community][epoch];
-        if (e.committedAt == 0) revert UnknownEpoch(community, epoch);
-        return e;
+    function getEpoch(address community, uint64 epoch) external view returns (Epoch memory e) {
+        Record storage r = _record(community, epoch);
+        e.status = r.status;
+        e.periodStart = r.periodStart;
+        e.periodEnd = r.periodEnd;
+        e.merkleRoot = r.merkleRoot;
+        e.modelId = r.modelId;
+        e.modelVersion = r.modelVersion;
+        e.leafCount = r.leafCount;
+        e.totalReward = r.totalReward;
+        e.paidTotal = r.paidTotal;
+        e.committedAt = r.committedAt;
+        e.payableAt = r.status == EpochStatus.Committed ? r.payableAt : 0;
+        e.claimDeadline = r.claimDeadline;
     }
 
-    /// @notice True when the leaf of `member` in an epoch was paid.
-    function isPaid(address community, uint64 epoch, address member) external view returns (bool) {
-        return _paid[community][epoch][member];
+    /// @notice True when leaf `index` of an epoch was paid.
+    function isPaid(address community, uint64 epoch, uint256 index) public view returns (bool) {
+        return _paidWords[community][epoch][index >> 8] & (1 << (index & 0xff)) != 0;
     }
 
-    /// @notice The StandardMerkleTree leaf of (member, amount, dataHash).
-    function leafHash(address member, uint256 amount, bytes32 dataHash) public pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(member, amount, dataHash))));
+    /// @notice Number of leaves of an epoch already paid.
+    function paidCount(address community, uint64 epoch) external view returns (uint256 count) {
+        uint256 words = (uint256(_record(community, epoch).leafCount) + 255) >> 8;
+        mapping(uint256 => uint256) storage bitmap = _paidWords[community][epoch];
+        for (uint256 w = 0; w < words; ++w) {
+            for (uint256 bits = bitmap[w]; bits != 0; bits &= bits - 1) ++count;
+        }
     }
 
-    /// @notice Take-out check: true when (member, amount, dataHash) is a leaf of the epoch's committed root.
-    /// @dev Reverts UnknownEpoch for an epoch never committed.
+    /// @notice The StandardMerkleTree leaf of (index, member, amount, dataHash).
+    function leafHash(uint256 index, address member, uint256 amount, bytes32 dataHash) public pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(index, member, amount, dataHash))));
+    }
+
+    /// @notice Take-out check: true when (index, member, amount, dataHash) is a leaf of the epoch's committed root.
+    /// @dev Reverts UnknownEpoch for an epoch never committed; a voided epoch still answers (its root stays on record).
     function verifyTakeout(
         address community,
         uint64 epoch,
+        uint256 index,
         address member,
         uint256 amount,
         bytes32 dataHash,
         bytes32[] calldata proof
-    ) public view returns (bool) {
-        Epoch storage e = _epochs[community][epoch];
-        if (e.committedAt == 0) revert UnknownEpoch(community, epoch);
-        return MerkleProof.verifyCalldata(proof, e.commitment.merkleRoot, leafHash(member, amount, dataHash));
+    ) external view returns (bool) {
+        Record storage r = _record(community, epoch);
+        return MerkleProof.verifyCalldata(proof, r.merkleRoot, leafHash(index, member, amount, dataHash));
     }
 
     // ---------------------------------------------------------------- payment
 
     /// @notice Pays `member` its reward of an epoch against the committed root. Anyone may send it;
-    /// the tokens always go to `member`.
+    /// the tokens always go to `member`, who must be an active member.
+    /// @dev Reverts while the challenge window is open, for a voided or released epoch, an index paid before
+    /// or out of range, a bad proof, or a total beyond the commitment. Emits RewardClaimed and a Transfer.
     function claim(
         address community,
         uint64 epoch,
+        uint256 index,
         address member,
         uint256 amount,
         bytes32 dataHash,
         bytes32[] calldata proof
     ) external {
-        Epoch storage e = _openEpoch(community, epoch);
-        if (_paid[community][epoch][member]) revert AlreadyPaid(community, epoch, member);
-        _pay(community, epoch, e, member, amount, dataHash, proof, false);
-    }
-
-    /// @notice The oracle pays a batch of leaves (1..MAX_BATCH). Members already paid are skipped with
-    /// RewardAlreadyPaid (their proof is not checked: they can be paid no more), so a batch re-sent after a
-    /// crash pays nobody twice; a bad proof of an unpaid leaf fails the whole batch.
-    function pushRewards(address community, uint64 epoch, Payment[] calldata payments) external onlyRole(ORACLE_ROLE) {
-        if (payments.length == 0 || payments.length > MAX_BATCH) revert BatchSize(payments.length, MAX_BATCH);
-        Epoch storage e = _openEpoch(community, epoch);
-        for (uint256 i = 0; i < payments.length; ++i) {
-            Payment calldata p = payments[i];
-            if (_paid[community][epoch][p.member]) {
-                emit RewardAlreadyPaid(community, epoch, p.member);
-                continue;
-            }
-            _pay(community, epoch, e, p.member, p.amount, p.dataHash, p.proof, true);
+        Record storage r = _epochs[community][epoch];
+        uint256 paidAfter = _claimable(r, community, epoch, index, amount);
+        if (!MerkleProof.verifyCalldata(proof, r.merkleRoot, leafHash(index, member, amount, dataHash))) {
+            revert InvalidProof(index, member, amount, dataHash);
         }
+        _paidWords[community][epoch][index >> 8] |= 1 << (index & 0xff);
+        r.paidTotal = uint96(paidAfter);
+        emit RewardClaimed(community, epoch, member, index, amount);
+        if (amount > 0) CommunityToken(community).payReward(member, amount);
     }
 
-    /// @notice After the claim window, returns the unpaid rest of an epoch to the community treasury;
+    /// @notice The payer pays a batch of 1..MAX_BATCH leaves of an epoch under one multiproof.
+    /// @dev `leaves` packs each leaf as uint24 index ‖ address member ‖ uint96 amount ‖ bytes32 dataHash
+    /// (PACKED_LEAF_BYTES), indexes strictly increasing — the order OpenZeppelin's `getMultiProof` returns
+    /// for an unsorted tree. Every leaf must be in the tree (else the whole batch reverts InvalidMultiproof).
+    /// Leaves already paid are skipped (a re-sent batch pays nobody twice); leaves of accounts that are not
+    /// active members are skipped with RewardSkipped and stay claimable. The rest are credited through one
+    /// call to the community token. Emits RewardsPushed once.
+    function pushRewards(
+        address community,
+        uint64 epoch,
+        bytes calldata leaves,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) external onlyRole(REWARD_PAYER_ROLE) {
+        uint256 n = leaves.length / PACKED_LEAF_BYTES;
+        if (n == 0 || n > MAX_BATCH) revert BatchSize(n, MAX_BATCH);
+        if (leaves.length != n * PACKED_LEAF_BYTES) revert MalformedBatch(leaves.length);
+        Record storage r = _epochs[community][epoch];
+        (,, uint256 leafCount) = _payableState(r, community, epoch);
+        address[] memory members = _verifiedMembers(r.merkleRoot, leaves, leafCount, proof, proofFlags);
+        _payBatch(r, community, epoch, leaves, members);
+    }
+
+    /// @notice After the claim deadline, returns the unpaid rest of an epoch to the community treasury;
     /// the epoch then pays nothing more. Allowed to the community's Community Admin and the platform admin.
     function releaseUnpaid(address community, uint64 epoch) external {
-        address caller = _msgSender();
-        if (!hasRole(DEFAULT_ADMIN_ROLE, caller) && !CommunityToken(community).hasRole(COMMUNITY_ADMIN_ROLE, caller)) {
-            revert NotCommunityAdmin(community, caller);
-        }
-        Epoch storage e = _openEpoch(community, epoch);
-        uint64 endsAt = e.committedAt + claimWindow;
-        if (block.timestamp < endsAt) revert ClaimWindowOpen(endsAt);
-        e.released = true;
-        uint256 unpaid = e.commitment.totalReward - e.paidTotal;
+        _requireCommunityAdmin(community);
+        Record storage r = _openRecord(community, epoch);
+        if (block.timestamp < r.claimDeadline) revert ClaimWindowOpen(r.claimDeadline);
+        r.status = EpochStatus.Released;
+        r.payableAt = _CLOSED;
+        uint256 unpaid = uint256(r.totalReward) - r.paidTotal;
         emit EpochReleased(community, epoch, unpaid);
-        if (unpaid > 0) CommunityToken(community).releaseRewards(unpaid);
+        if (unpaid > 0) CommunityToken(community).returnRewards(unpaid);
     }
 
-    /// @notice Sets the claim window (platform admin).
+    /// @notice Sets the challenge window of future commits (platform admin), at most MAX_CHALLENGE_WINDOW.
+    function setChallengeWindow(uint64 window) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setChallengeWindow(window);
+    }
+
+    /// @notice Sets the claim window of future commits (platform admin), within MIN_ and MAX_CLAIM_WINDOW.
+    /// Epochs already committed keep the deadline they were committed with.
     function setClaimWindow(uint64 window) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (window < MIN_CLAIM_WINDOW || window > MAX_CLAIM_WINDOW) {
+            revert ClaimWindowOutOfRange(window, MIN_CLAIM_WINDOW, MAX_CLAIM_WINDOW);
+        }
         claimWindow = window;
         emit ClaimWindowSet(window);
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _openEpoch(address community, uint64 epoch) private view returns (Epoch storage e) {
-        e = _epochs[community][epoch];
-        if (e.committedAt == 0) revert UnknownEpoch(community, epoch);
-        if (e.released) revert EpochIsReleased(community, epoch);
+    function _setChallengeWindow(uint64 window) private {
+        if (window > MAX_CHALLENGE_WINDOW) revert ChallengeWindowOutOfRange(window, MAX_CHALLENGE_WINDOW);
+        challengeWindow = window;
+        emit ChallengeWindowSet(window);
     }
 
-    function _pay(
-        address community,
-        uint64 epoch,
-        Epoch storage e,
-        address member,
-        uint256 amount,
-        bytes32 dataHash,
+    function _checkCommitment(address community, uint64 tip, Commitment calldata c) private view {
+        if (c.periodStart >= c.periodEnd) revert InvalidPeriod(c.periodStart, c.periodEnd);
+        if (c.periodEnd > block.timestamp) revert PeriodNotOver(c.periodEnd, block.timestamp);
+        if (tip != 0) {
+            uint64 previousEnd = _epochs[community][tip].periodEnd;
+            if (c.periodStart < previousEnd) revert PeriodOverlapsPrevious(c.periodStart, previousEnd);
+        }
+        if (c.merkleRoot == bytes32(0) || c.datasetHash == bytes32(0) || c.leafCount == 0) revert EmptyCommitment();
+        if (c.leafCount > MAX_LEAVES) revert TooManyLeaves(c.leafCount, MAX_LEAVES);
+        if (c.totalReward > MAX_TOTAL_REWARD) revert TotalTooLarge(c.totalReward, MAX_TOTAL_REWARD);
+        (bytes32 model, uint32 version) = registry.modelForPeriod(community, c.periodStart);
+        if (c.modelId != model) revert ModelNotActive(c.modelId, model);
+        if (c.modelVersion != version) revert VersionNotApplicable(c.modelVersion, version);
+    }
+
+    function _requireCommunityAdmin(address community) private view {
+        address caller = _msgSender();
+        if (!hasRole(DEFAULT_ADMIN_ROLE, caller) && !IAccessControl(community).hasRole(COMMUNITY_ADMIN_ROLE, caller)) {
+            revert NotCommunityAdmin(community, caller);
+        }
+    }
+
+    function _record(address community, uint64 epoch) private view returns (Record storage r) {
+        r = _epochs[community][epoch];
+        if (r.status == EpochStatus.None) revert UnknownEpoch(community, epoch);
+    }
+
+    function _openRecord(address community, uint64 epoch) private view returns (Record storage r) {
+        r = _record(community, epoch);
+        if (r.status != EpochStatus.Committed) revert EpochNotOpen(community, epoch, r.status);
+    }
+
+    /// @dev Reads slot 0 once: total, paid and leaf count of an epoch that is payable now.
+    function _payableState(Record storage r, address community, uint64 epoch)
+        private
+        view
+        returns (uint256 total, uint256 paid, uint256 leafCount)
+    {
+        uint40 payableAt = r.payableAt;
+        leafCount = r.leafCount;
+        if (leafCount == 0) revert UnknownEpoch(community, epoch); // a commit has at least one leaf
+        if (payableAt == _CLOSED) revert EpochNotOpen(community, epoch, r.status);
+        if (block.timestamp < payableAt) revert ChallengeWindowOpen(payableAt);
+        total = r.totalReward;
+        paid = r.paidTotal;
+    }
+
+    /// @dev The paid total after claiming leaf `index` for `amount`, when the epoch pays now and the index is unpaid.
+    function _claimable(Record storage r, address community, uint64 epoch, uint256 index, uint256 amount)
+        private
+        view
+        returns (uint256 paidAfter)
+    {
+        (uint256 total, uint256 paid, uint256 leafCount) = _payableState(r, community, epoch);
+        if (index >= leafCount) revert IndexOutOfRange(index, leafCount);
+        if (isPaid(community, epoch, index)) revert AlreadyPaid(community, epoch, index);
+        if (amount > total - paid) revert ExceedsCommittedTotal(paid, amount, total);
+        return paid + amount;
+    }
+
+    function _previousNotVoided(address community, uint64 epoch) private view returns (uint64) {
+        while (epoch > 1) {
+            --epoch;
+            if (_epochs[community][epoch].status != EpochStatus.Voided) return epoch;
+        }
+        return 0;
+    }
+
+    /// @dev The members of a packed batch whose leaves all verify under `root` with the multiproof.
+    function _verifiedMembers(
+        bytes32 root,
+        bytes calldata leaves,
+        uint256 leafCount,
         bytes32[] calldata proof,
-        bool pushed
-    ) private {
-        if (!MerkleProof.verifyCalldata(proof, e.commitment.merkleRoot, leafHash(member, amount, dataHash))) {
-            revert InvalidProof(member, amount, dataHash);
+        bool[] calldata proofFlags
+    ) private pure returns (address[] memory members) {
+        bytes32[] memory hashes;
+        (hashes, members) = _hashLeaves(leaves, leafCount);
+        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, root, hashes)) revert InvalidMultiproof();
+    }
+
+    /// @dev Leaf hashes and members of a packed batch; checks every index is in range and indexes strictly increase.
+    function _hashLeaves(bytes calldata leaves, uint256 leafCount)
+        private
+        pure
+        returns (bytes32[] memory hashes, address[] memory members)
+    {
+        uint256 n = leaves.length / PACKED_LEAF_BYTES;
+        hashes = new bytes32[](n);
+        members = new address[](n);
+        uint256 previous;
+        for (uint256 i = 0; i < n; ++i) {
+            (uint256 index, address member, uint256 amount, bytes32 dataHash) = _leafAt(leaves, i);
+            if (index >= leafCount) revert IndexOutOfRange(index, leafCount);
+            if (i > 0 && index <= previous) revert IndexesNotIncreasing(index, previous);
+            previous = index;
+            members[i] = member;
+            hashes[i] = _hashLeaf(index, member, amount, dataHash);
         }
-        uint256 paidAfter = e.paidTotal + amount;
-        if (paidAfter > e.commitment.totalReward) {
-            revert ExceedsCommittedTotal(e.paidTotal, amount, e.commitment.totalReward);
+    }
+
+    /// @dev Pays the verified leaves of a batch: marks them paid, checks the committed total, credits the members.
+    function _payBatch(Record storage r, address community, uint64 epoch, bytes calldata leaves, address[] memory members)
+        private
+    {
+        BatchTally memory tally = _markPaid(community, epoch, leaves, members);
+        uint256 total = r.totalReward;
+        uint256 paid = r.paidTotal;
+        if (tally.paidAmount > total - paid) revert ExceedsCommittedTotal(paid, tally.paidAmount, total);
+        r.paidTotal = uint96(paid + tally.paidAmount);
+        if (tally.creditCount > 0) CommunityToken(community).payRewards(tally.credits);
+    }
+
+    /// @dev Sets the paid bit of every leaf to pay (one storage write per 256-index word) and builds the
+    /// token's credits; skips leaves paid before and leaves of accounts that are not active members.
+    function _markPaid(address community, uint64 epoch, bytes calldata leaves, address[] memory members)
+        private
+        returns (BatchTally memory tally)
+    {
+        uint256 active = CommunityToken(community).membersActive(members);
+        tally.credits = new bytes32[](members.length);
+        mapping(uint256 => uint256) storage bitmap = _paidWords[community][epoch];
+        uint256 wordIndex = type(uint256).max;
+        uint256 word;
+        for (uint256 i = 0; i < members.length; ++i) {
+            uint256 index = _indexAt(leaves, i);
+            if (index >> 8 != wordIndex) {
+                if (wordIndex != type(uint256).max) bitmap[wordIndex] = word;
+                wordIndex = index >> 8;
+                word = bitmap[wordIndex];
+            }
+            if (word & (1 << (index & 0xff)) != 0) {
+                ++tally.alreadyPaid;
+            } else if (active & (1 << i) == 0) {
+                ++tally.notMembers;
+                emit RewardSkipped(community, epoch, members[i], index);
+            } else {
+                word |= 1 << (index & 0xff);
+                _credit(tally, members[i], _amountAt(leaves, i));
+            }
         }
-        if (e.paidCount >= e.commitment.leafCount) revert ExceedsLeafCount(e.commitment.leafCount);
-        _paid[community][epoch][member] = true;
-        e.paidTotal = paidAfter;
-        e.paidCount += 1;
-        emit RewardPaid(community, epoch, member, amount, pushed);
-        if (amount > 0) CommunityToken(community).payReward(member, amount);
+        bitmap[wordIndex] = word;
+        bytes32[] memory credits = tally.credits;
+        uint256 creditCount = tally.creditCount;
+        assembly ("memory-safe") {
+            mstore(credits, creditCount) // shorten to the credits actually made
+        }
+        emit RewardsPushed(
+            community,
+            epoch,
+            members.length - tally.alreadyPaid - tally.notMembers,
+            tally.paidAmount,
+            tally.alreadyPaid,
+            tally.notMembers
+        );
+    }
+
+    /// @dev Adds a credit `bytes20(member) ‖ uint96(amount)` (none for a zero reward: its leaf is just marked paid).
+    function _credit(BatchTally memory tally, address member, uint256 amount) private pure {
+        if (amount == 0) return;
+        tally.paidAmount += amount;
+        tally.credits[tally.creditCount++] = bytes32(bytes20(member)) | bytes32(amount);
+    }
+
+    function _indexAt(bytes calldata leaves, uint256 i) private pure returns (uint256 index) {
+        assembly ("memory-safe") {
+            index := shr(232, calldataload(add(leaves.offset, mul(i, 67))))
+        }
+    }
+
+    function _amountAt(bytes calldata leaves, uint256 i) private pure returns (uint256 amount) {
+        assembly ("memory-safe") {
+            amount := shr(160, calldataload(add(add(leaves.offset, mul(i, 67)), 23)))
+        }
+    }
+
+    /// @dev Leaf `i` of a packed batch: 3-byte index, 20-byte member, 12-byte amount, 32-byte data hash.
+    function _leafAt(bytes calldata leaves, uint256 i)
+        private
+        pure
+        returns (uint256 index, address member, uint256 amount, bytes32 dataHash)
+    {
+        assembly ("memory-safe") {
+            let p := add(leaves.offset, mul(i, 67))
+            index := shr(232, calldataload(p))
+            member := shr(96, calldataload(add(p, 3)))
+            amount := shr(160, calldataload(add(p, 23)))
+            dataHash := calldataload(add(p, 35))
+        }
+    }
+
+    /// @dev `leafHash` without allocating memory: the four words are hashed in the free memory area.
+    function _hashLeaf(uint256 index, address member, uint256 amount, bytes32 dataHash)
+        private
+        pure
+        returns (bytes32 h)
+    {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, index)
+            mstore(add(p, 0x20), member)
+            mstore(add(p, 0x40), amount)
+            mstore(add(p, 0x60), dataHash)
+            mstore(0x00, keccak256(p, 0x80))
+            h := keccak256(0x00, 0x20)
+        }
     }
 }

@@ -13,8 +13,8 @@ library Roles {
     bytes32 internal constant TOKEN_ADMIN = keccak256("TOKEN_ADMIN");
     /// @notice Publishes reward-model parameters.
     bytes32 internal constant ORACLE_ADMIN = keccak256("ORACLE_ADMIN");
-    /// @notice The oracle's service account: commits epochs and pushes reward payments.
+    /// @notice The oracle's attesting account: commits epoch roots (never pays).
     bytes32 internal constant ORACLE = keccak256("ORACLE");
-    /// @notice Held by the reward contract on each community token: reserves and pays rewards from the treasury.
-    bytes32 internal constant REWARD_DISTRIBUTOR = keccak256("REWARD_DISTRIBUTOR");
+    /// @notice The paying account: pushes rewards of committed epochs in batches (never commits).
+    bytes32 internal constant REWARD_PAYER = keccak256("REWARD_PAYER");
 }

@@ -6,8 +6,12 @@ so roots, proofs and dumps made here verify with OpenZeppelin's `MerkleProof` on
 
 - leaf  = keccak256(keccak256(abi.encode(value...)))  (double hash, no second-preimage confusion)
 - pairs are hashed sorted: keccak256(min(a, b) ++ max(a, b))
-- leaves are sorted by hash and laid out at the end of a complete binary tree stored as an array
-  (node i has children 2i+1 and 2i+2; the root is node 0).
+- leaves are laid out at the end of a complete binary tree stored as an array (node i has children
+  2i+1 and 2i+2; the root is node 0), sorted by hash by default or in input order with
+  `sort_leaves=False` (value i at tree node size-1-i), which the reward trees use so that
+  consecutive indexes share one multiproof;
+- multiproofs (`multiproof`, `process_multiproof`) follow `getMultiProof`/`processMultiProof` of the
+  npm package and `MerkleProof.multiProofVerifyCalldata` of OpenZeppelin Contracts.
 """
 from __future__ import annotations
 
@@ -81,15 +85,16 @@ class StandardMerkleTree:
         self.leaf_encoding = leaf_encoding
 
     @classmethod
-    def of(cls, values: Sequence[Sequence[Any]], leaf_encoding: Sequence[str]) -> "StandardMerkleTree":
+    def of(cls, values: Sequence[Sequence[Any]], leaf_encoding: Sequence[str],
+           sort_leaves: bool = True) -> "StandardMerkleTree":
+        """Like `StandardMerkleTree.of(values, leafEncoding, {sortLeaves})` of @openzeppelin/merkle-tree."""
         if not values:
             raise ValueError("a Merkle tree needs at least one leaf")
         encoding = list(leaf_encoding)
         normalized = [tuple(_normalize(v, t) for v, t in zip(value, encoding, strict=True)) for value in values]
-        hashed = sorted(
-            ((leaf_hash(value, encoding), index) for index, value in enumerate(normalized)),
-            key=lambda item: item[0],
-        )
+        hashed = [(leaf_hash(value, encoding), index) for index, value in enumerate(normalized)]
+        if sort_leaves:
+            hashed.sort(key=lambda item: item[0])
         size = 2 * len(hashed) - 1
         tree: list[Hash] = [b""] * size
         tree_index_of: dict[int, int] = {}
@@ -131,6 +136,32 @@ class StandardMerkleTree:
 
     def proof_hex(self, index: int) -> list[str]:
         return [_hex(h) for h in self.proof(index)]
+
+    def multiproof(self, indexes: Sequence[int]) -> "MultiProof":
+        """A multiproof of the values at `indexes` (input positions), as OpenZeppelin's `getMultiProof`:
+        `values` come back in the order the verifier consumes them (tree position descending)."""
+        if not indexes:
+            raise ValueError("a multiproof needs at least one leaf")
+        nodes = sorted((self._entries[i].tree_index for i in indexes), reverse=True)
+        if len(set(nodes)) != len(nodes):
+            raise ValueError("cannot prove a value twice")
+        by_node = {e.tree_index: i for i, e in enumerate(self._entries)}
+        queue = list(nodes)
+        proof, flags = [], []
+        head = 0
+        while head < len(queue) and queue[head] > 0:
+            j = queue[head]
+            head += 1
+            sibling = j + 1 if j % 2 == 1 else j - 1
+            if head < len(queue) and queue[head] == sibling:
+                flags.append(True)
+                head += 1
+            else:
+                flags.append(False)
+                proof.append(self._tree[sibling])
+            queue.append((j - 1) // 2)
+        return MultiProof(indexes=[by_node[n] for n in nodes], values=[self._entries[by_node[n]].value for n in nodes],
+                          leaves=[self._tree[n] for n in nodes], proof=proof, proof_flags=flags)
 
     def index_of(self, predicate) -> int:
         for i, entry in enumerate(self._entries):
@@ -194,10 +225,59 @@ class StandardMerkleTree:
         return process_proof(leaf_hash(value, leaf_encoding), [_unhex(p) if isinstance(p, str) else p for p in proof]) == root
 
 
-REWARD_LEAF_ENCODING = ["address", "uint256", "bytes32"]
-"""Leaf encoding of ConsumptionNotary: (member, reward amount in base units, member data hash)."""
+@dataclass(frozen=True)
+class MultiProof:
+    """`indexes`/`values`/`leaves` in the order the verifier consumes them, with `proof` and `proof_flags`."""
+    indexes: list[int]
+    values: list[tuple]
+    leaves: list[Hash]
+    proof: list[Hash]
+    proof_flags: list[bool]
+
+
+def process_multiproof(leaves: Sequence[Hash], proof: Sequence[Hash], proof_flags: Sequence[bool]) -> Hash:
+    """The root a multiproof leads to (OpenZeppelin's processMultiProof, with its validity checks)."""
+    if len(leaves) + len(proof) != len(proof_flags) + 1:
+        raise ValueError("leaves and multiproof are not compatible")
+    if len(proof) < sum(1 for f in proof_flags if not f):
+        raise ValueError("invalid multiproof format")
+    queue = list(leaves)
+    head, proof_pos = 0, 0
+    for flag in proof_flags:
+        a = queue[head]
+        head += 1
+        if flag:
+            b = queue[head]
+            head += 1
+        else:
+            b = proof[proof_pos]
+            proof_pos += 1
+        queue.append(hash_pair(a, b))
+    if proof_flags:
+        return queue[-1]
+    return leaves[0] if leaves else proof[0]
+
+
+REWARD_LEAF_ENCODING = ["uint256", "address", "uint256", "bytes32"]
+"""Leaf encoding of ConsumptionNotary (v2): (index, member, reward amount in base units, member data hash)."""
+REWARD_LEAF_ENCODING_V1 = ["address", "uint256", "bytes32"]
+"""Leaf encoding of the first notary (member, amount, data hash); take-out files made with it still verify."""
 
 
 def reward_tree(leaves: Sequence[tuple[str, int, bytes]]) -> StandardMerkleTree:
-    """The notary's tree over (member, amount, dataHash) leaves."""
-    return StandardMerkleTree.of(leaves, REWARD_LEAF_ENCODING)
+    """The notary's tree over (member, amount, dataHash) leaves, in the given order: leaf i carries index i
+    and sits at position i (unsorted), so consecutive indexes share one multiproof."""
+    return StandardMerkleTree.of([(i, *leaf) for i, leaf in enumerate(leaves)], REWARD_LEAF_ENCODING,
+                                 sort_leaves=False)
+
+
+def pack_leaves(values: Sequence[tuple]) -> bytes:
+    """The notary's `pushRewards` calldata for (index, member, amount, dataHash) values:
+    uint24 index ‖ address ‖ uint96 amount ‖ bytes32 per leaf (67 bytes)."""
+    out = bytearray()
+    for index, member, amount, data_hash in values:
+        if not 0 <= int(index) < 2**24 or not 0 <= int(amount) < 2**96:
+            raise ValueError(f"leaf {index}: index or amount out of the packed range")
+        out += int(index).to_bytes(3, "big") + bytes.fromhex(str(member)[2:]) + int(amount).to_bytes(12, "big")
+        out += bytes(data_hash) if not isinstance(data_hash, str) else bytes.fromhex(data_hash[2:])
+    return bytes(out)

@@ -1,84 +1,136 @@
-"""Gas report of the operations members and the oracle pay for.
+"""Gas report of the operations members, admins and the oracle pay for.
 
     brownie run scripts/gas_report.py --network lec-dev --silent
 
-Prints a markdown table (the README keeps the latest one). Epoch trees have 1 000 leaves, so
-proofs are 10 hashes deep; batch rows give the gas per member of one pushRewards call.
+Prints a markdown table (the README keeps the latest one). The reward epoch has 10 000 leaves
+(proofs 13–14 hashes deep), paid in pushRewards batches of 200 under one multiproof each; existing
+holders already hold tokens (their welcome bonus), fresh holders hold none before their reward.
+"Floor" is what no implementation of the same rule can avoid: the intrinsic 21 000 per transaction
+(per member: its share of a batch), calldata, the cold reads and writes of the member's balance and
+membership, the ERC-20 Transfer event.
 """
 from __future__ import annotations
 
-from brownie import ZERO_ADDRESS, ConsumptionNotary, ModelRegistry, accounts
-from eth_utils import keccak
+import time
 
-from oracle.merkle import reward_tree
+from brownie import ZERO_ADDRESS, ConsumptionNotary, ModelRegistry, accounts, chain
+from eth_utils import keccak, to_checksum_address
+
+from oracle.merkle import pack_leaves, reward_tree
 from scripts.community import E18, create_community
 from scripts.deploy import deploy_platform
 from scripts.roles import role_accounts
 
-LEAVES = 1_000
-BATCHES = (1, 50, 200)
+LEAVES = 10_000
+BATCH = 200
+FRESH = range(9_000, 9_400)  # two batches of members who hold nothing before their reward
+CLAIMED = range(9_984, 10_000)  # the last bitmap word is left to claims
+CITIZEN, CONSUMER = 1, 1
+
+# EIP-2929/2200/2028 costs that bound a reward payment from below
+TX_BASE, COLD_SLOAD, SSTORE_DIRTY, SSTORE_FRESH = 21_000, 2_100, 2_900, 20_000
+TRANSFER_LOG = 375 + 3 * 375 + 8 * 32
 
 
 def b32(text: str) -> bytes:
     return text.encode().ljust(32, b"\0")
 
 
+def calldata_gas(data: bytes) -> int:
+    return sum(16 if byte else 4 for byte in data)
+
+
+def payment_floor(packed_leaf: bytes, fresh: bool) -> int:
+    """Per member of a batch of BATCH: its calldata, its share of the intrinsic gas, a cold membership
+    read, a cold balance read and write, the Transfer event."""
+    balance = COLD_SLOAD + (SSTORE_FRESH if fresh else SSTORE_DIRTY)
+    return calldata_gas(packed_leaf) + TX_BASE // BATCH + COLD_SLOAD + balance + TRANSFER_LOG
+
+
 def main():
+    started = time.time()
     roles = role_accounts()
     admin = roles.platform_admin
-    community_admin, token_admin = accounts.at(roles.community_admin, force=True), accounts.at(roles.token_admin,
-                                                                                               force=True)
+    community_admin, token_admin = (accounts.at(roles.community_admin, force=True),
+                                    accounts.at(roles.token_admin, force=True))
     oracle, oracle_admin = accounts.at(roles.oracle, force=True), accounts.at(roles.oracle_admin, force=True)
+    payer = accounts.at(roles.reward_payer, force=True)
     manifest = deploy_platform(roles)
     token = create_community(manifest, admin, "Gas Bench", "GAS", community_admin.address, token_admin.address,
                              100 * E18, 500 * E18, 100)
     token.fundTreasury(10**9 * E18, b32("bench"), {"from": token_admin})
+    token.setEpochRewardCeiling(10**9 * E18, {"from": token_admin})
     rows = []
 
     alice, bob, hall = accounts[5], accounts[6], accounts[9]
     tx = token.addMember(alice, 1, 1, {"from": community_admin})
-    rows.append(("addMember (with welcome bonus)", tx.gas_used, ""))
+    rows.append(("addMember (with welcome bonus)", tx.gas_used, "", ""))
     token.addMember(bob, 1, 2, {"from": community_admin})
     token.addMember(hall, 2, 2, {"from": community_admin})
     tx = token.transfer(bob, E18, {"from": alice})
-    rows.append(("transfer member → member (1 % fee)", tx.gas_used, "both balances non-zero"))
+    rows.append(("transfer member → member (1 % fee)", tx.gas_used, "", "both balances non-zero"))
     token.setCategoryIncentive(1, 500, 1, {"from": token_admin})
-    tx = token.payService(bob, E18, 1, b32("svc"), ZERO_ADDRESS, 0, {"from": alice})
-    rows.append(("payService, category 1 (fee + incentive)", tx.gas_used, ""))
-    tx = token.payService(bob, E18, 2, b32("svc"), hall, 2000, {"from": alice})
-    rows.append(("payService, category 2 (fee + structure share)", tx.gas_used, ""))
+    token.approveServiceIncentive(b32("svc-1"), alice, bob, 1, 10 * E18, {"from": community_admin})
+    tx = token.payService(bob, E18, 1, b32("svc-1"), ZERO_ADDRESS, 0, 100, {"from": alice})
+    rows.append(("payService, category 1 (fee + approved incentive)", tx.gas_used, "", "uses up the approval"))
+    tx = token.payService(bob, E18, 2, b32("svc-2"), hall, 2000, 100, {"from": alice})
+    rows.append(("payService, category 2 (fee + structure share)", tx.gas_used, "", "no incentive approved"))
 
     registry = ModelRegistry.at(manifest["contracts"]["ModelRegistry"]["address"])
     notary = ConsumptionNotary.at(manifest["contracts"]["ConsumptionNotary"]["address"])
     model = b32("self_consumption")
-    registry.publishVersion(model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 1,
+    registry.publishVersion(token, model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0,
                             {"from": oracle_admin})
-    registry.setActiveModel(token, model, {"from": oracle_admin})
+    registry.setActiveModel(token, model, 0, {"from": oracle_admin})
 
-    paid_members = [accounts.add() for _ in range(1 + sum(BATCHES))]
-    for first in range(0, len(paid_members), 100):
-        batch = paid_members[first:first + 100]
-        tx = token.addMembers(batch, [1] * len(batch), [1] * len(batch), {"from": community_admin})
-        if first == 0:
-            rows.append(("addMembers, batch of 100 (with welcome bonus)", tx.gas_used,
-                         f"{tx.gas_used // 100:,} per member"))
-    others = [accounts.add().address for _ in range(LEAVES - len(paid_members))]
-    leaves = [(a.address if hasattr(a, "address") else a, 3 * E18, keccak(str(i).encode()))
-              for i, a in enumerate(paid_members + others)]
+    # addresses only: anyone may send a claim, so no member needs a key here
+    members = [to_checksum_address(keccak(f"gas-bench-member-{i}".encode())[:20]) for i in range(LEAVES)]
+    token.setWelcomeBonus(CITIZEN, E18, {"from": token_admin})
+    for fresh in (False, True):
+        if fresh:
+            token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
+        for first in range(0, LEAVES, BATCH):
+            if (first in FRESH) != fresh:
+                continue
+            batch = members[first:first + BATCH]
+            tx = token.addMembers(batch, [CITIZEN] * len(batch), [CONSUMER] * len(batch), {"from": community_admin})
+            if first == 0:
+                rows.append((f"addMembers, batch of {BATCH} (with welcome bonus)", tx.gas_used, "",
+                             f"{tx.gas_used // BATCH:,} per member"))
+    leaves = [(m, 3 * E18 + i, keccak(str(i).encode())) for i, m in enumerate(members)]
     tree = reward_tree(leaves)
+    values = tree.values()
     total = sum(amount for _, amount, _ in leaves)
-    tx = notary.commitEpoch(token, 1, (0, 2_678_400, tree.root, model, 1, keccak(b"ds"), LEAVES, total),
-                            {"from": oracle})
-    rows.append((f"commitEpoch ({LEAVES} leaves)", tx.gas_used, "constant in the number of leaves"))
-    tx = notary.claim(token, 1, *leaves[0], tree.proof(0), {"from": alice})
-    rows.append(("claim (proof of 10 hashes)", tx.gas_used, "first payment of the epoch: its counters start from zero"))
-    cursor = 1
-    for size in BATCHES:
-        batch = [(*leaves[i], tree.proof(i)) for i in range(cursor, cursor + size)]
-        tx = notary.pushRewards(token, 1, batch, {"from": oracle})
-        rows.append((f"pushRewards, batch of {size}", tx.gas_used, f"{tx.gas_used // size:,} per member"))
-        cursor += size
+    period_end = chain.time() - 60
+    tx = notary.commitEpoch(token, 1, (period_end - 2_678_400, period_end, tree.root, model, 1, keccak(b"ds"), LEAVES,
+                                       total), {"from": oracle})
+    rows.append((f"commitEpoch ({LEAVES:,} leaves)", tx.gas_used, "", "constant in the number of leaves"))
 
-    print("\n| operation | gas | note |\n|---|---:|---|")
-    for name, gas, note in rows:
-        print(f"| {name} | {gas:,} | {note} |")
+    existing_gas, fresh_gas = [], []
+    pushed = [i for i in range(LEAVES) if i not in CLAIMED]
+    for first in range(0, len(pushed), BATCH):
+        indexes = pushed[first:first + BATCH]
+        proof = tree.multiproof(indexes)
+        tx = notary.pushRewards(token, 1, pack_leaves(proof.values), proof.proof, proof.proof_flags, {"from": payer})
+        per_member = tx.gas_used / len(indexes)
+        (fresh_gas if indexes[0] in FRESH else existing_gas).append(per_member)
+    packed = pack_leaves([values[0]])
+    rows.append((f"pushRewards, batches of {BATCH}, existing holders", round(sum(existing_gas) / len(existing_gas)),
+                 payment_floor(packed, False),
+                 f"per member; worst batch {max(existing_gas):,.0f}; {len(existing_gas)} batches"))
+    rows.append((f"pushRewards, batches of {BATCH}, fresh holders", round(sum(fresh_gas) / len(fresh_gas)),
+                 payment_floor(packed, True), f"per member; worst batch {max(fresh_gas):,.0f}"))
+
+    first, second = CLAIMED[6], CLAIMED[7]
+    tx = notary.claim(token, 1, *values[first], tree.proof(first), {"from": alice})
+    rows.append((f"claim, first of its 256-index bitmap word (proof of {len(tree.proof(first))} hashes)", tx.gas_used,
+                 "", "the word's storage slot is created (20 000)"))
+    tx = notary.claim(token, 1, *values[second], tree.proof(second), {"from": alice})
+    rows.append((f"claim, bitmap word already started (proof of {len(tree.proof(second))} hashes)", tx.gas_used, "",
+                 ""))
+
+    print("\n| operation | gas | floor | note |\n|---|---:|---:|---|")
+    for name, gas, floor, note in rows:
+        floor_text = f"{floor:,}" if floor else ""
+        print(f"| {name} | {gas:,} | {floor_text} | {note} |")
+    print(f"\n({time.time() - started:.0f} s)")
