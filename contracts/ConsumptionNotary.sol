@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {CommunityFactory} from "./CommunityFactory.sol";
 import {CommunityToken} from "./CommunityToken.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
@@ -26,7 +27,7 @@ import {Roles} from "./Roles.sol";
 /// keccak256(bytes.concat(keccak256(abi.encode(index, member, amount, dataHash)))). Trees are built
 /// unsorted (leaf i at position i) so consecutive indexes share a multiproof. Payment state is a bitmap
 /// over indexes. Roles: ORACLE commits, REWARD_PAYER pushes; neither can do the other's job.
-contract ConsumptionNotary is AccessControl, ICommittedPeriods {
+contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommittedPeriods {
     bytes32 public constant ORACLE_ROLE = Roles.ORACLE;
     bytes32 public constant REWARD_PAYER_ROLE = Roles.REWARD_PAYER;
     bytes32 public constant COMMUNITY_ADMIN_ROLE = Roles.COMMUNITY_ADMIN;
@@ -97,15 +98,6 @@ contract ConsumptionNotary is AccessControl, ICommittedPeriods {
         EpochStatus status;
         uint32 modelVersion;
         bytes32 modelId;
-    }
-
-    /// @dev Running totals of one pushed batch.
-    struct BatchTally {
-        bytes32[] credits;
-        uint256 paidAmount;
-        uint256 creditCount;
-        uint256 alreadyPaid;
-        uint256 notMembers;
     }
 
     /// @dev `tip` is the latest epoch that is not voided: its period end bounds the next commit.
@@ -352,7 +344,7 @@ contract ConsumptionNotary is AccessControl, ICommittedPeriods {
     ) external {
         Record storage r = _epochs[community][epoch];
         uint256 paidAfter = _claimable(r, community, epoch, index, amount);
-        if (!MerkleProof.verifyCalldata(proof, r.merkleRoot, leafHash(index, member, amount, dataHash))) {
+        if (!MerkleProof.verifyCalldata(proof, r.merkleRoot, _hashLeaf(index, member, amount, dataHash))) {
             revert InvalidProof(index, member, amount, dataHash);
         }
         _paidWords[community][epoch][index >> 8] |= 1 << (index & 0xff);
@@ -365,23 +357,25 @@ contract ConsumptionNotary is AccessControl, ICommittedPeriods {
     /// @dev `leaves` packs each leaf as uint24 index ‖ address member ‖ uint96 amount ‖ bytes32 dataHash
     /// (PACKED_LEAF_BYTES), indexes strictly increasing — the order OpenZeppelin's `getMultiProof` returns
     /// for an unsorted tree. Every leaf must be in the tree (else the whole batch reverts InvalidMultiproof).
-    /// Leaves already paid are skipped (a re-sent batch pays nobody twice); leaves of accounts that are not
-    /// active members are skipped with RewardSkipped and stay claimable. The rest are credited through one
-    /// call to the community token. Emits RewardsPushed once.
+    /// Leaves already paid are skipped (a re-sent batch pays nobody twice); the rest are credited through one
+    /// call to the community token, which skips accounts that are not active members (a removed member, the
+    /// zero address, the token itself): their leaves stay unpaid and claimable, each with RewardSkipped.
+    /// Emits RewardsPushed once, and an ERC-20 Transfer per member paid.
     function pushRewards(
         address community,
         uint64 epoch,
         bytes calldata leaves,
         bytes32[] calldata proof,
         bool[] calldata proofFlags
-    ) external onlyRole(REWARD_PAYER_ROLE) {
+    ) external onlyRole(REWARD_PAYER_ROLE) nonReentrant {
         uint256 n = leaves.length / PACKED_LEAF_BYTES;
         if (n == 0 || n > MAX_BATCH) revert BatchSize(n, MAX_BATCH);
         if (leaves.length != n * PACKED_LEAF_BYTES) revert MalformedBatch(leaves.length);
         Record storage r = _epochs[community][epoch];
         (,, uint256 leafCount) = _payableState(r, community, epoch);
-        address[] memory members = _verifiedMembers(r.merkleRoot, leaves, leafCount, proof, proofFlags);
-        _payBatch(r, community, epoch, leaves, members);
+        bytes32[] memory hashes = _leafHashes(leaves, leafCount);
+        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, r.merkleRoot, hashes)) revert InvalidMultiproof();
+        _payBatch(r, community, epoch, leaves);
     }
 
     /// @notice After the claim deadline, returns the unpaid rest of an epoch to the community treasury;
@@ -488,126 +482,127 @@ contract ConsumptionNotary is AccessControl, ICommittedPeriods {
         return 0;
     }
 
-    /// @dev The members of a packed batch whose leaves all verify under `root` with the multiproof.
-    function _verifiedMembers(
-        bytes32 root,
-        bytes calldata leaves,
-        uint256 leafCount,
-        bytes32[] calldata proof,
-        bool[] calldata proofFlags
-    ) private pure returns (address[] memory members) {
-        bytes32[] memory hashes;
-        (hashes, members) = _hashLeaves(leaves, leafCount);
-        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, root, hashes)) revert InvalidMultiproof();
-    }
-
-    /// @dev Leaf hashes and members of a packed batch; checks every index is in range and indexes strictly increase.
-    function _hashLeaves(bytes calldata leaves, uint256 leafCount)
-        private
-        pure
-        returns (bytes32[] memory hashes, address[] memory members)
-    {
+    /// @dev The leaf hashes of a packed batch, checking that every index is below `leafCount` and that indexes
+    /// strictly increase. Hot loop in assembly: one pass over calldata, two keccaks per leaf in scratch memory.
+    function _leafHashes(bytes calldata leaves, uint256 leafCount) private pure returns (bytes32[] memory hashes) {
         uint256 n = leaves.length / PACKED_LEAF_BYTES;
         hashes = new bytes32[](n);
-        members = new address[](n);
+        uint256 failure; // 1: index out of range, 2: not increasing
+        uint256 badIndex;
         uint256 previous;
-        for (uint256 i = 0; i < n; ++i) {
-            (uint256 index, address member, uint256 amount, bytes32 dataHash) = _leafAt(leaves, i);
-            if (index >= leafCount) revert IndexOutOfRange(index, leafCount);
-            if (i > 0 && index <= previous) revert IndexesNotIncreasing(index, previous);
-            previous = index;
-            members[i] = member;
-            hashes[i] = _hashLeaf(index, member, amount, dataHash);
+        assembly ("memory-safe") {
+            let scratch := mload(0x40)
+            let p := leaves.offset
+            let out := add(hashes, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let index := shr(232, calldataload(p))
+                if iszero(lt(index, leafCount)) {
+                    failure := 1
+                    badIndex := index
+                    break
+                }
+                if and(gt(i, 0), iszero(gt(index, previous))) {
+                    failure := 2
+                    badIndex := index
+                    break
+                }
+                previous := index
+                mstore(scratch, index)
+                mstore(add(scratch, 0x20), shr(96, calldataload(add(p, 3))))
+                mstore(add(scratch, 0x40), shr(160, calldataload(add(p, 23))))
+                mstore(add(scratch, 0x60), calldataload(add(p, 35)))
+                mstore(0x00, keccak256(scratch, 0x80))
+                mstore(add(out, shl(5, i)), keccak256(0x00, 0x20))
+                p := add(p, 67)
+            }
         }
+        if (failure == 1) revert IndexOutOfRange(badIndex, leafCount);
+        if (failure == 2) revert IndexesNotIncreasing(badIndex, previous);
     }
 
-    /// @dev Pays the verified leaves of a batch: marks them paid, checks the committed total, credits the members.
-    function _payBatch(Record storage r, address community, uint64 epoch, bytes calldata leaves, address[] memory members)
-        private
-    {
-        BatchTally memory tally = _markPaid(community, epoch, leaves, members);
+    /// @dev Pays the verified leaves of a batch: marks the unpaid ones paid, checks the committed total, credits
+    /// the members through the token, then takes back the marks of the leaves the token skipped.
+    function _payBatch(Record storage r, address community, uint64 epoch, bytes calldata leaves) private {
+        mapping(uint256 => uint256) storage bitmap = _paidWords[community][epoch];
+        (bytes32[] memory credits, uint256[] memory creditIndexes, uint256 paidAmount, uint256 alreadyPaid) =
+            _markPaid(bitmap, leaves);
         uint256 total = r.totalReward;
         uint256 paid = r.paidTotal;
-        if (tally.paidAmount > total - paid) revert ExceedsCommittedTotal(paid, tally.paidAmount, total);
-        r.paidTotal = uint96(paid + tally.paidAmount);
-        if (tally.creditCount > 0) CommunityToken(community).payRewards(tally.credits);
-    }
-
-    /// @dev Sets the paid bit of every leaf to pay (one storage write per 256-index word) and builds the
-    /// token's credits; skips leaves paid before and leaves of accounts that are not active members.
-    function _markPaid(address community, uint64 epoch, bytes calldata leaves, address[] memory members)
-        private
-        returns (BatchTally memory tally)
-    {
-        uint256 active = CommunityToken(community).membersActive(members);
-        tally.credits = new bytes32[](members.length);
-        mapping(uint256 => uint256) storage bitmap = _paidWords[community][epoch];
-        uint256 wordIndex = type(uint256).max;
-        uint256 word;
-        for (uint256 i = 0; i < members.length; ++i) {
-            uint256 index = _indexAt(leaves, i);
-            if (index >> 8 != wordIndex) {
-                if (wordIndex != type(uint256).max) bitmap[wordIndex] = word;
-                wordIndex = index >> 8;
-                word = bitmap[wordIndex];
-            }
-            if (word & (1 << (index & 0xff)) != 0) {
-                ++tally.alreadyPaid;
-            } else if (active & (1 << i) == 0) {
-                ++tally.notMembers;
-                emit RewardSkipped(community, epoch, members[i], index);
-            } else {
-                word |= 1 << (index & 0xff);
-                _credit(tally, members[i], _amountAt(leaves, i));
+        if (paidAmount > total - paid) revert ExceedsCommittedTotal(paid, paidAmount, total);
+        r.paidTotal = uint96(paid + paidAmount);
+        uint256 notMembers;
+        if (credits.length > 0) {
+            (uint256 skipped, uint256 skippedAmount) = CommunityToken(community).payRewards(credits);
+            if (skipped != 0) {
+                notMembers = _unmarkSkipped(bitmap, community, epoch, credits, creditIndexes, skipped);
+                r.paidTotal = uint96(paid + paidAmount - skippedAmount);
+                paidAmount -= skippedAmount;
             }
         }
-        bitmap[wordIndex] = word;
-        bytes32[] memory credits = tally.credits;
-        uint256 creditCount = tally.creditCount;
-        assembly ("memory-safe") {
-            mstore(credits, creditCount) // shorten to the credits actually made
-        }
-        emit RewardsPushed(
-            community,
-            epoch,
-            members.length - tally.alreadyPaid - tally.notMembers,
-            tally.paidAmount,
-            tally.alreadyPaid,
-            tally.notMembers
-        );
+        uint256 n = leaves.length / PACKED_LEAF_BYTES;
+        emit RewardsPushed(community, epoch, n - alreadyPaid - notMembers, paidAmount, alreadyPaid, notMembers);
     }
 
-    /// @dev Adds a credit `bytes20(member) ‖ uint96(amount)` (none for a zero reward: its leaf is just marked paid).
-    function _credit(BatchTally memory tally, address member, uint256 amount) private pure {
-        if (amount == 0) return;
-        tally.paidAmount += amount;
-        tally.credits[tally.creditCount++] = bytes32(bytes20(member)) | bytes32(amount);
-    }
-
-    function _indexAt(bytes calldata leaves, uint256 i) private pure returns (uint256 index) {
-        assembly ("memory-safe") {
-            index := shr(232, calldataload(add(leaves.offset, mul(i, 67))))
-        }
-    }
-
-    function _amountAt(bytes calldata leaves, uint256 i) private pure returns (uint256 amount) {
-        assembly ("memory-safe") {
-            amount := shr(160, calldataload(add(add(leaves.offset, mul(i, 67)), 23)))
-        }
-    }
-
-    /// @dev Leaf `i` of a packed batch: 3-byte index, 20-byte member, 12-byte amount, 32-byte data hash.
-    function _leafAt(bytes calldata leaves, uint256 i)
+    /// @dev Sets the paid bit of every unpaid leaf (one storage write per 256-index word) and collects the
+    /// token's credits — `bytes20(member) ‖ uint96(amount)`, which is exactly bytes 3..34 of a packed leaf —
+    /// with their indexes; a zero reward is marked paid without a credit.
+    function _markPaid(mapping(uint256 => uint256) storage bitmap, bytes calldata leaves)
         private
-        pure
-        returns (uint256 index, address member, uint256 amount, bytes32 dataHash)
+        returns (bytes32[] memory credits, uint256[] memory creditIndexes, uint256 paidAmount, uint256 alreadyPaid)
     {
+        credits = new bytes32[](leaves.length / PACKED_LEAF_BYTES);
+        creditIndexes = new uint256[](leaves.length / PACKED_LEAF_BYTES);
         assembly ("memory-safe") {
-            let p := add(leaves.offset, mul(i, 67))
-            index := shr(232, calldataload(p))
-            member := shr(96, calldataload(add(p, 3)))
-            amount := shr(160, calldataload(add(p, 23)))
-            dataHash := calldataload(add(p, 35))
+            mstore(credits, 0) // both arrays grow as credits are made
+            mstore(creditIndexes, 0)
+            let wordIndex := not(0)
+            let wordSlot := 0
+            let word := 0
+            for { let p := leaves.offset } lt(p, add(leaves.offset, leaves.length)) { p := add(p, 67) } {
+                let index := shr(232, calldataload(p))
+                if iszero(eq(shr(8, index), wordIndex)) {
+                    if iszero(eq(wordIndex, not(0))) { sstore(wordSlot, word) }
+                    wordIndex := shr(8, index)
+                    mstore(0x00, wordIndex)
+                    mstore(0x20, bitmap.slot)
+                    wordSlot := keccak256(0x00, 0x40)
+                    word := sload(wordSlot)
+                }
+                switch and(word, shl(and(index, 0xff), 1))
+                case 0 {
+                    word := or(word, shl(and(index, 0xff), 1))
+                    let credit := calldataload(add(p, 3))
+                    if and(credit, 0xffffffffffffffffffffffff) {
+                        // < 200 amounts below 2^96 each: the sum cannot overflow
+                        paidAmount := add(paidAmount, and(credit, 0xffffffffffffffffffffffff))
+                        let c := add(mload(credits), 1)
+                        mstore(credits, c)
+                        mstore(add(credits, shl(5, c)), credit)
+                        mstore(creditIndexes, c)
+                        mstore(add(creditIndexes, shl(5, c)), index)
+                    }
+                }
+                default { alreadyPaid := add(alreadyPaid, 1) }
+            }
+            sstore(wordSlot, word)
+        }
+    }
+
+    /// @dev Clears the paid bits of the credits the token skipped (bit i of `skipped` = credits[i]) and names them.
+    function _unmarkSkipped(
+        mapping(uint256 => uint256) storage bitmap,
+        address community,
+        uint64 epoch,
+        bytes32[] memory credits,
+        uint256[] memory creditIndexes,
+        uint256 skipped
+    ) private returns (uint256 count) {
+        for (uint256 i = 0; i < credits.length; ++i) {
+            if (skipped & (1 << i) == 0) continue;
+            uint256 index = creditIndexes[i];
+            bitmap[index >> 8] &= ~(1 << (index & 0xff));
+            ++count;
+            emit RewardSkipped(community, epoch, address(bytes20(credits[i])), index);
         }
     }
 

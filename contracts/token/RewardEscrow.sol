@@ -77,16 +77,30 @@ abstract contract RewardEscrow is CommunityTokenBase {
         ERC20._update(rewardDistributor, member, amount);
     }
 
-    /// @notice Pays a batch of rewards from escrow; each credit is `bytes20(member) ‖ uint96(amount)`.
-    /// @dev One call per pushed batch: an ERC-20 Transfer per member and no other event (the notary emits the
-    /// batch's). Every receiver must be an active member — the notary skips the others before calling.
-    function payRewards(bytes32[] calldata credits) external onlyRewardDistributor whenNotPaused {
+    /// @notice Pays a batch of at most MAX_MEMBER_QUERY rewards from escrow; each credit is
+    /// `bytes20(member) ‖ uint96(amount)`. Credits to accounts that are not active members are skipped, not paid.
+    /// @dev One call per pushed batch: an ERC-20 Transfer per member paid and no other event (the notary emits
+    /// the batch's, and one per skipped leaf).
+    /// @return skipped bit i set when credits[i] was skipped
+    /// @return skippedAmount the sum of the skipped credits (it stays in escrow)
+    function payRewards(bytes32[] calldata credits)
+        external
+        onlyRewardDistributor
+        whenNotPaused
+        returns (uint256 skipped, uint256 skippedAmount)
+    {
+        if (credits.length > MAX_MEMBER_QUERY) revert QueryTooLarge(credits.length, MAX_MEMBER_QUERY);
         address from = rewardDistributor;
         for (uint256 i = 0; i < credits.length; ++i) {
             bytes32 credit = credits[i];
             address member = address(bytes20(credit));
-            if (!_members[member].active) revert ReceiverNotMember(member);
-            ERC20._update(from, member, uint96(uint256(credit)));
+            uint256 amount = uint96(uint256(credit));
+            if (_members[member].active) {
+                ERC20._update(from, member, amount);
+            } else {
+                skipped |= 1 << i;
+                skippedAmount += amount;
+            }
         }
     }
 }

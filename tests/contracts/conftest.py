@@ -1,4 +1,9 @@
-"""Shared fixtures of the contract tests: a deployed platform on anvil and one funded community."""
+"""Shared fixtures of the contract tests: a deployed platform on anvil and one funded community.
+
+The platform is deployed with the development settings (challenge window 0, model-change notice 0);
+tests of those rules change them explicitly. The funded community's per-epoch reward ceiling is
+REWARD_CEILING.
+"""
 from types import SimpleNamespace
 
 import brownie
@@ -11,13 +16,16 @@ from scripts.roles import RoleAccounts
 E18 = 10**18
 CITIZEN, STAKEHOLDER = 1, 2
 CONSUMER, PROSUMER, PROSTORMER = 1, 2, 3
-(C2C, C2C_STRUCT, S2C, S2S, C2S, C2COMM, S2COMM, C2COMM_STRUCT) = range(1, 9)
+# seed 001 §5.3.2 category numbers; the names read payer -> provider (C2S: a citizen pays a stakeholder)
+(C2C, C2C_STRUCT, C2S, S2S, S2C, C2COMM, S2COMM, C2COMM_STRUCT) = range(1, 9)
 PAYER, PROVIDER = 0, 1
 
 WELCOME_CITIZEN = 100 * E18
 WELCOME_STAKEHOLDER = 500 * E18
 FEE_BPS = 100  # 1 %
 TREASURY_FUNDS = 1_000_000 * E18
+REWARD_CEILING = 100_000 * E18
+MAX_FEE = FEE_BPS  # the fee a payer accepts in payService / transferWithMaxFee
 
 
 def _error_arg(value) -> str:
@@ -61,6 +69,12 @@ def oracle_admin():
 @pytest.fixture(scope="session")
 def oracle():
     return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def payer():
+    """Pushes rewards (REWARD_PAYER); never commits."""
+    return accounts.add()
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +124,10 @@ def outsider():
 
 
 @pytest.fixture(scope="module")
-def platform(platform_admin, oracle_admin, oracle, community_admin, token_admin):
+def platform(platform_admin, oracle_admin, oracle, community_admin, token_admin, payer):
     manifest = deploy_platform(RoleAccounts(platform_admin, oracle_admin.address, oracle.address,
-                                            community_admin.address, token_admin.address))
+                                            community_admin.address, token_admin.address, payer.address),
+                               challenge_window=0, min_notice=0)
     c = manifest["contracts"]
     return SimpleNamespace(
         manifest=manifest,
@@ -153,9 +168,11 @@ def bare_token(factory, platform_admin, community_admin, token_admin):
 
 @pytest.fixture(scope="module")
 def token(factory, platform_admin, token_admin, community_admin, alice, bob, carol, shop, hall):
-    """A community with a funded treasury and five members (welcome bonuses paid)."""
+    """A community with a funded treasury, a reward ceiling of REWARD_CEILING and five members (welcome bonuses
+    paid)."""
     bare_token = create_community(factory, platform_admin, community_admin, token_admin, "Borgo Pieno", "BPI")
     bare_token.fundTreasury(TREASURY_FUNDS, b32("endowment"), {"from": token_admin})
+    bare_token.setEpochRewardCeiling(REWARD_CEILING, {"from": token_admin})
     for account, kind, profile in [
         (alice, CITIZEN, CONSUMER),
         (bob, CITIZEN, PROSUMER),
@@ -165,3 +182,9 @@ def token(factory, platform_admin, token_admin, community_admin, alice, bob, car
     ]:
         bare_token.addMember(account, kind, profile, {"from": community_admin})
     return bare_token
+
+
+def past_period(days: int = 31, ended_ago: int = 3600) -> tuple[int, int]:
+    """A period of `days` days that ended `ended_ago` seconds before the chain's current time."""
+    end = brownie.chain.time() - ended_ago
+    return end - days * 86_400, end
