@@ -91,7 +91,7 @@ def run_size(n: int, workdir: Path) -> dict:
     try:
         members_csv, readings_csv, rows = write_inputs(workdir, n)
         name = f"Bench {n}"
-        create_community(ctx, name, welcome_citizen="0", endowment=str(10**9))
+        create_community(ctx, name, welcome_citizen="0", endowment=str(10**9), reward_ceiling=str(10**9))
         t0 = time.perf_counter()
         import_members(ctx, name, members_csv)
         import_s = time.perf_counter() - t0

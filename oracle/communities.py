@@ -1,9 +1,15 @@
-"""Communities: a row in PostgreSQL and a CommunityToken on-chain, created together and idempotently."""
+"""Communities: a row in PostgreSQL and a CommunityToken on-chain, created together and idempotently.
+
+A new token commits no rewards until its Token Admin sets a per-epoch reward ceiling (it starts at 0, so
+a stolen oracle key cannot escrow the treasury); `create_community` sets it, and sets it again when the
+wanted ceiling differs from the chain's.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from oracle.chain.transactions import record_sent, record_mined
+from oracle.chain.transactions import send_recorded
+from oracle.chain.encoding import to_bytes32
 from oracle.context import Context
 from oracle.db.schema import Community
 from oracle.errors import OracleError
@@ -20,8 +26,10 @@ def _default_symbol(name: str) -> str:
 
 
 def create_community(ctx: Context, name: str, *, symbol: str | None = None, welcome_citizen: str = "100",
-                     welcome_stakeholder: str = "500", fee_bps: int = 100, endowment: str = "1000000") -> Community:
-    """Creates the community (DB + token + funded treasury). Running it again finishes what is missing."""
+                     welcome_stakeholder: str = "500", fee_bps: int = 100, endowment: str = "1000000",
+                     reward_ceiling: str = "100000") -> Community:
+    """Creates the community (DB + token + funded treasury + per-epoch reward ceiling). Running it again
+    finishes what is missing and brings the ceiling to `reward_ceiling`."""
     name = name.strip()
     if not name:
         raise OracleError("a community needs a name")
@@ -33,6 +41,7 @@ def create_community(ctx: Context, name: str, *, symbol: str | None = None, welc
     welcome_c, welcome_s, funds = (tokens_to_base(welcome_citizen, "--welcome-citizen"),
                                    tokens_to_base(welcome_stakeholder, "--welcome-stakeholder"),
                                    tokens_to_base(endowment, "--endowment"))
+    ceiling = tokens_to_base(reward_ceiling, "--reward-ceiling")
     symbol = symbol or _default_symbol(name)
     chain = ctx.chain
     roles = chain.manifest["roles"]
@@ -47,20 +56,18 @@ def create_community(ctx: Context, name: str, *, symbol: str | None = None, welc
 
     address = chain.call(factory.functions.communityByName(name))
     if int(address, 16) == 0:
-        receipt = chain.send(
-            factory.functions.createCommunity(name, symbol, roles["communityAdmin"], roles["tokenAdmin"], welcome_c,
-                                              welcome_s, fee_bps),
-            "platform_admin", what=f"createCommunity({name})",
-            on_sent=lambda h: record_sent(ctx, h, "create_community", community_id=community_id))
-        record_mined(ctx, receipt)
+        send_recorded(ctx, factory.functions.createCommunity(name, symbol, roles["communityAdmin"], roles["tokenAdmin"],
+                                                             welcome_c, welcome_s, fee_bps),
+                      "platform_admin", "create_community", what=f"createCommunity({name})", community_id=community_id)
         address = chain.call(factory.functions.communityByName(name))
         token = chain.token(address)
         if funds > 0:
-            receipt = chain.send(token.functions.fundTreasury(funds, b"endowment".ljust(32, b"\0")), "token_admin",
-                                 what="fundTreasury",
-                                 on_sent=lambda h: record_sent(ctx, h, "fund_treasury", community_id=community_id))
-            record_mined(ctx, receipt)
+            send_recorded(ctx, token.functions.fundTreasury(funds, to_bytes32("endowment")), "token_admin",
+                          "fund_treasury", what="fundTreasury", community_id=community_id)
     token = chain.token(address)
+    if chain.call(token.functions.epochRewardCeiling()) != ceiling:
+        send_recorded(ctx, token.functions.setEpochRewardCeiling(ceiling), "token_admin", "set_reward_ceiling",
+                      what="setEpochRewardCeiling", community_id=community_id, detail={"ceiling": str(ceiling)})
     with ctx.session() as s:
         community = s.get(Community, community_id)
         community.token_address = address

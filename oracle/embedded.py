@@ -186,7 +186,9 @@ def fund_dev_accounts(settings: Settings, addresses: list[str], ether: int = 1_0
 
 
 def deploy_contracts(settings: Settings, roles: dict[str, str], passphrase: str) -> Path:
-    """Deploys the platform on the home chain with scripts/deploy.py (the one deployer), as the platform admin."""
+    """Deploys the platform on the home chain with scripts/deploy.py (the one deployer), as the platform admin.
+    The home chain (31337) gets the development time rules: challenge window 0 and model-change notice 0,
+    unless LEC_CHALLENGE_WINDOW / LEC_MIN_NOTICE (seconds) are set in the environment."""
     brownie = PROJECT_ROOT / ".venv/bin/brownie"
     if not (PROJECT_ROOT / "brownie-config.yaml").exists() or not brownie.exists():
         raise ConfigError(f"deploying needs the project checkout with its set-up (.venv, brownie) at {PROJECT_ROOT}")
@@ -198,6 +200,7 @@ def deploy_contracts(settings: Settings, roles: dict[str, str], passphrase: str)
         "LEC_DEPLOYER_PASSWORD": passphrase,
         "LEC_ORACLE_ADMIN_ADDRESS": roles["oracle_admin"],
         "LEC_ORACLE_ADDRESS": roles["oracle"],
+        "LEC_REWARD_PAYER_ADDRESS": roles["reward_payer"],
         "LEC_COMMUNITY_ADMIN_ADDRESS": roles["community_admin"],
         "LEC_TOKEN_ADMIN_ADDRESS": roles["token_admin"],
         "LEC_DEPLOYMENTS_DIR": str(settings.deployments),

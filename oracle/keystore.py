@@ -1,7 +1,8 @@
 """Role keys in encrypted keystores (eth-account v3 JSON), unlocked with a passphrase, never stored in clear.
 
-Roles: platform_admin, oracle_admin, oracle, community_admin, token_admin — one file each,
-`<keystore dir>/<role>.json`. The embedded setup generates them; a production setup provides them.
+Roles: platform_admin, oracle_admin, oracle (commits epochs), reward_payer (pushes rewards; never the
+committing key), community_admin, token_admin — one file each, `<keystore dir>/<role>.json`. The
+embedded setup generates them; a production setup provides them.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from oracle.config import Settings
 from oracle.errors import ConfigError
 from oracle.secrets import keystore_passphrase
 
-ROLES = ("platform_admin", "oracle_admin", "oracle", "community_admin", "token_admin")
+ROLES = ("platform_admin", "oracle_admin", "oracle", "reward_payer", "community_admin", "token_admin")
 # Lighter scrypt than eth-account's default for generated development keys (unlocks in ~0.1 s).
 DEV_SCRYPT_N = 2**14
 

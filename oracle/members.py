@@ -16,7 +16,7 @@ from eth_utils import is_address, to_checksum_address
 from sqlalchemy import select
 from tqdm import tqdm
 
-from oracle.chain.transactions import record_mined, record_sent
+from oracle.chain.transactions import send_recorded
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import Device, Membership, Supplier, User
@@ -193,29 +193,26 @@ def _sync_onchain(ctx: Context, community, rows: list[MemberRow], summary: Impor
     The chain is asked first, so a crashed import resumes without adding anyone twice."""
     chain = ctx.chain
     token = chain.token(community.token_address)
-    infos = chain.call_many([token.functions.memberInfo(row.wallet) for row in rows])
-    to_add = [row for row, info in zip(rows, infos) if not info[2]]
-    to_update = [row for row, info in zip(rows, infos) if info[2] and info[1] != PROFILES[row.profile]]
-
-    def sent(kind: str, wallets: list[str]):
-        return lambda h: record_sent(ctx, h, kind, community_id=community.id, detail={"wallets": wallets})
+    infos = chain.member_infos(community.token_address, [row.wallet for row in rows])
+    to_add = [row for row, info in zip(rows, infos) if not info.active]
+    to_update = [row for row, info in zip(rows, infos) if info.active and info.profile != PROFILES[row.profile]]
 
     done: dict[str, str] = {}
     for first in tqdm(range(0, len(to_add), ONCHAIN_BATCH), desc="adding members on-chain", unit="batch",
                       disable=len(to_add) <= ONCHAIN_BATCH):
         batch = to_add[first:first + ONCHAIN_BATCH]
         wallets = [row.wallet for row in batch]
-        receipt = chain.send(token.functions.addMembers(wallets, [KINDS[r.kind] for r in batch],
-                                                        [PROFILES[r.profile] for r in batch]),
-                             "community_admin", what=f"addMembers({len(batch)})", on_sent=sent("add_members", wallets))
-        record_mined(ctx, receipt)
+        receipt = send_recorded(ctx, token.functions.addMembers(wallets, [KINDS[r.kind] for r in batch],
+                                                                [PROFILES[r.profile] for r in batch]),
+                                "community_admin", "add_members", what=f"addMembers({len(batch)})",
+                                community_id=community.id, detail={"wallets": wallets})
         done.update({w: receipt["transactionHash"].to_0x_hex() for w in wallets})
         summary.added_onchain.extend(wallets)
         summary.transactions.append(receipt["transactionHash"].to_0x_hex())
     for row in to_update:
-        receipt = chain.send(token.functions.setEnergyProfile(row.wallet, PROFILES[row.profile]), "community_admin",
-                             what=f"setEnergyProfile({row.wallet})", on_sent=sent("set_profile", [row.wallet]))
-        record_mined(ctx, receipt)
+        receipt = send_recorded(ctx, token.functions.setEnergyProfile(row.wallet, PROFILES[row.profile]),
+                                "community_admin", "set_profile", what=f"setEnergyProfile({row.wallet})",
+                                community_id=community.id, detail={"wallets": [row.wallet]})
         done[row.wallet] = receipt["transactionHash"].to_0x_hex()
         summary.transactions.append(receipt["transactionHash"].to_0x_hex())
     if done:

@@ -4,12 +4,16 @@ Transactions are signed locally with role keys from the keyring (never an unlock
 sent with zero gas price (free-gas Besu and anvil), and reported through `on_sent` with their hash
 *before* the client waits for the receipt, so callers can record them and resume after a crash.
 Reverts are decoded into the contracts' custom errors ("ReceiverNotMember(0x…)").
+Structs the contracts return are decoded here, once, into named types (`OnChainEpoch`,
+`RegistryVersion`); callers never index into chain tuples.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
@@ -17,10 +21,64 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted
 from web3.middleware import ExtraDataToPOAMiddleware
 
+from oracle.chain.encoding import from_bytes32
 from oracle.errors import ConfigError, OracleError
 from oracle.manifest import FORMAT
 
 RECEIPT_TIMEOUT = 120
+MEMBER_QUERY = 256  # RewardEscrow.MAX_MEMBER_QUERY: accounts per membersActive call (one bit each)
+
+
+class EpochStatus(IntEnum):
+    """ConsumptionNotary.EpochStatus."""
+    NONE = 0
+    COMMITTED = 1
+    VOIDED = 2
+    RELEASED = 3
+
+
+@dataclass(frozen=True)
+class OnChainEpoch:
+    """An epoch as ConsumptionNotary.getEpoch returns it (times in unix seconds, amounts in base units).
+    `payable_at` is 0 once the epoch is voided or released."""
+    status: EpochStatus
+    period_start: int
+    period_end: int
+    merkle_root: bytes
+    model_id: str
+    model_version: int
+    leaf_count: int
+    total_reward: int
+    paid_total: int
+    committed_at: int
+    payable_at: int
+    claim_deadline: int
+
+    @classmethod
+    def decode(cls, raw: Sequence) -> "OnChainEpoch":
+        (status, period_start, period_end, root, model_id, version, leaf_count, total, paid, committed_at,
+         payable_at, claim_deadline) = raw
+        return cls(EpochStatus(status), period_start, period_end, bytes(root), from_bytes32(model_id), version,
+                   leaf_count, total, paid, committed_at, payable_at, claim_deadline)
+
+    @property
+    def merkle_root_hex(self) -> str:
+        return "0x" + self.merkle_root.hex()
+
+
+@dataclass(frozen=True)
+class RegistryVersion:
+    """One published version of a community's model (ModelRegistry.getVersion); values are fixed point."""
+    effective_from: int
+    published_at: int
+    publisher: str
+    names: list[str]
+    values: list[int]
+
+    @classmethod
+    def decode(cls, raw: Sequence) -> "RegistryVersion":
+        effective_from, published_at, publisher, names, values = raw
+        return cls(effective_from, published_at, publisher, [from_bytes32(n) for n in names], list(values))
 
 
 class TransactionFailed(OracleError):
@@ -37,6 +95,35 @@ def _error_map(abis: list[list[dict]]) -> dict[bytes, tuple[str, list[str]]]:
                 selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
                 errors[selector] = (item["name"], types)
     return errors
+
+
+@dataclass(frozen=True)
+class ModelSwitch:
+    """One entry of a community's active-model schedule (ModelRegistry.modelSchedule)."""
+    effective_from: int
+    scheduled_at: int
+    by: str
+    model_id: str
+
+    @classmethod
+    def decode(cls, raw: Sequence) -> "ModelSwitch":
+        effective_from, scheduled_at, by, model_id = raw
+        return cls(effective_from, scheduled_at, by, from_bytes32(model_id))
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """CommunityTokenBase.memberInfo: kind and profile are the token's enum numbers (0 when never a member)."""
+    kind: int
+    profile: int
+    active: bool
+    welcomed: bool
+    joined_at: int
+
+    @classmethod
+    def decode(cls, raw: Sequence) -> "MemberInfo":
+        kind, profile, active, welcomed, joined_at = raw
+        return cls(kind, profile, bool(active), bool(welcomed), joined_at)
 
 
 class ChainClient:
@@ -56,6 +143,10 @@ class ChainClient:
         manifest = json.loads(path.read_text())
         if manifest.get("format") != FORMAT or manifest.get("chainId") != chain_id:
             raise ConfigError(f"{path} is not a {FORMAT} manifest for chain {chain_id}")
+        if "rewardPayer" not in manifest.get("roles", {}):
+            raise ConfigError(f"{path} describes the first (v1) contracts, which this oracle no longer speaks: "
+                              "deploy the current ones (embedded: `oracle down`, remove the home directory, "
+                              "`oracle up`)")
         client = cls(rpc_url, chain_id, manifest, keyring)
         try:
             actual = client.w3.eth.chain_id
@@ -87,6 +178,61 @@ class ChainClient:
     @property
     def notary(self):
         return self.contract("ConsumptionNotary")
+
+    def platform_addresses(self) -> set[str]:
+        """Every platform contract of the manifest (none of them may ever be a reward leaf)."""
+        return {to_checksum_address(entry["address"]) for entry in self.manifest["contracts"].values()}
+
+    # ------------------------------------------------------------ reads, decoded
+
+    def latest_block_time(self) -> int:
+        """Timestamp of the latest block: the chain's "now" (the next block is at least as late)."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def epoch_count(self, token: str) -> int:
+        return self.call(self.notary.functions.epochCount(token))
+
+    def epoch(self, token: str, number: int, notary=None) -> OnChainEpoch | None:
+        """A committed epoch of a community (None when the notary has no epoch of that number)."""
+        notary = notary or self.notary
+        if number < 1 or number > self.call(notary.functions.epochCount(token)):
+            return None
+        return OnChainEpoch.decode(self.call(notary.functions.getEpoch(token, number)))
+
+    def model_version(self, token: str, model_key: bytes, version: int) -> RegistryVersion:
+        return RegistryVersion.decode(self.call(self.registry.functions.getVersion(token, model_key, version)))
+
+    def model_schedule(self, token: str) -> list[ModelSwitch]:
+        return [ModelSwitch.decode(raw) for raw in self.call(self.registry.functions.modelSchedule(token))]
+
+    def model_for_period(self, token: str, period_start: int) -> tuple[str, int]:
+        """The community's model and version that rule a period starting at `period_start` (reverts
+        NoActiveModel / NoVersionForPeriod as TransactionFailed)."""
+        model_key, version = self.call(self.registry.functions.modelForPeriod(token, period_start))
+        return from_bytes32(model_key), version
+
+    def member_infos(self, token: str, wallets: Sequence[str]) -> list[MemberInfo]:
+        contract = self.token(token)
+        return [MemberInfo.decode(raw) for raw in self.call_many([contract.functions.memberInfo(w) for w in wallets])]
+
+    def members_active(self, token: str, wallets: Sequence[str]) -> list[bool]:
+        """Whether each wallet is an active member of the community now (membersActive, 256 per call)."""
+        contract = self.token(token)
+        chunks = [list(wallets[i:i + MEMBER_QUERY]) for i in range(0, len(wallets), MEMBER_QUERY)]
+        masks = self.call_many([contract.functions.membersActive(chunk) for chunk in chunks])
+        return [bool(mask >> i & 1) for chunk, mask in zip(chunks, masks) for i in range(len(chunk))]
+
+    def paid_flags(self, token: str, number: int, indexes: Sequence[int]) -> list[bool]:
+        """Whether each leaf index of an epoch is paid on-chain (claimed or pushed)."""
+        notary = self.notary
+        return [bool(p) for p in self.call_many([notary.functions.isPaid(token, number, i) for i in indexes])]
+
+    def events(self, contract, name: str, receipt) -> list[dict]:
+        """The `name` events `contract` emitted in a transaction, decoded (args by name)."""
+        from web3.logs import DISCARD
+
+        return [dict(event["args"]) for event in contract.events[name]().process_receipt(receipt, errors=DISCARD)
+                if event["address"] == contract.address]
 
     # ------------------------------------------------------------ errors
 

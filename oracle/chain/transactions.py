@@ -1,5 +1,12 @@
-"""Bookkeeping of sent transactions in PostgreSQL (chain_transactions)."""
+"""Bookkeeping of sent transactions in PostgreSQL (chain_transactions).
+
+`send_recorded` is the one way the oracle sends a transaction: the hash is recorded (status "sent")
+before the receipt is awaited, then the receipt (status "mined" or "failed", block, gas), so a process
+that dies in between finds the hash again and asks the chain instead of sending twice.
+"""
 from __future__ import annotations
+
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -22,3 +29,27 @@ def record_mined(ctx, receipt) -> None:
             tx.status = "mined" if receipt["status"] == 1 else "failed"
             tx.block_number = receipt["blockNumber"]
             tx.gas_used = receipt["gasUsed"]
+
+
+def send_recorded(ctx, fn, role: str, kind: str, *, what: str = "", epoch_id: int | None = None,
+                  community_id: int | None = None, detail: dict | None = None,
+                  after_sent: Callable[[str], None] | None = None):
+    """Signs `fn` with `role`'s key and sends it; records the hash before waiting, then the receipt.
+    `after_sent(tx_hash)` runs once the hash is recorded (tests stop the process there)."""
+
+    def on_sent(tx_hash: str) -> None:
+        record_sent(ctx, tx_hash, kind, epoch_id=epoch_id, community_id=community_id, detail=detail)
+        if after_sent:
+            after_sent(tx_hash)
+
+    receipt = ctx.chain.send(fn, role, on_sent=on_sent, what=what)
+    record_mined(ctx, receipt)
+    return receipt
+
+
+def pending_transactions(ctx, epoch_id: int, kind: str) -> list[ChainTransaction]:
+    """Transactions of an epoch sent but not yet recorded as mined (a process died while waiting)."""
+    with ctx.session() as s:
+        return list(s.scalars(select(ChainTransaction).where(
+            ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == kind, ChainTransaction.status == "sent")
+            .order_by(ChainTransaction.id)))
