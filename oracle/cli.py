@@ -3,11 +3,13 @@
     oracle up | down | status
     oracle db upgrade
     oracle community create NAME [--symbol S] [--welcome-citizen X] [--welcome-stakeholder Y] [--fee-bps F]
+                                 [--endowment T] [--reward-ceiling TOKENS]
     oracle members import --community NAME FILE.csv
     oracle ingest --community NAME FILE [--format csv|ec-csv|urbandataset]
-    oracle models publish --model M --set name=value ... [--community NAME] [--effective-from-epoch N]
+    oracle models publish --model M --set name=value ... --community NAME [--effective-from ISO]
     oracle epoch run --community NAME --start ISO --end ISO
     oracle epoch show --community NAME --epoch N [--json]
+    oracle epoch void --community NAME --epoch N --reason TEXT
     oracle takeout --community NAME --epoch N --member 0x… --out FILE
     oracle verify FILE
     oracle serve [--schedule FILE]
@@ -68,8 +70,9 @@ def cmd_community_create(ctx: Context, args) -> None:
 
     community = create_community(ctx, args.name, symbol=args.symbol, welcome_citizen=args.welcome_citizen,
                                  welcome_stakeholder=args.welcome_stakeholder, fee_bps=args.fee_bps,
-                                 endowment=args.endowment)
-    print(f"community {community.name!r}: token {community.token_address} ({community.symbol})")
+                                 endowment=args.endowment, reward_ceiling=args.reward_ceiling)
+    print(f"community {community.name!r}: token {community.token_address} ({community.symbol}), "
+          f"reward ceiling {args.reward_ceiling} tokens per epoch")
 
 
 def cmd_members_import(ctx: Context, args) -> None:
@@ -96,11 +99,14 @@ def cmd_ingest(ctx: Context, args) -> None:
 def cmd_models_publish(ctx: Context, args) -> None:
     from oracle.model_registry import parse_assignments, publish_model
 
+    from oracle.instants import iso
+
     params = parse_assignments(args.set or [])
-    version = publish_model(ctx, args.model, params, community=args.community,
-                            effective_from_epoch=args.effective_from_epoch)
-    where = f" and made active for {args.community!r}" if args.community else ""
-    print(f"published {args.model} version {version}{where}")
+    done = publish_model(ctx, args.model, params, community=args.community, effective_from=args.effective_from)
+    print(f"published {args.model} version {done.version} for {args.community!r}, effective from "
+          f"{iso(done.effective_from)}")
+    if done.active_from is not None:
+        print(f"{args.model} made the active model of {args.community!r} from {iso(done.active_from)}")
 
 
 # ------------------------------------------------------------------ epochs and audits
@@ -110,6 +116,10 @@ def cmd_epoch_run(ctx: Context, args) -> None:
     from oracle.epochs.runner import run_epoch
 
     epoch = run_epoch(ctx, args.community, args.start, args.end)
+    if epoch.status == "waiting":
+        print(f"epoch {epoch.number} of {args.community!r} committed (root {epoch.merkle_root}); payable from "
+              f"{epoch.payable_at.isoformat()}, after the challenge window: run the same command then to pay")
+        return
     print(f"epoch {epoch.number} of {args.community!r} done: root {epoch.merkle_root}, "
           f"total {epoch.total_reward} base units")
 
@@ -122,6 +132,12 @@ def cmd_epoch_show(ctx: Context, args) -> None:
         _print(report)
     else:
         print(format_report(report))
+
+
+def cmd_epoch_void(ctx: Context, args) -> None:
+    from oracle.epochs.void import void_epoch
+
+    print(void_epoch(ctx, args.community, args.epoch, args.reason))
 
 
 def cmd_takeout(ctx: Context, args) -> None:
@@ -181,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="welcome bonus of a stakeholder, tokens (default 500)")
     create.add_argument("--fee-bps", type=int, default=100, help="transfer fee, basis points (default 100 = 1 %%)")
     create.add_argument("--endowment", default="1000000", help="tokens minted into the treasury at creation")
+    create.add_argument("--reward-ceiling", default="100000", metavar="TOKENS",
+                        help="highest total reward of one epoch (default 100000; set again on a re-run)")
     create.set_defaults(func=cmd_community_create)
 
     members = sub.add_parser("members", help="community members").add_subparsers(dest="members_command",
@@ -202,8 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     publish = models.add_parser("publish", help="publish a new parameter version on-chain (Oracle Admin)")
     publish.add_argument("--model", required=True, choices=["self_consumption", "peak_shaving", "combined"])
     publish.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter (repeat)")
-    publish.add_argument("--community", help="also make it this community's active model")
-    publish.add_argument("--effective-from-epoch", type=int, help="first epoch it applies to")
+    publish.add_argument("--community", required=True,
+                         help="the community it is for; the model becomes its active one if it is not")
+    publish.add_argument("--effective-from", metavar="ISO",
+                         help="rules the periods starting at or after this time, ISO 8601 with offset "
+                              "(default: the earliest time the registry allows)")
     publish.set_defaults(func=cmd_models_publish)
 
     epoch = sub.add_parser("epoch", help="reward epochs").add_subparsers(dest="epoch_command", required=True)
@@ -217,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--epoch", type=int, required=True)
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_epoch_show)
+    void = epoch.add_parser("void", help="void a committed, unpaid epoch (Community Admin); its period may run again")
+    void.add_argument("--community", required=True)
+    void.add_argument("--epoch", type=int, required=True)
+    void.add_argument("--reason", required=True, help="why (kept off-chain; its keccak256 goes on-chain)")
+    void.set_defaults(func=cmd_epoch_void)
 
     takeout = sub.add_parser("takeout", help="export a member's take-out proof")
     takeout.add_argument("--community", required=True)

@@ -22,23 +22,25 @@ PARAMS = {"alpha_consumer": "1", "alpha_producer": "0.5", "q": "97.5", "beta": "
           "min_coverage": "0.9", "w_sc": "1", "w_ps": "1"}
 
 
-def _model_is_current(ctx: Context, token: str) -> bool:
-    from oracle.chain.encoding import from_bytes32, to_bytes32
+def _model_rules_the_epoch(ctx: Context, token: str) -> bool:
+    """True when the model that rules the demo's period is already `combined` with the demo's parameters."""
+    from oracle.errors import OracleError
+    from oracle.instants import parse_instant
+    from oracle.model_registry import model_for_period
     from oracle.models import params_to_chain
 
-    chain = ctx.chain
-    registry = chain.registry
-    if from_bytes32(chain.call(registry.functions.activeModel(token))) != MODEL:
+    try:
+        model = model_for_period(ctx, token, parse_instant(EPOCH_START, "epoch start"))
+    except OracleError:  # no model yet
         return False
-    count = chain.call(registry.functions.versionCount(to_bytes32(MODEL)))
-    _eff, _at, _by, names, values = chain.call(registry.functions.getVersion(to_bytes32(MODEL), count))
     want_names, want_values = params_to_chain({k: Decimal(v) for k, v in PARAMS.items()})
-    return dict(zip([from_bytes32(n) for n in names], values)) == dict(zip(want_names, want_values))
+    return model.model_id == MODEL and model.raw == dict(zip(want_names, want_values))
 
 
 def run_demo(ctx: Context) -> None:
     from oracle.epochs.report import epoch_report
     from oracle.epochs.runner import run_epoch
+    from oracle.instants import iso
     from oracle.ingest.loader import ingest_file
     from oracle.lifecycle import up
     from oracle.members import import_members
@@ -58,20 +60,26 @@ def run_demo(ctx: Context) -> None:
     print(f"   {READINGS_CSV.name}: " + ("already ingested" if result.already_ingested else
                                          f"{result.rows_loaded} readings, {result.anomaly_count} anomalies"))
     print(f"== 4. reward model {MODEL} {PARAMS}")
-    if _model_is_current(ctx, community.token_address):
-        print("   already published and active")
+    if _model_rules_the_epoch(ctx, community.token_address):
+        print("   already published: it rules October")
     else:
-        version = publish_model(ctx, MODEL, PARAMS, community=COMMUNITY)
-        print(f"   published version {version}, active for the community")
+        done = publish_model(ctx, MODEL, PARAMS, community=COMMUNITY)
+        print(f"   published version {done.version}, effective from {iso(done.effective_from)}"
+              + ("" if done.active_from is None else f", the community's active model from {iso(done.active_from)}"))
     print(f"== 5. epoch {EPOCH_START} .. {EPOCH_END}")
     epoch = run_epoch(ctx, COMMUNITY, EPOCH_START, EPOCH_END)
+    if epoch.status == "waiting":
+        print(f"\nEpoch {epoch.number} is committed (root {epoch.merkle_root}) and payable from "
+              f"{epoch.payable_at.isoformat()}, after the challenge window: run `oracle demo` again then.")
+        return
     report = epoch_report(ctx, COMMUNITY, epoch.number)
     kpis = report["communityKpis"] or {}
     print("\nCommunity KPIs (October 2026)")
     for key, value in kpis.items():
         print(f"   {key:<22} {value if value is None else round(value, 2)}")
     print(f"\nMerkle root   {report['merkleRoot']}\nDataset hash  {report['datasetHash']}")
-    print(f"Model         {report['model']['id']} v{report['model']['version']}")
+    print(f"Model         {report['model']['id']} v{report['model']['version']} (effective from "
+          f"{report['model']['effectiveFrom']})")
     print("Transactions")
     for tx in report["transactions"]:
         print(f"   {tx['kind']:<8} {tx['hash']}  block {tx['block']}")
@@ -83,8 +91,9 @@ def run_demo(ctx: Context) -> None:
     print(f"\n{'member':<34} {'wallet':<42} {'reward':>12} {'balance':>12}")
     for member in report["members"]:
         balance = chain.call(token.functions.balanceOf(member["wallet"]))
+        note = "  skipped: not an active member at payment; still claimable" if member["skipped"] else ""
         print(f"{names.get(member['wallet'], '?')[:33]:<34} {member['wallet']:<42} "
-              f"{base_to_tokens(int(member['amount'])):>12} {base_to_tokens(balance):>12}")
+              f"{base_to_tokens(int(member['amount'])):>12} {base_to_tokens(balance):>12}{note}")
     print(f"{'treasury':<77} {base_to_tokens(chain.call(token.functions.balanceOf(community.token_address))):>12}")
     print(f"\nAn auditor's check:  oracle takeout --community '{COMMUNITY}' --epoch {epoch.number} "
           f"--member {report['members'][0]['wallet']} --out takeout.json && oracle verify takeout.json")

@@ -7,12 +7,13 @@ Schedule file (JSON; --schedule or env LEC_SCHEDULE):
 
 `period` is previous_month, previous_week (Monday to Monday) or previous_day, in the job's time
 zone. A job that fails (e.g. the chain is down) is logged and retried at its next run: the epoch of
-the same period resumes where it stopped.
+the same period resumes where it stopped. A run that stops in the notary's challenge window (committed,
+not yet payable) schedules a one-off resume of the same period at the time it becomes payable.
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +23,8 @@ from oracle.context import Context
 from oracle.errors import OracleError, read_json_file
 
 PERIODS = ("previous_month", "previous_week", "previous_day")
+RESUME_DELAY = timedelta(seconds=5)  # after payableAt, so the chain's next block is surely past it
+RETRY_DELAY = timedelta(seconds=60)
 log = logging.getLogger("oracle.serve")
 
 
@@ -67,16 +70,32 @@ def load_schedule(path: Path) -> list[dict]:
     return jobs
 
 
-def run_job(ctx: Context, job: dict, now: datetime | None = None) -> None:
+def run_job(ctx: Context, job: dict, now: datetime | None = None, scheduler=None) -> None:
+    """The cron job: the epoch of the last whole period before `now`."""
+    start, end = period_bounds(job["period"], now or datetime.now(ZoneInfo(job["timezone"])), job["timezone"])
+    run_period(ctx, job["community"], start, end, scheduler)
+
+
+def run_period(ctx: Context, community: str, start: str, end: str, scheduler=None) -> None:
+    """Runs (or resumes) the epoch of one period; when it stops in the challenge window, schedules its own
+    resume at the time the epoch becomes payable (plus RESUME_DELAY)."""
     from oracle.epochs.runner import run_epoch
 
-    start, end = period_bounds(job["period"], now or datetime.now(ZoneInfo(job["timezone"])), job["timezone"])
-    log.info("epoch for %s over %s .. %s", job["community"], start, end)
+    log.info("epoch for %s over %s .. %s", community, start, end)
     try:
-        epoch = run_epoch(ctx, job["community"], start, end, progress=False, log=log.info)
-        log.info("epoch %s of %s: %s, root %s", epoch.number, job["community"], epoch.status, epoch.merkle_root)
+        epoch = run_epoch(ctx, community, start, end, progress=False, log=log.info)
     except Exception:  # a scheduled job must not kill the scheduler; the next run resumes
-        log.exception("epoch for %s over %s .. %s failed; it resumes at the next run", job["community"], start, end)
+        log.exception("epoch for %s over %s .. %s failed; it resumes at the next run", community, start, end)
+        return
+    log.info("epoch %s of %s: %s, root %s", epoch.number, community, epoch.status, epoch.merkle_root)
+    if epoch.status == "waiting" and scheduler is not None:
+        # a chain whose latest block lags behind the clock may still be short of payableAt: try again later
+        at = max(epoch.payable_at + RESUME_DELAY, datetime.now(timezone.utc) + RETRY_DELAY)
+        scheduler.add_job(run_period, "date", run_date=at, args=[ctx, community, start, end, scheduler],
+                          id=f"resume {community} {start}", name=f"resume {community} {start} .. {end}",
+                          replace_existing=True, misfire_grace_time=None)
+        log.info("epoch %s of %s resumes at %s, when its challenge window is over", epoch.number, community,
+                 at.isoformat())
 
 
 def serve(ctx: Context, schedule: Path | None) -> None:
@@ -89,7 +108,8 @@ def serve(ctx: Context, schedule: Path | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     scheduler = BlockingScheduler()
     for job in jobs:
-        scheduler.add_job(run_job, CronTrigger.from_crontab(job["cron"], timezone=job["timezone"]), args=[ctx, job],
+        scheduler.add_job(run_job, CronTrigger.from_crontab(job["cron"], timezone=job["timezone"]),
+                          kwargs={"ctx": ctx, "job": job, "scheduler": scheduler},
                           name=f"{job['community']} {job['period']}", max_instances=1, coalesce=True,
                           misfire_grace_time=3600)
         log.info("scheduled %s for %r (%s, %s)", job["period"], job["community"], job["cron"], job["timezone"])

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -279,9 +281,11 @@ class Epoch(Base):
     period_start: Mapped[datetime] = mapped_column(TZ)
     period_end: Mapped[datetime] = mapped_column(TZ)
     data_start: Mapped[datetime | None] = mapped_column(TZ)  # earlier than period_start when a baseline is used
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done
+    # running | waiting (committed, challenge window open) | done | voided (its period may be run again)
+    status: Mapped[str] = mapped_column(String(16), default="running")
     model_id: Mapped[str | None] = mapped_column(String(32))
     model_version: Mapped[int | None] = mapped_column(Integer)
+    model_effective_from: Mapped[datetime | None] = mapped_column(TZ)  # the version rules periods from then on
     params: Mapped[dict | None] = mapped_column(JSONB)
     ingestion_watermark: Mapped[int | None] = mapped_column(Integer)
     merkle_root: Mapped[str | None] = mapped_column(String(66))
@@ -290,10 +294,13 @@ class Epoch(Base):
     total_reward: Mapped[int | None] = mapped_column(UINT256)
     community_kpis: Mapped[dict | None] = mapped_column(JSONB)
     tree_dump: Mapped[dict | None] = mapped_column(JSONB)
+    payable_at: Mapped[datetime | None] = mapped_column(TZ)  # end of the challenge window, from the chain
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(TZ)
+    # a voided epoch's period may be committed again, as a new epoch number
     __table_args__ = (UniqueConstraint("community_id", "number"),
-                      UniqueConstraint("community_id", "period_start", "period_end"))
+                      Index("uq_epochs_period_not_voided", "community_id", "period_start", "period_end", unique=True,
+                            postgresql_where=text("status <> 'voided'")))
 
 
 class EpochStep(Base):
@@ -312,6 +319,7 @@ class EpochMember(Base):
     epoch_id: Mapped[int] = mapped_column(ForeignKey("epochs.id"))
     membership_id: Mapped[int] = mapped_column(ForeignKey("users_communities.id"))
     wallet: Mapped[str] = mapped_column(String(42))
+    leaf_index: Mapped[int | None] = mapped_column(Integer)  # position in wallet order = the leaf's index on-chain
     amount: Mapped[int] = mapped_column(UINT256)
     tokens: Mapped[float] = mapped_column(Double)
     kpis: Mapped[dict | None] = mapped_column(JSONB)
@@ -320,6 +328,8 @@ class EpochMember(Base):
     reading_count: Mapped[int | None] = mapped_column(Integer)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     paid_tx: Mapped[str | None] = mapped_column(String(66))
+    # the push that skipped the member (not an active member then): unpaid, still claimable on-chain
+    skipped_tx: Mapped[str | None] = mapped_column(String(66))
     __table_args__ = (UniqueConstraint("epoch_id", "wallet"),)
 
 

@@ -91,8 +91,14 @@ def data_hash(salt: bytes, canonical: bytes) -> bytes:
     return keccak(salt + canonical)
 
 
+def wallet_order(wallets: Iterable[str]) -> list[str]:
+    """Wallets in address order (as numbers, whatever their letter case): the order of an epoch's leaf
+    indexes and of its dataset hash."""
+    return sorted(wallets, key=str.lower)
+
+
 def dataset_hash(member_hashes: dict[str, bytes]) -> bytes:
     parts = []
-    for wallet in sorted(member_hashes, key=lambda w: w.lower()):
+    for wallet in wallet_order(member_hashes):
         parts.append(to_bytes(hexstr=to_checksum_address(wallet)) + member_hashes[wallet])
     return keccak(b"".join(parts))

@@ -22,44 +22,67 @@ def find_epoch(ctx: Context, community_name: str, number: int) -> tuple:
 def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
     community, epoch = find_epoch(ctx, community_name, number)
     with ctx.session() as s:
-        steps = [st.step for st in s.scalars(select(EpochStep).where(EpochStep.epoch_id == epoch.id)
-                                             .order_by(EpochStep.id))]
+        steps = list(s.scalars(select(EpochStep).where(EpochStep.epoch_id == epoch.id).order_by(EpochStep.id)))
         txs = list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id)
                              .order_by(ChainTransaction.id)))
         members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)
-                                 .order_by(EpochMember.wallet)))
+                                 .order_by(EpochMember.leaf_index, EpochMember.wallet)))
+    select_detail = next((st.detail for st in steps if st.step == "select"), None) or {}
+    void = next((t.detail for t in txs if t.kind == "void" and t.status == "mined"), None)
     return {
         "community": community.name,
         "token": community.token_address,
         "epoch": epoch.number,
         "status": epoch.status,
-        "steps": steps,
+        "steps": [st.step for st in steps],
         "period": {"start": epoch.period_start.isoformat(), "end": epoch.period_end.isoformat(),
                    "dataStart": epoch.data_start.isoformat() if epoch.data_start else None},
         "model": {"id": epoch.model_id, "version": epoch.model_version,
-                  "params": (epoch.params or {}).get("values")},
+                  "effectiveFrom": _iso(epoch.model_effective_from), "params": (epoch.params or {}).get("values")},
         "merkleRoot": epoch.merkle_root,
         "datasetHash": epoch.dataset_hash,
         "leafCount": epoch.leaf_count,
         "totalReward": str(int(epoch.total_reward)) if epoch.total_reward is not None else None,
+        "payableAt": _iso(epoch.payable_at),
+        "voidReason": void["reason"] if void else None,
+        "leftOut": select_detail.get("leftOut", {}),
         "communityKpis": epoch.community_kpis,
         "transactions": [{"kind": t.kind, "hash": t.tx_hash, "status": t.status, "block": t.block_number,
                           "gasUsed": t.gas_used} for t in txs],
-        "members": [{"wallet": m.wallet, "amount": str(int(m.amount)), "tokens": m.tokens, "paid": m.paid,
-                     "paidTx": m.paid_tx, "kpis": m.kpis} for m in members],
+        "members": [{"wallet": m.wallet, "leafIndex": m.leaf_index, "amount": str(int(m.amount)), "tokens": m.tokens,
+                     "paid": m.paid, "paidTx": m.paid_tx, "skipped": m.skipped_tx is not None,
+                     "skippedTx": m.skipped_tx, "kpis": m.kpis} for m in members],
     }
 
 
+def _iso(instant) -> str | None:
+    return instant.isoformat() if instant is not None else None
+
+
+def _payment(member: dict) -> str:
+    if member["paid"]:
+        return "yes"
+    return "skipped (not an active member at payment; still claimable)" if member["skipped"] else "no"
+
+
 def format_report(report: dict) -> str:
+    model = report["model"]
     lines = [f"{report['community']} epoch {report['epoch']} ({report['status']})",
              f"  period    {report['period']['start']} .. {report['period']['end']}",
-             f"  model     {report['model']['id']} v{report['model']['version']} {report['model']['params']}",
+             f"  model     {model['id']} v{model['version']} (effective from {model['effectiveFrom']}) "
+             f"{model['params']}",
              f"  root      {report['merkleRoot']}",
              f"  dataset   {report['datasetHash']}",
-             f"  total     {base_to_tokens(int(report['totalReward'] or 0))} tokens to {report['leafCount']} leaves"]
+             f"  total     {base_to_tokens(int(report['totalReward'] or 0))} tokens to {report['leafCount']} leaves",
+             f"  payable   from {report['payableAt']}"]
+    if report["voidReason"]:
+        lines.append(f"  voided    {report['voidReason']}")
+    for reason, wallets in report["leftOut"].items():
+        lines.append(f"  left out  {reason}: {', '.join(wallets)}")
     for t in report["transactions"]:
         lines.append(f"  tx        {t['kind']:<8} {t['hash']} {t['status']} block {t['block']}")
-    lines.append(f"  {'member':<42} {'reward':>14}  paid")
+    lines.append(f"  {'leaf':>5} {'member':<42} {'reward':>14}  paid")
     for m in report["members"]:
-        lines.append(f"  {m['wallet']:<42} {base_to_tokens(int(m['amount'])):>14}  {'yes' if m['paid'] else 'no'}")
+        index = "" if m["leafIndex"] is None else m["leafIndex"]
+        lines.append(f"  {index:>5} {m['wallet']:<42} {base_to_tokens(int(m['amount'])):>14}  {_payment(m)}")
     return "\n".join(lines)

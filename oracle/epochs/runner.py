@@ -1,58 +1,89 @@
 """The epoch runner: resumable, step by step, nobody paid twice and nobody forgotten.
 
 Steps (each recorded in `epoch_steps` in the same database transaction as its results):
-  select   period, community members, the active model and the version that applies (read on-chain),
-           the ingestion watermark that freezes the data
+  select   the members active in the database and on-chain (the others are left out and named in the
+           step's detail), the model and version that rule the period (read on-chain), the ingestion
+           watermark that freezes the data
   compute  rewards and KPIs per member (pure reward models over the frozen readings)
   hash     a random salt per member and the salted hash of its canonical readings
-  tree     the StandardMerkleTree over (member, amount, data hash), the dataset hash
-  commit   commitEpoch on the notary (the tx hash is recorded before waiting for the receipt)
-  pay      pushRewards in bounded batches; before each run the chain says who is already paid
+  tree     leaf index = the member's position in wallet order; the unsorted StandardMerkleTree over
+           (index, member, amount, data hash); the dataset hash
+  commit   checks the ceiling, the treasury, the chain's time and the model, then commitEpoch signed
+           by the oracle key (the tx hash is recorded before waiting for the receipt)
+  pay      after the challenge window: pushRewards signed by the reward payer, in batches of consecutive
+           unpaid indexes under one multiproof each; members the notary skips (no longer active members)
+           are recorded as skipped and stay claimable on-chain
   done
 
-Running the same `oracle epoch run` again after a crash resumes at the first unrecorded step.
+Running the same `oracle epoch run` again after a crash resumes at the first unrecorded step; while
+the challenge window is open the run stops cleanly (status "waiting") and the same command pays later.
 The chain is checked before every send (an epoch already committed with our root is recorded, not
-re-sent; a member already paid is skipped), so the notary's own guards are the last line of defence.
+re-sent; a leaf already paid is skipped), so the notary's own guards are the last line of defence.
+An epoch voided on-chain is marked "voided"; its period may then be run again as a new epoch number.
 """
 from __future__ import annotations
 
 import secrets
+from dataclasses import astuple, dataclass
 from datetime import datetime, timezone
 
 import pandas as pd
+from eth_utils import to_checksum_address
 from sqlalchemy import func, select
 from tqdm import tqdm
 
+from oracle.chain.client import EpochStatus, OnChainEpoch
 from oracle.chain.encoding import to_bytes32
-from oracle.chain.transactions import record_mined, record_sent
+from oracle.chain.transactions import pending_transactions, record_mined, send_recorded
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep, Membership
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark, load_readings, to_model_frame
 from oracle.errors import OracleError
-from oracle.merkle import StandardMerkleTree, reward_tree
+from oracle.instants import from_unix, iso, parse_instant, to_unix
+from oracle.merkle import StandardMerkleTree, pack_leaves, reward_tree
+from oracle.units import base_to_tokens
 
 STEPS = ("select", "compute", "hash", "tree", "commit", "pay", "done")
 BASELINE_MODELS = ("peak_shaving", "combined")
-QUARTER = pd.Timedelta(minutes=15)
+ZERO_ADDRESS = "0x" + "00" * 20
+WAITING = "waiting"  # what a step returns when the run must stop and resume later
 
 
 class SimulatedCrash(RuntimeError):
     """Raised by tests at a chosen point to stand for a process that dies there."""
 
 
-def parse_instant(text: str, what: str) -> datetime:
-    try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise OracleError(f"{what} {text!r} is not an ISO 8601 timestamp") from None
-    if ts.tzinfo is None:
-        raise OracleError(f"{what} {text!r} has no UTC offset: write e.g. 2026-10-01T00:00:00+02:00")
-    ts = ts.tz_convert("UTC")
-    if ts != ts.floor("15min"):
-        raise OracleError(f"{what} {text!r} is not on the 15-minute grid")
-    return ts.to_pydatetime()
+class EpochVoided(OracleError):
+    """The epoch was voided on-chain: it pays nothing; its period may be run again as a new epoch."""
+
+
+def parse_instant_on_grid(text: str, what: str) -> datetime:
+    return parse_instant(text, what, grid="15min")
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """ConsumptionNotary.Commitment, in its field order."""
+    period_start: int
+    period_end: int
+    merkle_root: bytes
+    model_id: bytes
+    model_version: int
+    dataset_hash: bytes
+    leaf_count: int
+    total_reward: int
+
+    @classmethod
+    def of(cls, epoch: Epoch) -> "Commitment":
+        return cls(to_unix(epoch.period_start), to_unix(epoch.period_end), bytes.fromhex(epoch.merkle_root[2:]),
+                   to_bytes32(epoch.model_id), epoch.model_version, bytes.fromhex(epoch.dataset_hash[2:]),
+                   epoch.leaf_count, int(epoch.total_reward))
+
+    @property
+    def root_hex(self) -> str:
+        return "0x" + self.merkle_root.hex()
 
 
 class EpochRunner:
@@ -76,6 +107,17 @@ class EpochRunner:
     def _epoch(self, s) -> Epoch:
         return s.get(Epoch, self.epoch_id)
 
+    def _load(self) -> Epoch:
+        with self.ctx.session() as s:
+            return self._epoch(s)
+
+    def _set_status(self, status: str, **fields) -> None:
+        with self.ctx.session() as s:
+            epoch = self._epoch(s)
+            epoch.status = status
+            for name, value in fields.items():
+                setattr(epoch, name, value)
+
     def _frozen_readings(self, epoch: Epoch) -> pd.DataFrame:
         """The epoch's readings (frozen by its watermark), loaded once per run for compute and hash;
         a resumed run loads them again."""
@@ -93,36 +135,60 @@ class EpochRunner:
         s.add(EpochStep(epoch_id=epoch_id, step=step, detail=detail))
 
     def run(self) -> Epoch:
+        steps = {"select": self.step_select, "compute": self.step_compute, "hash": self.step_hash,
+                 "tree": self.step_tree, "commit": self.step_commit, "pay": self.step_pay, "done": self.step_done}
         done = self._done_steps()
-        for step in STEPS:
-            if step in done:
+        for name in STEPS:
+            if name in done:
                 continue
-            self.log(f"epoch {self.number}: {step}")
-            getattr(self, f"step_{step}")()
-            self._crash(f"after:{step}")
-        with self.ctx.session() as s:
-            return self._epoch(s)
+            self.log(f"epoch {self.number}: {name}")
+            if steps[name]() == WAITING:
+                break
+            self._crash(f"after:{name}")
+        return self._load()
 
-    # ------------------------------------------------------------ steps
+    # ------------------------------------------------------------ select
 
     def step_select(self) -> None:
-        from oracle.model_registry import model_for_epoch
+        from oracle.model_registry import model_for_period
 
-        model = model_for_epoch(self.ctx, self.community.token_address, self.number)
+        with self.ctx.session() as s:
+            period_start = self._epoch(s).period_start
+            wallets = canonical.wallet_order(s.scalars(select(Membership.wallet).where(
+                Membership.community_id == self.community.id, Membership.active.is_(True))))
+        if not wallets:
+            raise OracleError(f"community {self.community.name!r} has no members: import them first")
+        model = model_for_period(self.ctx, self.community.token_address, period_start)
+        members, left_out = self._members_on_chain(wallets)
+        if not members:
+            raise OracleError(f"none of the {len(wallets)} members of {self.community.name!r} in the database is an "
+                              "active member on-chain: nobody can be rewarded")
+        for reason, group in left_out.items():
+            self.log(f"epoch {self.number}: left out ({reason}): {', '.join(group)}")
         with self.ctx.session() as s:
             epoch = self._epoch(s)
             length = epoch.period_end - epoch.period_start
             data_start = epoch.period_start - length if model.model_id in BASELINE_MODELS else epoch.period_start
-            wallets = sorted(s.scalars(select(Membership.wallet).where(
-                Membership.community_id == self.community.id, Membership.active.is_(True))))
-            if not wallets:
-                raise OracleError(f"community {self.community.name!r} has no members: import them first")
             watermark = ingestion_watermark(s, self.community.id)
             epoch.model_id, epoch.model_version = model.model_id, model.version
-            epoch.params = {"values": model.params, "onchain": model.raw,
-                            "effectiveFromEpoch": model.effective_from_epoch}
+            epoch.model_effective_from = model.effective_from_time
+            epoch.params = {"values": model.params, "onchain": model.raw}
             epoch.data_start, epoch.ingestion_watermark = data_start, watermark
-            self._record(s, epoch.id, "select", {"members": wallets, "watermark": watermark})
+            self._record(s, epoch.id, "select", {"members": members, "watermark": watermark, "leftOut": left_out})
+
+    def _members_on_chain(self, wallets: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+        """The wallets that may hold a leaf now — never the zero address, the token or a platform contract,
+        and only active members on-chain — and the others, by reason."""
+        chain = self.ctx.chain
+        token = to_checksum_address(self.community.token_address)
+        contracts = {ZERO_ADDRESS, token} | chain.platform_addresses()
+        accounts = [w for w in wallets if to_checksum_address(w) not in contracts]
+        active = chain.members_active(token, accounts)
+        left_out = {"platformAddress": [w for w in wallets if to_checksum_address(w) in contracts],
+                    "notActiveOnChain": [w for w, a in zip(accounts, active) if not a]}
+        return [w for w, a in zip(accounts, active) if a], {k: v for k, v in left_out.items() if v}
+
+    # ------------------------------------------------------------ compute, hash, tree
 
     def step_compute(self) -> None:
         from oracle.models import compute_rewards
@@ -160,8 +226,10 @@ class EpochRunner:
     def step_tree(self) -> None:
         with self.ctx.session() as s:
             epoch = self._epoch(s)
-            members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)
-                                     .order_by(EpochMember.wallet)))
+            rows = {m.wallet: m for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))}
+            members = [rows[w] for w in canonical.wallet_order(rows)]
+            for index, member in enumerate(members):
+                member.leaf_index = index
             tree = reward_tree([(m.wallet, int(m.amount), bytes(m.data_hash)) for m in members])
             epoch.merkle_root = tree.root_hex
             epoch.dataset_hash = "0x" + canonical.dataset_hash({m.wallet: bytes(m.data_hash) for m in members}).hex()
@@ -169,94 +237,188 @@ class EpochRunner:
             epoch.tree_dump = tree.dump()
             self._record(s, epoch.id, "tree", {"root": tree.root_hex})
 
+    # ------------------------------------------------------------ commit
+
     def step_commit(self) -> None:
         chain = self.ctx.chain
-        notary = chain.notary
         token = self.community.token_address
-        with self.ctx.session() as s:
-            epoch = self._epoch(s)
-            commitment = (int(epoch.period_start.timestamp()), int(epoch.period_end.timestamp()),
-                          bytes.fromhex(epoch.merkle_root[2:]), to_bytes32(epoch.model_id), epoch.model_version,
-                          bytes.fromhex(epoch.dataset_hash[2:]), epoch.leaf_count, int(epoch.total_reward))
-            pending = s.scalar(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id,
-                                                              ChainTransaction.kind == "commit",
-                                                              ChainTransaction.status == "sent"))
-            pending_hash = pending.tx_hash if pending else None
-        if pending_hash:
-            receipt = chain.receipt_or_none(pending_hash)
-            if receipt is not None:
-                record_mined(self.ctx, receipt)
-        onchain = chain.call(notary.functions.epochCount(token))
-        if onchain >= self.number:
-            committed_root = "0x" + bytes(chain.call(notary.functions.getEpoch(token, self.number))[0][2]).hex()
-            if committed_root != commitment_root(commitment):
-                raise OracleError(f"epoch {self.number} of {self.community.name!r} is already committed on-chain "
-                                  f"with root {committed_root}, not ours ({commitment_root(commitment)})")
+        commitment = Commitment.of(self._load())
+        self._record_pending_receipts("commit")
+        onchain = chain.epoch(token, self.number)
+        if onchain is not None:
+            self._check_ours(onchain, commitment)
             self.log(f"epoch {self.number}: already committed on-chain")
         else:
-            if onchain != self.number - 1:
-                raise OracleError(f"the chain has {onchain} committed epochs for {self.community.name!r}; "
-                                  f"epoch {self.number} cannot be committed before the earlier ones")
-            model_key, version = chain.call(chain.registry.functions.modelForEpoch(token, self.number))
-            if bytes(model_key) != commitment[3] or version != commitment[4]:
-                raise OracleError(f"the active model or its version changed since epoch {self.number} was computed "
-                                  "(a new version was published): this epoch cannot be committed as computed")
-
-            def on_sent(tx_hash: str) -> None:
-                record_sent(self.ctx, tx_hash, "commit", epoch_id=self.epoch_id, community_id=self.community.id)
-                self._crash("commit:sent")
-
-            receipt = chain.send(notary.functions.commitEpoch(token, self.number, commitment), "oracle",
-                                 what=f"commitEpoch({self.number})", on_sent=on_sent)
-            record_mined(self.ctx, receipt)
+            self._check_committable(commitment)
+            send_recorded(self.ctx, chain.notary.functions.commitEpoch(token, self.number, astuple(commitment)),
+                          "oracle", "commit", what=f"commitEpoch({self.number})", epoch_id=self.epoch_id,
+                          community_id=self.community.id, after_sent=lambda _: self._crash("commit:sent"))
+            onchain = chain.epoch(token, self.number)
         with self.ctx.session() as s:
-            self._record(s, self.epoch_id, "commit")
+            self._epoch(s).payable_at = from_unix(onchain.payable_at)
+            self._record(s, self.epoch_id, "commit", {"payableAt": onchain.payable_at})
 
-    def step_pay(self) -> None:
+    def _record_pending_receipts(self, kind: str) -> None:
+        """Records the receipts of this epoch's `kind` transactions sent before a crash and mined meanwhile."""
+        for tx in pending_transactions(self.ctx, self.epoch_id, kind):
+            receipt = self.ctx.chain.receipt_or_none(tx.tx_hash)
+            if receipt is not None:
+                record_mined(self.ctx, receipt)
+
+    def _check_ours(self, onchain: OnChainEpoch, commitment: Commitment) -> None:
+        """An epoch of our number already on-chain must be ours and still stand."""
+        self._stop_if_closed(onchain)
+        if onchain.merkle_root != commitment.merkle_root:
+            raise OracleError(f"epoch {self.number} of {self.community.name!r} is already committed on-chain "
+                              f"with root {onchain.merkle_root_hex}, not ours ({commitment.root_hex})")
+
+    def _computed_model(self) -> str:
+        epoch = self._load()
+        return f"{epoch.model_id} v{epoch.model_version}"
+
+    def _check_committable(self, c: Commitment) -> None:
+        """What the notary would refuse, said clearly before any transaction."""
         chain = self.ctx.chain
-        notary = chain.notary
-        token = self.community.token_address
-        batch_size = self.ctx.settings.batch_size
-        with self.ctx.session() as s:
-            epoch = self._epoch(s)
-            tree = StandardMerkleTree.load(epoch.tree_dump)
-            index = {value[0]: i for i, value in enumerate(tree.values())}
-            unpaid = [(m.wallet, int(m.amount), bytes(m.data_hash)) for m in s.scalars(
-                select(EpochMember).where(EpochMember.epoch_id == epoch.id, EpochMember.paid.is_(False),
-                                          EpochMember.amount > 0).order_by(EpochMember.wallet))]
+        token = chain.token(self.community.token_address)
+        name = self.community.name
+        onchain = chain.epoch_count(token.address)
+        if onchain != self.number - 1:
+            raise OracleError(f"the chain has {onchain} epochs for {name!r}; epoch {self.number} cannot be "
+                              "committed before the earlier ones")
+        ceiling = chain.call(token.functions.epochRewardCeiling())
+        if c.total_reward > ceiling:
+            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens, above "
+                              f"the community's per-epoch reward ceiling of {base_to_tokens(ceiling)}: raise it "
+                              f"(`oracle community create {name!r} --reward-ceiling TOKENS`, signed by the token "
+                              "admin), then run the same command again")
+        available = chain.call(token.functions.treasuryAvailable())
+        if c.total_reward > available:
+            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens but the "
+                              f"treasury can spend only {base_to_tokens(available)}: the token admin funds it "
+                              "(fundTreasury), then run the same command again")
+        now = chain.latest_block_time()
+        if c.period_end > now:
+            raise OracleError(f"the chain's latest block ({iso(now)}) is before the end of the period "
+                              f"({iso(c.period_end)}), and the notary commits only periods that are over: run the "
+                              "same command again once the chain has passed it")
+        model_id, version = chain.model_for_period(token.address, c.period_start)
+        if to_bytes32(model_id) != c.model_id or version != c.model_version:
+            raise OracleError(f"the model that rules the period changed since epoch {self.number} was computed (now "
+                              f"{model_id} v{version}, computed with {self._computed_model()}): the notary accepts "
+                              "only the model and version that rule the period, so this epoch cannot be committed "
+                              "as computed")
+
+    # ------------------------------------------------------------ pay
+
+    def step_pay(self) -> str | None:
+        chain = self.ctx.chain
+        onchain = chain.epoch(self.community.token_address, self.number)
+        if onchain is None:
+            raise OracleError(f"epoch {self.number} of {self.community.name!r} is not committed on-chain")
+        self._stop_if_closed(onchain)
+        if chain.latest_block_time() < onchain.payable_at:
+            return self._wait_until(onchain.payable_at)
+        self._set_status("running")
+        epoch = self._load()
+        tree = StandardMerkleTree.load(epoch.tree_dump)
+        self._settle_earlier_pushes()
+        todo = self._unsettled_indexes()
         # the chain is the truth: whoever is paid there (a claim, a batch mined before a crash) is done
-        paid_flags = chain.call_many([notary.functions.isPaid(token, self.number, w) for w, _, _ in unpaid])
-        already = [w for (w, _, _), paid in zip(unpaid, paid_flags) if paid]
-        if already:
-            self._mark_paid(already, None)
-        todo = [leaf for leaf in unpaid if leaf[0] not in set(already)]
-        batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
+        already = [i for i, paid in zip(todo, chain.paid_flags(self.community.token_address, self.number, todo)) if paid]
+        self._mark_paid(already, None)
+        todo = [i for i in todo if i not in set(already)]
+        size = self.ctx.settings.batch_size
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         for number, batch in enumerate(tqdm(batches, desc="paying rewards", unit="batch",
                                             disable=not self.progress), start=1):
-            payments = [(w, amount, h, tree.proof(index[w])) for w, amount, h in batch]
-
-            def on_sent(tx_hash: str, n=number, size=len(batch)) -> None:
-                record_sent(self.ctx, tx_hash, "push", epoch_id=self.epoch_id, community_id=self.community.id,
-                            detail={"batch": n, "members": size})
-                self._crash(f"pay:sent:{n}")
-
-            receipt = chain.send(notary.functions.pushRewards(token, self.number, payments), "oracle",
-                                 what=f"pushRewards(epoch {self.number}, batch {number})", on_sent=on_sent)
-            record_mined(self.ctx, receipt)
-            self._mark_paid([w for w, _, _ in batch], receipt["transactionHash"].to_0x_hex())
-            self._crash(f"pay:batch:{number}")
+            self._push(tree, number, batch)
         with self.ctx.session() as s:
             for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
                                                               EpochMember.amount == 0)):
                 member.paid = True  # nothing was owed
-            self._record(s, self.epoch_id, "pay", {"batches": len(batches), "already_paid": len(already)})
+            skipped = s.scalar(select(func.count()).select_from(EpochMember).where(
+                EpochMember.epoch_id == self.epoch_id, EpochMember.skipped_tx.is_not(None)))
+            self._record(s, self.epoch_id, "pay", {"batches": len(batches), "already_paid": len(already),
+                                                   "skipped": skipped})
+        return None
 
-    def _mark_paid(self, wallets: list[str], tx_hash: str | None) -> None:
+    def _stop_if_closed(self, onchain: OnChainEpoch) -> None:
+        if onchain.status == EpochStatus.VOIDED:
+            self._set_status("voided")
+            raise EpochVoided(f"epoch {self.number} of {self.community.name!r} was voided on-chain and pays nothing: "
+                              "run `oracle epoch run` for the same period again to commit it as a new epoch")
+        if onchain.status == EpochStatus.RELEASED:
+            raise OracleError(f"epoch {self.number} of {self.community.name!r} was closed on-chain after its claim "
+                              "deadline: its unpaid rewards went back to the treasury")
+
+    def _settle_earlier_pushes(self) -> None:
+        """Records what the pushes of an earlier run did (a crash may have come between a push and its
+        record): paid and skipped leaves, from their receipts. Settling twice changes nothing."""
+        with self.ctx.session() as s:
+            sent = list(s.scalars(select(ChainTransaction).where(
+                ChainTransaction.epoch_id == self.epoch_id, ChainTransaction.kind == "push",
+                ChainTransaction.status.in_(("sent", "mined"))).order_by(ChainTransaction.id)))
+        for tx in sent:
+            receipt = self.ctx.chain.receipt_or_none(tx.tx_hash)
+            if receipt is None:
+                continue  # never mined: its leaves are still unpaid and go again (the notary skips paid ones)
+            if tx.status == "sent":
+                record_mined(self.ctx, receipt)
+            if receipt["status"] == 1:
+                self._settle(receipt, tx.detail["indexes"])
+
+    def _wait_until(self, payable_at: int) -> str:
+        self._set_status("waiting", payable_at=from_unix(payable_at))
+        self.log(f"epoch {self.number}: committed; the challenge window is open until {iso(payable_at)}: run the "
+                 "same command then to pay the rewards")
+        return WAITING
+
+    def _unsettled_indexes(self) -> list[int]:
+        """Leaf indexes still owed something: not paid, not skipped by an earlier push, amount > 0."""
+        with self.ctx.session() as s:
+            return list(s.scalars(select(EpochMember.leaf_index).where(
+                EpochMember.epoch_id == self.epoch_id, EpochMember.paid.is_(False), EpochMember.skipped_tx.is_(None),
+                EpochMember.amount > 0).order_by(EpochMember.leaf_index)))
+
+    def _push(self, tree: StandardMerkleTree, number: int, indexes: list[int]) -> None:
+        """One pushRewards of consecutive unpaid indexes under one multiproof, signed by the reward payer."""
+        proof = tree.multiproof(indexes)
+        fn = self.ctx.chain.notary.functions.pushRewards(self.community.token_address, self.number,
+                                                         pack_leaves(proof.values), proof.proof, proof.proof_flags)
+        receipt = send_recorded(self.ctx, fn, "reward_payer", "push",
+                                what=f"pushRewards(epoch {self.number}, batch {number})", epoch_id=self.epoch_id,
+                                community_id=self.community.id, detail={"batch": number, "indexes": indexes},
+                                after_sent=lambda _: self._crash(f"pay:sent:{number}"))
+        self._crash(f"pay:mined:{number}")
+        self._settle(receipt, indexes)
+        self._crash(f"pay:batch:{number}")
+
+    def _settle(self, receipt, indexes: list[int]) -> None:
+        """Records a mined push: the leaves the notary skipped (RewardSkipped: not an active member) as skipped,
+        the others as paid (by this push, or by a claim just before it)."""
+        chain = self.ctx.chain
+        skipped = {event["index"] for event in chain.events(chain.notary, "RewardSkipped", receipt)}
+        tx_hash = receipt["transactionHash"].to_0x_hex()
         with self.ctx.session() as s:
             for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
-                                                              EpochMember.wallet.in_(wallets))):
+                                                              EpochMember.leaf_index.in_(indexes))):
+                if member.leaf_index in skipped:
+                    member.skipped_tx = tx_hash
+                else:
+                    member.paid = True
+                    member.paid_tx = member.paid_tx or tx_hash
+        for index in sorted(skipped):
+            self.log(f"epoch {self.number}: leaf {index} skipped by the notary (not an active member now); "
+                     "it stays claimable")
+
+    def _mark_paid(self, indexes: list[int], tx_hash: str | None) -> None:
+        with self.ctx.session() as s:
+            for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
+                                                              EpochMember.leaf_index.in_(indexes))):
                 member.paid = True
                 member.paid_tx = member.paid_tx or tx_hash
+
+    # ------------------------------------------------------------ done
 
     def step_done(self) -> None:
         with self.ctx.session() as s:
@@ -266,26 +428,26 @@ class EpochRunner:
             self._record(s, epoch.id, "done")
 
 
-def commitment_root(commitment: tuple) -> str:
-    return "0x" + commitment[2].hex()
-
-
 def open_epoch(ctx: Context, community: Community, start: datetime, end: datetime) -> Epoch:
-    """The epoch of this exact period (to resume it), or a new one numbered after the last."""
+    """The epoch of this exact period (to resume it), or a new one numbered after the last.
+    Voided epochs neither block a period nor count as unfinished."""
     if start >= end:
         raise OracleError(f"--start {start.isoformat()} must be before --end {end.isoformat()}")
+    now = datetime.now(timezone.utc)
+    if end > now:
+        raise OracleError(f"the period ends {iso(end)}, which is in the future (now {iso(now)}): an epoch rewards a "
+                          "period that is over; run it after its end")
+    live = (Epoch.community_id == community.id, Epoch.status != "voided")
     with ctx.session() as s:
-        existing = s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.period_start == start,
-                                                Epoch.period_end == end))
+        existing = s.scalar(select(Epoch).where(*live, Epoch.period_start == start, Epoch.period_end == end))
         if existing is not None:
             return existing
-        unfinished = s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.status != "done"))
+        unfinished = s.scalar(select(Epoch).where(*live, Epoch.status != "done"))
         if unfinished is not None:
             raise OracleError(f"epoch {unfinished.number} ({unfinished.period_start.isoformat()} to "
                               f"{unfinished.period_end.isoformat()}) is unfinished: run it again with that period "
-                              "to complete it first")
-        last = s.scalar(select(Epoch).where(Epoch.community_id == community.id).order_by(Epoch.number.desc())
-                        .limit(1))
+                              "to complete it first (or void it: `oracle epoch void`)")
+        last = s.scalar(select(Epoch).where(*live).order_by(Epoch.number.desc()).limit(1))
         if last is not None and start < last.period_end:
             raise OracleError(f"the period overlaps epoch {last.number}, which ends {last.period_end.isoformat()}: "
                               "nobody may be rewarded twice for the same quarter-hours")
@@ -298,7 +460,7 @@ def open_epoch(ctx: Context, community: Community, start: datetime, end: datetim
 
 def run_epoch(ctx: Context, community_name: str, start: str, end: str, *, crash_at: str | None = None,
               progress: bool = True, log=print) -> Epoch:
-    period_start, period_end = parse_instant(start, "--start"), parse_instant(end, "--end")
+    period_start, period_end = parse_instant_on_grid(start, "--start"), parse_instant_on_grid(end, "--end")
     community = get_community(ctx, community_name)
     epoch = open_epoch(ctx, community, period_start, period_end)
     return EpochRunner(ctx, community, epoch, crash_at=crash_at, progress=progress, log=log).run()
