@@ -85,6 +85,8 @@ contract CommunityFactory is AccessControl, ReentrancyGuard {
         bytes32 key = keccak256(bytes(name));
         if (_byName[key] != address(0)) revert CommunityNameTaken(name, _byName[key]);
         if (rewardDistributor == address(0)) revert RewardDistributorNotSet();
+        // The deployer is immutable and only runs `new CommunityToken`, which calls nothing back; and nonReentrant.
+        // slither-disable-next-line reentrancy-no-eth
         token = tokenDeployer.deploy(
             CommunityTokenBase.Config({
                 name: name,

@@ -370,7 +370,7 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
     ) external onlyRole(REWARD_PAYER_ROLE) nonReentrant {
         uint256 n = leaves.length / PACKED_LEAF_BYTES;
         if (n == 0 || n > MAX_BATCH) revert BatchSize(n, MAX_BATCH);
-        if (leaves.length != n * PACKED_LEAF_BYTES) revert MalformedBatch(leaves.length);
+        if (leaves.length % PACKED_LEAF_BYTES != 0) revert MalformedBatch(leaves.length);
         Record storage r = _epochs[community][epoch];
         (,, uint256 leafCount) = _payableState(r, community, epoch);
         bytes32[] memory hashes = _leafHashes(leaves, leafCount);
@@ -530,8 +530,12 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         uint256 paid = r.paidTotal;
         if (paidAmount > total - paid) revert ExceedsCommittedTotal(paid, paidAmount, total);
         r.paidTotal = uint96(paid + paidAmount);
-        uint256 notMembers;
+        uint256 notMembers = 0;
         if (credits.length > 0) {
+            // The callee is the community's own token (created by the factory; `commitEpoch` checked it), whose
+            // payRewards moves balances and calls nothing: no reentrancy, and pushRewards is nonReentrant. The
+            // writes below undo the marks of credits it skipped.
+            // slither-disable-next-line reentrancy-no-eth
             (uint256 skipped, uint256 skippedAmount) = CommunityToken(community).payRewards(credits);
             if (skipped != 0) {
                 notMembers = _unmarkSkipped(bitmap, community, epoch, credits, creditIndexes, skipped);
@@ -568,8 +572,10 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
                     wordSlot := keccak256(0x00, 0x40)
                     word := sload(wordSlot)
                 }
+                // slither-disable-next-line incorrect-shift (shl(shift, value): the bit `index mod 256`)
                 switch and(word, shl(and(index, 0xff), 1))
                 case 0 {
+                    // slither-disable-next-line incorrect-shift
                     word := or(word, shl(and(index, 0xff), 1))
                     let credit := calldataload(add(p, 3))
                     if and(credit, 0xffffffffffffffffffffffff) {

@@ -147,15 +147,14 @@ contract ModelRegistry is AccessControl {
         _requirePublisher(community);
         if (modelId == bytes32(0)) revert ZeroModelId();
         _checkParameters(names, values);
-        Version[] storage versions = _versions[community][modelId];
-        uint256 count = versions.length;
+        uint256 count = _versions[community][modelId].length;
         if (count == 0) {
             _checkEffectiveFrom(community, effectiveFrom, false, 0);
             _modelIds[community].push(modelId);
         } else {
-            _checkEffectiveFrom(community, effectiveFrom, true, versions[count - 1].effectiveFrom);
+            _checkEffectiveFrom(community, effectiveFrom, true, _versions[community][modelId][count - 1].effectiveFrom);
         }
-        versions.push(Version(effectiveFrom, uint64(block.timestamp), _msgSender(), names, values));
+        _versions[community][modelId].push(Version(effectiveFrom, uint64(block.timestamp), _msgSender(), names, values));
         version = uint32(count + 1);
         emit ModelVersionPublished(community, modelId, version, effectiveFrom, names, values, _msgSender());
     }
@@ -165,10 +164,11 @@ contract ModelRegistry is AccessControl {
     function setActiveModel(address community, bytes32 modelId, uint64 effectiveFrom) external {
         _requirePublisher(community);
         if (_versions[community][modelId].length == 0) revert UnknownModel(community, modelId);
-        ModelSwitch[] storage schedule = _schedule[community];
-        uint256 count = schedule.length;
-        _checkEffectiveFrom(community, effectiveFrom, count > 0, count > 0 ? schedule[count - 1].effectiveFrom : 0);
-        schedule.push(ModelSwitch(effectiveFrom, uint64(block.timestamp), _msgSender(), modelId));
+        uint256 count = _schedule[community].length;
+        _checkEffectiveFrom(
+            community, effectiveFrom, count > 0, count > 0 ? _schedule[community][count - 1].effectiveFrom : 0
+        );
+        _schedule[community].push(ModelSwitch(effectiveFrom, uint64(block.timestamp), _msgSender(), modelId));
         emit ActiveModelScheduled(community, modelId, effectiveFrom, _msgSender());
     }
 
