@@ -44,6 +44,7 @@ contract CommunityFactory is AccessControl, ReentrancyGuard {
     error NameTooLong(string name, uint256 maxBytes);
     error CommunityNameTaken(string name, address existing);
     error RewardDistributorNotSet();
+    error RewardDistributorAlreadySet(address rewardDistributor);
     error IndexOutOfRange(uint256 index, uint256 count);
 
     /// @param platformAdmin receives DEFAULT_ADMIN_ROLE and PLATFORM_ADMIN_ROLE
@@ -55,9 +56,11 @@ contract CommunityFactory is AccessControl, ReentrancyGuard {
         _grantRole(PLATFORM_ADMIN_ROLE, platformAdmin);
     }
 
-    /// @notice Sets the reward contract that new communities authorise to pay rewards from their treasury.
+    /// @notice Sets, once, the reward contract (the notary) that every community trusts to escrow and pay its
+    /// rewards. Once only: the model registry bounds rule changes by this same notary's committed periods.
     function setRewardDistributor(address distributor) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (distributor == address(0)) revert ZeroAddress();
+        if (rewardDistributor != address(0)) revert RewardDistributorAlreadySet(rewardDistributor);
         rewardDistributor = distributor;
         emit RewardDistributorSet(distributor);
     }
