@@ -5,7 +5,7 @@ from pathlib import Path
 
 from eth_utils import to_checksum_address
 
-from oracle.communities import create_community
+from oracle.communities import create_community, get_community
 from oracle.ingest.loader import ingest_file
 from oracle.members import import_members
 from oracle.model_registry import publish_model
@@ -51,6 +51,16 @@ START, END = "2026-10-01T00:00:00+00:00", "2026-10-01T01:00:00+00:00"
 #          total 0.8833333… -> 0.883333 (rounded down to 1e-6)
 #   Shop:  (200*200/600 + 500*500/500)/1000 = 0.5666666… -> 0.566666
 EXPECTED = {ANNA: 500_000 * 10**12, BRUNO: 883_333 * 10**12, SHOP: 566_666 * 10**12}
+WELCOME = {ANNA: 100 * 10**18, BRUNO: 100 * 10**18, SHOP: 500 * 10**18}
+# Leaf indexes: wallets in address order (0x…a1 < 0x…b2 < 0x…c3).
+INDEX = {ANNA: 0, BRUNO: 1, SHOP: 2}
+
+# The same hour without Anna (not an active member on-chain when the epoch selects its members):
+#   L = Bruno + Shop: t0 200, t1 300, t2 200, t3 500; P: 600, 200, 0, 1000; S = min: 200, 200, 0, 500
+#   Bruno: consumer (200*200/200 + 200*100/300 + 0 + 500*0/500)/1000 = 0.2666666…
+#          producer 0.5*(200 + 200 + 0 + 500)/1000 = 0.45; total 0.7166666… -> 0.716666
+#   Shop:  (200*0/200 + 200*200/300 + 500*500/500)/1000 = 0.6333333… -> 0.633333
+EXPECTED_WITHOUT_ANNA = {BRUNO: 716_666 * 10**12, SHOP: 633_333 * 10**12}
 
 
 def devices_prefix(name: str) -> str:
@@ -58,11 +68,27 @@ def devices_prefix(name: str) -> str:
     return name.replace(" ", "") + "-"
 
 
-def small_community(ctx, tmp_path: Path, *, name: str | None = None) -> str:
+def small_community(ctx, tmp_path: Path, *, name: str | None = None, endowment: str = "10000",
+                    reward_ceiling: str = "100000") -> str:
     name = name or unique_name()
     p = devices_prefix(name)
-    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000")
+    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment=endowment,
+                     reward_ceiling=reward_ceiling)
     import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
     ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
     publish_model(ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
     return name
+
+
+def quiet(*_):
+    pass
+
+
+def balances(ctx, name: str) -> dict[str, int]:
+    token = ctx.chain.token(get_community(ctx, name).token_address)
+    return {w: token.functions.balanceOf(w).call() for w in (ANNA, BRUNO, SHOP)}
+
+
+def paid_out(amounts: dict[str, int]) -> dict[str, int]:
+    """Balances after the welcome bonuses and `amounts`."""
+    return {w: WELCOME[w] + amounts.get(w, 0) for w in WELCOME}
