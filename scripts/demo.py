@@ -1,20 +1,24 @@
-"""The main job for now: deploy the platform, create a demo community with members, show what happens.
+"""The contracts alone, end to end: deploy the platform, create a demo community with members, show what happens.
 
     brownie run scripts/demo.py --network lec-dev
 
-Steps: deploy → create "Borgo Solare" → fund its treasury → add six members (welcome bonuses) →
-a service payment with fee and incentive → publish the self-consumption model → commit a reward
-epoch (Merkle root over member, amount, data hash) → push the rewards → print balances.
-The reward amounts here are illustrative; the oracle computes real ones from meter data.
+Steps: deploy → create "Borgo Solare" → fund its treasury and set its per-epoch reward ceiling → add six
+members (welcome bonuses) → a service payment with fee and an approved incentive → publish the
+self-consumption model for the community → commit a reward epoch over the last whole month (Merkle root
+over index, member, amount, data hash; the total moves into escrow) → a member leaves → push the rewards
+under one multiproof (the leaver is skipped, the leaf stays claimable) → the leaver rejoins and the leaf is
+claimed → print balances. The reward amounts here are illustrative; the oracle computes real ones from
+meter data.
 """
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timezone
 
-from brownie import ZERO_ADDRESS, ConsumptionNotary, ModelRegistry, accounts, web3
+from brownie import ZERO_ADDRESS, ConsumptionNotary, ModelRegistry, accounts, chain, web3
 from eth_utils import keccak
 
-from oracle.merkle import reward_tree
+from oracle.merkle import pack_leaves, reward_tree
 from scripts.community import E18, create_community
 from scripts.deploy import deploy_platform
 from scripts.manifest import save_manifest
@@ -24,6 +28,8 @@ CITIZEN, STAKEHOLDER = 1, 2
 CONSUMER, PROSUMER, PROSTORMER = 1, 2, 3
 KIND = {CITIZEN: "citizen", STAKEHOLDER: "stakeholder"}
 PROFILE = {CONSUMER: "consumer", PROSUMER: "prosumer", PROSTORMER: "prostormer"}
+C2C = 1  # service category 1: a citizen pays a citizen
+MAX_FEE_BPS = 100  # the fee a payer accepts
 
 
 def b32(text: str) -> bytes:
@@ -34,10 +40,19 @@ def fmt(amount: int) -> str:
     return f"{amount / E18:,.2f}"
 
 
+def last_whole_month(now: int) -> tuple[int, int]:
+    """[first of the previous month, first of this month), UTC, as unix seconds: a period that is over."""
+    today = datetime.fromtimestamp(now, timezone.utc)
+    end = today.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = (end.replace(year=end.year - 1, month=12) if end.month == 1 else end.replace(month=end.month - 1))
+    return int(start.timestamp()), int(end.timestamp())
+
+
 def main():
     roles = role_accounts()
     admin = roles.platform_admin
     oracle, oracle_admin = accounts.at(roles.oracle, force=True), accounts.at(roles.oracle_admin, force=True)
+    payer = accounts.at(roles.reward_payer, force=True)
     community_admin = accounts.at(roles.community_admin, force=True)
     token_admin = accounts.at(roles.token_admin, force=True)
 
@@ -46,13 +61,17 @@ def main():
     path = save_manifest(manifest)
     for name, entry in manifest["contracts"].items():
         print(f"   {name:<22} {entry['address']}")
+    settings = manifest["settings"]
+    print(f"   challenge window {settings['challengeWindow']} s, model-change notice {settings['minNotice']} s")
     print(f"   manifest: {path}")
 
     print("2. Creating the community 'Borgo Solare' (welcome 100 / 500 BSOL, fee 1 %)")
     token = create_community(manifest, admin, "Borgo Solare", "BSOL", community_admin.address, token_admin.address,
                              100 * E18, 500 * E18, 100)
     token.fundTreasury(100_000 * E18, b32("initial endowment"), {"from": token_admin})
-    print(f"   token {token.address}, treasury funded with {fmt(token.balanceOf(token))} BSOL")
+    token.setEpochRewardCeiling(1_000 * E18, {"from": token_admin})
+    print(f"   token {token.address}, treasury funded with {fmt(token.balanceOf(token))} BSOL, "
+          f"reward ceiling {fmt(token.epochRewardCeiling())} BSOL per epoch")
 
     members = [
         ("Anna (citizen)", accounts[5], CITIZEN, CONSUMER),
@@ -67,32 +86,54 @@ def main():
         token.addMember(account, kind, profile, {"from": community_admin})
         print(f"   {label:<22} {KIND[kind]:<11} {PROFILE[profile]:<10} {account.address}")
 
-    print("4. Anna pays Bruno 40 BSOL for bike repair (category 1, incentive 5 % to the provider)")
-    token.setCategoryIncentive(1, 500, 1, {"from": token_admin})
-    tx = token.payService(accounts[6], 40 * E18, 1, b32("bike repair"), ZERO_ADDRESS, 0, {"from": accounts[5]})
+    print("4. Anna pays Bruno 40 BSOL for bike repair (category 1; the Community Admin approved a 5 % incentive)")
+    token.setCategoryIncentive(C2C, 500, 1, {"from": token_admin})
+    ref = b32("bike repair")
+    token.approveServiceIncentive(ref, accounts[5], accounts[6], C2C, 40 * E18, {"from": community_admin})
+    tx = token.payService(accounts[6], 40 * E18, C2C, ref, ZERO_ADDRESS, 0, MAX_FEE_BPS, {"from": accounts[5]})
     fee, to_provider, _, incentive, _ = tx.events["ServicePaid"]["split"]
     print(f"   fee {fmt(fee)} to the treasury, Bruno receives {fmt(to_provider)} + incentive {fmt(incentive)}")
 
-    print("5. Publishing the self-consumption model (alpha_consumer 1.0, alpha_producer 0.5 token/kWh)")
+    print("5. Publishing the self-consumption model for the community (alpha_consumer 1.0, alpha_producer 0.5 "
+          "token/kWh), effective from the start")
     registry = ModelRegistry.at(manifest["contracts"]["ModelRegistry"]["address"])
     model = b32("self_consumption")
-    registry.publishVersion(model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 1,
+    registry.publishVersion(token, model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0,
                             {"from": oracle_admin})
-    registry.setActiveModel(token, model, {"from": oracle_admin})
+    registry.setActiveModel(token, model, 0, {"from": oracle_admin})
 
-    print("6. Committing reward epoch 1 (October 2026) and pushing the rewards")
+    start, end = last_whole_month(chain.time())
+    period = f"{datetime.fromtimestamp(start, timezone.utc):%B %Y}"
+    print(f"6. Committing reward epoch 1 ({period}) as the oracle: the total moves from the treasury into escrow")
     notary = ConsumptionNotary.at(manifest["contracts"]["ConsumptionNotary"]["address"])
     rewards = [12 * E18, 31 * E18, 27 * E18, 9 * E18, 6 * E18, 18 * E18]
     leaves = [(account.address, amount, keccak(secrets.token_bytes(32) + f"readings of {label}".encode()))
               for (label, account, _, _), amount in zip(members, rewards)]
-    tree = reward_tree(leaves)
-    start, end = 1_790_812_800, 1_790_812_800 + 31 * 86_400
+    tree = reward_tree(leaves)  # leaf i = (i, member, amount, dataHash), unsorted
     commitment = (start, end, tree.root, model, 1, keccak(b"demo dataset"), len(leaves), sum(rewards))
     tx = notary.commitEpoch(token, 1, commitment, {"from": oracle})
     print(f"   root {tree.root_hex}  commit tx {tx.txid}")
-    tx = notary.pushRewards(token, 1, [(*leaf, tree.proof(i)) for i, leaf in enumerate(leaves)], {"from": oracle})
-    print(f"   paid {fmt(sum(rewards))} BSOL to {len(leaves)} members  push tx {tx.txid}")
-    ok = notary.verifyTakeout(token, 1, *leaves[0], tree.proof(0))
+    payable_at = datetime.fromtimestamp(notary.getEpoch(token, 1)["payableAt"], timezone.utc)
+    print(f"   payable from {payable_at.isoformat()} (after the challenge window), escrow "
+          f"{fmt(token.rewardReserve())} BSOL")
+
+    dario = members[3][1]
+    print("7. Dario leaves the community; the reward payer pushes all six leaves under one multiproof")
+    token.removeMember(dario, {"from": community_admin})
+    proof = tree.multiproof(list(range(len(leaves))))
+    tx = notary.pushRewards(token, 1, pack_leaves(proof.values), proof.proof, proof.proof_flags, {"from": payer})
+    pushed = tx.events["RewardsPushed"]
+    skipped = [(e["member"], e["index"]) for e in tx.events["RewardSkipped"]] if "RewardSkipped" in tx.events else []
+    print(f"   paid {fmt(pushed['paidAmount'])} BSOL to {pushed['paidCount']} members, skipped {skipped}  "
+          f"push tx {tx.txid}")
+
+    print("8. Dario rejoins (no second welcome bonus); anyone may send his claim, the tokens go to him")
+    token.addMember(dario, CITIZEN, CONSUMER, {"from": community_admin})
+    index = 3
+    notary.claim(token, 1, *tree.values()[index], tree.proof(index), {"from": admin})
+    print(f"   epoch 1 paid {fmt(notary.getEpoch(token, 1)['paidTotal'])} of {fmt(sum(rewards))} BSOL, "
+          f"escrow left {fmt(token.rewardReserve())}")
+    ok = notary.verifyTakeout(token, 1, *tree.values()[0], tree.proof(0))
     print(f"   take-out check of Anna's leaf on-chain: {'valid' if ok else 'INVALID'}")
 
     print("\nBalances (BSOL)")
