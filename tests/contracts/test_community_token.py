@@ -1,14 +1,19 @@
-"""CommunityToken: membership, welcome bonus, fees, purchases, treasury, pause, permit."""
+"""CommunityToken: factory, roles, membership and the welcome bonus, fees and the max-fee guard, purchases,
+treasury, pause, permit."""
 import brownie
-from brownie import chain, web3
+import pytest
+from brownie import ZERO_ADDRESS, CommunityFactory, CommunityTokenDeployer, chain, web3
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak
 
 from .conftest import (
+    C2C,
     CITIZEN,
     CONSUMER,
     E18,
     FEE_BPS,
+    MAX_FEE,
     PROSTORMER,
     PROSUMER,
     STAKEHOLDER,
@@ -22,12 +27,18 @@ from .conftest import (
 
 # After the `token` fixture: 3 citizens x 100 + 2 stakeholders x 500 = 1 300 tokens left the treasury.
 WELCOMES_PAID = 3 * WELCOME_CITIZEN + 2 * WELCOME_STAKEHOLDER
+TENTH = E18 // 10
+
+
+def unauthorized(account, role: str | None):
+    """OpenZeppelin AccessControl's revert for `account` lacking `role` (None: DEFAULT_ADMIN_ROLE)."""
+    return reverts_with("AccessControlUnauthorizedAccount", account, keccak(text=role) if role else bytes(32))
 
 
 # ------------------------------------------------------------------ factory
 
 
-def test_factory_lists_communities_and_rejects_duplicate_names(factory, platform_admin, community_admin, token_admin):
+def test_factory_lists_communities_in_creation_order(factory, platform_admin, community_admin, token_admin):
     first = create_community(factory, platform_admin, community_admin, token_admin, "Alpha", "ALP")
     second = create_community(factory, platform_admin, community_admin, token_admin, "Beta", "BET")
     count = factory.communityCount()  # the module's other communities come first
@@ -35,13 +46,33 @@ def test_factory_lists_communities_and_rejects_duplicate_names(factory, platform
     assert factory.communityAt(count - 1) == second.address
     assert factory.isCommunity(first) and not factory.isCommunity(platform_admin)
     assert factory.communityByName("Beta") == second.address
+    assert factory.communityByName("Gamma") == ZERO_ADDRESS
     assert first.name() == "Alpha" and first.symbol() == "ALP" and first.decimals() == 18
+
+
+def test_factory_announces_a_new_community_with_all_its_settings(factory, platform_admin, community_admin,
+                                                                 token_admin):
+    tx = factory.createCommunity("Alpha", "ALP", community_admin, token_admin, 7 * E18, 9 * E18, 250,
+                                 {"from": platform_admin})
+    ev = tx.events["CommunityCreated"]
+    assert ev["token"] == tx.return_value
+    assert (ev["name"], ev["symbol"], ev["communityAdmin"], ev["tokenAdmin"]) == ("Alpha", "ALP", community_admin,
+                                                                                  token_admin)
+    assert (ev["welcomeCitizen"], ev["welcomeStakeholder"], ev["feeBps"]) == (7 * E18, 9 * E18, 250)
+
+
+def test_factory_rejects_a_name_already_taken(factory, platform_admin, community_admin, token_admin):
+    first = create_community(factory, platform_admin, community_admin, token_admin, "Alpha", "ALP")
     with reverts_with("CommunityNameTaken", "Alpha", first.address):
         create_community(factory, platform_admin, community_admin, token_admin, "Alpha", "ALP2")
-    with reverts_with("IndexOutOfRange", count, count):
-        factory.communityAt(count)
+
+
+def test_factory_rejects_an_empty_name(factory, platform_admin, community_admin, token_admin):
     with reverts_with("EmptyName"):
         create_community(factory, platform_admin, community_admin, token_admin, "", "X")
+
+
+def test_factory_accepts_names_up_to_31_bytes(factory, platform_admin, community_admin, token_admin):
     long_name = "Comunità Energetica Genova Levante"  # 35 bytes in UTF-8
     with reverts_with("NameTooLong", long_name, 31):
         create_community(factory, platform_admin, community_admin, token_admin, long_name, "CEGL")
@@ -50,28 +81,65 @@ def test_factory_lists_communities_and_rejects_duplicate_names(factory, platform
     assert create_community(factory, platform_admin, community_admin, token_admin, exact, "CEGE").name() == exact
 
 
-def test_only_platform_admin_creates_communities(factory, community_admin, token_admin):
-    with brownie.reverts():
+def test_factory_index_beyond_the_list_reverts(factory):
+    count = factory.communityCount()
+    with reverts_with("IndexOutOfRange", count, count):
+        factory.communityAt(count)
+
+
+def test_only_the_platform_admin_creates_communities(factory, community_admin, token_admin):
+    with unauthorized(community_admin, "PLATFORM_ADMIN"):
         factory.createCommunity("Gamma", "GAM", community_admin, token_admin, 0, 0, 0, {"from": community_admin})
-
-
-def test_community_roles_are_wired(bare_token, platform, platform_admin, community_admin, token_admin):
-    t = bare_token
-    assert t.hasRole(t.DEFAULT_ADMIN_ROLE(), platform_admin)
-    assert t.hasRole(t.PLATFORM_ADMIN_ROLE(), platform_admin)
-    assert t.hasRole(t.COMMUNITY_ADMIN_ROLE(), community_admin)
-    assert t.hasRole(t.TOKEN_ADMIN_ROLE(), token_admin)
-    assert t.hasRole(t.REWARD_DISTRIBUTOR_ROLE(), platform.notary)
-    assert t.PLATFORM_ADMIN_ROLE() == web3.to_hex(web3.keccak(text="PLATFORM_ADMIN"))
-    assert t.treasury() == t.address
-    assert t.feeBps() == FEE_BPS
-    assert t.welcomeBonus(CITIZEN) == WELCOME_CITIZEN
-    assert t.welcomeBonus(STAKEHOLDER) == WELCOME_STAKEHOLDER
 
 
 def test_fee_above_cap_rejected_at_creation(factory, platform_admin, community_admin, token_admin):
     with reverts_with("FeeAboveCap", 2001, 2000):
         create_community(factory, platform_admin, community_admin, token_admin, "Greedy", "GRD", fee_bps=2001)
+
+
+def test_a_community_without_admins_is_rejected_at_creation(factory, platform_admin, token_admin):
+    with reverts_with("ZeroAddress"):
+        create_community(factory, platform_admin, ZERO_ADDRESS, token_admin, "Nobody", "NOB")
+
+
+def test_factory_creates_no_community_before_the_reward_distributor_is_set(platform_admin, community_admin,
+                                                                          token_admin):
+    fresh = CommunityFactory.deploy(platform_admin, CommunityTokenDeployer.deploy({"from": platform_admin}),
+                                    {"from": platform_admin})
+    with reverts_with("RewardDistributorNotSet"):
+        create_community(fresh, platform_admin, community_admin, token_admin, "Early", "ERL")
+    with reverts_with("ZeroAddress"):
+        fresh.setRewardDistributor(ZERO_ADDRESS, {"from": platform_admin})
+    with unauthorized(community_admin, None):
+        fresh.setRewardDistributor(community_admin, {"from": community_admin})
+
+
+def test_the_factory_reward_distributor_is_set_once(factory, notary, platform_admin, community_admin):
+    with reverts_with("RewardDistributorAlreadySet", notary):
+        factory.setRewardDistributor(community_admin, {"from": platform_admin})
+    assert factory.rewardDistributor() == notary.address
+
+
+def test_setting_the_factory_reward_distributor_announces_it(platform_admin, notary):
+    fresh = CommunityFactory.deploy(platform_admin, CommunityTokenDeployer.deploy({"from": platform_admin}),
+                                    {"from": platform_admin})
+    tx = fresh.setRewardDistributor(notary, {"from": platform_admin})
+    assert tx.events["RewardDistributorSet"]["rewardDistributor"] == notary.address
+
+
+def test_community_roles_are_wired(bare_token, factory, notary, platform_admin, community_admin, token_admin):
+    t = bare_token
+    assert t.hasRole(t.DEFAULT_ADMIN_ROLE(), platform_admin)
+    assert t.hasRole(t.PLATFORM_ADMIN_ROLE(), platform_admin)
+    assert t.hasRole(t.COMMUNITY_ADMIN_ROLE(), community_admin)
+    assert t.hasRole(t.TOKEN_ADMIN_ROLE(), token_admin)
+    assert t.PLATFORM_ADMIN_ROLE() == web3.to_hex(web3.keccak(text="PLATFORM_ADMIN"))
+    # the notary escrows and pays rewards; the token fixes it at creation (no role can move it)
+    assert t.rewardDistributor() == notary.address == factory.rewardDistributor()
+    assert t.treasury() == t.address
+    assert t.feeBps() == FEE_BPS
+    assert t.welcomeBonus(CITIZEN) == WELCOME_CITIZEN
+    assert t.welcomeBonus(STAKEHOLDER) == WELCOME_STAKEHOLDER
 
 
 # --------------------------------------------------------------- membership
@@ -88,26 +156,64 @@ def test_join_pays_welcome_bonus_from_treasury(token, alice, shop):
     assert joined_at > 0
 
 
-def test_add_member_events(bare_token, token_admin, community_admin, alice):
+def test_add_member_announces_the_member_and_the_bonus(bare_token, token_admin, community_admin, alice):
     bare_token.fundTreasury(1000 * E18, b32("seed"), {"from": token_admin})
     tx = bare_token.addMember(alice, CITIZEN, PROSUMER, {"from": community_admin})
-    assert tx.events["MemberAdded"]["account"] == alice
-    assert tx.events["MemberAdded"]["kind"] == CITIZEN
-    assert tx.events["WelcomeBonusPaid"]["amount"] == WELCOME_CITIZEN
-    assert tx.events["Transfer"]["from"] == bare_token.address
-    assert tx.events["Transfer"]["value"] == WELCOME_CITIZEN
+    added = tx.events["MemberAdded"]
+    assert (added["account"], added["kind"], added["profile"]) == (alice, CITIZEN, PROSUMER)
+    bonus = tx.events["WelcomeBonusPaid"]
+    assert (bonus["account"], bonus["kind"], bonus["amount"]) == (alice, CITIZEN, WELCOME_CITIZEN)
+    transfer = tx.events["Transfer"]
+    assert (transfer["from"], transfer["to"], transfer["value"]) == (bare_token.address, alice, WELCOME_CITIZEN)
+    assert "TransferWithFee" not in tx.events  # treasury payouts are fee-free
+    assert bare_token.memberInfo(alice)[4] == tx.timestamp
 
 
-def test_rejoining_pays_no_second_bonus(token, community_admin, alice):
+def test_member_paid_once_never_gets_the_bonus_again(token, token_admin, community_admin, alice):
     treasury_before = token.balanceOf(token)
     token.removeMember(alice, {"from": community_admin})
     assert not token.isMember(alice)
     assert token.memberCount() == 4
+    token.setWelcomeBonus(CITIZEN, 300 * E18, {"from": token_admin})  # even a higher bonus is not paid again
     tx = token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
     assert "WelcomeBonusPaid" not in tx.events
     assert token.balanceOf(alice) == WELCOME_CITIZEN
     assert token.balanceOf(token) == treasury_before
     assert token.memberCount() == 5
+    assert token.memberInfo(alice)[3] is True  # still welcomed
+
+
+def test_member_who_joins_while_the_bonus_is_zero_is_not_marked_welcomed(bare_token, token_admin, community_admin,
+                                                                         alice):
+    bare_token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
+    tx = bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})  # empty treasury: nothing to pay
+    assert "WelcomeBonusPaid" not in tx.events
+    assert bare_token.isMember(alice)
+    kind, profile, active, welcomed, _ = bare_token.memberInfo(alice)
+    assert (kind, profile, active, welcomed) == (CITIZEN, CONSUMER, True, False)
+    assert bare_token.balanceOf(alice) == 0
+
+
+def test_member_who_joined_without_bonus_gets_it_once_when_re_added_after_it_is_set(bare_token, token_admin,
+                                                                                     community_admin, alice):
+    bare_token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
+    bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
+    bare_token.removeMember(alice, {"from": community_admin})
+    bare_token.fundTreasury(100 * E18, b32("seed"), {"from": token_admin})
+    bare_token.setWelcomeBonus(CITIZEN, 30 * E18, {"from": token_admin})
+
+    tx = bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
+    bonus = tx.events["WelcomeBonusPaid"]
+    assert (bonus["account"], bonus["kind"], bonus["amount"]) == (alice, CITIZEN, 30 * E18)
+    assert bare_token.balanceOf(alice) == 30 * E18
+    assert bare_token.balanceOf(bare_token) == 70 * E18
+    assert bare_token.memberInfo(alice)[3] is True
+
+    bare_token.removeMember(alice, {"from": community_admin})
+    tx = bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
+    assert "WelcomeBonusPaid" not in tx.events
+    assert bare_token.balanceOf(alice) == 30 * E18
+    assert bare_token.balanceOf(bare_token) == 70 * E18
 
 
 def test_join_with_poor_treasury_reverts_whole(bare_token, token_admin, community_admin, alice):
@@ -120,41 +226,120 @@ def test_join_with_poor_treasury_reverts_whole(bare_token, token_admin, communit
     assert bare_token.balanceOf(bare_token) == 99 * E18
 
 
-def test_zero_welcome_bonus_joins_without_treasury(bare_token, token_admin, community_admin, alice):
-    bare_token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
-    tx = bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
-    assert "WelcomeBonusPaid" not in tx.events
-    assert bare_token.isMember(alice)
-
-
-def test_membership_reverts(token, community_admin, token_admin, alice, outsider):
+def test_an_active_member_cannot_be_added_again(token, community_admin, alice):
     with reverts_with("AlreadyMember", alice.address):
         token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
+
+
+def test_a_member_needs_a_kind(token, community_admin, outsider):
     with reverts_with("InvalidKind"):
         token.addMember(outsider, 0, CONSUMER, {"from": community_admin})
+
+
+def test_a_member_needs_an_energy_profile(token, community_admin, outsider):
     with reverts_with("InvalidProfile"):
         token.addMember(outsider, CITIZEN, 0, {"from": community_admin})
-    with reverts_with("InvalidAccount", "0x0000000000000000000000000000000000000000"):
-        token.addMember("0x0000000000000000000000000000000000000000", CITIZEN, CONSUMER, {"from": community_admin})
-    with reverts_with("InvalidAccount", token.address):
-        token.addMember(token.address, CITIZEN, CONSUMER, {"from": community_admin})
+
+
+@pytest.mark.parametrize("who", ["zero address", "token itself", "notary"])
+def test_zero_address_token_and_notary_can_never_be_members(token, notary, community_admin, who):
+    account = {"zero address": ZERO_ADDRESS, "token itself": token.address, "notary": notary.address}[who]
+    with reverts_with("InvalidAccount", account):
+        token.addMember(account, CITIZEN, CONSUMER, {"from": community_admin})
+    with reverts_with("InvalidAccount", account):
+        token.addMembers([account], [STAKEHOLDER], [CONSUMER], {"from": community_admin})
+    assert not token.isMember(account)
+
+
+def test_removing_a_non_member_reverts(token, community_admin, outsider):
     with reverts_with("NotAMember", outsider.address):
         token.removeMember(outsider, {"from": community_admin})
-    with reverts_with("NotAMember", outsider.address):
-        token.setEnergyProfile(outsider, PROSUMER, {"from": community_admin})
-    with reverts_with("InvalidProfile"):
-        token.setEnergyProfile(alice, 0, {"from": community_admin})
-    # wrong role: the token admin is not the community admin
-    with brownie.reverts():
-        token.addMember(outsider, CITIZEN, CONSUMER, {"from": token_admin})
-    with brownie.reverts():
-        token.removeMember(alice, {"from": alice})
+
+
+def test_removing_a_member_twice_reverts(token, community_admin, alice):
+    token.removeMember(alice, {"from": community_admin})
+    with reverts_with("NotAMember", alice.address):
+        token.removeMember(alice, {"from": community_admin})
+    assert token.memberCount() == 4
+
+
+def test_remove_member_announces_it(token, community_admin, alice):
+    tx = token.removeMember(alice, {"from": community_admin})
+    assert tx.events["MemberRemoved"]["account"] == alice
+    assert token.memberInfo(alice)[2] is False
 
 
 def test_energy_profile_change(token, community_admin, alice):
     tx = token.setEnergyProfile(alice, PROSTORMER, {"from": community_admin})
-    assert tx.events["MemberProfileChanged"]["profile"] == PROSTORMER
+    ev = tx.events["MemberProfileChanged"]
+    assert (ev["account"], ev["profile"]) == (alice, PROSTORMER)
     assert token.memberInfo(alice)[1] == PROSTORMER
+
+
+def test_energy_profile_change_needs_a_profile_and_a_member(token, community_admin, alice, outsider):
+    with reverts_with("InvalidProfile"):
+        token.setEnergyProfile(alice, 0, {"from": community_admin})
+    with reverts_with("NotAMember", outsider.address):
+        token.setEnergyProfile(outsider, PROSUMER, {"from": community_admin})
+
+
+def test_only_the_community_admin_manages_members(token, token_admin, alice, outsider):
+    with unauthorized(token_admin, "COMMUNITY_ADMIN"):
+        token.addMember(outsider, CITIZEN, CONSUMER, {"from": token_admin})
+    with unauthorized(token_admin, "COMMUNITY_ADMIN"):
+        token.addMembers([outsider], [CITIZEN], [CONSUMER], {"from": token_admin})
+    with unauthorized(alice, "COMMUNITY_ADMIN"):
+        token.removeMember(alice, {"from": alice})
+    with unauthorized(alice, "COMMUNITY_ADMIN"):
+        token.setEnergyProfile(alice, PROSUMER, {"from": alice})
+
+
+def test_add_members_in_one_batch(bare_token, token_admin, community_admin, alice, bob, shop):
+    bare_token.fundTreasury(700 * E18, b32("seed"), {"from": token_admin})
+    tx = bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER, PROSUMER, CONSUMER],
+                               {"from": community_admin})
+    assert [e["account"] for e in tx.events["MemberAdded"]] == [alice, bob, shop]
+    assert bare_token.memberCount() == 3
+    assert [bare_token.balanceOf(a) for a in (alice, bob, shop)] == [WELCOME_CITIZEN, WELCOME_CITIZEN,
+                                                                     WELCOME_STAKEHOLDER]
+    assert bare_token.balanceOf(bare_token) == 0  # 100 + 100 + 500
+
+
+def test_add_members_is_all_or_none(bare_token, token_admin, community_admin, alice, bob, shop):
+    bare_token.fundTreasury(600 * E18, b32("seed"), {"from": token_admin})  # 100 short of three bonuses
+    with reverts_with("TreasuryInsufficient", 400 * E18, WELCOME_STAKEHOLDER):  # after 2 x 100
+        bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER] * 3,
+                              {"from": community_admin})
+    with reverts_with("AlreadyMember", alice.address):
+        bare_token.addMembers([alice, alice], [CITIZEN, CITIZEN], [CONSUMER] * 2, {"from": community_admin})
+    assert bare_token.memberCount() == 0 and bare_token.balanceOf(alice) == 0
+    assert bare_token.balanceOf(bare_token) == 600 * E18
+
+
+def test_add_members_batch_bounds(bare_token, community_admin, alice, bob, outsider):
+    with reverts_with("BatchSize", 0, 200):
+        bare_token.addMembers([], [], [], {"from": community_admin})
+    with reverts_with("BatchSize", 201, 200):
+        bare_token.addMembers([outsider] * 201, [CITIZEN] * 201, [CONSUMER] * 201, {"from": community_admin})
+    with reverts_with("LengthMismatch"):
+        bare_token.addMembers([alice, bob], [CITIZEN], [CONSUMER, CONSUMER], {"from": community_admin})
+    with reverts_with("LengthMismatch"):
+        bare_token.addMembers([alice, bob], [CITIZEN, CITIZEN], [CONSUMER], {"from": community_admin})
+
+
+def test_welcome_bonus_setting_applies_to_later_members(token, token_admin, community_admin, outsider):
+    tx = token.setWelcomeBonus(CITIZEN, 7 * E18, {"from": token_admin})
+    assert (tx.events["WelcomeBonusSet"]["kind"], tx.events["WelcomeBonusSet"]["amount"]) == (CITIZEN, 7 * E18)
+    assert token.welcomeBonus(CITIZEN) == 7 * E18
+    token.addMember(outsider, CITIZEN, CONSUMER, {"from": community_admin})
+    assert token.balanceOf(outsider) == 7 * E18
+
+
+def test_welcome_bonus_needs_a_kind_and_the_token_admin(token, token_admin, alice):
+    with reverts_with("InvalidKind"):
+        token.setWelcomeBonus(0, 1, {"from": token_admin})
+    with unauthorized(alice, "TOKEN_ADMIN"):
+        token.setWelcomeBonus(CITIZEN, 1, {"from": alice})
 
 
 # --------------------------------------------------------------------- fees
@@ -165,12 +350,11 @@ def test_transfer_between_members_pays_fee_to_treasury(token, alice, bob):
     tx = token.transfer(bob, 50 * E18, {"from": alice})
     # 1 % of 50 = 0.5 to the treasury, 49.5 arrive
     assert token.balanceOf(alice) == WELCOME_CITIZEN - 50 * E18
-    assert token.balanceOf(bob) == WELCOME_CITIZEN + 49_500_000_000_000_000_000
-    assert token.balanceOf(token) == treasury_before + 500_000_000_000_000_000
+    assert token.balanceOf(bob) == WELCOME_CITIZEN + 495 * TENTH
+    assert token.balanceOf(token) == treasury_before + 5 * TENTH
     ev = tx.events["TransferWithFee"]
     assert (ev["from"], ev["to"]) == (alice, bob)
-    assert ev["sent"] == 50 * E18 and ev["fee"] == 5 * 10**17 and ev["received"] == 495 * 10**17
-    assert ev["fee"] + ev["received"] == ev["sent"]
+    assert (ev["sent"], ev["fee"], ev["received"]) == (50 * E18, 5 * TENTH, 495 * TENTH)
 
 
 def test_fee_rounds_down_for_tiny_amounts(token, alice, bob):
@@ -183,12 +367,17 @@ def test_transfer_to_non_member_reverts(token, alice, outsider):
         token.transfer(outsider, E18, {"from": alice})
 
 
+def test_members_cannot_send_tokens_to_the_notary(token, notary, alice):
+    with reverts_with("ReceiverNotMember", notary.address):
+        token.transfer(notary, E18, {"from": alice})
+
+
 def test_transfer_to_removed_member_reverts_but_removed_member_can_spend(token, community_admin, alice, bob):
     token.removeMember(bob, {"from": community_admin})
     with reverts_with("ReceiverNotMember", bob.address):
         token.transfer(bob, E18, {"from": alice})
     token.transfer(alice, 10 * E18, {"from": bob})
-    assert token.balanceOf(alice) == WELCOME_CITIZEN + 99 * 10**17
+    assert token.balanceOf(alice) == WELCOME_CITIZEN + 99 * TENTH
 
 
 def test_transfer_to_treasury_is_a_fee_free_donation(token, alice):
@@ -198,37 +387,62 @@ def test_transfer_to_treasury_is_a_fee_free_donation(token, alice):
     assert "TransferWithFee" not in tx.events
 
 
-def test_set_fee(token, token_admin, alice, bob):
+def test_set_fee_announces_old_and_new_and_applies_to_transfers(token, token_admin, alice, bob):
     tx = token.setFeeBps(2000, {"from": token_admin})
-    assert tx.events["FeeSet"]["oldFeeBps"] == FEE_BPS and tx.events["FeeSet"]["newFeeBps"] == 2000
-    token.transfer(bob, 10 * E18, {"from": alice})
+    assert (tx.events["FeeSet"]["oldFeeBps"], tx.events["FeeSet"]["newFeeBps"]) == (FEE_BPS, 2000)
+    token.transfer(bob, 10 * E18, {"from": alice})  # 20 % of 10 = 2 to the treasury
     assert token.balanceOf(bob) == WELCOME_CITIZEN + 8 * E18
-    with reverts_with("FeeAboveCap", 2001, 2000):
-        token.setFeeBps(2001, {"from": token_admin})
-    with brownie.reverts():
-        token.setFeeBps(10, {"from": alice})
     token.setFeeBps(0, {"from": token_admin})
     tx = token.transfer(bob, 10 * E18, {"from": alice})
     assert tx.events["TransferWithFee"]["fee"] == 0
     assert token.balanceOf(bob) == WELCOME_CITIZEN + 18 * E18
 
 
+def test_fee_above_cap_is_refused(token, token_admin):
+    with reverts_with("FeeAboveCap", 2001, 2000):
+        token.setFeeBps(2001, {"from": token_admin})
+
+
+def test_only_the_token_admin_sets_the_fee(token, community_admin):
+    with unauthorized(community_admin, "TOKEN_ADMIN"):
+        token.setFeeBps(10, {"from": community_admin})
+
+
 def test_transfer_from_applies_fee(token, alice, bob, carol):
     token.approve(carol, 20 * E18, {"from": alice})
     token.transferFrom(alice, bob, 20 * E18, {"from": carol})
-    assert token.balanceOf(bob) == WELCOME_CITIZEN + 198 * 10**17
+    assert token.balanceOf(bob) == WELCOME_CITIZEN + 198 * TENTH
     assert token.allowance(alice, carol) == 0
 
 
-def test_welcome_bonus_setting(token, token_admin, community_admin, alice, outsider):
-    tx = token.setWelcomeBonus(CITIZEN, 7 * E18, {"from": token_admin})
-    assert tx.events["WelcomeBonusSet"]["amount"] == 7 * E18
-    token.addMember(outsider, CITIZEN, CONSUMER, {"from": community_admin})
-    assert token.balanceOf(outsider) == 7 * E18
-    with reverts_with("InvalidKind"):
-        token.setWelcomeBonus(0, 1, {"from": token_admin})
-    with brownie.reverts():
-        token.setWelcomeBonus(CITIZEN, 1, {"from": alice})
+def test_transfer_with_max_fee_at_the_current_fee_pays_like_transfer(token, alice, bob):
+    treasury_before = token.balanceOf(token)
+    tx = token.transferWithMaxFee(bob, 50 * E18, MAX_FEE, {"from": alice})
+    assert tx.return_value is True
+    assert token.balanceOf(alice) == WELCOME_CITIZEN - 50 * E18
+    assert token.balanceOf(bob) == WELCOME_CITIZEN + 495 * TENTH
+    assert token.balanceOf(token) == treasury_before + 5 * TENTH
+    ev = tx.events["TransferWithFee"]
+    assert (ev["from"], ev["to"], ev["sent"], ev["fee"], ev["received"]) == (alice, bob, 50 * E18, 5 * TENTH,
+                                                                            495 * TENTH)
+
+
+def test_transfer_with_max_fee_accepts_a_fee_below_the_limit(token, token_admin, alice, bob):
+    token.setFeeBps(50, {"from": token_admin})  # lowered to 0.5 % after the sender saw 1 %
+    token.transferWithMaxFee(bob, 10 * E18, MAX_FEE, {"from": alice})
+    assert token.balanceOf(bob) == WELCOME_CITIZEN + 995 * E18 // 100
+
+
+def test_transfer_with_max_fee_reverts_when_the_fee_was_raised_above_the_limit(token, token_admin, alice, bob):
+    token.setFeeBps(101, {"from": token_admin})
+    with reverts_with("FeeAboveLimit", 101, MAX_FEE):
+        token.transferWithMaxFee(bob, 50 * E18, MAX_FEE, {"from": alice})
+    assert token.balanceOf(alice) == WELCOME_CITIZEN and token.balanceOf(bob) == WELCOME_CITIZEN
+
+
+def test_transfer_with_max_fee_keeps_the_member_rule(token, alice, outsider):
+    with reverts_with("ReceiverNotMember", outsider.address):
+        token.transferWithMaxFee(outsider, E18, MAX_FEE, {"from": alice})
 
 
 # ----------------------------------------------------- purchases, treasury
@@ -239,59 +453,100 @@ def test_stakeholder_purchase_mints_against_payment_ref(token, token_admin, shop
     tx = token.purchase(shop, 250 * E18, b32("SEPA-2026-0001"), {"from": token_admin})
     assert token.balanceOf(shop) == WELCOME_STAKEHOLDER + 250 * E18
     assert token.totalSupply() == supply + 250 * E18
-    assert tx.events["TokensPurchased"]["paymentRef"] == "0x" + b32("SEPA-2026-0001").hex()
+    ev = tx.events["TokensPurchased"]
+    assert (ev["stakeholder"], ev["amount"], ev["paymentRef"]) == (shop, 250 * E18, "0x" + b32("SEPA-2026-0001").hex())
     assert token.purchaseRefUsed(b32("SEPA-2026-0001"))
-    with reverts_with("PaymentRefInvalid", "0x" + b32("SEPA-2026-0001").hex()):
+
+
+def test_a_payment_ref_buys_once(token, token_admin, shop):
+    token.purchase(shop, 250 * E18, b32("SEPA-2026-0001"), {"from": token_admin})
+    with reverts_with("PaymentRefInvalid", b32("SEPA-2026-0001")):
         token.purchase(shop, E18, b32("SEPA-2026-0001"), {"from": token_admin})
 
 
-def test_purchase_reverts(token, token_admin, alice, shop, outsider):
+def test_citizens_and_outsiders_cannot_buy(token, token_admin, alice, outsider):
     with reverts_with("NotAStakeholder", alice.address):
         token.purchase(alice, E18, b32("p1"), {"from": token_admin})
     with reverts_with("NotAStakeholder", outsider.address):
         token.purchase(outsider, E18, b32("p2"), {"from": token_admin})
+
+
+def test_purchase_needs_an_amount_and_a_reference(token, token_admin, shop):
     with reverts_with("ZeroAmount"):
         token.purchase(shop, 0, b32("p3"), {"from": token_admin})
-    with reverts_with("PaymentRefInvalid", "0x" + "00" * 32):
-        token.purchase(shop, E18, b"\0" * 32, {"from": token_admin})
-    with brownie.reverts():
+    with reverts_with("PaymentRefInvalid", bytes(32)):
+        token.purchase(shop, E18, bytes(32), {"from": token_admin})
+
+
+def test_only_the_token_admin_mints_purchases(token, shop):
+    with unauthorized(shop, "TOKEN_ADMIN"):
         token.purchase(shop, E18, b32("p4"), {"from": shop})
 
 
-def test_fund_treasury(token, token_admin, alice):
+def test_fund_treasury(token, token_admin):
     before = token.balanceOf(token)
     tx = token.fundTreasury(5 * E18, b32("grant"), {"from": token_admin})
     assert token.balanceOf(token) == before + 5 * E18
-    assert tx.events["TreasuryFunded"]["amount"] == 5 * E18
+    ev = tx.events["TreasuryFunded"]
+    assert (ev["amount"], ev["ref"]) == (5 * E18, "0x" + b32("grant").hex())
+
+
+def test_fund_treasury_needs_an_amount_and_the_token_admin(token, token_admin, alice):
     with reverts_with("ZeroAmount"):
         token.fundTreasury(0, b32("grant"), {"from": token_admin})
-    with brownie.reverts():
+    with unauthorized(alice, "TOKEN_ADMIN"):
         token.fundTreasury(E18, b32("x"), {"from": alice})
+
+
+def test_treasury_available_is_the_treasury_balance(token, alice, bob):
+    assert token.treasuryAvailable() == token.balanceOf(token) == TREASURY_FUNDS - WELCOMES_PAID
+    token.transfer(bob, 10 * E18, {"from": alice})
+    assert token.treasuryAvailable() == TREASURY_FUNDS - WELCOMES_PAID + TENTH
 
 
 # -------------------------------------------------------------------- pause
 
 
-def test_pause_stops_transfers_and_payments_not_reads(token, platform_admin, community_admin, token_admin, alice, bob,
-                                                      shop, outsider):
-    with brownie.reverts():
+def test_only_the_platform_admin_pauses_and_unpauses(token, platform_admin, community_admin):
+    with unauthorized(community_admin, "PLATFORM_ADMIN"):
         token.pause({"from": community_admin})
+    token.pause({"from": platform_admin})
+    with unauthorized(community_admin, "PLATFORM_ADMIN"):
+        token.unpause({"from": community_admin})
+
+
+def test_pause_stops_every_token_movement(token, platform_admin, community_admin, token_admin, alice, bob, shop,
+                                          outsider):
     token.pause({"from": platform_admin})
     assert token.paused()
     with reverts_with("EnforcedPause"):
         token.transfer(bob, E18, {"from": alice})
     with reverts_with("EnforcedPause"):
-        token.payService(bob, E18, 1, b32("s"), brownie.ZERO_ADDRESS, 0, {"from": alice})
+        token.transferWithMaxFee(bob, E18, MAX_FEE, {"from": alice})
+    with reverts_with("EnforcedPause"):
+        token.payService(bob, E18, C2C, b32("s"), ZERO_ADDRESS, 0, MAX_FEE, {"from": alice})
     with reverts_with("EnforcedPause"):
         token.purchase(shop, E18, b32("p"), {"from": token_admin})
     with reverts_with("EnforcedPause"):
+        token.fundTreasury(E18, b32("grant"), {"from": token_admin})
+    with reverts_with("EnforcedPause"):
         token.addMember(outsider, CITIZEN, CONSUMER, {"from": community_admin})  # the bonus is a payment
-    # reads still work
+
+
+def test_reads_work_while_paused_and_unpause_restores_transfers(token, platform_admin, alice, bob):
+    token.pause({"from": platform_admin})
     assert token.balanceOf(alice) == WELCOME_CITIZEN
     assert token.isMember(bob)
-    token.unpause({"from": platform_admin})
+    assert list(token.quoteService(10 * E18, C2C, 0)) == [TENTH, 99 * TENTH, 0, 0]
+    tx = token.unpause({"from": platform_admin})
+    assert tx.events["Unpaused"]["account"] == platform_admin
     token.transfer(bob, E18, {"from": alice})
-    assert token.balanceOf(bob) == WELCOME_CITIZEN + 99 * 10**16
+    assert token.balanceOf(bob) == WELCOME_CITIZEN + 99 * E18 // 100
+
+
+def test_unpausing_a_running_token_reverts(token, platform_admin):
+    with reverts_with("ExpectedPause"):
+        token.unpause({"from": platform_admin})
 
 
 # ------------------------------------------------------------------- permit
@@ -323,14 +578,18 @@ def test_permit_lets_a_member_approve_by_signature(token, bob, carol):
                     "deadline": deadline},
     }
     signed = owner.sign_message(encode_typed_data(full_message=data))
-    token.permit(owner.address, carol, value, deadline, signed.v, signed.r.to_bytes(32, "big"),
-                 signed.s.to_bytes(32, "big"), {"from": bob})
+    r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    token.permit(owner.address, carol, value, deadline, signed.v, r, s, {"from": bob})
     assert token.allowance(owner.address, carol) == value
     assert token.nonces(owner.address) == 1
-    # replaying the same signature fails
-    with brownie.reverts():
-        token.permit(owner.address, carol, value, deadline, signed.v, signed.r.to_bytes(32, "big"),
-                     signed.s.to_bytes(32, "big"), {"from": bob})
+    # replaying the same signature fails: the nonce moved on, so the signature recovers another signer
+    data["message"]["nonce"] = 1
+    other_signer = Account.recover_message(encode_typed_data(full_message=data), vrs=(signed.v, r, s))
+    with reverts_with("ERC2612InvalidSigner", other_signer, owner.address):
+        token.permit(owner.address, carol, value, deadline, signed.v, r, s, {"from": bob})
+
+
+# ------------------------------------------------------------- communities
 
 
 def test_tokens_never_cross_communities(factory, platform_admin, community_admin, token_admin, token, alice):
@@ -347,34 +606,3 @@ def test_tokens_never_cross_communities(factory, platform_admin, community_admin
     # and the community's own token rejects the other community's contract as receiver
     with reverts_with("ReceiverNotMember", other.address):
         token.transfer(other, E18, {"from": alice})
-
-
-def test_add_members_in_one_batch(bare_token, token_admin, community_admin, alice, bob, shop):
-    bare_token.fundTreasury(700 * E18, b32("seed"), {"from": token_admin})
-    tx = bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER, PROSUMER, CONSUMER],
-                               {"from": community_admin})
-    assert [e["account"] for e in tx.events["MemberAdded"]] == [alice, bob, shop]
-    assert bare_token.memberCount() == 3
-    assert [bare_token.balanceOf(a) for a in (alice, bob, shop)] == [WELCOME_CITIZEN, WELCOME_CITIZEN,
-                                                                     WELCOME_STAKEHOLDER]
-    assert bare_token.balanceOf(bare_token) == 0  # 100 + 100 + 500
-
-
-def test_add_members_is_all_or_none(bare_token, token_admin, community_admin, alice, bob, shop, outsider):
-    bare_token.fundTreasury(600 * E18, b32("seed"), {"from": token_admin})  # 100 short of three bonuses
-    with reverts_with("TreasuryInsufficient", 400 * E18, WELCOME_STAKEHOLDER):  # after 2 x 100
-        bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER] * 3,
-                              {"from": community_admin})
-    with reverts_with("AlreadyMember", alice.address):
-        bare_token.addMembers([alice, alice], [CITIZEN, CITIZEN], [CONSUMER] * 2, {"from": community_admin})
-    assert bare_token.memberCount() == 0 and bare_token.balanceOf(alice) == 0
-    with reverts_with("BatchSize", 0, 200):
-        bare_token.addMembers([], [], [], {"from": community_admin})
-    with reverts_with("BatchSize", 201, 200):
-        bare_token.addMembers([outsider] * 201, [CITIZEN] * 201, [CONSUMER] * 201, {"from": community_admin})
-    with reverts_with("LengthMismatch"):
-        bare_token.addMembers([alice, bob], [CITIZEN], [CONSUMER, CONSUMER], {"from": community_admin})
-    with reverts_with("LengthMismatch"):
-        bare_token.addMembers([alice, bob], [CITIZEN, CITIZEN], [CONSUMER], {"from": community_admin})
-    with brownie.reverts():
-        bare_token.addMembers([alice], [CITIZEN], [CONSUMER], {"from": token_admin})
