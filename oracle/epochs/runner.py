@@ -287,14 +287,14 @@ class EpochRunner:
                               "committed before the earlier ones")
         ceiling = chain.call(token.functions.epochRewardCeiling())
         if c.total_reward > ceiling:
-            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens, above "
-                              f"the community's per-epoch reward ceiling of {base_to_tokens(ceiling)}: raise it "
+            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens, "
+                              f"above the community's per-epoch reward ceiling of {base_to_tokens(ceiling)}: raise it "
                               f"(`oracle community create {name!r} --reward-ceiling TOKENS`, signed by the token "
                               "admin), then run the same command again")
         available = chain.call(token.functions.treasuryAvailable())
         if c.total_reward > available:
-            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens but the "
-                              f"treasury can spend only {base_to_tokens(available)}: the token admin funds it "
+            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens but "
+                              f"the treasury can spend only {base_to_tokens(available)}: the token admin funds it "
                               "(fundTreasury), then run the same command again")
         now = chain.latest_block_time()
         if c.period_end > now:
@@ -322,11 +322,12 @@ class EpochRunner:
         epoch = self._load()
         tree = StandardMerkleTree.load(epoch.tree_dump)
         self._settle_earlier_pushes()
-        todo = self._unsettled_indexes()
+        unsettled = self._unsettled_indexes()
         # the chain is the truth: whoever is paid there (a claim, a batch mined before a crash) is done
-        already = [i for i, paid in zip(todo, chain.paid_flags(self.community.token_address, self.number, todo)) if paid]
+        paid = chain.paid_flags(self.community.token_address, self.number, unsettled)
+        already = [i for i, p in zip(unsettled, paid) if p]
         self._mark_paid(already, None)
-        todo = [i for i in todo if i not in set(already)]
+        todo = [i for i, p in zip(unsettled, paid) if not p]
         size = self.ctx.settings.batch_size
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         for number, batch in enumerate(tqdm(batches, desc="paying rewards", unit="batch",

@@ -7,7 +7,6 @@ reason stays off-chain; its keccak256 goes on-chain.
 from __future__ import annotations
 
 from eth_utils import keccak
-from sqlalchemy import select
 
 from oracle.chain.client import EpochStatus
 from oracle.chain.transactions import pending_transactions, record_mined, send_recorded
@@ -50,5 +49,5 @@ def void_epoch(ctx: Context, community_name: str, number: int, reason: str) -> s
     else:
         outcome = f"epoch {number} of {community_name!r} was already voided on-chain"
     with ctx.session() as s:
-        s.scalar(select(Epoch).where(Epoch.id == epoch.id)).status = "voided"
+        s.get(Epoch, epoch.id).status = "voided"
     return outcome + ": run `oracle epoch run` for the same period to commit it again as a new epoch"

@@ -43,7 +43,8 @@ def test_resume_after_crash_pays_everyone_exactly_once(ctx, tmp_path, crash_at):
     assert epoch.status == "running"
     root_before = epoch.merkle_root
     with ctx.session() as s:
-        salts_before = {m.wallet: m.salt for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))}
+        salts_before = {m.wallet: m.salt
+                        for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))}
 
     resumed = run_epoch(ctx, name, START, END, progress=False, log=quiet)
     assert resumed.id == epoch.id and resumed.number == 1 and resumed.status == "done"
