@@ -160,7 +160,8 @@ contract ModelRegistry is AccessControl {
     }
 
     /// @notice Makes `modelId` the active model of `community` for periods starting at or after `effectiveFrom`.
-    /// @dev Same publishers and time rules as `publishVersion`; the model needs a version for the community.
+    /// @dev Same publishers and time rules as `publishVersion`; the model needs a version for the community that
+    /// already applies at `effectiveFrom` (NoVersionForPeriod), so no period after the switch is left without rules.
     function setActiveModel(address community, bytes32 modelId, uint64 effectiveFrom) external {
         _requirePublisher(community);
         if (_versions[community][modelId].length == 0) revert UnknownModel(community, modelId);
@@ -168,6 +169,7 @@ contract ModelRegistry is AccessControl {
         _checkEffectiveFrom(
             community, effectiveFrom, count > 0, count > 0 ? _schedule[community][count - 1].effectiveFrom : 0
         );
+        versionForPeriod(community, modelId, effectiveFrom); // reverts NoVersionForPeriod
         _schedule[community].push(ModelSwitch(effectiveFrom, uint64(block.timestamp), _msgSender(), modelId));
         emit ActiveModelScheduled(community, modelId, effectiveFrom, _msgSender());
     }

@@ -112,10 +112,8 @@ abstract contract ServicePayments is CommunityTokenBase {
         view
         returns (uint256)
     {
+        if (!_approvalMatches(serviceRef, payer, provider, category)) return 0;
         IncentiveApproval storage a = _approvals[serviceRef];
-        if (a.used || a.payer != payer || a.provider != provider || a.category != category || payer == address(0)) {
-            return 0;
-        }
         uint256 covered = amount < a.maxAmount ? amount : a.maxAmount;
         return (covered * _incentives[category].bps) / BPS_DENOMINATOR;
     }
@@ -185,10 +183,12 @@ abstract contract ServicePayments is CommunityTokenBase {
         // slither-disable-next-line uninitialized-local (a memory struct starts zeroed; filled just below)
         ServiceSplit memory split;
         (split.fee, split.toProvider, split.toStructure,) = quoteService(amount, category, structureShareBps);
-        split.incentive = serviceIncentive(serviceRef, payer, provider, category, amount);
-        if (split.incentive > 0) {
-            _approvals[serviceRef].used = true;
-            split.incentiveTo = _incentives[category].recipient == IncentiveRecipient.Payer ? payer : provider;
+        if (_approvalMatches(serviceRef, payer, provider, category)) {
+            split.incentive = serviceIncentive(serviceRef, payer, provider, category, amount);
+            _approvals[serviceRef].used = true; // used up by this payment, even when its incentive rounds to 0
+            if (split.incentive > 0) {
+                split.incentiveTo = _incentives[category].recipient == IncentiveRecipient.Payer ? payer : provider;
+            }
         }
         // Raw moves: the fee is computed here once, not again per leg.
         if (split.fee > 0) ERC20._update(payer, address(this), split.fee);
@@ -199,6 +199,16 @@ abstract contract ServicePayments is CommunityTokenBase {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev True when `serviceRef` has an open approval for exactly this payer, provider and category.
+    function _approvalMatches(bytes32 serviceRef, address payer, address provider, Category category)
+        private
+        view
+        returns (bool)
+    {
+        IncentiveApproval storage a = _approvals[serviceRef];
+        return !a.used && a.payer != address(0) && a.payer == payer && a.provider == provider && a.category == category;
+    }
 
     function _checkService(
         address payer,

@@ -249,8 +249,6 @@ def test_approval_is_used_up_by_the_first_payment(token, token_admin, community_
     assert token.incentiveApproval(REF)[2] is True
 
 
-@pytest.mark.xfail(strict=True, reason="contract problem: a matching payment whose incentive is 0 (category "
-                   "incentive not set yet, or a dust amount) leaves the approval open for a later payment")
 def test_a_matching_payment_uses_up_the_approval_even_when_its_incentive_is_zero(token, token_admin,
                                                                                  community_admin, alice, bob):
     approve(token, community_admin, alice, bob, C2C, 80 * E18)  # the category's incentive is still 0
