@@ -46,7 +46,8 @@ class Context:
                 raise ConfigError(f"the embedded chain of {self.settings.home} is not running: run `oracle up` "
                                   "(or set LEC_RPC_URL)")
         return ChainClient.from_manifest_file(self.settings.effective_rpc_url, self.settings.effective_chain_id,
-                                              self.settings.manifest_path, self.keyring)
+                                              self.settings.manifest_path, self.keyring,
+                                              instant_mining=self.settings.embedded_chain)
 
     @cached_property
     def cipher(self):

@@ -104,7 +104,7 @@ def _check_effective_from(chain, token: str, community: str, effective_from: int
                           f"committed period ({iso(last_end)}): committed periods keep their rules; choose a time "
                           "at or after it")
     min_notice = chain.call(chain.registry.functions.minNotice())
-    earliest = chain.latest_block_time() + min_notice
+    earliest = chain.now() + min_notice
     if min_notice > 0 and effective_from < earliest:
         raise OracleError(f"--effective-from {iso(effective_from)} gives too short a notice: the registry requires "
                           f"{duration(min_notice)} between publishing and the time a change applies, so the "

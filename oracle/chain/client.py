@@ -3,6 +3,10 @@
 Transactions are signed locally with role keys from the keyring (never an unlocked node account),
 sent with zero gas price (free-gas Besu and anvil), and reported through `on_sent` with their hash
 *before* the client waits for the receipt, so callers can record them and resume after a crash.
+On an instant-mining chain (the embedded anvil) reads and gas estimates use the pending block, whose
+time is the clock's: an idle anvil's latest block can be hours old, and the contracts' time rules
+(period over, challenge window, model-change notice) would judge a transaction by that stale time
+although the block that includes it carries the current one.
 Reverts are decoded into the contracts' custom errors ("ReceiverNotMember(0x…)").
 Structs the contracts return are decoded here, once, into named types (`OnChainEpoch`,
 `RegistryVersion`); callers never index into chain tuples.
@@ -127,8 +131,9 @@ class MemberInfo:
 
 
 class ChainClient:
-    def __init__(self, rpc_url: str, chain_id: int, manifest: dict, keyring=None):
+    def __init__(self, rpc_url: str, chain_id: int, manifest: dict, keyring=None, instant_mining: bool = False):
         self.w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 60}))
+        self.now_block = "pending" if instant_mining else "latest"  # the block whose time is "now"
         self.w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)  # Besu IBFT extraData
         self.chain_id = chain_id
         self.manifest = manifest
@@ -137,7 +142,8 @@ class ChainClient:
                                   + [manifest["communityToken"]["abi"]])
 
     @classmethod
-    def from_manifest_file(cls, rpc_url: str, chain_id: int, path: Path, keyring=None) -> "ChainClient":
+    def from_manifest_file(cls, rpc_url: str, chain_id: int, path: Path, keyring=None,
+                           instant_mining: bool = False) -> "ChainClient":
         if not path.exists():
             raise ConfigError(f"no deployment manifest at {path}: run `oracle up` (embedded) or scripts/deploy.py")
         manifest = json.loads(path.read_text())
@@ -147,7 +153,7 @@ class ChainClient:
             raise ConfigError(f"{path} describes the first (v1) contracts, which this oracle no longer speaks: "
                               "deploy the current ones (embedded: `oracle down`, remove the home directory, "
                               "`oracle up`)")
-        client = cls(rpc_url, chain_id, manifest, keyring)
+        client = cls(rpc_url, chain_id, manifest, keyring, instant_mining)
         try:
             actual = client.w3.eth.chain_id
         except Exception as exc:  # connection refused, DNS, timeout
@@ -185,9 +191,10 @@ class ChainClient:
 
     # ------------------------------------------------------------ reads, decoded
 
-    def latest_block_time(self) -> int:
-        """Timestamp of the latest block: the chain's "now" (the next block is at least as late)."""
-        return int(self.w3.eth.get_block("latest")["timestamp"])
+    def now(self) -> int:
+        """The chain's time: the timestamp of the latest block (of the pending one on an instant-mining chain,
+        where it is the clock's). The block that includes a transaction sent now is at least as late."""
+        return int(self.w3.eth.get_block(self.now_block)["timestamp"])
 
     def epoch_count(self, token: str) -> int:
         return self.call(self.notary.functions.epochCount(token))
@@ -268,7 +275,7 @@ class ChainClient:
     def call(self, fn):
         """A read-only call whose revert is reported as the contract's error."""
         try:
-            return fn.call()
+            return fn.call(block_identifier=self.now_block)
         except (ContractCustomError, ContractLogicError) as exc:
             raise TransactionFailed(self._explain(exc)) from None
 
@@ -291,7 +298,7 @@ class ChainClient:
         account = self.keyring.account(role)
         label = what or fn.fn_name
         try:
-            gas = fn.estimate_gas({"from": account.address})
+            gas = fn.estimate_gas({"from": account.address}, block_identifier=self.now_block)
         except (ContractCustomError, ContractLogicError) as exc:
             raise TransactionFailed(f"{label} would revert: {self._explain(exc)}") from None
         tx = fn.build_transaction({

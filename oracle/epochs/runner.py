@@ -296,11 +296,11 @@ class EpochRunner:
             raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens but "
                               f"the treasury can spend only {base_to_tokens(available)}: the token admin funds it "
                               "(fundTreasury), then run the same command again")
-        now = chain.latest_block_time()
+        now = chain.now()
         if c.period_end > now:
-            raise OracleError(f"the chain's latest block ({iso(now)}) is before the end of the period "
-                              f"({iso(c.period_end)}), and the notary commits only periods that are over: run the "
-                              "same command again once the chain has passed it")
+            raise OracleError(f"the chain's time ({iso(now)}) is before the end of the period ({iso(c.period_end)}), "
+                              "and the notary commits only periods that are over: run the same command again once "
+                              "the chain has passed it")
         model_id, version = chain.model_for_period(token.address, c.period_start)
         if to_bytes32(model_id) != c.model_id or version != c.model_version:
             raise OracleError(f"the model that rules the period changed since epoch {self.number} was computed (now "
@@ -316,7 +316,7 @@ class EpochRunner:
         if onchain is None:
             raise OracleError(f"epoch {self.number} of {self.community.name!r} is not committed on-chain")
         self._stop_if_closed(onchain)
-        if chain.latest_block_time() < onchain.payable_at:
+        if chain.now() < onchain.payable_at:
             return self._wait_until(onchain.payable_at)
         self._set_status("running")
         epoch = self._load()

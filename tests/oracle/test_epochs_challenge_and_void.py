@@ -1,6 +1,7 @@
 """The notary's challenge window and voids: a run stops cleanly before the epoch is payable and resumes
 after it (by hand or by the scheduler); a voided epoch pays nothing and its period runs again as the next
 epoch number."""
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -84,6 +85,20 @@ def test_a_run_stops_cleanly_before_payable_at_and_resumes_after(ctx, tmp_path, 
     with ctx.session() as s:
         steps = s.scalars(select(EpochStep.step).where(EpochStep.epoch_id == epoch.id)).all()
     assert sorted(steps) == sorted(set(steps))
+
+
+def test_an_idle_chain_pays_once_the_clock_passes_payable_at(ctx, tmp_path):
+    """Anvil mines only when a transaction comes: after the commit no newer block exists, yet the block that
+    includes the push carries the clock's time, so the run pays once the clock has passed payableAt."""
+    name = small_community(ctx, tmp_path)
+    with challenge_window(ctx, 2):
+        epoch = run_epoch(ctx, name, START, END, progress=False, log=quiet)
+    assert epoch.status == "waiting"
+    latest = ctx.chain.w3.eth.block_number
+    time.sleep(3)
+    assert ctx.chain.w3.eth.block_number == latest  # nothing mined meanwhile
+    assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "done"
+    assert balances(ctx, name) == paid_out(EXPECTED)
 
 
 def test_the_scheduler_resumes_a_waiting_epoch_when_it_becomes_payable(ctx, tmp_path):

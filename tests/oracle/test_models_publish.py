@@ -122,7 +122,7 @@ def min_notice(ctx, seconds: int):
 def test_notice_too_short_is_refused_and_the_default_leaves_a_margin(ctx, community):
     day = 86_400
     with min_notice(ctx, day):
-        now = ctx.chain.latest_block_time()
+        now = ctx.chain.now()
         soon = datetime.fromtimestamp(now + 3600, OCT_1.tzinfo).isoformat()
         with pytest.raises(OracleError, match=r"gives too short a notice: the registry requires 1 day between "
                                               r"publishing and the time a change applies"):
@@ -130,7 +130,7 @@ def test_notice_too_short_is_refused_and_the_default_leaves_a_margin(ctx, commun
         assert version_count(ctx, community) == 0
         done = publish_model(ctx, "self_consumption", SC, community=community)
         # the earliest time the registry allowed when asked, plus the margin for the including block
-        assert now + day + NOTICE_MARGIN <= done.effective_from <= ctx.chain.latest_block_time() + day + NOTICE_MARGIN
+        assert now + day + NOTICE_MARGIN <= done.effective_from <= ctx.chain.now() + day + NOTICE_MARGIN
         assert done.active_from == done.effective_from
 
 
