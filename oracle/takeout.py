@@ -53,12 +53,19 @@ def export_takeout(ctx: Context, community_name: str, number: int, member: str, 
     if recomputed != bytes(row.data_hash):
         raise OracleError(f"the stored readings of {member} no longer hash to the committed data hash")
     tree = StandardMerkleTree.load(epoch.tree_dump)
-    index = row.leaf_index
-    if tree.values()[index][:2] != (index, member):
-        raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {index}")
+    if tree.values()[row.leaf_index][:2] != (row.leaf_index, member):
+        raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {row.leaf_index}")
+    document = _document(ctx, community, epoch, row, tree, lines)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=1) + "\n")
+    return out
+
+
+def _document(ctx: Context, community, epoch, row: EpochMember, tree: StandardMerkleTree, lines: list) -> dict:
     chain = ctx.chain
+    index, member = row.leaf_index, row.wallet
     data_hash = "0x" + bytes(row.data_hash).hex()
-    document = {
+    return {
         "format": FORMAT,
         "chainId": chain.chain_id,
         "notary": chain.manifest["contracts"]["ConsumptionNotary"]["address"],
@@ -80,9 +87,6 @@ def export_takeout(ctx: Context, community_name: str, number: int, member: str, 
         "canonicalization": CANONICALIZATION,
         "readings": [{"deviceid": d, "ts": t, "energy": e} for d, t, e in lines],
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=1) + "\n")
-    return out
 
 
 @dataclass
