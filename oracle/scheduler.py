@@ -7,8 +7,9 @@ Schedule file (JSON; --schedule or env LEC_SCHEDULE):
 
 `period` is previous_month, previous_week (Monday to Monday) or previous_day, in the job's time
 zone. A job that fails (e.g. the chain is down) is logged and retried at its next run: the epoch of
-the same period resumes where it stopped. A run that stops in the notary's challenge window (committed,
-not yet payable) schedules a one-off resume of the same period at the time it becomes payable.
+the same period resumes where it stopped — every run first finishes the community's unfinished epoch,
+whatever its period. A run that stops in the notary's challenge window (committed, not yet payable)
+schedules a one-off resume of the same period at the time it becomes payable.
 """
 from __future__ import annotations
 
@@ -71,14 +72,36 @@ def load_schedule(path: Path) -> list[dict]:
 
 
 def run_job(ctx: Context, job: dict, now: datetime | None = None, scheduler=None) -> None:
-    """The cron job: the epoch of the last whole period before `now`."""
+    """The cron job: first the community's unfinished epoch, if any (a run that failed, or whose resume was
+    lost with a restart), then the epoch of the last whole period before `now`."""
     start, end = period_bounds(job["period"], now or datetime.now(ZoneInfo(job["timezone"])), job["timezone"])
+    pending = _unfinished_period(ctx, job["community"])
+    if pending is not None and pending != _utc(start, end):
+        epoch = run_period(ctx, job["community"], *pending, scheduler)
+        if epoch is None or epoch.status != "done":
+            log.info("the epoch over %s .. %s of %s waits for the unfinished one", start, end, job["community"])
+            return
     run_period(ctx, job["community"], start, end, scheduler)
 
 
-def run_period(ctx: Context, community: str, start: str, end: str, scheduler=None) -> None:
-    """Runs (or resumes) the epoch of one period; when it stops in the challenge window, schedules its own
-    resume at the time the epoch becomes payable (plus RESUME_DELAY)."""
+def _utc(start: str, end: str) -> tuple[str, str]:
+    return tuple(pd.Timestamp(t).tz_convert("UTC").isoformat() for t in (start, end))
+
+
+def _unfinished_period(ctx: Context, community: str) -> tuple[str, str] | None:
+    from oracle.communities import get_community
+    from oracle.epochs.runner import unfinished_epoch
+
+    try:
+        epoch = unfinished_epoch(ctx, get_community(ctx, community))
+    except Exception:  # the database is down, the community unknown: run_period reports it
+        return None
+    return None if epoch is None else _utc(epoch.period_start.isoformat(), epoch.period_end.isoformat())
+
+
+def run_period(ctx: Context, community: str, start: str, end: str, scheduler=None):
+    """Runs (or resumes) the epoch of one period and returns it (None when the run failed); when it stops in
+    the challenge window, schedules its own resume at the time it becomes payable (plus RESUME_DELAY)."""
     from oracle.epochs.runner import run_epoch
 
     log.info("epoch for %s over %s .. %s", community, start, end)
@@ -86,7 +109,7 @@ def run_period(ctx: Context, community: str, start: str, end: str, scheduler=Non
         epoch = run_epoch(ctx, community, start, end, progress=False, log=log.info)
     except Exception:  # a scheduled job must not kill the scheduler; the next run resumes
         log.exception("epoch for %s over %s .. %s failed; it resumes at the next run", community, start, end)
-        return
+        return None
     log.info("epoch %s of %s: %s, root %s", epoch.number, community, epoch.status, epoch.merkle_root)
     if epoch.status == "waiting" and scheduler is not None:
         # a chain whose latest block lags behind the clock may still be short of payableAt: try again later
@@ -96,6 +119,7 @@ def run_period(ctx: Context, community: str, start: str, end: str, scheduler=Non
                           replace_existing=True, misfire_grace_time=None)
         log.info("epoch %s of %s resumes at %s, when its challenge window is over", epoch.number, community,
                  at.isoformat())
+    return epoch
 
 
 def serve(ctx: Context, schedule: Path | None) -> None:

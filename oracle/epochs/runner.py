@@ -429,6 +429,13 @@ class EpochRunner:
             self._record(s, epoch.id, "done")
 
 
+def unfinished_epoch(ctx: Context, community: Community) -> Epoch | None:
+    """The community's epoch that is neither done nor voided (running, or waiting for its challenge window)."""
+    with ctx.session() as s:
+        return s.scalar(select(Epoch).where(Epoch.community_id == community.id,
+                                            Epoch.status.not_in(("done", "voided"))))
+
+
 def open_epoch(ctx: Context, community: Community, start: datetime, end: datetime) -> Epoch:
     """The epoch of this exact period (to resume it), or a new one numbered after the last.
     Voided epochs neither block a period nor count as unfinished."""
@@ -443,7 +450,7 @@ def open_epoch(ctx: Context, community: Community, start: datetime, end: datetim
         existing = s.scalar(select(Epoch).where(*live, Epoch.period_start == start, Epoch.period_end == end))
         if existing is not None:
             return existing
-        unfinished = s.scalar(select(Epoch).where(*live, Epoch.status != "done"))
+        unfinished = unfinished_epoch(ctx, community)
         if unfinished is not None:
             raise OracleError(f"epoch {unfinished.number} ({unfinished.period_start.isoformat()} to "
                               f"{unfinished.period_end.isoformat()}) is unfinished: run it again with that period "

@@ -121,6 +121,25 @@ def test_the_scheduler_resumes_a_waiting_epoch_when_it_becomes_payable(ctx, tmp_
     assert balances(ctx, name) == paid_out(EXPECTED)
 
 
+def test_the_next_cron_run_finishes_an_epoch_whose_resume_was_lost(ctx, tmp_path):
+    """`oracle serve` restarted during the challenge window (its one-off resume gone): the next daily run
+    pays the waiting epoch first, then runs its own day."""
+    name = small_community(ctx, tmp_path)
+    job = {"community": name, "cron": "30 2 * * *", "period": "previous_day", "timezone": "UTC"}
+    with challenge_window(ctx, HOUR):
+        run_job(ctx, job, now=datetime(2026, 10, 2, 2, 30, tzinfo=timezone.utc))  # no scheduler: no resume
+    assert [e.status for e in epochs_of(ctx, name)] == ["waiting"]
+    run_job(ctx, job, now=datetime(2026, 10, 3, 2, 30, tzinfo=timezone.utc))  # still in the window
+    assert [e.status for e in epochs_of(ctx, name)] == ["waiting"]
+    advance_chain(ctx, HOUR)
+    run_job(ctx, job, now=datetime(2026, 10, 3, 2, 30, tzinfo=timezone.utc))
+    first, second = epochs_of(ctx, name)
+    assert (first.status, second.status) == ("done", "done")
+    assert second.period_start == datetime(2026, 10, 2, tzinfo=timezone.utc)
+    assert int(second.total_reward) == 0  # no readings on 2 October
+    assert balances(ctx, name) == paid_out(EXPECTED)
+
+
 def test_void_then_the_same_period_runs_again_as_the_next_epoch(ctx, tmp_path, capsys):
     name = small_community(ctx, tmp_path)
     home = str(ctx.settings.home)
