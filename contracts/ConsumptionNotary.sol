@@ -350,7 +350,7 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         _paidWords[community][epoch][index >> 8] |= 1 << (index & 0xff);
         r.paidTotal = uint96(paidAfter);
         emit RewardClaimed(community, epoch, member, index, amount);
-        if (amount > 0) CommunityToken(community).payReward(member, amount);
+        CommunityToken(community).payReward(member, amount); // a zero reward too: only a member's leaf is paid
     }
 
     /// @notice The payer pays a batch of 1..MAX_BATCH leaves of an epoch under one multiproof.
@@ -549,7 +549,7 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
 
     /// @dev Sets the paid bit of every unpaid leaf (one storage write per 256-index word) and collects the
     /// token's credits — `bytes20(member) ‖ uint96(amount)`, which is exactly bytes 3..34 of a packed leaf —
-    /// with their indexes; a zero reward is marked paid without a credit.
+    /// with their indexes.
     function _markPaid(mapping(uint256 => uint256) storage bitmap, bytes calldata leaves)
         private
         returns (bytes32[] memory credits, uint256[] memory creditIndexes, uint256 paidAmount, uint256 alreadyPaid)
@@ -577,16 +577,15 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
                 case 0 {
                     // slither-disable-next-line incorrect-shift
                     word := or(word, shl(and(index, 0xff), 1))
+                    // every unpaid leaf is a credit, a zero reward too: the token checks its membership
                     let credit := calldataload(add(p, 3))
-                    if and(credit, 0xffffffffffffffffffffffff) {
-                        // < 200 amounts below 2^96 each: the sum cannot overflow
-                        paidAmount := add(paidAmount, and(credit, 0xffffffffffffffffffffffff))
-                        let c := add(mload(credits), 1)
-                        mstore(credits, c)
-                        mstore(add(credits, shl(5, c)), credit)
-                        mstore(creditIndexes, c)
-                        mstore(add(creditIndexes, shl(5, c)), index)
-                    }
+                    // < 200 amounts below 2^96 each: the sum cannot overflow
+                    paidAmount := add(paidAmount, and(credit, 0xffffffffffffffffffffffff))
+                    let c := add(mload(credits), 1)
+                    mstore(credits, c)
+                    mstore(add(credits, shl(5, c)), credit)
+                    mstore(creditIndexes, c)
+                    mstore(add(creditIndexes, shl(5, c)), index)
                 }
                 default { alreadyPaid := add(alreadyPaid, 1) }
             }

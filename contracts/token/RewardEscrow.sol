@@ -71,14 +71,15 @@ abstract contract RewardEscrow is CommunityTokenBase {
         emit RewardsReturned(amount, balanceOf(rewardDistributor));
     }
 
-    /// @notice Pays one reward from escrow to an active member (a claim).
+    /// @notice Pays one reward from escrow to an active member (a claim); a zero reward only checks membership.
     function payReward(address member, uint256 amount) external onlyRewardDistributor whenNotPaused {
         if (!_members[member].active) revert ReceiverNotMember(member);
-        ERC20._update(rewardDistributor, member, amount);
+        if (amount > 0) ERC20._update(rewardDistributor, member, amount);
     }
 
     /// @notice Pays a batch of at most MAX_MEMBER_QUERY rewards from escrow; each credit is
-    /// `bytes20(member) ‖ uint96(amount)`. Credits to accounts that are not active members are skipped, not paid.
+    /// `bytes20(member) ‖ uint96(amount)`. Credits to accounts that are not active members are skipped, not paid;
+    /// a zero credit of a member moves nothing.
     /// @dev One call per pushed batch: an ERC-20 Transfer per member paid and no other event (the notary emits
     /// the batch's, and one per skipped leaf).
     /// @return skipped bit i set when credits[i] was skipped
@@ -96,7 +97,7 @@ abstract contract RewardEscrow is CommunityTokenBase {
             address member = address(bytes20(credit));
             uint256 amount = uint96(uint256(credit));
             if (_members[member].active) {
-                ERC20._update(from, member, amount);
+                if (amount > 0) ERC20._update(from, member, amount);
             } else {
                 skipped |= 1 << i;
                 skippedAmount += amount;
