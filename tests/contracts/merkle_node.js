@@ -3,7 +3,7 @@
 // that the Python port (oracle/merkle.py) and the on-chain ConsumptionNotary agree with the reference
 // JS implementation. Reads one JSON document on stdin, writes one JSON document on stdout.
 //
-//   node merkle_node.js build   {"leafEncoding": [...], "values": [[...], ...]}
+//   node merkle_node.js build   {"leafEncoding": [...], "values": [[...], ...], "sortLeaves": bool (default true)}
 //       -> {"root": "0x..", "dump": <standard-v1 dump>, "proofs": [{"value": [...], "proof": [...]}, ...]}
 //          (proofs[i] belongs to values[i]: input order, as tree.entries() yields it)
 //   node merkle_node.js verify  {"dump": <standard-v1 dump>, "value": [...], "proof": [...]}
@@ -12,6 +12,15 @@
 //       Batch form: {"dump": ..., "items": [{"value": [...], "proof": [...]}, ...]}
 //       -> {"ok": <all ok>, "root": "0x..", "results": [{"ok": .., "treeVerify": .., "staticVerify": ..}, ...]}
 //   node merkle_node.js leafhash {"leafEncoding": [...], "values": [[...], ...]} -> {"hashes": ["0x..", ...]}
+//   node merkle_node.js multiproof {"dump": <standard-v1 dump>, "indexes": [i, ...]}
+//       -> {"leaves": [[...], ...], "proof": ["0x..", ...], "proofFlags": [bool, ...]}
+//          tree.getMultiProof(indexes): the values in the order the verifier consumes them
+//          (or {"error": "..."} when the dump or an index is bad)
+//   node merkle_node.js verifymulti {"root": "0x..", "leafEncoding": [...],
+//                                    "leaves": [[...], ...], "proof": [...], "proofFlags": [...], "dump"?: ...}
+//       -> {"ok": bool, "staticVerify": bool, "treeVerify"?: bool}
+//          StandardMerkleTree.verifyMultiProof(root, leafEncoding, multiproof), and tree.verifyMultiProof
+//          when a dump is given; {"ok": false, "error": "..."} when the multiproof is malformed.
 //
 // Numbers must be passed as decimal strings (JSON numbers above 2^53 lose precision in JS).
 'use strict';
@@ -31,7 +40,8 @@ function errorText(e) {
 }
 
 function build(input) {
-  const tree = StandardMerkleTree.of(input.values, input.leafEncoding);
+  const sortLeaves = input.sortLeaves === undefined ? true : Boolean(input.sortLeaves);
+  const tree = StandardMerkleTree.of(input.values, input.leafEncoding, { sortLeaves });
   const proofs = [];
   for (const [i, value] of tree.entries()) {
     proofs.push({ value, proof: tree.getProof(i) });
@@ -49,11 +59,16 @@ function verifyOne(tree, value, proof) {
   }
 }
 
+function loadValidated(dump) {
+  const tree = StandardMerkleTree.load(dump); // load() validates too, in 1.0.8
+  tree.validate(); // explicit: every value matches its leaf and every node the hash of its children
+  return tree;
+}
+
 function verify(input) {
   let tree;
   try {
-    tree = StandardMerkleTree.load(input.dump); // load() validates too, in 1.0.8
-    tree.validate(); // explicit: every value matches its leaf and every node the hash of its children
+    tree = loadValidated(input.dump);
   } catch (e) {
     return { ok: false, error: errorText(e) };
   }
@@ -68,7 +83,30 @@ function leafhash(input) {
   return { hashes: input.values.map(v => standardLeafHash(input.leafEncoding, v)) };
 }
 
-const commands = { build, verify, leafhash };
+function multiproof(input) {
+  try {
+    const tree = loadValidated(input.dump);
+    return tree.getMultiProof(input.indexes.map(Number));
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+}
+
+function verifymulti(input) {
+  const multi = { leaves: input.leaves, proof: input.proof, proofFlags: input.proofFlags };
+  try {
+    const staticVerify = StandardMerkleTree.verifyMultiProof(input.root, input.leafEncoding, multi);
+    if (!input.dump) {
+      return { ok: staticVerify, staticVerify };
+    }
+    const treeVerify = loadValidated(input.dump).verifyMultiProof(multi);
+    return { ok: staticVerify && treeVerify, staticVerify, treeVerify };
+  } catch (e) {
+    return { ok: false, error: errorText(e) };
+  }
+}
+
+const commands = { build, verify, leafhash, multiproof, verifymulti };
 
 function main() {
   const command = process.argv[2];
