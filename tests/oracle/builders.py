@@ -1,6 +1,7 @@
 """A small community with hand-computable data, built through the oracle's own commands."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from eth_utils import to_checksum_address
@@ -92,3 +93,25 @@ def balances(ctx, name: str) -> dict[str, int]:
 def paid_out(amounts: dict[str, int]) -> dict[str, int]:
     """Balances after the welcome bonuses and `amounts`."""
     return {w: WELCOME[w] + amounts.get(w, 0) for w in WELCOME}
+
+
+@contextmanager
+def platform_setting(ctx, setter, value: int):
+    """A platform admin's setting (`setter` of a platform contract, e.g. the notary's setChallengeWindow) at
+    `value` for the block, then back to 0, the development default."""
+    chain = ctx.chain
+    chain.send(setter(value), "platform_admin")
+    try:
+        yield
+    finally:
+        chain.send(setter(0), "platform_admin")
+
+
+def challenge_window(ctx, seconds: int):
+    """Commits made in the block get a challenge window of `seconds`."""
+    return platform_setting(ctx, ctx.chain.notary.functions.setChallengeWindow, seconds)
+
+
+def min_notice(ctx, seconds: int):
+    """The registry's model-change notice for the block."""
+    return platform_setting(ctx, ctx.chain.registry.functions.setMinNotice, seconds)

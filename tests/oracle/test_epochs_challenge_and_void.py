@@ -2,7 +2,6 @@
 after it (by hand or by the scheduler); a voided epoch pays nothing and its period runs again as the next
 epoch number."""
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -18,20 +17,9 @@ from oracle.errors import OracleError
 from oracle.instants import from_unix
 from oracle.scheduler import RESUME_DELAY, run_job
 
-from .builders import END, EXPECTED, START, balances, paid_out, quiet, small_community
+from .builders import END, EXPECTED, START, balances, challenge_window, paid_out, quiet, small_community
 
 HOUR = 3600
-
-
-@contextmanager
-def challenge_window(ctx, seconds: int):
-    """Commits made in the block get a challenge window of `seconds` (set by the platform admin), then 0 again."""
-    chain = ctx.chain
-    chain.send(chain.notary.functions.setChallengeWindow(seconds), "platform_admin")
-    try:
-        yield
-    finally:
-        chain.send(chain.notary.functions.setChallengeWindow(0), "platform_admin")
 
 
 def advance_chain(ctx, seconds: int) -> None:

@@ -1,6 +1,5 @@
 """`oracle models publish`: parameters in clear on-chain, exact fixed point, validated, per community and
 effective from a time; the version that rules a period is the newest effective at its start."""
-from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -13,7 +12,7 @@ from oracle.errors import OracleError
 from oracle.instants import parse_instant, to_unix
 from oracle.model_registry import NOTICE_MARGIN, model_for_period, parse_assignments, publish_model
 
-from .builders import END, START, quiet, small_community
+from .builders import END, START, min_notice, quiet, small_community
 from .conftest import unique_name
 
 SC = {"alpha_consumer": "1", "alpha_producer": "0.5"}
@@ -106,17 +105,6 @@ def test_a_time_before_the_last_committed_period_end_is_refused_before_any_trans
     # without a time: the earliest allowed, the end of the committed period
     later = publish_model(ctx, "self_consumption", SC, community=name)
     assert later.effective_from == to_unix(parse_instant(END, "end"))
-
-
-@contextmanager
-def min_notice(ctx, seconds: int):
-    """The registry's model-change notice set by the platform admin for the block, then back to 0."""
-    chain = ctx.chain
-    chain.send(chain.registry.functions.setMinNotice(seconds), "platform_admin")
-    try:
-        yield
-    finally:
-        chain.send(chain.registry.functions.setMinNotice(0), "platform_admin")
 
 
 def test_notice_too_short_is_refused_and_the_default_leaves_a_margin(ctx, community):
