@@ -1,21 +1,26 @@
 """The `oracle` command line.
 
-    oracle up | down | status
+    oracle up | down | status [--check] | doctor
     oracle db upgrade
     oracle community create NAME [--symbol S] [--welcome-citizen X] [--welcome-stakeholder Y] [--fee-bps F]
                                  [--endowment T] [--reward-ceiling TOKENS]
     oracle members import --community NAME FILE.csv
+    oracle members remove --community NAME WALLET... --reason TEXT
     oracle ingest --community NAME FILE [--format csv|ec-csv|urbandataset]
     oracle models publish --model M --set name=value ... --community NAME [--effective-from ISO]
     oracle epoch run --community NAME --start ISO --end ISO
     oracle epoch show --community NAME --epoch N [--json]
     oracle epoch void --community NAME --epoch N --reason TEXT
+    oracle epoch abandon --community NAME --epoch N --reason TEXT
     oracle takeout --community NAME --epoch N --member 0x… --out FILE
     oracle verify FILE
     oracle serve [--schedule FILE]
+    oracle keys rotate-data-key
     oracle demo
 
-A user mistake ends with one line "error: …" and exit status 2, never a traceback.
+A user mistake ends with one line "error: …" and exit status 2; a problem of the environment (a database
+or chain that does not answer, a home that cannot be written, another run holding the lock) with exit
+status 1; never a traceback.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from pathlib import Path
 
 from oracle.config import load_settings
 from oracle.context import Context
-from oracle.errors import OracleError
+from oracle.errors import EnvironmentProblem, OracleError
 
 
 def _print(obj) -> None:
@@ -53,6 +58,18 @@ def cmd_status(ctx: Context, args) -> None:
     from oracle.lifecycle import status
 
     _print(status(ctx))
+    if args.check:
+        cmd_doctor(ctx, args)
+
+
+def cmd_doctor(ctx: Context, args) -> None:
+    from oracle.doctor import check_agreement
+
+    report = check_agreement(ctx)
+    for line in report.lines:
+        print(line)
+    if not report.ok:
+        raise EnvironmentProblem(report.summary)
 
 
 def cmd_db_upgrade(ctx: Context, args) -> None:
@@ -82,6 +99,13 @@ def cmd_members_import(ctx: Context, args) -> None:
     print(f"{summary.members} members, {summary.devices} devices in {args.file}: "
           f"{summary.memberships_created} new memberships, {summary.devices_created} new devices, "
           f"{summary.profiles_changed} profile changes, {len(summary.added_onchain)} added on-chain")
+
+
+def cmd_members_remove(ctx: Context, args) -> None:
+    from oracle.members import remove_members
+
+    for line in remove_members(ctx, args.community, args.wallets, args.reason):
+        print(line)
 
 
 def cmd_ingest(ctx: Context, args) -> None:
@@ -140,6 +164,12 @@ def cmd_epoch_void(ctx: Context, args) -> None:
     print(void_epoch(ctx, args.community, args.epoch, args.reason))
 
 
+def cmd_epoch_abandon(ctx: Context, args) -> None:
+    from oracle.epochs.abandon import abandon_epoch
+
+    print(abandon_epoch(ctx, args.community, args.epoch, args.reason))
+
+
 def cmd_takeout(ctx: Context, args) -> None:
     from oracle.takeout import export_takeout
 
@@ -164,6 +194,12 @@ def cmd_serve(ctx: Context, args) -> None:
     serve(ctx, Path(args.schedule) if args.schedule else ctx.settings.schedule_file)
 
 
+def cmd_keys_rotate_data_key(ctx: Context, args) -> None:
+    from oracle.data_keys import rotate_data_key
+
+    print(rotate_data_key(ctx))
+
+
 def cmd_demo(ctx: Context, args) -> None:
     from oracle.demo import run_demo
 
@@ -182,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("up", help="start the embedded PostgreSQL and anvil, migrate, deploy if needed").set_defaults(
         func=cmd_up)
     sub.add_parser("down", help="stop the embedded services").set_defaults(func=cmd_down)
-    sub.add_parser("status", help="what runs and where").set_defaults(func=cmd_status)
+    status = sub.add_parser("status", help="what runs and where (each service is asked)")
+    status.add_argument("--check", action="store_true", help="also check the database against the chain (doctor)")
+    status.set_defaults(func=cmd_status)
+    sub.add_parser("doctor", help="check that the database and the chain agree; say what disagrees and what "
+                   "to do").set_defaults(func=cmd_doctor)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(func=cmd_db_upgrade)
@@ -207,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--community", required=True)
     imp.add_argument("file")
     imp.set_defaults(func=cmd_members_import)
+    remove = members.add_parser("remove", help="remove members (database and on-chain); their devices' data stays")
+    remove.add_argument("--community", required=True)
+    remove.add_argument("--reason", required=True, help="why (recorded)")
+    remove.add_argument("wallets", nargs="+", metavar="WALLET")
+    remove.set_defaults(func=cmd_members_remove)
 
     ingest = sub.add_parser("ingest", help="load meter readings")
     ingest.add_argument("--community", required=True)
@@ -243,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     void.add_argument("--epoch", type=int, required=True)
     void.add_argument("--reason", required=True, help="why (kept off-chain; its keccak256 goes on-chain)")
     void.set_defaults(func=cmd_epoch_void)
+    abandon = epoch.add_parser("abandon", help="give up an epoch that was never committed on-chain; its period may "
+                               "run again")
+    abandon.add_argument("--community", required=True)
+    abandon.add_argument("--epoch", type=int, required=True)
+    abandon.add_argument("--reason", required=True, help="why (recorded in the database)")
+    abandon.set_defaults(func=cmd_epoch_abandon)
 
     takeout = sub.add_parser("takeout", help="export a member's take-out proof")
     takeout.add_argument("--community", required=True)
@@ -259,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--schedule", help="JSON schedule file (env LEC_SCHEDULE)")
     serve.set_defaults(func=cmd_serve)
 
+    keys = sub.add_parser("keys", help="keys and secrets").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate-data-key", help="re-encrypt all personal data under a new key, in one transaction"
+                    ).set_defaults(func=cmd_keys_rotate_data_key)
+
     sub.add_parser("demo", help="the main job: sample community, one epoch end to end").set_defaults(func=cmd_demo)
     return parser
 
@@ -270,9 +325,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ctx = Context(load_settings(args.home))
         args.func(ctx, args)
+    except EnvironmentProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OracleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`oracle epoch show | head`): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130

@@ -9,6 +9,15 @@ class ConfigError(OracleError):
     """Missing or inconsistent configuration."""
 
 
+class EnvironmentProblem(OracleError):
+    """Something outside the user's input is wrong: a database or chain that does not answer, a home that
+    cannot be written, another process holding a lock. The CLI exits 1 for these, 2 for user mistakes."""
+
+
+class AlreadyRunning(EnvironmentProblem):
+    """Another process does the same work right now (an `oracle up`, an `epoch run` of the same community)."""
+
+
 def read_json_file(path, what: str = "file"):
     """Parses a JSON file a user gave; a missing or malformed one is an OracleError naming line and column."""
     import json

@@ -282,6 +282,7 @@ class Epoch(Base):
     period_end: Mapped[datetime] = mapped_column(TZ)
     data_start: Mapped[datetime | None] = mapped_column(TZ)  # earlier than period_start when a baseline is used
     # running | waiting (committed, challenge window open) | done | voided (its period may be run again)
+    # | abandoned (never committed, given up by the operator; its period may be run again)
     status: Mapped[str] = mapped_column(String(16), default="running")
     model_id: Mapped[str | None] = mapped_column(String(32))
     model_version: Mapped[int | None] = mapped_column(Integer)
@@ -297,10 +298,10 @@ class Epoch(Base):
     payable_at: Mapped[datetime | None] = mapped_column(TZ)  # end of the challenge window, from the chain
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(TZ)
-    # a voided epoch's period may be committed again, as a new epoch number
+    # a voided or abandoned epoch's period may be run again, as a new epoch number
     __table_args__ = (UniqueConstraint("community_id", "number"),
-                      Index("uq_epochs_period_not_voided", "community_id", "period_start", "period_end", unique=True,
-                            postgresql_where=text("status <> 'voided'")))
+                      Index("uq_epochs_period_live", "community_id", "period_start", "period_end", unique=True,
+                            postgresql_where=text("status NOT IN ('voided', 'abandoned')")))
 
 
 class EpochStep(Base):
@@ -347,3 +348,15 @@ class ChainTransaction(Base):
     gas_used: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class DataKey(Base):
+    """The fingerprint of every personal-data key used (never the key): a different key is refused at start."""
+
+    __tablename__ = "data_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    retired_at: Mapped[datetime | None] = mapped_column(TZ)  # set by a rotation; the current key has none
+    __table_args__ = (Index("uq_data_keys_current", text("(retired_at IS NULL)"), unique=True,
+                            postgresql_where=text("retired_at IS NULL")),)
