@@ -333,3 +333,13 @@ class ChainClient:
             return self.w3.eth.get_transaction_receipt(tx_hash)
         except TransactionNotFound:
             return None
+
+    def codes_at(self, addresses: Sequence[str], chunk: int = 500) -> list[bytes]:
+        """The code deployed at each address (b"" for an externally owned account), in JSON-RPC batches."""
+        codes: list[bytes] = []
+        for first in range(0, len(addresses), chunk):
+            with self.w3.batch_requests() as batch:
+                for address in addresses[first:first + chunk]:
+                    batch.add(self.w3.eth.get_code(to_checksum_address(address), self.now_block))
+                codes.extend(bytes(code) for code in batch.execute())
+        return codes
