@@ -343,3 +343,21 @@ class ChainClient:
                     batch.add(self.w3.eth.get_code(to_checksum_address(address), self.now_block))
                 codes.extend(bytes(code) for code in batch.execute())
         return codes
+
+    def transaction_known(self, tx_hash: str) -> bool:
+        """Whether the chain has a transaction at all: mined, or waiting in its pool."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            self.w3.eth.get_transaction(tx_hash)
+        except TransactionNotFound:
+            return False
+        return True
+
+    def epochs_onchain(self, token: str, numbers: Sequence[int]) -> dict[int, OnChainEpoch]:
+        """The epochs among `numbers` the notary has (one batch of getEpoch calls), by number; the numbers
+        beyond its epochCount are left out."""
+        count = self.epoch_count(token)
+        wanted = sorted({n for n in numbers if 1 <= n <= count})
+        raws = self.call_many([self.notary.functions.getEpoch(token, n) for n in wanted])
+        return {n: OnChainEpoch.decode(raw) for n, raw in zip(wanted, raws)}
