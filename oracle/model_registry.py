@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from oracle.chain.encoding import to_bytes32
 from oracle.chain.transactions import send_recorded
@@ -48,6 +47,8 @@ class Publication:
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
     """NAME=VALUE pairs; values stay decimal text so the on-chain fixed point is exact."""
+    from oracle.models.parameters import plain_decimal
+
     params: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -57,19 +58,24 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
         if name in params:
             raise OracleError(f"--set {name} given twice")
         try:
-            float(value)
-        except ValueError:
-            raise OracleError(f"--set {item!r}: {value!r} is not a number") from None
+            plain_decimal(name, value)
+        except ValueError as exc:
+            raise OracleError(f"--set {item!r}: {exc}") from None
         params[name] = value
     return params
 
 
 def _chain_parameters(model_id: str, params: dict[str, str]) -> tuple[list[bytes], list[int]]:
-    from oracle.models import params_to_chain, validate_params
+    """The parameters as the registry takes them, after every check: plain decimal, the plausible ranges, the
+    model's names, 6 decimals."""
+    from oracle.models.parameters import check_plausible, params_to_chain, plain_decimal, validate_params
 
     try:
-        validate_params(model_id, {k: float(v) for k, v in params.items()})
-        names, fixed = params_to_chain({k: Decimal(v) for k, v in params.items()})
+        values = {name: plain_decimal(name, value if isinstance(value, str) else str(value))
+                  for name, value in params.items()}
+        check_plausible(values)
+        validate_params(model_id, values)
+        names, fixed = params_to_chain(values)
     except ValueError as exc:
         raise OracleError(f"model {model_id}: {exc}") from None
     return [to_bytes32(n) for n in names], fixed

@@ -7,11 +7,34 @@ ModelRegistry stores every parameter as an unsigned integer with PARAM_DECIMALS 
 - peak_shaving:     beta (tokens per kW), cap (tokens per member per epoch),
                     q (percentile, default 97.5), min_coverage (fraction, default 0.9)
 - combined:         w_sc, w_ps (weights) plus the parameters of both models above.
+
+Plausible ranges (PLAUSIBLE_RANGES; `oracle models publish` refuses a value outside them, naming the
+range). The examples of the platform pay 100 tokens to a new citizen and 500 to a stakeholder, and
+use alpha 1 / 0.5, beta 2, cap 20:
+
+    parameter       range        unit
+    alpha_consumer  0 .. 100     tokens per kWh of shared consumption   a household shares 100-300 kWh a
+    alpha_producer  0 .. 100     tokens per kWh of shared production    month: at 100 that is 10 000+ tokens
+    beta            0 .. 1000    tokens per kW of peak reduction        peaks fall by 0.1 to a few kW
+    cap             0 .. 10000   tokens per member per epoch            20 times a stakeholder's welcome bonus
+    q               50 .. 100    percentile of the quarter-hour load    a peak is an upper percentile (97.5)
+    min_coverage    0.5 .. 1     fraction of quarter-hours with data    a peak from less than half says little
+    w_sc, w_ps      0 .. 10      weights of the combined model          relative weights (1 and 1, 0.7/0.3)
+
+The ranges guard publication only. A version already on-chain outside them (published by an older
+oracle or directly on the registry) stays readable and is computed as published, because it is
+what rules its periods and the notary accepts no other; the runner says so in its log, and the
+per-epoch reward ceiling and the treasury bound what such a version can pay. The hard rules below
+(finite, not negative, q within 0..100, min_coverage within 0..1) still apply to every computation.
+
+Values are written in plain decimal (ASCII digits, an optional fraction: 0.5, 97.5, 1000): no
+exponent, no `_`, no other digits, no nan or inf, so what is published is what was meant.
 """
 from __future__ import annotations
 
 import math
 import numbers
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
@@ -31,6 +54,44 @@ PARAM_DECIMALS = 6  # on-chain fixed point (ModelRegistry): 97.5 <-> 97_500_000
 _SCALE = 10**PARAM_DECIMALS
 _UINT256_MAX = 2**256 - 1
 _RANGES = {"q": (0.0, 100.0), "min_coverage": (0.0, 1.0)}  # every other parameter: >= 0
+PLAUSIBLE_RANGES = {  # name: (low, high, unit); see the table above
+    "alpha_consumer": (Decimal(0), Decimal(100), "tokens per kWh of shared consumption"),
+    "alpha_producer": (Decimal(0), Decimal(100), "tokens per kWh of shared production"),
+    "beta": (Decimal(0), Decimal(1000), "tokens per kW of peak reduction"),
+    "cap": (Decimal(0), Decimal(10000), "tokens per member per epoch"),
+    "q": (Decimal(50), Decimal(100), "percentile of the quarter-hour load"),
+    "min_coverage": (Decimal("0.5"), Decimal(1), "fraction of quarter-hours with data"),
+    "w_sc": (Decimal(0), Decimal(10), "weight of self-consumption"),
+    "w_ps": (Decimal(0), Decimal(10), "weight of peak shaving"),
+}
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def plain_decimal(name: str, text) -> Decimal:
+    """``text`` as a Decimal when it is written in plain decimal (ASCII digits, an optional fraction, an
+    optional leading minus); ValueError naming ``name`` otherwise (1e3, 1_000, non-ASCII digits, nan, inf)."""
+    if not isinstance(text, str) or not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError(f"parameter {name!r} = {text!r} is not a number in plain decimal (ASCII digits with an "
+                         "optional fraction, like 97.5 or 1000)")
+    return Decimal(text)
+
+
+def plausible_range_problem(name: str, value) -> str | None:
+    """Why ``value`` is outside ``name``'s plausible range (None when inside it, or for an unknown name)."""
+    if name not in PLAUSIBLE_RANGES:
+        return None
+    low, high, unit = PLAUSIBLE_RANGES[name]
+    if low <= Decimal(str(value)) <= high:
+        return None
+    return f"parameter {name!r} = {value} is outside its plausible range {low} to {high} ({unit})"
+
+
+def check_plausible(params: Mapping[str, Decimal]) -> None:
+    """ValueError for the first parameter outside its plausible range, naming the range."""
+    for name, value in params.items():
+        problem = plausible_range_problem(name, value)
+        if problem:
+            raise ValueError(problem)
 
 
 def check_value(name: str, value) -> float:
