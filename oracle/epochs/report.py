@@ -1,26 +1,62 @@
-"""`oracle epoch show`: an epoch as JSON (amounts in base units as decimal strings) or as text."""
+"""`oracle epoch show`: an epoch as JSON (amounts in base units as decimal strings) or as text.
+
+An abandoned epoch (oracle/epochs/abandon.py) stays listed: `--epoch N` shows the epoch N that stands
+with every abandoned attempt at N (reason, who, when), or the latest attempt while none stands.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from oracle.communities import get_community
 from oracle.context import Context
-from oracle.db.schema import ChainTransaction, Epoch, EpochMember, EpochStep
+from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep
 from oracle.errors import OracleError
 from oracle.units import base_to_tokens
 
 
-def find_epoch(ctx: Context, community_name: str, number: int) -> tuple:
-    community = get_community(ctx, community_name)
+def live_epoch(ctx: Context, community: Community, number: int) -> Epoch | None:
+    """The community's epoch `number` (running, waiting, done or voided; abandoned rows are moved aside)."""
     with ctx.session() as s:
-        epoch = s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.number == number))
+        return s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.number == number))
+
+
+def abandoned_attempts(ctx: Context, community: Community, number: int) -> list[tuple[Epoch, EpochStep]]:
+    """The community's abandoned epochs that had number `number`, oldest first, each with its "abandon" step."""
+    with ctx.session() as s:
+        return [tuple(row) for row in s.execute(
+            select(Epoch, EpochStep).join(EpochStep, EpochStep.epoch_id == Epoch.id)
+            .where(Epoch.community_id == community.id, Epoch.status == "abandoned", EpochStep.step == "abandon",
+                   EpochStep.detail["number"].as_integer() == number)
+            .order_by(EpochStep.id))]
+
+
+def find_epoch(ctx: Context, community_name: str, number: int) -> tuple:
+    """The community and its epoch `number` that stands; an error naming an abandoned attempt when only that
+    exists."""
+    community = get_community(ctx, community_name)
+    epoch = live_epoch(ctx, community, number)
     if epoch is None:
+        attempts = abandoned_attempts(ctx, community, number)
+        if attempts:
+            raise OracleError(f"epoch {number} of {community_name!r} was abandoned before its commit "
+                              f"({attempts[-1][1].detail['reason']}): it has nothing on-chain, and the next "
+                              "`oracle epoch run` takes its number")
         raise OracleError(f"community {community_name!r} has no epoch {number}")
     return community, epoch
 
 
+def _abandonment(step: EpochStep) -> dict:
+    return {"reason": step.detail["reason"], "by": step.detail.get("by"), "at": _iso(step.finished_at)}
+
+
 def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
-    community, epoch = find_epoch(ctx, community_name, number)
+    community = get_community(ctx, community_name)
+    epoch = live_epoch(ctx, community, number)
+    attempts = abandoned_attempts(ctx, community, number)
+    if epoch is None:
+        if not attempts:
+            raise OracleError(f"community {community_name!r} has no epoch {number}")
+        epoch = attempts[-1][0]
     with ctx.session() as s:
         steps = list(s.scalars(select(EpochStep).where(EpochStep.epoch_id == epoch.id).order_by(EpochStep.id)))
         txs = list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id)
@@ -32,7 +68,7 @@ def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
     return {
         "community": community.name,
         "token": community.token_address,
-        "epoch": epoch.number,
+        "epoch": number,
         "status": epoch.status,
         "steps": [st.step for st in steps],
         "period": {"start": epoch.period_start.isoformat(), "end": epoch.period_end.isoformat(),
@@ -45,6 +81,11 @@ def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
         "totalReward": str(int(epoch.total_reward)) if epoch.total_reward is not None else None,
         "payableAt": _iso(epoch.payable_at),
         "voidReason": void["reason"] if void else None,
+        "abandoned": next((_abandonment(st) for st in steps if st.step == "abandon"), None),
+        "abandonedAttempts": [{"period": {"start": e.period_start.isoformat(), "end": e.period_end.isoformat()},
+                               "merkleRoot": e.merkle_root, **_abandonment(step)}
+                              for e, step in attempts if e.id != epoch.id],
+        "recomputed": select_detail.get("recomputed"),
         "leftOut": select_detail.get("leftOut", {}),
         "communityKpis": epoch.community_kpis,
         "transactions": [{"kind": t.kind, "hash": t.tx_hash, "status": t.status, "block": t.block_number,
@@ -65,6 +106,10 @@ def _payment(member: dict) -> str:
     return "skipped (not an active member at payment; still claimable)" if member["skipped"] else "no"
 
 
+def _abandoned_line(abandonment: dict) -> str:
+    return f"{abandonment['at']} by {abandonment['by']}: {abandonment['reason']}"
+
+
 def format_report(report: dict) -> str:
     model = report["model"]
     lines = [f"{report['community']} epoch {report['epoch']} ({report['status']})",
@@ -77,6 +122,16 @@ def format_report(report: dict) -> str:
              f"  payable   from {report['payableAt']}"]
     if report["voidReason"]:
         lines.append(f"  voided    {report['voidReason']}")
+    if report["abandoned"]:
+        lines.append(f"  abandoned {_abandoned_line(report['abandoned'])}: never committed; the next run takes "
+                     f"number {report['epoch']}")
+    for attempt in report["abandonedAttempts"]:
+        lines.append(f"  earlier   attempt {attempt['period']['start']} .. {attempt['period']['end']} (root "
+                     f"{attempt['merkleRoot']}) abandoned {_abandoned_line(attempt)}")
+    if report["recomputed"]:
+        was = report["recomputed"]
+        lines.append(f"  recomputed from select: first computed with {was['model']} v{was['version']} (root "
+                     f"{was['root']}), never committed")
     for reason, wallets in report["leftOut"].items():
         lines.append(f"  left out  {reason}: {', '.join(wallets)}")
     for t in report["transactions"]:

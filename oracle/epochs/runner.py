@@ -20,6 +20,16 @@ the challenge window is open the run stops cleanly (status "waiting") and the sa
 The chain is checked before every send (an epoch already committed with our root is recorded, not
 re-sent; a leaf already paid is skipped), so the notary's own guards are the last line of defence.
 An epoch voided on-chain is marked "voided"; its period may then be run again as a new epoch number.
+
+A resumed run whose epoch was computed but never committed first asks the chain which model and
+version rule the period now: when a version published meanwhile rules it (the notary would accept no
+other), and nothing of the epoch is on-chain or on its way there, the computed steps are discarded and
+the epoch is recomputed from select, which the log says and the new select step records.
+An epoch the operator gives up before its commit is "abandoned" (oracle/epochs/abandon.py): it is
+neither unfinished nor in the way of a period, and its number is taken by the next epoch.
+
+One run per community at a time: a PostgreSQL advisory lock (oracle/epochs/run_lock.py) is held for
+the whole run; a second run stops at once with "an epoch run for this community is already in progress".
 """
 from __future__ import annotations
 
@@ -29,7 +39,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 from eth_utils import to_checksum_address
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from tqdm import tqdm
 
 from oracle.chain.client import EpochStatus, OnChainEpoch
@@ -40,12 +50,16 @@ from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep, Membership
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark, load_readings, to_model_frame
+from oracle.epochs.run_lock import community_run_lock
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso, parse_instant, to_unix
 from oracle.merkle import StandardMerkleTree, pack_leaves, reward_tree
 from oracle.units import base_to_tokens
 
 STEPS = ("select", "compute", "hash", "tree", "commit", "pay", "done")
+COMPUTED_STEPS = ("select", "compute", "hash", "tree")  # what a recompute discards
+# an epoch in one of these is over: neither unfinished nor holding its period or number
+CLOSED = ("done", "voided", "abandoned")
 BASELINE_MODELS = ("peak_shaving", "combined")
 ZERO_ADDRESS = "0x" + "00" * 20
 WAITING = "waiting"  # what a step returns when the run must stop and resume later
@@ -97,6 +111,7 @@ class EpochRunner:
         self.progress = progress
         self.log = log
         self._readings: pd.DataFrame | None = None
+        self._recomputed: dict | None = None  # what a recompute discarded, recorded by the new select
 
     # ------------------------------------------------------------ plumbing
 
@@ -138,6 +153,8 @@ class EpochRunner:
         steps = {"select": self.step_select, "compute": self.step_compute, "hash": self.step_hash,
                  "tree": self.step_tree, "commit": self.step_commit, "pay": self.step_pay, "done": self.step_done}
         done = self._done_steps()
+        if "select" in done and "commit" not in done and self._recompute_if_the_model_changed():
+            done = self._done_steps()
         for name in STEPS:
             if name in done:
                 continue
@@ -165,6 +182,7 @@ class EpochRunner:
                               "active member on-chain: nobody can be rewarded")
         for reason, group in left_out.items():
             self.log(f"epoch {self.number}: left out ({reason}): {', '.join(group)}")
+        self._warn_if_implausible(model)
         with self.ctx.session() as s:
             epoch = self._epoch(s)
             length = epoch.period_end - epoch.period_start
@@ -174,7 +192,22 @@ class EpochRunner:
             epoch.model_effective_from = model.effective_from_time
             epoch.params = {"values": model.params, "onchain": model.raw}
             epoch.data_start, epoch.ingestion_watermark = data_start, watermark
-            self._record(s, epoch.id, "select", {"members": members, "watermark": watermark, "leftOut": left_out})
+            detail = {"members": members, "watermark": watermark, "leftOut": left_out}
+            if self._recomputed:
+                detail["recomputed"] = self._recomputed
+            self._record(s, epoch.id, "select", detail)
+
+    def _warn_if_implausible(self, model) -> None:
+        """A version on-chain outside the plausible ranges (published before they existed, or not by this
+        oracle) rules its periods all the same: it is used as published, and said."""
+        from oracle.models.parameters import plausible_range_problem
+
+        for name, value in model.params.items():
+            problem = plausible_range_problem(name, value)
+            if problem:
+                self.log(f"epoch {self.number}: warning: {model.model_id} v{model.version} on-chain has {problem}; "
+                         "it rules the period and is used as published (the reward ceiling and the treasury "
+                         "still bound the total)")
 
     def _members_on_chain(self, wallets: list[str]) -> tuple[list[str], dict[str, list[str]]]:
         """The wallets that may hold a leaf now — never the zero address, the token or a platform contract,
@@ -188,6 +221,43 @@ class EpochRunner:
                     "notActiveOnChain": [w for w, a in zip(accounts, active) if not a]}
         return [w for w, a in zip(accounts, active) if a], {k: v for k, v in left_out.items() if v}
 
+    def _recompute_if_the_model_changed(self) -> bool:
+        """Discards the computed steps when the model and version that rule the period are no longer the ones
+        select froze and nothing of the epoch was committed; True when it did."""
+        from oracle.model_registry import model_for_period
+
+        epoch = self._load()
+        ruling = model_for_period(self.ctx, self.community.token_address, epoch.period_start)
+        if (ruling.model_id, ruling.version) == (epoch.model_id, epoch.model_version):
+            return False
+        self._record_pending_receipts("commit")
+        if self._commit_on_chain_or_on_its_way():
+            return False  # step_commit says what is wrong (an epoch on-chain is never recomputed)
+        self._recomputed = {"model": epoch.model_id, "version": epoch.model_version, "root": epoch.merkle_root,
+                            "total": None if epoch.total_reward is None else str(int(epoch.total_reward))}
+        self.log(f"epoch {self.number}: recomputing from select: the period is now ruled by {ruling.model_id} "
+                 f"v{ruling.version}, not {epoch.model_id} v{epoch.model_version} as computed, and nothing of the "
+                 "epoch was committed on-chain; the earlier computation is discarded")
+        with self.ctx.session() as s:
+            s.execute(delete(EpochMember).where(EpochMember.epoch_id == self.epoch_id))
+            s.execute(delete(EpochStep).where(EpochStep.epoch_id == self.epoch_id,
+                                              EpochStep.step.in_(COMPUTED_STEPS)))
+            epoch = self._epoch(s)
+            for field in ("model_id", "model_version", "model_effective_from", "params", "data_start",
+                          "ingestion_watermark", "merkle_root", "dataset_hash", "leaf_count", "total_reward",
+                          "community_kpis", "tree_dump"):
+                setattr(epoch, field, None)
+        return True
+
+    def _commit_on_chain_or_on_its_way(self) -> bool:
+        """Whether the chain has an epoch of our number, or a commit of ours may still be mined."""
+        if self.ctx.chain.epoch(self.community.token_address, self.number) is not None:
+            return True
+        with self.ctx.session() as s:
+            return s.scalar(select(func.count()).select_from(ChainTransaction).where(
+                ChainTransaction.epoch_id == self.epoch_id, ChainTransaction.kind == "commit",
+                ChainTransaction.status.in_(("sent", "mined")))) > 0
+
     # ------------------------------------------------------------ compute, hash, tree
 
     def step_compute(self) -> None:
@@ -200,8 +270,13 @@ class EpochRunner:
             memberships = {m.wallet: m.id for m in s.scalars(select(Membership).where(
                 Membership.community_id == self.community.id, Membership.wallet.in_(wallets)))}
             readings = self._frozen_readings(epoch)
-            result = compute_rewards(epoch.model_id, epoch.params["values"], to_model_frame(readings), wallets,
-                                     pd.Timestamp(epoch.period_start), pd.Timestamp(epoch.period_end))
+            try:
+                result = compute_rewards(epoch.model_id, epoch.params["values"], to_model_frame(readings), wallets,
+                                         pd.Timestamp(epoch.period_start), pd.Timestamp(epoch.period_end))
+            except ValueError as exc:  # a version on-chain that no model can compute with (q 150, …)
+                raise OracleError(f"epoch {self.number} of {self.community.name!r} cannot be computed with "
+                                  f"{epoch.model_id} v{epoch.model_version} as published on-chain: {exc}; publish a "
+                                  "version for the period, then run the same command again") from None
             counts = readings.groupby("member").size().to_dict() if len(readings) else {}
             for wallet in wallets:
                 s.add(EpochMember(epoch_id=epoch.id, membership_id=memberships[wallet], wallet=wallet,
@@ -306,7 +381,8 @@ class EpochRunner:
             raise OracleError(f"the model that rules the period changed since epoch {self.number} was computed (now "
                               f"{model_id} v{version}, computed with {self._computed_model()}): the notary accepts "
                               "only the model and version that rule the period, so this epoch cannot be committed "
-                              "as computed")
+                              "as computed; run the same command again to recompute it (once no commit of it is "
+                              "pending), or give it up with `oracle epoch abandon`")
 
     # ------------------------------------------------------------ pay
 
@@ -430,22 +506,23 @@ class EpochRunner:
 
 
 def unfinished_epoch(ctx: Context, community: Community) -> Epoch | None:
-    """The community's epoch that is neither done nor voided (running, or waiting for its challenge window)."""
+    """The community's epoch that is neither done, voided nor abandoned (running, or waiting for its
+    challenge window)."""
     with ctx.session() as s:
-        return s.scalar(select(Epoch).where(Epoch.community_id == community.id,
-                                            Epoch.status.not_in(("done", "voided"))))
+        return s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.status.not_in(CLOSED)))
 
 
 def open_epoch(ctx: Context, community: Community, start: datetime, end: datetime) -> Epoch:
     """The epoch of this exact period (to resume it), or a new one numbered after the last.
-    Voided epochs neither block a period nor count as unfinished."""
+    Voided and abandoned epochs neither block a period nor count as unfinished; an abandoned epoch's
+    number was never used on-chain and is taken again (its row moved aside, see abandon.py)."""
     if start >= end:
         raise OracleError(f"--start {start.isoformat()} must be before --end {end.isoformat()}")
     now = datetime.now(timezone.utc)
     if end > now:
         raise OracleError(f"the period ends {iso(end)}, which is in the future (now {iso(now)}): an epoch rewards a "
                           "period that is over; run it after its end")
-    live = (Epoch.community_id == community.id, Epoch.status != "voided")
+    live = (Epoch.community_id == community.id, Epoch.status.not_in(("voided", "abandoned")))
     with ctx.session() as s:
         existing = s.scalar(select(Epoch).where(*live, Epoch.period_start == start, Epoch.period_end == end))
         if existing is not None:
@@ -454,21 +531,43 @@ def open_epoch(ctx: Context, community: Community, start: datetime, end: datetim
         if unfinished is not None:
             raise OracleError(f"epoch {unfinished.number} ({unfinished.period_start.isoformat()} to "
                               f"{unfinished.period_end.isoformat()}) is unfinished: run it again with that period "
-                              "to complete it first (or void it: `oracle epoch void`)")
-        last = s.scalar(select(Epoch).where(*live).order_by(Epoch.number.desc()).limit(1))
-        if last is not None and start < last.period_end:
-            raise OracleError(f"the period overlaps epoch {last.number}, which ends {last.period_end.isoformat()}: "
-                              "nobody may be rewarded twice for the same quarter-hours")
-        number = (s.scalar(select(func.max(Epoch.number)).where(Epoch.community_id == community.id)) or 0) + 1
+                              "to complete it first (or void it: `oracle epoch void`; or, if it was never "
+                              "committed, abandon it: `oracle epoch abandon`)")
+        _check_period_order(s, live, start, end)
+        # abandoned rows carry a negative number (their own id): the chain's next number is the highest other + 1
+        number = (s.scalar(select(func.max(Epoch.number)).where(Epoch.community_id == community.id,
+                                                                  Epoch.number > 0)) or 0) + 1
         epoch = Epoch(community_id=community.id, number=number, period_start=start, period_end=end, status="running")
         s.add(epoch)
         s.flush()
         return epoch
 
 
+def _check_period_order(s, live, start: datetime, end: datetime) -> None:
+    """The notary commits a period only at or after the end of the last epoch that stands: a period that
+    shares quarter-hours with an epoch overlaps it; one that lies wholly before an epoch is before it."""
+    last = s.scalar(select(Epoch).where(*live).order_by(Epoch.number.desc()).limit(1))
+    if last is None or start >= last.period_end:
+        return
+    overlapped = s.scalar(select(Epoch).where(*live, Epoch.period_start < end, Epoch.period_end > start)
+                          .order_by(Epoch.number).limit(1))
+    if overlapped is not None:
+        raise OracleError(f"the period {iso(start)} to {iso(end)} overlaps epoch {overlapped.number} "
+                          f"({iso(overlapped.period_start)} to {iso(overlapped.period_end)}): nobody may be rewarded "
+                          "twice for the same quarter-hours")
+    following = s.scalar(select(Epoch).where(*live, Epoch.period_start >= end).order_by(Epoch.period_start).limit(1))
+    raise OracleError(f"the period {iso(start)} to {iso(end)} is before epoch {following.number} "
+                      f"({iso(following.period_start)} to {iso(following.period_end)}): epochs follow one another in "
+                      f"time, so the next period starts at or after {iso(last.period_end)}, the end of epoch "
+                      f"{last.number}")
+
+
 def run_epoch(ctx: Context, community_name: str, start: str, end: str, *, crash_at: str | None = None,
               progress: bool = True, log=print) -> Epoch:
     period_start, period_end = parse_instant_on_grid(start, "--start"), parse_instant_on_grid(end, "--end")
     community = get_community(ctx, community_name)
-    epoch = open_epoch(ctx, community, period_start, period_end)
-    return EpochRunner(ctx, community, epoch, crash_at=crash_at, progress=progress, log=log).run()
+    with community_run_lock(ctx, community):
+        from oracle.epochs.reconcile import reconcile_community  # the chain may have lost what the database recorded
+        reconcile_community(ctx, community, log=log)
+        epoch = open_epoch(ctx, community, period_start, period_end)
+        return EpochRunner(ctx, community, epoch, crash_at=crash_at, progress=progress, log=log).run()
