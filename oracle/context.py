@@ -51,10 +51,10 @@ class Context:
 
     @cached_property
     def cipher(self):
-        from oracle.db.crypto import PersonalDataCipher
-        from oracle.secrets import data_key
+        """The personal-data cipher; a key that is not the database's is refused here, before any use."""
+        from oracle.data_keys import open_cipher
 
-        return PersonalDataCipher(data_key(self.settings))
+        return open_cipher(self)
 
     def session(self):
         from oracle.db.session import session_scope
