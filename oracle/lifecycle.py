@@ -32,6 +32,8 @@ def up(ctx: Context, quiet: bool = False) -> None:
         ctx.chain  # checks the configured chain and manifest
         say(f"chain {settings.effective_rpc_url} (chain id {settings.effective_chain_id}), manifest "
             f"{settings.manifest_path}")
+    from oracle.doctor import warn_if_disagreeing  # does the database still match the chain? (never fails `up`)
+    warn_if_disagreeing(ctx, quiet)
 
 
 def down(ctx: Context) -> None:

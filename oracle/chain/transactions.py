@@ -3,12 +3,15 @@
 `send_recorded` is the one way the oracle sends a transaction: the hash is recorded (status "sent")
 before the receipt is awaited, then the receipt (status "mined" or "failed", block, gas), so a process
 that dies in between finds the hash again and asks the chain instead of sending twice.
+
+Statuses: sent | mined | failed (mined, reverted) | dropped — recorded sent or mined, but the chain no longer
+has it (neither mined nor in its pool: it lost the blocks, or never mined it); see oracle.epochs.reconcile.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from oracle.db.schema import ChainTransaction
 
@@ -53,3 +56,10 @@ def pending_transactions(ctx, epoch_id: int, kind: str) -> list[ChainTransaction
         return list(s.scalars(select(ChainTransaction).where(
             ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == kind, ChainTransaction.status == "sent")
             .order_by(ChainTransaction.id)))
+
+
+def record_dropped(s, tx_hashes) -> None:
+    """Records, in the caller's session `s`, transactions the chain no longer has (their block stays as history)."""
+    if tx_hashes:
+        s.execute(update(ChainTransaction).where(ChainTransaction.tx_hash.in_(list(tx_hashes)))
+                  .values(status="dropped"))
