@@ -203,6 +203,7 @@ def import_members(ctx: Context, community_name: str, path: Path, *,
     """Imports a member file (see the module's docstring for the order of writes); `log` receives the notices
     (members who stay active though absent from the file, removed members admitted again)."""
     community = get_community(ctx, community_name)
+    ctx.cipher  # a personal-data key that is not the database's is refused before anything else
     rows = read_member_file(path)
     refuse_contract_wallets(ctx, path, rows)
     summary = ImportSummary(members=len(rows), devices=sum(len(r.devices) for r in rows))
