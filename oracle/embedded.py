@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 
 from oracle.config import ANVIL_CHAIN_ID, Settings
-from oracle.errors import ConfigError, OracleError
+from oracle.errors import ConfigError, EnvironmentProblem, OracleError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "lec"
@@ -112,15 +112,29 @@ def anvil_running(settings: Settings) -> bool:
 
 
 def _rpc_ready(url: str) -> bool:
+    try:
+        return rpc_chain_id(url, timeout=1) == ANVIL_CHAIN_ID
+    except EnvironmentProblem:
+        return False
+
+
+def rpc_chain_id(url: str, timeout: float = 5) -> int:
+    """The chain id a JSON-RPC endpoint answers with; EnvironmentProblem "the chain at … does not answer
+    (reason)" when it does not (or answers with something that is not JSON-RPC)."""
     import urllib.request
+
+    from oracle.outages import connection_reason
 
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=1) as response:
-            return int(json.loads(response.read())["result"], 16) == ANVIL_CHAIN_ID
-    except (OSError, ValueError, KeyError):
-        return False
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(json.loads(response.read())["result"], 16)
+    except OSError as exc:
+        raise EnvironmentProblem(f"the chain at {url} does not answer ({connection_reason(exc)})") from None
+    except (ValueError, KeyError, TypeError):
+        raise EnvironmentProblem(f"the chain at {url} does not answer as an Ethereum JSON-RPC node (no chain id "
+                                 "in its reply)") from None
 
 
 def start_anvil(settings: Settings) -> str:

@@ -1,14 +1,65 @@
-"""`oracle up`, `oracle down`, `oracle status` — both are idempotent."""
+"""`oracle up`, `oracle down`, `oracle status` — all idempotent.
+
+`up` holds an exclusive lock on home/.lock while it works: a second `up` on the same home refuses at once
+(AlreadyRunning, exit 1) instead of starting a second PostgreSQL and anvil, or deploying twice. It
+refuses rather than waits because the first does all the second would, and a start can take minutes (a
+first deployment) — a script learns at once, and `oracle status` says when the home is up. The lock is a
+kernel flock: it goes away with the process, whatever kills it.
+"""
 from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
 
 from oracle import embedded
 from oracle.context import Context
 from oracle.db.session import upgrade
+from oracle.errors import AlreadyRunning, EnvironmentProblem, OracleError
 from oracle.keystore import ROLES, Keyring, generate_dev_keystores
 from oracle.secrets import keystore_passphrase
 
 
+@contextmanager
+def home_lock(home: Path):
+    """Makes the home directory if needed and holds its lock; OracleError for a home that is a file,
+    EnvironmentProblem for one that cannot be written, AlreadyRunning while another `up` holds it."""
+    if home.exists() and not home.is_dir():
+        raise OracleError(f"the home {home} is a file, not a directory: give --home (or LEC_HOME) a directory")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle = open(home / ".lock", "a+")
+    except (NotADirectoryError, FileExistsError):
+        raise OracleError(f"the home {home} cannot be made: part of its path is a file, not a directory") from None
+    except OSError as exc:
+        raise EnvironmentProblem(f"the home {home} cannot be written ({exc.strerror}): give --home (or LEC_HOME) "
+                                 "a directory this user can write") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            raise AlreadyRunning(f"another `oracle up` is running on this home ({home}"
+                                 f"{', process ' + holder if holder else ''}): wait for it to end, then see "
+                                 "`oracle status`") from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def up(ctx: Context, quiet: bool = False) -> None:
+    with home_lock(ctx.settings.home):
+        _up(ctx, quiet)
+
+
+def _up(ctx: Context, quiet: bool) -> None:
     settings = ctx.settings
     say = (lambda *_: None) if quiet else print
     if settings.embedded_db:
@@ -29,6 +80,7 @@ def up(ctx: Context, quiet: bool = False) -> None:
             embedded.deploy_contracts(settings, roles, keystore_passphrase(settings))
         say(f"deployment manifest: {settings.manifest_path}")
     else:
+        embedded.rpc_chain_id(settings.effective_rpc_url)  # "does not answer (…)", before the client's checks
         ctx.chain  # checks the configured chain and manifest
         say(f"chain {settings.effective_rpc_url} (chain id {settings.effective_chain_id}), manifest "
             f"{settings.manifest_path}")
@@ -45,12 +97,34 @@ def down(ctx: Context) -> None:
 
 
 def status(ctx: Context) -> dict:
+    """What runs and where; a configured database or chain is asked, and said to answer or not."""
     settings = ctx.settings
     return {
         "home": str(settings.home),
-        "database": "configured" if not settings.embedded_db else (
+        "database": _configured_database(settings.database_url) if not settings.embedded_db else (
             "running" if embedded.postgres_url_if_running(settings) else "stopped"),
-        "chain": settings.effective_rpc_url if not settings.embedded_chain else (
+        "chain": _configured_chain(settings) if not settings.embedded_chain else (
             f"anvil running at {settings.effective_rpc_url}" if embedded.anvil_running(settings) else "stopped"),
         "manifest": str(settings.manifest_path) if settings.manifest_path.exists() else None,
     }
+
+
+def _configured_database(url: str) -> str:
+    from oracle.db.session import make_engine, shown
+
+    try:
+        make_engine(url).dispose()
+    except OracleError as exc:
+        return str(exc)
+    return f"{shown(url)} answers"
+
+
+def _configured_chain(settings) -> str:
+    url = settings.effective_rpc_url
+    try:
+        chain_id = embedded.rpc_chain_id(url)
+    except OracleError as exc:
+        return str(exc)
+    if chain_id != settings.chain_id:
+        return f"{url} answers with chain id {chain_id}, but LEC_CHAIN_ID is {settings.chain_id}"
+    return f"{url} answers (chain id {chain_id})"

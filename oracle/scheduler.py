@@ -48,6 +48,8 @@ def period_bounds(period: str, now: datetime, tz: str) -> tuple[str, str]:
 
 
 def load_schedule(path: Path) -> list[dict]:
+    if Path(path).is_dir():
+        raise OracleError(f"{path} is a directory, not a schedule file")
     data = read_json_file(path, "schedule file")
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, list) or not jobs:

@@ -34,6 +34,10 @@ QUALITIES = ("measured", "snapped", "interpolated")
 STEP = pd.Timedelta(minutes=15)
 STEP_NS = int(STEP.value)
 
+# The width of the database's device id columns (devices.deviceid, anomalies.deviceid): a longer id can
+# be no registered device, and is a line anomaly rather than a database error rejecting the whole file.
+DEVICEID_MAX = 64
+
 
 class IngestFileError(OracleError):
     """The whole file is rejected: nothing of it may be loaded.
@@ -65,8 +69,9 @@ class Anomaly:
     """A per-line problem or a pre-processing event; the line's row may have been dropped or fixed.
 
     Kinds: parse time — ``missing_field``, ``bad_field_count``, ``bad_number``, ``bad_timestamp``,
-    ``missing_offset``, ``nonexistent_time``, ``missing_value``, ``bad_period``, ``bad_line``,
-    ``ambiguous_energy``, ``non_finite`` (optional fields), ``dst_change``; cleaning —
+    ``missing_offset``, ``nonexistent_time``, ``implausible_time``, ``bad_deviceid``, ``missing_value``,
+    ``bad_period``, ``bad_line``, ``ambiguous_energy``, ``non_finite`` (optional fields), ``dst_change``;
+    cleaning —
     ``unknown_device``, ``non_finite``, ``impossible_magnitude``, ``duplicate``,
     ``off_grid_snapped``, ``gap_interpolated``, ``gap_left_missing``.
     """
@@ -108,6 +113,14 @@ def readings_frame(deviceid, ts, energy, line, optional: dict | None = None) -> 
     else:
         data["line"] = pd.Series(pd.array(list(line), dtype="Int64"))
     return pd.DataFrame(data, columns=RAW_COLUMNS)
+
+
+def deviceid_too_long(deviceid: str) -> str | None:
+    """The reason of a ``bad_deviceid`` anomaly, or None for an id that fits the column."""
+    if len(deviceid) <= DEVICEID_MAX:
+        return None
+    shown = deviceid[:20] + "..."
+    return f"deviceid {shown!r} has {len(deviceid)} characters, more than the {DEVICEID_MAX} a device id may have"
 
 
 def empty_readings() -> pd.DataFrame:

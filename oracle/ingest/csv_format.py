@@ -26,9 +26,12 @@ import io
 import numpy as np
 import pandas as pd
 
-from .core import OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, readings_frame
+from oracle.numbers import is_plain, not_a_number
+
+from .core import (DEVICEID_MAX, OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, deviceid_too_long,
+                   readings_frame)
 from .source import delimited_text
-from .times import dst_change_anomalies, utc_offsets
+from .times import dst_change_anomalies, implausible, implausible_reason, utc_offsets
 
 REQUIRED = ("deviceid", "timestamp", "energy")
 KNOWN = REQUIRED + tuple(OPTIONAL_COLUMNS)
@@ -157,20 +160,26 @@ def _split_quoted(path, body_text: str, names: list[str], first_line: int):
 
 
 def _to_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values, empty mask, unparsable mask) with Python's float() syntax ('nan' and 'inf' parse)."""
+    """(values, empty mask, unparsable mask) with Python's float() syntax ('nan' and 'inf' parse) on plain
+    ASCII text: '_' digit separators and other scripts' digits are unparsable (see oracle.numbers)."""
     arr = text.to_numpy(dtype=object)
     empty = arr == ""
+    not_plain = np.zeros(len(arr), dtype=bool)
+    if not is_plain("".join(arr)):  # one pass over the column; rows are looked at only when needed
+        not_plain = np.fromiter((not is_plain(v) for v in arr), dtype=bool, count=len(arr))
     try:
-        return arr.astype(np.float64), empty, np.zeros(len(arr), dtype=bool)
+        if not not_plain.any():
+            return arr.astype(np.float64), empty, not_plain
     except (ValueError, TypeError):
         pass
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
-    unparsable = np.zeros(len(arr), dtype=bool)
-    for i in np.flatnonzero(np.isnan(values) & ~empty):
+    values = pd.to_numeric(text.where(~not_plain, ""), errors="coerce").to_numpy(dtype=float, copy=True)
+    unparsable = not_plain.copy()
+    for i in np.flatnonzero(np.isnan(values) & ~empty & ~not_plain):
         try:
             values[i] = float(arr[i])
         except (ValueError, TypeError):
             unparsable[i] = True
+    values[unparsable] = np.nan
     return values, empty, unparsable
 
 
@@ -204,31 +213,39 @@ def parse_csv(path, data: bytes) -> ParsedFile:
 
     offsets = utc_offsets(ts_text)
     dev_missing = dev == ""
+    dev_lengths = pd.Series(dev, dtype=object).str.len().to_numpy()
+    dev_too_long = dev_lengths > DEVICEID_MAX
+    named = np.where(dev_too_long, "", dev)  # the device id an anomaly names must fit its column too
     bad_ts = ts.isna().to_numpy()
     missing_off = ~bad_ts & np.isnan(offsets)
+    out_of_window = ~bad_ts & ~missing_off & implausible(ts)
     energy, en_empty, en_bad = _to_float(en_text)
 
     def ts_at(i):  # Timestamp of row i for an anomaly (None where unknown or not placeable)
-        if bad_ts[i] or missing_off[i]:
+        if bad_ts[i] or missing_off[i] or out_of_window[i]:
             return None
         return ts_arr[i]
 
     tsv = ts_text.to_numpy(dtype=object)
     env = en_text.to_numpy(dtype=object)
-    anomalies += _mask_anomalies("missing_field", dev_missing, lines, dev, ts_at,
+    anomalies += _mask_anomalies("missing_field", dev_missing, lines, named, ts_at,
                                  lambda i: "deviceid is empty; reading dropped")
-    anomalies += _mask_anomalies("bad_timestamp", bad_ts, lines, dev, ts_at,
+    anomalies += _mask_anomalies("bad_deviceid", dev_too_long, lines, named, ts_at,
+                                 lambda i: f"{deviceid_too_long(dev[i])}; reading dropped")
+    anomalies += _mask_anomalies("bad_timestamp", bad_ts, lines, named, ts_at,
                                  lambda i: f"timestamp {_short(tsv[i])!r} is not an ISO 8601 date-time; "
                                            "reading dropped")
-    anomalies += _mask_anomalies("missing_offset", missing_off, lines, dev, ts_at,
+    anomalies += _mask_anomalies("missing_offset", missing_off, lines, named, ts_at,
                                  lambda i: f"timestamp {_short(tsv[i])!r} has no UTC offset (e.g. +01:00 or Z): "
                                            "it cannot be placed in time; reading dropped")
-    anomalies += _mask_anomalies("missing_field", en_empty, lines, dev, ts_at,
+    anomalies += _mask_anomalies("implausible_time", out_of_window, lines, named, ts_at,
+                                 lambda i: f"timestamp {implausible_reason(_short(tsv[i]))}; reading dropped")
+    anomalies += _mask_anomalies("missing_field", en_empty, lines, named, ts_at,
                                  lambda i: "energy is empty; reading dropped")
-    anomalies += _mask_anomalies("bad_number", en_bad, lines, dev, ts_at,
-                                 lambda i: f"energy {_short(env[i])!r} is not a number; reading dropped")
+    anomalies += _mask_anomalies("bad_number", en_bad, lines, named, ts_at,
+                                 lambda i: f"energy {_short(env[i])!r} {not_a_number(env[i])}; reading dropped")
 
-    keep = ~(dev_missing | bad_ts | missing_off | en_empty | en_bad)
+    keep = ~(dev_missing | dev_too_long | bad_ts | missing_off | out_of_window | en_empty | en_bad)
 
     optional = {}
     for col in OPTIONAL_COLUMNS:
@@ -239,10 +256,10 @@ def parse_csv(path, data: bytes) -> ParsedFile:
         values = values.copy()
         non_finite = ~np.isfinite(values) & ~empty & ~bad & keep
         col_text = text_col.to_numpy(dtype=object)
-        anomalies += _mask_anomalies("bad_number", bad & keep, lines, dev, ts_at,
-                                     lambda i, c=col, t=col_text: f"{c} {_short(t[i])!r} is not a number; "
+        anomalies += _mask_anomalies("bad_number", bad & keep, lines, named, ts_at,
+                                     lambda i, c=col, t=col_text: f"{c} {_short(t[i])!r} {not_a_number(t[i])}; "
                                                                   f"{c} left empty, reading kept")
-        anomalies += _mask_anomalies("non_finite", non_finite, lines, dev, ts_at,
+        anomalies += _mask_anomalies("non_finite", non_finite, lines, named, ts_at,
                                      lambda i, c=col, t=col_text: f"{c} is {t[i]!r}; {c} left empty, "
                                                                   "reading kept")
         values[bad | non_finite] = np.nan

@@ -51,13 +51,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from .core import STEP, Anomaly, IngestFileError, ParsedFile, readings_frame
+from oracle.numbers import not_a_number, plain_float
+
+from .core import STEP, Anomaly, IngestFileError, ParsedFile, deviceid_too_long, readings_frame
 from .source import delimited_text
-from .times import dst_change_anomalies, parse_time_zone
+from .times import PLAUSIBLE_FROM, dst_change_anomalies, implausible, implausible_reason, parse_time_zone
 
 _STRIP = re.compile(r"[_{}\\$\s]")
 _ALIASES = {
@@ -142,7 +145,7 @@ class _Reader:
 
     def integer(self, b: _Block, text: str, index: int, minimum: int) -> int:
         try:
-            value = float(_decimal(text))
+            value = plain_float(_decimal(text))
         except ValueError:
             raise self.error(b, f"{text!r} is not a whole number", index) from None
         if value != int(value) or value < minimum:
@@ -171,7 +174,7 @@ def _number(text: str) -> float | None:
     """None for a missing value ('-' or empty); ValueError when unparsable."""
     if text in ("", "-"):
         return None
-    return float(_decimal(text))
+    return plain_float(_decimal(text))
 
 
 def _date(text: str) -> dt.date:
@@ -204,6 +207,8 @@ def _ids(reader: _Reader, label: str, count: int, what: str) -> list[str] | None
             raise reader.error(b, f"device id {i} is missing", i)
         if values.index(v) != i - 1:
             raise reader.error(b, f"device id {v!r} repeated", i)
+        if deviceid_too_long(v):  # one id stands for all of a device's readings: the row is wrong, not a line
+            raise reader.error(b, deviceid_too_long(v), i)
     return values
 
 
@@ -251,7 +256,11 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
         except ValueError as exc:
             raise r.error(tz_got[0], str(exc), 1) from None
 
-    midnights = pd.DatetimeIndex([pd.Timestamp(d) for d in starts])
+    # a start date far outside the plausible window would not even fit pandas' times: its steps are
+    # placed at a stand-in date and become implausible_time anomalies below
+    far = implausible(pd.DatetimeIndex([pd.Timestamp(d) for d in starts]))
+    midnights = pd.DatetimeIndex([PLAUSIBLE_FROM.tz_localize(None) if f else pd.Timestamp(d)
+                                  for d, f in zip(starts, far)]).as_unit("ns")
     if tz is None:
         start_utc = midnights.tz_localize("UTC")
     elif tz.zone is None:
@@ -262,6 +271,16 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
     base_ns = np.repeat(start_utc.as_unit("ns").asi8, durations)
     timeline = pd.DatetimeIndex(base_ns + step_ns).tz_localize("UTC")  # T̄ step starts
     t_bar = len(timeline)
+    interval_of_step = np.repeat(np.arange(n_intervals), durations)
+    step_outside = np.repeat(far, durations) | implausible(timeline)
+
+    def outside(t: int, who: str) -> Anomaly | None:
+        """The implausible_time anomaly of step t (0-based) of a device, or None when the step is plausible."""
+        if not step_outside[t]:
+            return None
+        i = interval_of_step[t]
+        return Anomaly("implausible_time", f"step {t + 1} of {who} (interval {i + 1}, St[{i + 1}] = "
+                       f"{implausible_reason(st_values[i])}); no reading", None, None, None)
 
     users = r.scalar("N", 1)
     user_ids = _ids(r, "IDn", users, "one per user") or [f"{user_prefix}{n}" for n in range(1, users + 1)]
@@ -298,6 +317,10 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
                 raise r.error(pfix, f"user {n + 1} has Nfix = {count} fixed loads but the row holds "
                               f"{len(values)} values", count + 1, number)
             dev = user_ids[n]
+            far_step = outside(t, f"user {n + 1}")
+            if far_step:
+                anomalies.append(replace(far_step, line=number, deviceid=dev))
+                continue
             total = 0.0
             problem = None
             for k in range(count):
@@ -305,8 +328,8 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
                 try:
                     x = _number(v)
                 except ValueError:
-                    problem = ("bad_number", f"Pfix value {v!r} (user {n + 1}, load {k + 1}, step {t + 1}) is "
-                                             "not a number; no reading")
+                    problem = ("bad_number", f"Pfix value {v!r} (user {n + 1}, load {k + 1}, step {t + 1}) "
+                                             f"{not_a_number(v)}; no reading")
                     break
                 if x is None:
                     problem = ("missing_value", f"Pfix of user {n + 1} (load {k + 1}, step {t + 1}) is missing "
@@ -342,7 +365,7 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
                 try:
                     installed[i - 1] = _number(v) or 0.0
                 except ValueError:
-                    raise r.error(b, f"{v!r} is not a number", i) from None
+                    raise r.error(b, f"{v!r} {not_a_number(v)}", i) from None
         for k, (number, values) in enumerate(ppv.rows):
             if installed[k] <= 0:
                 continue
@@ -351,11 +374,15 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
                               None, number)
             dev = pv_ids[k]
             for t, v in enumerate(values):
+                far_step = outside(t, f"PV model {k + 1}")
+                if far_step:
+                    anomalies.append(replace(far_step, line=number, deviceid=dev))
+                    continue
                 try:
                     x = _number(v)
                 except ValueError:
                     anomalies.append(Anomaly("bad_number", f"PPV value {v!r} (PV model {k + 1}, step {t + 1}) "
-                                             "is not a number; no reading", number, dev, timeline[t]))
+                                             f"{not_a_number(v)}; no reading", number, dev, timeline[t]))
                     continue
                 if x is None:
                     anomalies.append(Anomaly("missing_value", f"PPV of PV model {k + 1} at step {t + 1} is "

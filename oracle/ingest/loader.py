@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select, text
 
+from oracle.arguments import GAP_LIMIT_MAX_HOURS
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import Device, Ingestion, Membership
@@ -32,6 +34,16 @@ class IngestResult:
     rows_loaded: int
     anomaly_count: int
     already_ingested: bool = False
+
+
+def nothing_to_load(anomalies) -> str:
+    """Why a file gave no reading at all: its commonest anomaly, with a first example."""
+    if not anomalies:
+        return "the file holds no reading"
+    kind, count = Counter(a.kind for a in anomalies).most_common(1)[0]
+    first = next(a for a in anomalies if a.kind == kind)
+    example = f"the first at line {first.line}: {first.reason}" if first.line is not None else f"e.g. {first.reason}"
+    return f"no reading could be loaded, {len(anomalies):,} anomalies, most of them {kind} ({count:,}; {example})"
 
 
 def _sha256(path: Path) -> str:
@@ -80,8 +92,11 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
     path = Path(path)
     if not path.exists():
         raise OracleError(f"{path}: no such file")
-    if gap_limit_hours <= 0:
-        raise OracleError(f"--gap-limit-hours {gap_limit_hours} must be positive")
+    if path.is_dir():
+        raise OracleError(f"{path} is a directory, not a file")
+    if not 0 < gap_limit_hours <= GAP_LIMIT_MAX_HOURS:  # also refuses nan
+        raise OracleError(f"--gap-limit-hours {gap_limit_hours} is outside the range: more than 0 and at most "
+                          f"{GAP_LIMIT_MAX_HOURS:g}")
     sha = _sha256(path)
     with ctx.session() as s:
         previous = s.scalar(select(Ingestion).where(Ingestion.community_id == community.id, Ingestion.sha256 == sha,
@@ -97,6 +112,8 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
         clean, anomalies = clean_readings(parsed, set(devices), gap_limit=pd.Timedelta(hours=gap_limit_hours))
     except IngestFileError as exc:
         raise OracleError(f"{exc} — nothing was loaded") from None
+    if clean.empty:
+        raise OracleError(f"{path}: {nothing_to_load(anomalies)} — nothing was loaded")
 
     staged = clean  # ours to extend: no copy of a possibly huge frame
     staged["device_id"] = staged["deviceid"].map(devices).astype("int64")

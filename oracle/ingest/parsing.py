@@ -28,7 +28,7 @@ def parse_file(path: str | Path, fmt: str = "csv", **options) -> ParsedFile:
     unexpected = set(options) - allowed
     if unexpected:
         raise ValueError(f"format {key!r} takes no option(s) {sorted(unexpected)}")
-    data = read_bytes(path)
+    data = read_bytes(path, one_document=key == "urbandataset")
     if key == "csv":
         return parse_csv(path, data)
     if key == "ec-csv":

@@ -11,27 +11,81 @@ from typing import Callable
 from .core import IngestFileError
 
 GZIP_MAGIC = b"\x1f\x8b"
+CHUNK = 1 << 20
+# A csv reading is a short line, the longest ec-csv rows (a PV model's power at every quarter-hour of a
+# year) about 0.3 MB: a longer line is not meter data, and reading it whole could exhaust the memory.
+MAX_LINE_BYTES = 4 << 20
+# An UrbanDataset may be one line of JSON, so its limit is the document's size (parsed, it takes ~10×).
+MAX_DOCUMENT_BYTES = 256 << 20
 
 # column_of(line_number, bytes of the line before the offending byte, bytes of the whole line,
 #           bytes of the first line) -> column text for the error
 ColumnOf = Callable[[int, bytes, bytes, bytes], str]
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The file's content, gunzipped when it starts with the gzip magic bytes (or ends in .gz)."""
+def read_bytes(path: str | Path, *, one_document: bool = False) -> bytes:
+    """The file's content, gunzipped when it starts with the gzip magic bytes (or ends in .gz).
+
+    Read in chunks, and refused (IngestFileError) as soon as a line grows longer than MAX_LINE_BYTES — or,
+    for ``one_document`` formats (JSON), the content than MAX_DOCUMENT_BYTES — before it is read whole.
+    """
     p = Path(path)
     try:
-        data = p.read_bytes()
+        raw = open(p, "rb")
     except OSError as exc:
         raise IngestFileError(path, None, None, f"cannot read the file: {exc.strerror or exc}") from None
-    if data[:2] == GZIP_MAGIC:
+    with raw:
         try:
-            data = gzip.decompress(data)
+            magic = raw.read(2)
+            raw.seek(0)
+        except OSError as exc:
+            raise IngestFileError(path, None, None, f"cannot read the file: {exc.strerror or exc}") from None
+        compressed = magic == GZIP_MAGIC
+        if not compressed and p.suffix.lower() == ".gz" and magic:
+            raise IngestFileError(path, 1, "1", "the name ends in .gz but the content is not gzip-compressed")
+        stream = gzip.GzipFile(fileobj=raw) if compressed else raw
+        try:
+            if one_document:
+                return _read_document(path, stream, MAX_DOCUMENT_BYTES)
+            return _read_lines(path, stream, MAX_LINE_BYTES)
         except (OSError, EOFError, zlib.error) as exc:
-            raise IngestFileError(path, None, None, f"corrupt gzip data: {exc}") from None
-    elif p.suffix.lower() == ".gz" and data:
-        raise IngestFileError(path, 1, "1", "the name ends in .gz but the content is not gzip-compressed")
+            if compressed:
+                raise IngestFileError(path, None, None, f"corrupt gzip data: {exc}") from None
+            raise IngestFileError(path, None, None, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def _read_lines(path, stream, limit: int) -> bytes:
+    """Reads chunks no longer than `limit`, so a line within one chunk is never too long: only the line
+    that runs across chunk boundaries is measured."""
+    chunks, line, run = [], 1, 0  # run: bytes of the current line read so far
+    while chunk := stream.read(min(CHUNK, limit)):
+        first = chunk.find(b"\n")
+        if first < 0:
+            run += len(chunk)
+        else:
+            if run + first > limit:
+                break
+            line += chunk.count(b"\n")
+            run = len(chunk) - chunk.rfind(b"\n") - 1
+        if run > limit:
+            break
+        chunks.append(chunk)
+    else:
+        return b"".join(chunks)
+    raise IngestFileError(path, line, None, f"the line is longer than {_size(limit)} (the limit of one line of "
+                          "meter data): not a meter-reading file, or a wrong --format")
+
+
+def _read_document(path, stream, limit: int) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise IngestFileError(path, None, None, f"the document is larger than {_size(limit)} (the limit of one "
+                              "UrbanDataset): split it, e.g. by month")
     return data
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n:,} bytes"
 
 
 def char_column(line_no: int, before: bytes, whole: bytes, first: bytes) -> str:

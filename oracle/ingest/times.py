@@ -11,6 +11,29 @@ import pandas as pd
 
 from .core import Anomaly, fmt_offset, fmt_ts
 
+# Readings outside this window are typing or clock mistakes (a year 2999, a meter reset to 1970), and
+# outside 1677-2262 they would not even fit pandas' nanosecond times: ``implausible_time`` anomalies.
+PLAUSIBLE_FROM = pd.Timestamp("2000-01-01T00:00:00Z")
+PLAUSIBLE_UNTIL = pd.Timestamp("2100-01-01T00:00:00Z")
+PLAUSIBLE_WINDOW = "2000-01-01 .. 2100-01-01 UTC"
+
+
+def implausible(times) -> np.ndarray:
+    """Mask of the times outside [PLAUSIBLE_FROM, PLAUSIBLE_UNTIL) (NaT is not implausible: it is no time).
+    Naive times are wall-clock times in some zone: they get a day's margin either side (the exact check is
+    made again once they are placed in UTC)."""
+    index = pd.DatetimeIndex(times)
+    low, high = PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
+    if index.tz is None:
+        low, high = low.tz_localize(None) - pd.Timedelta(days=1), high.tz_localize(None) + pd.Timedelta(days=1)
+    present = ~np.asarray(index.isna())
+    return present & ~np.asarray((index >= low) & (index < high))
+
+
+def implausible_reason(text: str) -> str:
+    return f"{text!r} is outside the plausible window {PLAUSIBLE_WINDOW}"
+
+
 # An explicit UTC offset at the end of an ISO 8601 timestamp: Z, ±HH:MM or ±HHMM. (±HH alone is not
 # accepted: it cannot be told apart from the day of a date-only value such as 2026-10-25.)
 _OFFSET_TAIL = re.compile(r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))$")

@@ -61,9 +61,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from .core import OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, readings_frame
+from oracle.numbers import not_a_number, plain_float
+
+from .core import OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, deviceid_too_long, readings_frame
 from .source import check_not_empty, decode_text, first_char
-from .times import TimeZoneSpec, dst_change_anomalies, localize, parse_time_zone, utc_offsets
+from .times import (TimeZoneSpec, dst_change_anomalies, implausible, implausible_reason, localize,
+                    parse_time_zone, utc_offsets)
 
 DEVICE_PROPERTIES = ("deviceid", "podid", "pod", "meterid")
 # lower-case property name -> (sign, unit kind, default unit)
@@ -170,12 +173,15 @@ def _number(val) -> float:
     if isinstance(val, bool):
         raise ValueError(val)
     if isinstance(val, (int, float)):
-        return float(val)
+        try:
+            return float(val)
+        except OverflowError:  # a JSON integer beyond any float
+            raise ValueError(val) from None
     if isinstance(val, str):
         text = val.strip()
         if "," in text and "." not in text:
             text = text.replace(",", ".")
-        return float(text)
+        return plain_float(text)
     raise ValueError(val)
 
 
@@ -240,6 +246,8 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
         raise IngestFileError(path, exc.lineno, str(exc.colno), f"not valid JSON: {exc.msg}{hint}") from None
     except RecursionError:
         raise IngestFileError(path, first_line, str(first_col), "JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's limit on int conversion)
+        raise IngestFileError(path, None, None, f"not readable JSON: {str(exc).split(';')[0]}") from None
     lines = _Lines(text)
     ud, prefix = _unwrap(path, doc, lines)
     dotted = (lambda *keys: ".".join(prefix + list(keys)))
@@ -295,6 +303,10 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
             anomalies.append(Anomaly("missing_field", f"{where}: no device id (property deviceid, PODID, POD or "
                                      "MeterID); line dropped", line_no, None, None))
             continue
+        if deviceid_too_long(dev):
+            anomalies.append(Anomaly("bad_deviceid", f"{where}: {deviceid_too_long(dev)}; line dropped", line_no,
+                                     None, None))
+            continue
         period = entry.get("period") if isinstance(entry.get("period"), dict) else {}
         start = period.get("start_ts")
         if _empty(start) or not isinstance(start, str):
@@ -315,8 +327,8 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
         try:
             energy = _number(props[name]) * energy_factor[name]
         except (ValueError, TypeError):
-            anomalies.append(Anomaly("bad_number", f"{where}: {name} {props[name]!r} is not a number; "
-                                     "line dropped", line_no, dev, None))
+            anomalies.append(Anomaly("bad_number", f"{where}: {name} {props[name]!r} "
+                                     f"{not_a_number(str(props[name]))}; line dropped", line_no, dev, None))
             continue
         for column, specs in OPTIONAL_PROPERTIES.items():
             value = math.nan
@@ -325,8 +337,9 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
                     try:
                         value = _number(props[prop]) * optional_factor[prop]
                     except (ValueError, TypeError):
-                        anomalies.append(Anomaly("bad_number", f"{where}: {prop} {props[prop]!r} is not a "
-                                                 f"number; {column} left empty", line_no, dev, None))
+                        anomalies.append(Anomaly("bad_number", f"{where}: {prop} {props[prop]!r} "
+                                                 f"{not_a_number(str(props[prop]))}; {column} left empty",
+                                                 line_no, dev, None))
                         value = math.nan
                         break
                     if not math.isfinite(value):
@@ -360,28 +373,37 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
     def not_iso(i):
         return f"period.start_ts {rows_start[i]!r} is not an ISO 8601 date-time"
 
+    def outside(i):
+        return f"period.start_ts {implausible_reason(rows_start[i])}"
+
+    def at(idx, positions) -> np.ndarray:  # a mask over all rows from positions within idx
+        mask = np.zeros(n, dtype=bool)
+        mask[idx[positions]] = True
+        return mask
+
     written = utc_offsets(start_text)
     explicit = ~np.isnan(written)
     local = ~explicit
     if explicit.any():
         idx = np.flatnonzero(explicit)
         parsed = pd.DatetimeIndex(pd.to_datetime(start_text[explicit], utc=True, format="ISO8601",
-                                                 errors="coerce")).as_unit("ns")
-        bad = np.zeros(n, dtype=bool)
-        bad[idx[parsed.isna()]] = True
-        flag(bad, "bad_timestamp", not_iso)
-        utc_ns[idx[~parsed.isna()]] = parsed[~parsed.isna()].asi8
+                                                 errors="coerce"))
+        flag(at(idx, parsed.isna()), "bad_timestamp", not_iso)
+        far = implausible(parsed)
+        flag(at(idx, far), "implausible_time", outside)
+        ok = ~parsed.isna() & ~far
+        utc_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
         offsets[explicit] = written[explicit]
     if local.any():
         idx = np.flatnonzero(local)
         parsed = pd.DatetimeIndex(pd.to_datetime(start_text[local], format="ISO8601", errors="coerce"))
         if parsed.tz is not None:  # cannot happen (no offset written), kept for safety
             parsed = parsed.tz_localize(None)
-        parsed = parsed.as_unit("ns")
-        bad = np.zeros(n, dtype=bool)
-        bad[idx[parsed.isna()]] = True
-        flag(bad, "bad_timestamp", not_iso)
-        wall_ns[idx[~parsed.isna()]] = parsed[~parsed.isna()].asi8
+        flag(at(idx, parsed.isna()), "bad_timestamp", not_iso)
+        far = implausible(parsed)
+        flag(at(idx, far), "implausible_time", outside)
+        ok = ~parsed.isna() & ~far
+        wall_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
         if tz is None:
             flag(local, "missing_offset",
                  lambda i: f"period.start_ts {rows_start[i]!r} has no UTC offset and context.timeZone is "
@@ -399,6 +421,8 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
             flag(mask, "nonexistent_time",
                  lambda i: f"period.start_ts {rows_start[i]!r} does not exist in {tz.name} (skipped "
                            "daylight-saving hour)")
+            placed = ok & ~drop
+            flag(placed & implausible(pd.to_datetime(utc_ns, unit="ns", utc=True)), "implausible_time", outside)
 
     # period length
     bad_period = np.zeros(n, dtype=bool)
