@@ -72,7 +72,7 @@ def oracle(ctx, *args: str) -> int:
 
 @pytest.mark.parametrize("bad", ["zero address", "own token"])
 def test_a_refused_wallet_writes_nothing_and_the_corrected_import_pays_no_token_outside_the_members(
-        ctx, tmp_path, bad):
+        ctx, tmp_path, capsys, bad):
     name = new_community(ctx)
     p = devices_prefix(name)
     token_address = get_community(ctx, name).token_address
@@ -84,6 +84,10 @@ def test_a_refused_wallet_writes_nothing_and_the_corrected_import_pays_no_token_
               else f"{wallet} is the token of community '{name}', not a member's wallet")
     with pytest.raises(OracleError, match=rf"members\.csv:6:wallet: {reason}"):
         import_members(ctx, name, write(tmp_path / "members.csv", text))
+    capsys.readouterr()
+    assert oracle(ctx, "members", "import", "--community", name, str(tmp_path / "members.csv")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'members.csv'}:6:wallet: ") and err.count("\n") == 1
     assert community_counts(ctx, name) == before and before[1:] == (0, 0)
     assert active_on_chain(ctx, name, [ANNA, BRUNO, SHOP]) == [False, False, False]
     assert transactions(ctx, name, "add_members") == []
