@@ -175,8 +175,10 @@ def cmd_epoch_abandon(ctx: Context, args) -> None:
 def cmd_takeout(ctx: Context, args) -> None:
     from oracle.takeout import export_takeout
 
-    path = export_takeout(ctx, args.community, args.epoch, args.member, Path(args.out))
-    print(f"take-out written to {path}")
+    export = export_takeout(ctx, args.community, args.epoch, args.member, Path(args.out))
+    if export.created_folder is not None:
+        print(f"created folder {export.created_folder}")
+    print(f"take-out written to {export.path}")
 
 
 def cmd_verify(ctx: Context, args) -> None:
@@ -186,8 +188,9 @@ def cmd_verify(ctx: Context, args) -> None:
     for line in result.lines:
         print(line)
     if not result.ok:
-        raise OracleError(f"{args.file} does NOT match the chain: {result.failure}")
-    print("OK: the data, salt and amount in the file are exactly what the oracle committed on-chain")
+        raise OracleError(f"{args.file} does NOT match the chain, first at {result.failed_field}: {result.failure}")
+    print("OK: every field of the file matches the chain: the data, salt and amount are exactly what the oracle "
+          "committed on-chain")
 
 
 def cmd_serve(ctx: Context, args) -> None:

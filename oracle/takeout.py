@@ -1,24 +1,28 @@
 """Take-out proofs: a member's data behind a reward, checkable by anyone against the chain.
 
-The file (format "lec-takeout-v2") holds the member's canonical readings used by the epoch, the salt,
-the leaf index, the leaf (index, member, amount, data hash) with its encoding, its Merkle proof and the
-root. `verify` recomputes the data hash and the leaf from the file, walks the proof to the root, and asks
-the notary named in the file; it names the first part that does not match. The leaf/proof/root also
-verify with `StandardMerkleTree.verify(root, leaf.encoding, leaf.value, proof)` of @openzeppelin/merkle-tree.
+The file (format "lec-takeout-v2") states where its commitment is (chain id, notary, community token and
+name, epoch), what was committed (period, data start, model, version, its effective time and parameters,
+root) and the member's leaf: index, member, amount, salt, data hash, the leaf (encoding, value, hash), its
+Merkle proof and the canonical readings. The leaf/proof/root also verify with
+`StandardMerkleTree.verify(root, leaf.encoding, leaf.value, proof)` of @openzeppelin/merkle-tree.
 
-`verify` follows the file's leaf encoding: files of the first notary ("lec-takeout-v1", encoding
-["address","uint256","bytes32"], no index) still verify their readings, leaf and proof, and are checked
-on-chain through that notary's own interface (oracle.chain.notary_v1).
+Only an epoch whose commitment stands on-chain is taken out: a computed but uncommitted, abandoned or
+voided epoch proves nothing. `oracle verify` (oracle.takeout_verify) checks every field against the chain.
+Files of the first notary ("lec-takeout-v1", leaf encoding ["address","uint256","bytes32"], no index)
+are still read and verified.
 """
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import dataclass, field
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import select
-from web3.exceptions import Web3Exception
 
 from oracle.chain.client import EpochStatus
 from oracle.context import Context
@@ -27,21 +31,32 @@ from oracle.epochs import canonical
 from oracle.epochs.data import load_readings
 from oracle.epochs.report import find_epoch
 from oracle.errors import OracleError, read_json_file
-from oracle.merkle import REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1, StandardMerkleTree, leaf_hash, process_proof
+from oracle.merkle import REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1, StandardMerkleTree
 
 FORMAT = "lec-takeout-v2"
-FORMATS = ("lec-takeout-v1", FORMAT)
+FORMAT_V1 = "lec-takeout-v1"
+FORMATS = (FORMAT_V1, FORMAT)
 CANONICALIZATION = ("one line per reading, sorted by deviceid then ts: '<deviceid>,<ts UTC YYYY-MM-DDTHH:MM:SSZ>,"
                     "<energy Wh, 3 decimals>\\n' (UTF-8); dataHash = keccak256(salt ++ those bytes)")
+FIELDS = ("format", "chainId", "notary", "community", "epoch", "period", "model", "index", "member", "amount", "salt",
+          "dataHash", "leaf", "proof", "root", "canonicalization", "readings")
 
 
-def export_takeout(ctx: Context, community_name: str, number: int, member: str, out: Path) -> Path:
+# ------------------------------------------------------------------ export
+
+
+@dataclass(frozen=True)
+class TakeoutExport:
+    path: Path
+    created_folder: Path | None  # the folder made for the file (None: it existed)
+
+
+def export_takeout(ctx: Context, community_name: str, number: int, member: str, out: Path) -> TakeoutExport:
     if not is_address(member):
         raise OracleError(f"--member {member!r} is not an Ethereum address")
     member = to_checksum_address(member)
     community, epoch = find_epoch(ctx, community_name, number)
-    if epoch.merkle_root is None:
-        raise OracleError(f"epoch {number} has no Merkle tree yet: run it to completion first")
+    _require_standing_commitment(ctx, community, epoch)
     with ctx.session() as s:
         row = s.scalar(select(EpochMember).where(EpochMember.epoch_id == epoch.id, EpochMember.wallet == member))
     if row is None:
@@ -56,9 +71,58 @@ def export_takeout(ctx: Context, community_name: str, number: int, member: str, 
     if tree.values()[row.leaf_index][:2] != (row.leaf_index, member):
         raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {row.leaf_index}")
     document = _document(ctx, community, epoch, row, tree, lines)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=1) + "\n")
-    return out
+    return _write(out, json.dumps(document, indent=1) + "\n")
+
+
+def _require_standing_commitment(ctx: Context, community, epoch) -> None:
+    """A take-out proves a leaf of a commitment that stands on-chain; anything else is refused, saying why."""
+    name, number = community.name, epoch.number
+    run = (f"`oracle epoch run --community {name!r} --start {epoch.period_start.isoformat()} "
+           f"--end {epoch.period_end.isoformat()}`")
+    again = f"take out the epoch that ran its period again (or run it: {run})"
+    if epoch.status == "abandoned":
+        raise OracleError(f"epoch {number} of {name!r} was abandoned and never committed on-chain, so a take-out "
+                          f"would prove nothing: {again}")
+    if epoch.status == "voided":
+        raise OracleError(f"epoch {number} of {name!r} was voided on-chain: its commitment does not stand, so a "
+                          f"take-out would prove nothing: {again}")
+    if epoch.merkle_root is None:
+        raise OracleError(f"epoch {number} of {name!r} is not computed yet (status {epoch.status}): run {run} to "
+                          "commit it, then take out")
+    onchain = ctx.chain.epoch(community.token_address, number)
+    if onchain is None:
+        raise OracleError(f"epoch {number} of {name!r} is computed but not committed on-chain (status "
+                          f"{epoch.status}), so a take-out would prove nothing: run {run} to commit it, then take "
+                          "out")
+    if onchain.merkle_root_hex != epoch.merkle_root:
+        raise OracleError(f"epoch {number} of {name!r} is committed on-chain with root {onchain.merkle_root_hex}, "
+                          f"not the database's {epoch.merkle_root}: the database and the chain disagree; run "
+                          "`oracle doctor` to see what to do")
+    if onchain.status == EpochStatus.VOIDED:
+        raise OracleError(f"epoch {number} of {name!r} was voided on-chain (the database still says "
+                          f"{epoch.status}): its commitment does not stand, so a take-out would prove nothing: "
+                          f"{run} records the void; then {again.split(' (')[0]}")
+
+
+def _write(out: Path, text: str) -> TakeoutExport:
+    """Writes the file whole (a temporary file renamed into place), making its folder if needed; on failure
+    nothing is left behind."""
+    if out.is_dir():
+        raise OracleError(f"--out {out} is a folder: give a file name in it, e.g. {out / 'takeout.json'}")
+    folder = out.parent
+    created = [p for p in [folder, *folder.parents] if not p.exists()]  # deepest first
+    partial = out.with_name(out.name + ".partial")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text)
+        os.replace(partial, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+            for made in created:
+                made.rmdir()
+        raise OracleError(f"cannot write the take-out to {out}: {exc.strerror or exc}") from None
+    return TakeoutExport(out, folder if created else None)
 
 
 def _document(ctx: Context, community, epoch, row: EpochMember, tree: StandardMerkleTree, lines: list) -> dict:
@@ -89,22 +153,13 @@ def _document(ctx: Context, community, epoch, row: EpochMember, tree: StandardMe
     }
 
 
-@dataclass
-class VerifyResult:
-    ok: bool = True
-    failure: str | None = None
-    lines: list[str] = field(default_factory=list)
-
-    def check(self, passed: bool, label: str, failure: str) -> bool:
-        self.lines.append(f"{'ok  ' if passed else 'FAIL'} {label}")
-        if not passed and self.ok:
-            self.ok, self.failure = False, failure
-        return passed
+# ------------------------------------------------------------------ reading a file
 
 
 @dataclass(frozen=True)
 class Takeout:
-    """The parts of a take-out file that verification reads."""
+    """A take-out file, typed. Fields a v1 file may lack are None."""
+    format: str
     encoding: list[str]
     index: int | None  # None in a v1 file
     member: str
@@ -115,10 +170,21 @@ class Takeout:
     proof: list[bytes]
     readings: list[tuple]
     leaf_value: list
+    leaf_hash: bytes | None
     chain_id: int
     notary: str
     token: str
+    community_name: str | None
     epoch: int
+    period_start: datetime | None
+    period_end: datetime | None
+    data_start: datetime | None
+    model_id: str | None
+    model_version: int | None
+    effective_from: datetime | None
+    params: dict | None
+    canonicalization: str | None
+    unknown_fields: list[str]
 
     @property
     def v1(self) -> bool:
@@ -130,14 +196,55 @@ class Takeout:
         return core if self.v1 else (self.index, *core)
 
 
+class _Malformed(ValueError):
+    pass
+
+
 def _hex32(value, what: str) -> bytes:
     try:
         raw = bytes.fromhex(str(value).removeprefix("0x"))
     except ValueError:
-        raise OracleError(f"take-out file: {what} is not hex") from None
+        raise _Malformed(f"{what} is not hex") from None
     if len(raw) != 32:
-        raise OracleError(f"take-out file: {what} is not 32 bytes")
+        raise _Malformed(f"{what} is not 32 bytes")
     return raw
+
+
+def _uint(value, what: str, bits: int = 256) -> int:
+    """A whole number of `bits` bits, as a JSON number or a string of ASCII digits (no sign, separator or other
+    script)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,80}", value):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Malformed(f"{what} {value!r} is not a whole number")
+    if value >= 2**bits:
+        raise _Malformed(f"{what} {value} does not fit {bits} bits")
+    return value
+
+
+def _address(value, what: str) -> str:
+    if not isinstance(value, str) or not is_address(value):
+        raise _Malformed(f"{what} {value!r} is not an Ethereum address")
+    return to_checksum_address(value)
+
+
+def _instant(value, what: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _Malformed(f"{what} {value!r} is not an ISO 8601 time") from None
+    if instant.tzinfo is None:
+        raise _Malformed(f"{what} {value!r} has no UTC offset")
+    return instant
+
+
+def _optional(doc: dict, outer: str, inner: str, parse, required: bool):
+    section = doc.get(outer)
+    if isinstance(section, dict) and inner in section:
+        return parse(section[inner], f"{outer}.{inner}")
+    if required:
+        raise _Malformed(f"{outer}.{inner} is missing")
+    return None
 
 
 def read_takeout(path: Path) -> Takeout:
@@ -145,114 +252,60 @@ def read_takeout(path: Path) -> Takeout:
     if not isinstance(doc, dict) or doc.get("format") not in FORMATS:
         raise OracleError(f"{path}: not a take-out file ({' or '.join(FORMATS)})")
     try:
-        encoding = list(doc["leaf"]["encoding"])
-        if encoding not in (REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1):
-            raise OracleError(f"{path}: unknown leaf encoding {encoding}: expected {REWARD_LEAF_ENCODING} "
-                              f"(or the first notary's {REWARD_LEAF_ENCODING_V1})")
-        return Takeout(
-            encoding=encoding,
-            index=None if encoding == REWARD_LEAF_ENCODING_V1 else int(doc["index"]),
-            member=to_checksum_address(doc["member"]),
-            amount=int(doc["amount"]),
-            salt=_hex32(doc["salt"], "salt"),
-            data_hash=_hex32(doc["dataHash"], "dataHash"),
-            root=_hex32(doc["root"], "root"),
-            proof=[_hex32(p, "a proof node") for p in doc["proof"]],
-            readings=[(r["deviceid"], r["ts"], r["energy"]) for r in doc["readings"]],
-            leaf_value=list(doc["leaf"]["value"]),
-            chain_id=int(doc["chainId"]),
-            notary=to_checksum_address(doc["notary"]),
-            token=to_checksum_address(doc["community"]["token"]),
-            epoch=int(doc["epoch"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
+        return _parse(doc)
+    except _Malformed as exc:
+        raise OracleError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise OracleError(f"{path}: missing or malformed field ({exc})") from None
 
 
-def verify_takeout_file(ctx: Context, path: Path) -> VerifyResult:
-    takeout = read_takeout(path)
-    result = VerifyResult()
-    _verify_offchain(takeout, result)
-    chain = ctx.chain
-    if not result.check(takeout.chain_id == chain.chain_id, f"the file is for chain {takeout.chain_id}, the one "
-                        "the oracle reads", f"the file is for chain {takeout.chain_id}, the oracle reads chain "
-                        f"{chain.chain_id}"):
-        return result
-    if takeout.v1:
-        _verify_onchain_v1(chain, takeout, result)
-    else:
-        _verify_onchain(chain, takeout, result)
-    return result
+def _parse(doc: dict) -> Takeout:
+    encoding = list(doc["leaf"]["encoding"])
+    if encoding not in (REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1):
+        raise _Malformed(f"unknown leaf encoding {encoding}: expected {REWARD_LEAF_ENCODING} (or the first "
+                         f"notary's {REWARD_LEAF_ENCODING_V1})")
+    v1 = encoding == REWARD_LEAF_ENCODING_V1
+    if v1 != (doc["format"] == FORMAT_V1):
+        raise _Malformed(f"format {doc['format']} does not go with the leaf encoding {encoding}")
+    v2 = not v1
+    params = _optional(doc, "model", "params", lambda v, w: v if isinstance(v, dict) else _bad(w, v), v2)
+    name = doc.get("community", {}).get("name")
+    return Takeout(
+        format=doc["format"],
+        encoding=encoding,
+        index=None if v1 else _uint(doc["index"], "index"),
+        member=_address(doc["member"], "member"),
+        amount=_uint(doc["amount"], "amount"),
+        salt=_hex32(doc["salt"], "salt"),
+        data_hash=_hex32(doc["dataHash"], "dataHash"),
+        root=_hex32(doc["root"], "root"),
+        proof=[_hex32(p, "a proof node") for p in doc["proof"]],
+        readings=[(r["deviceid"], r["ts"], r["energy"]) for r in doc["readings"]],
+        leaf_value=list(doc["leaf"]["value"]),
+        leaf_hash=_hex32(doc["leaf"]["hash"], "leaf.hash") if "hash" in doc["leaf"] else None,
+        chain_id=_uint(doc["chainId"], "chainId", 64),
+        notary=_address(doc["notary"], "notary"),
+        token=_address(doc["community"]["token"], "community.token"),
+        community_name=name if isinstance(name, str) else (None if name is None else _bad("community.name", name)),
+        epoch=_uint(doc["epoch"], "epoch", 64),
+        period_start=_optional(doc, "period", "start", _instant, v2),
+        period_end=_optional(doc, "period", "end", _instant, v2),
+        data_start=_optional(doc, "period", "dataStart", _instant, v2),
+        model_id=_optional(doc, "model", "id", lambda v, w: v if isinstance(v, str) else _bad(w, v), v2),
+        model_version=_optional(doc, "model", "version", lambda v, w: _uint(v, w, 32), v2),
+        effective_from=_optional(doc, "model", "effectiveFrom", _instant, v2),
+        params=params,
+        canonicalization=doc.get("canonicalization"),
+        unknown_fields=sorted(set(doc) - set(FIELDS)),
+    )
 
 
-def _leaf_value_matches(takeout: Takeout) -> bool:
-    value = takeout.leaf_value
-    try:
-        if not takeout.v1:
-            if int(value[0]) != takeout.index:
-                return False
-            value = value[1:]
-        member, amount, data_hash = value
-        return (to_checksum_address(member) == takeout.member and int(amount) == takeout.amount
-                and _hex32(data_hash, "leaf dataHash") == takeout.data_hash)
-    except (ValueError, TypeError):
-        return False
+def _bad(what: str, value):
+    raise _Malformed(f"{what} {value!r} is malformed")
 
 
-def _verify_offchain(takeout: Takeout, result: VerifyResult) -> None:
-    """Readings and salt → data hash → leaf → proof → root, with the file's own encoding."""
-    recomputed = canonical.data_hash(takeout.salt, canonical.canonical_bytes(takeout.readings))
-    result.check(recomputed == takeout.data_hash,
-                 f"data hash: keccak256(salt ++ {len(takeout.readings)} readings) = dataHash",
-                 "the readings or the salt were altered: their hash is not the dataHash")
-    parts = "(member, amount, dataHash)" if takeout.v1 else "(index, member, amount, dataHash)"
-    result.check(_leaf_value_matches(takeout), f"leaf value = {parts}",
-                 f"the leaf value disagrees with {parts.strip('()')}")
-    leaf = leaf_hash(takeout.leaf, takeout.encoding)
-    result.check(process_proof(leaf, takeout.proof) == takeout.root, "proof leads from the leaf to the root",
-                 "the index, member, amount, data hash or proof were altered: the proof does not reach the root")
+def verify_takeout_file(ctx: Context, path: Path):
+    """Every field of a take-out file checked against the chain (oracle.takeout_verify)."""
+    from oracle.takeout_verify import verify_takeout
 
-
-def _verify_onchain(chain, takeout: Takeout, result: VerifyResult) -> None:
-    notary = chain.w3.eth.contract(address=takeout.notary, abi=chain.notary.abi)
-    try:
-        committed = chain.epoch(takeout.token, takeout.epoch, notary=notary)
-    except (OracleError, Web3Exception) as exc:
-        result.check(False, f"the notary at {takeout.notary} answers",
-                     f"the notary at {takeout.notary} does not answer the ConsumptionNotary interface ({exc})")
-        return
-    if committed is None:
-        result.check(False, f"epoch {takeout.epoch} committed on-chain", f"epoch {takeout.epoch} is not on-chain")
-        return
-    result.check(committed.merkle_root == takeout.root, f"root = the root committed on-chain for epoch {takeout.epoch}",
-                 f"the root in the file is not the one committed on-chain ({committed.merkle_root_hex})")
-    result.check(committed.status != EpochStatus.VOIDED, f"epoch {takeout.epoch} stands (not voided)",
-                 f"epoch {takeout.epoch} was voided on-chain: its commitment does not stand")
-    accepted = chain.call(notary.functions.verifyTakeout(takeout.token, takeout.epoch, takeout.index, takeout.member,
-                                                         takeout.amount, takeout.data_hash, takeout.proof))
-    result.check(bool(accepted), "the notary's verifyTakeout accepts (index, member, amount, dataHash, proof)",
-                 "the notary on-chain rejects this leaf and proof")
-
-
-def _verify_onchain_v1(chain, takeout: Takeout, result: VerifyResult) -> None:
-    from oracle.chain.notary_v1 import NotV1Notary, UnknownV1Epoch, V1Notary
-
-    notary = V1Notary(chain, takeout.notary)
-    label = f"the notary at {takeout.notary} answers the first (v1) notary's interface"
-    try:
-        committed = notary.epoch(takeout.token, takeout.epoch)
-        accepted = notary.verify_takeout(takeout.token, takeout.epoch, takeout.member, takeout.amount,
-                                         takeout.data_hash, takeout.proof)
-    except UnknownV1Epoch:
-        result.check(False, f"epoch {takeout.epoch} committed on-chain", f"epoch {takeout.epoch} is not on-chain")
-        return
-    except NotV1Notary:
-        result.check(False, label, f"the notary at {takeout.notary} does not answer the first (v1) notary's "
-                     "interface (getEpoch, verifyTakeout without an index): this v1 file cannot be checked on-chain "
-                     "there")
-        return
-    result.check(True, label, "")
-    result.check(committed.merkle_root == takeout.root, f"root = the root committed on-chain for epoch {takeout.epoch}",
-                 f"the root in the file is not the one committed on-chain (0x{committed.merkle_root.hex()})")
-    result.check(accepted, "the v1 notary's verifyTakeout accepts (member, amount, dataHash, proof)",
-                 "the notary on-chain rejects this leaf and proof")
+    return verify_takeout(ctx, read_takeout(path))
