@@ -205,7 +205,7 @@ class EpochRunner:
         for name, value in model.params.items():
             problem = plausible_range_problem(name, value)
             if problem:
-                self.log(f"epoch {self.number}: warning: {model.model_id} v{model.version} on-chain has {problem}; "
+                self.log(f"epoch {self.number}: warning: {model.model_id} v{model.version} on-chain: {problem}; "
                          "it rules the period and is used as published (the reward ceiling and the treasury "
                          "still bound the total)")
 
