@@ -13,8 +13,14 @@ from oracle.errors import OracleError
 from oracle.merkle import REWARD_LEAF_ENCODING_V1, StandardMerkleTree
 from oracle.takeout import export_takeout, verify_takeout_file
 
-from .builders import ANNA, BRUNO, END, EXPECTED, INDEX, SHOP, START, challenge_window, devices_prefix, quiet, \
-    small_community
+from oracle.communities import create_community, get_community
+from oracle.ingest.loader import ingest_file
+from oracle.members import import_members
+from oracle.model_registry import publish_model
+
+from .builders import ANNA, BRUNO, END, EXPECTED, INDEX, MEMBERS_CSV, READINGS_CSV, SHOP, START, challenge_window, \
+    devices_prefix, quiet, small_community
+from .conftest import unique_name, write
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -347,6 +353,50 @@ def test_a_waiting_epoch_verifies_through_its_proof_and_a_voided_one_fails_and_i
     assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", out) == 2
     assert f"epoch 1 of {name!r} was voided on-chain: its commitment does not stand" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_an_epoch_voided_on_chain_behind_the_database_is_not_taken_out(ctx, tmp_path, capsys):
+    name = small_community(ctx, tmp_path)
+    with challenge_window(ctx, 3600):
+        assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "waiting"
+    chain = ctx.chain
+    token = get_community(ctx, name).token_address
+    chain.send(chain.notary.functions.voidEpoch(token, 1, b"\x01" * 32), "community_admin")  # not through the oracle
+    out = tmp_path / "voided.json"
+    assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", out) == 2
+    assert capsys.readouterr().err == (
+        f"error: epoch 1 of {name!r} was voided on-chain (the database still says waiting): its commitment does "
+        f"not stand, so a take-out would prove nothing: `oracle epoch run --community {name!r} --start "
+        "2026-10-01T00:00:00+00:00 --end 2026-10-01T01:00:00+00:00` records the void; then take out the epoch that "
+        "ran its period again\n")
+    assert not out.exists()
+
+
+def test_a_baseline_model_takes_its_data_from_one_period_earlier(ctx, tmp_path):
+    """combined (self-consumption and peak shaving against the previous period's baseline): the data start is one
+    period length before the period start (the hour before 00:00 here) and verify derives it."""
+    name = unique_name()
+    p = devices_prefix(name)
+    create_community(ctx, name, endowment="10000")
+    import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
+    ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
+    publish_model(ctx, "combined", {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20",
+                                    "w_sc": "1", "w_ps": "1"}, community=name)
+    run_epoch(ctx, name, START, END, progress=False, log=quiet)
+    path = export_takeout(ctx, name, 1, BRUNO, tmp_path / "combined.json").path
+    doc = json.loads(path.read_text())
+    assert doc["period"]["dataStart"] == "2026-09-30T23:00:00+00:00"
+    result = verify_takeout_file(ctx, path)
+    assert result.ok, result.lines
+    assert ("ok   period.dataStart: 2026-09-30T23:00:00+00:00 = the data start of a combined epoch (one period length "
+            "before it, for the baseline)") in result.lines
+    assert sum(line.startswith("ok   model.params.") for line in result.lines) == 6
+    doc["period"]["dataStart"] = doc["period"]["start"]
+    path.write_text(json.dumps(doc))
+    result = verify_takeout_file(ctx, path)
+    assert result.failed_field == "period.dataStart" and result.failure == (
+        "the file says 2026-10-01T00:00:00+00:00, the data start of a combined epoch (one period length before it, "
+        "for the baseline) is 2026-09-30T23:00:00+00:00")
 
 
 NODE_VERIFY = """
