@@ -62,6 +62,8 @@ def up(ctx: Context, quiet: bool = False) -> None:
 def _up(ctx: Context, quiet: bool) -> None:
     settings = ctx.settings
     say = (lambda *_: None) if quiet else print
+    if not settings.embedded_chain:  # a configured chain that does not answer stops `up` before anything starts
+        embedded.rpc_chain_id(settings.effective_rpc_url)
     if settings.embedded_db:
         url = embedded.start_postgres(settings)
         ctx.__dict__["database_url"] = url
@@ -80,7 +82,6 @@ def _up(ctx: Context, quiet: bool) -> None:
             embedded.deploy_contracts(settings, roles, keystore_passphrase(settings))
         say(f"deployment manifest: {settings.manifest_path}")
     else:
-        embedded.rpc_chain_id(settings.effective_rpc_url)  # "does not answer (…)", before the client's checks
         ctx.chain  # checks the configured chain and manifest
         say(f"chain {settings.effective_rpc_url} (chain id {settings.effective_chain_id}), manifest "
             f"{settings.manifest_path}")

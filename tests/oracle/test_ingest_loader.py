@@ -126,3 +126,33 @@ def test_urbandataset_through_the_loader(ctx, community, tmp_path):
     result = ingest_file(ctx, name, write(tmp_path / "u.json", doc), "urbandataset")
     rows, _ = stored(ctx, name)
     assert result.rows_loaded == 1 and rows[0][2] == 125.0 and rows[0][1].isoformat().startswith("2026-10-01T00:00")
+
+
+def test_a_file_with_no_loadable_reading_is_refused_naming_its_commonest_anomaly(ctx, community, tmp_path):
+    name, p = community
+    with ctx.session() as s:
+        before = s.scalar(select(func.count()).select_from(Ingestion))
+    path = write(tmp_path / "r.csv", "deviceid,timestamp,energy\nNOPE-1,2026-10-01T00:00:00Z,1\n"
+                                     f"{p}M,2026-10-01T00:00:00Z,abc\nNOPE-1,2026-10-01T00:15:00Z,1\n"
+                                     "NOPE-2,2026-10-01T00:00:00Z,1\n")
+    with pytest.raises(OracleError) as info:
+        ingest_file(ctx, name, path)
+    assert str(info.value) == (f"{path}: no reading could be loaded, 4 anomalies, most of them unknown_device (3; the "
+                               "first at line 2: device 'NOPE-1' is not registered in the community; reading "
+                               "dropped) — nothing was loaded")
+    # a seed-003 file whose only PV model has no modules installed holds no reading at all
+    ec = write(tmp_path / "ec.csv", "Δt;15\nSt;20261001\nDt;2\nN;1\nNPV;1\nZPV;0\nPPV;0,1;0,2\n")
+    with pytest.raises(OracleError, match=r"ec\.csv: the file holds no reading — nothing was loaded"):
+        ingest_file(ctx, name, ec, "ec-csv")
+    with ctx.session() as s:
+        assert s.scalar(select(func.count()).select_from(Ingestion)) == before
+    assert stored(ctx, name) == ([], [])
+
+
+@pytest.mark.parametrize("hours", [float("nan"), float("inf"), 0.0, -1.0, 24.5])
+def test_gap_limit_outside_its_range_through_the_api(ctx, community, tmp_path, hours):
+    name, p = community
+    path = write(tmp_path / "r.csv", f"deviceid,timestamp,energy\n{p}M,2026-10-01T00:00:00Z,1\n")
+    with pytest.raises(OracleError, match="--gap-limit-hours .* is outside the range: more than 0 and at most 24"):
+        ingest_file(ctx, name, path, gap_limit_hours=hours)
+    assert stored(ctx, name) == ([], [])

@@ -679,3 +679,125 @@ def test_urbandataset_whole_file_errors(tmp_path):
                    name="e.json", definitions=[{"propertyName": "ActiveEnergy", "unitOfMeasure": "calorie"}])
     err = file_error(path, "urbandataset")
     assert "unknown unit 'calorie'" in err.message and "unitOfMeasure" in err.column and err.line
+
+
+# --- issue 7: times outside 2000-2100, over-long device ids and lines, numbers that are not plain ------------
+
+@pytest.mark.parametrize("text,outside", [
+    ("2999-10-01T00:00:00Z", True), ("1600-10-01T00:00:00Z", True), ("0001-10-01T00:00:00Z", True),
+    ("9999-10-01T00:00:00Z", True), ("1678-10-01T00:00:00Z", True), ("2262-10-01T00:00:00Z", True),
+    ("1999-12-31T23:45:00Z", True), ("2000-01-01T00:00:00Z", False), ("2000-01-01T00:30:00+01:00", True),
+    ("2099-12-31T23:45:00Z", False), ("2100-01-01T00:00:00Z", True), ("2100-01-01T00:30:00+01:00", False),
+])
+def test_csv_times_outside_the_plausible_window(tmp_path, text, outside):
+    parsed = parse_file(csv_file(tmp_path, f"A,{text},1", "A,2026-05-04T00:00:00Z,2"))
+    assert parsed.readings["energy"].tolist() == ([2.0] if outside else [1.0, 2.0])
+    found = only(parsed.anomalies, "implausible_time")
+    assert [(a.line, a.deviceid, a.ts) for a in found] == ([(2, "A", None)] if outside else [])
+    if outside:
+        assert found[0].reason == (f"timestamp {text!r} is outside the plausible window 2000-01-01 .. 2100-01-01 "
+                                   "UTC; reading dropped")
+
+
+def test_urbandataset_times_outside_the_plausible_window(tmp_path):
+    lines = [("2999-10-01T00:00:00Z", None, [("PODID", "A"), ("ActiveEnergy", 1)]),   # explicit offset
+             ("1600-10-01T00:00:00", None, [("PODID", "A"), ("ActiveEnergy", 1)]),    # local, far
+             ("2000-01-01T00:30:00", None, [("PODID", "A"), ("ActiveEnergy", 1)]),    # 1999-12-31T23:30Z in UTC+1
+             ("2000-01-01T01:00:00", None, [("PODID", "A"), ("ActiveEnergy", 1)])]    # 2000-01-01T00:00Z: kept
+    path = ud_file(tmp_path, lines, tz="UTC+1")
+    parsed = parse_file(path, "urbandataset")
+    assert list(parsed.readings["ts"]) == [ts("2000-01-01T00:00:00Z")]
+    found = only(parsed.anomalies, "implausible_time")
+    assert [a.reason.split(":")[0] for a in found] == ["values.line[0] (id 1)", "values.line[1] (id 2)",
+                                                       "values.line[2] (id 3)"]
+    assert all("outside the plausible window 2000-01-01 .. 2100-01-01 UTC; line dropped" in a.reason for a in found)
+    entry_lines = [n + 1 for n, t in enumerate(open(path).read().split("\n")) if t == "    {"]
+    assert [a.line for a in found] == entry_lines[:3]
+
+
+def test_ec_csv_start_dates_outside_the_plausible_window(tmp_path):
+    # St 01/10/2999 and 31/12/1999 (local midnight in UTC+1 is 1999-12-30T23:00Z) are outside, 02/01/2000 is in
+    text = "Δt;15\nSt;01102999;31121999;02012000\nDt;2\nN;1\nTZ;UTC+1\nPfix;4\n" + ";4\n" * 5
+    parsed = parse_file(write(tmp_path, "ec.csv", text), "ec-csv")
+    assert list(parsed.readings["ts"]) == [ts("2000-01-01T23:00:00Z"), ts("2000-01-01T23:15:00Z")]
+    found = only(parsed.anomalies, "implausible_time")
+    assert [(a.line, a.deviceid) for a in found] == [(6, "user1"), (7, "user1"), (8, "user1"), (9, "user1")]
+    assert found[0].reason == ("step 1 of user 1 (interval 1, St[1] = '01102999' is outside the plausible window "
+                               "2000-01-01 .. 2100-01-01 UTC); no reading")
+
+
+def test_a_device_id_longer_than_64_characters_is_a_line_anomaly(tmp_path):
+    long_id, just_fits = "L" * 65, "F" * 64
+    parsed = parse_file(csv_file(tmp_path, f"{long_id},2026-05-04T00:00:00Z,1", f"{long_id},2026-05-04T00:15:00Z,x",
+                                 f"{just_fits},2026-05-04T00:00:00Z,3"))
+    assert parsed.readings["deviceid"].tolist() == [just_fits]
+    # every anomaly of such a line leaves the id out: it would not fit the anomalies' column either
+    assert [(a.kind, a.line, a.deviceid) for a in parsed.anomalies] == [
+        ("bad_deviceid", 2, None), ("bad_deviceid", 3, None), ("bad_number", 3, None)]
+    assert parsed.anomalies[0].reason == ("deviceid 'LLLLLLLLLLLLLLLLLLLL...' has 65 characters, more than the 64 a "
+                                          "device id may have; reading dropped")
+    parsed = parse_file(ud_file(tmp_path, [("2026-07-01T12:00:00Z", None, [("PODID", long_id), ("energy", 1)])]),
+                        "urbandataset")
+    assert [(a.kind, a.deviceid) for a in parsed.anomalies] == [("bad_deviceid", None)] and parsed.readings.empty
+    # in ec-csv one id stands for all of a device's readings: the IDn row is wrong, the file refused
+    path = write(tmp_path, "ec.csv", f"Δt;15\nSt;20190115\nDt;1\nN;1\nIDn;{long_id}\nPfix;1\n")
+    assert_located(file_error(path, "ec-csv"), path, 5, "IDn[1]", "65 characters, more than the 64")
+
+
+def test_digit_separators_and_other_scripts_digits_are_not_numbers(tmp_path):
+    parsed = parse_file(csv_file(tmp_path, "A,2026-05-04T00:00:00Z,1_000,", "A,2026-05-04T00:15:00Z,١٢٣,",
+                                 "A,2026-05-04T00:30:00Z,１２,", "A,2026-05-04T00:45:00Z,12,2_30",
+                                 header="deviceid,timestamp,energy,voltage"))
+    assert parsed.readings["energy"].tolist() == [12.0] and np.isnan(parsed.readings["voltage"].tolist()[0])
+    assert [(a.kind, a.line) for a in parsed.anomalies] == [("bad_number", 2), ("bad_number", 3), ("bad_number", 4),
+                                                            ("bad_number", 5)]
+    assert parsed.anomalies[0].reason == ("energy '1_000' is not a plain number ('_' digit separators are not "
+                                          "accepted); reading dropped")
+    assert "only the ASCII digits 0-9 are accepted" in parsed.anomalies[1].reason
+    assert parsed.anomalies[3].reason.startswith("voltage '2_30' is not a plain number")
+    parsed = parse_file(write(tmp_path, "ec.csv", "Δt;15\nSt;20190115\nDt;2\nN;1\nPfix;1_5\n;٤\n"), "ec-csv")
+    assert parsed.readings.empty and kinds(parsed.anomalies) == ["bad_number", "bad_number"]
+    path = write(tmp_path, "dt.csv", "Δt;1_5\nSt;20190115\nDt;2\nN;1\nPfix;1\n;1\n")
+    assert_located(file_error(path, "ec-csv"), path, 1, "Δt[1]", "'1_5' is not a whole number")
+    parsed = parse_file(ud_file(tmp_path, [("2026-07-01T12:00:00Z", None, [("PODID", "A"), ("energy", "1_000")]),
+                                           ("2026-07-01T12:15:00Z", None, [("PODID", "A"), ("energy", 1000)])]),
+                        "urbandataset")
+    assert parsed.readings["energy"].tolist() == [1000.0] and kinds(parsed.anomalies) == ["bad_number"]
+
+
+def test_json_integers_beyond_floats_and_beyond_pythons_digit_limit(tmp_path):
+    body = urban_dataset([("2026-07-01T12:00:00Z", None, [("PODID", "A"), ("energy", 0)])])
+    text = json.dumps(body).replace('"val": 0', '"val": 1' + "0" * 400)
+    parsed = parse_file(write(tmp_path, "big.json", text), "urbandataset")
+    assert kinds(parsed.anomalies) == ["bad_number"] and parsed.readings.empty
+    path = write(tmp_path, "huge.json", json.dumps(body).replace('"val": 0', '"val": 1' + "0" * 5000))
+    err = file_error(path, "urbandataset")
+    assert err.message.startswith("not readable JSON: Exceeds the limit (4300 digits)")
+
+
+def test_a_line_longer_than_the_limit_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    import tracemalloc
+
+    import oracle.ingest.source as source
+
+    monkeypatch.setattr(source, "MAX_LINE_BYTES", 64 << 10)
+    head = (HEADER + "\nA,2026-05-04T00:00:00Z,1\nA,2026-05-04T00:15:00Z,").encode()
+    path = write(tmp_path, "long.csv", head + b"9" * (3 << 20) + b"\nA,2026-05-04T00:30:00Z,1\n")
+    tracemalloc.start()
+    try:
+        err = file_error(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(err) == (f"{path}:3: the line is longer than 65,536 bytes (the limit of one line of meter data): "
+                        "not a meter-reading file, or a wrong --format")
+    assert peak < 1 << 20  # the 3 MB line was not read whole
+    gz = write(tmp_path, "long.csv.gz", gzip.compress(open(path, "rb").read()))
+    assert str(file_error(gz)).startswith(f"{gz}:3: the line is longer than 65,536 bytes")  # nor unpacked whole
+    exactly = write(tmp_path, "exact.csv", (HEADER + "\nA,2026-05-04T00:00:00Z," + "1" * ((64 << 10) - 23)
+                                            + "\n").encode())
+    assert len(parse_file(exactly).readings) == 1  # a line of exactly the limit is read
+    monkeypatch.setattr(source, "MAX_DOCUMENT_BYTES", 1000)
+    doc = ud_file(tmp_path, [("2026-07-01T12:00:00Z", None, [("PODID", "A"), ("energy", 1)])])
+    err = file_error(doc, "urbandataset")
+    assert err.line is None and "the document is larger than 1,000 bytes" in err.message
