@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from oracle.chain.encoding import to_bytes32
 from oracle.cli import main as oracle_main
-from oracle.communities import get_community
+from oracle.communities import create_community, get_community
 from oracle.db.schema import ChainTransaction, Epoch
 from oracle.epochs.runner import run_epoch
 from oracle.errors import AlreadyRunning, OracleError
@@ -123,21 +123,23 @@ def test_a_run_that_fails_lets_go_of_the_lock(ctx, tmp_path):
 # ------------------------------------------------------------------ ceiling and treasury
 
 
+def run_cli(ctx, name: str) -> int:
+    return oracle_main(["--home", str(ctx.settings.home), "epoch", "run", "--community", name, "--start", START,
+                        "--end", END])
+
+
 @pytest.mark.parametrize("ceiling", ["1.949998", "1"])
 def test_a_total_above_the_ceiling_is_refused_before_commit_naming_both(ctx, tmp_path, capsys, ceiling):
     name = small_community(ctx, tmp_path, reward_ceiling=ceiling)
-    assert oracle_main(["--home", str(ctx.settings.home), "epoch", "run", "--community", name, "--start", START,
-                        "--end", END]) == 2
+    assert run_cli(ctx, name) == 2
     err = error_line(capsys.readouterr().err)
     assert f"rewards {TOTAL} tokens, above the community's per-epoch reward ceiling of {ceiling}: raise it" in err
     assert commits_sent(ctx, name) == 0 and ctx.chain.epoch_count(get_community(ctx, name).token_address) == 0
     assert [e.status for e in epochs_of(ctx, name)] == ["running"]  # resumable once the ceiling is raised
-
-
-def test_a_total_equal_to_the_ceiling_is_committed(ctx, tmp_path):
-    name = small_community(ctx, tmp_path, reward_ceiling=TOTAL)
-    assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "done"
-    assert balances(ctx, name) == paid_out(EXPECTED)
+    # raised to exactly the total (the token admin, through the same command): committed and paid
+    create_community(ctx, name, reward_ceiling=TOTAL)
+    assert run_cli(ctx, name) == 0
+    assert commits_sent(ctx, name) == 1 and balances(ctx, name) == paid_out(EXPECTED)
 
 
 # 700 tokens of the endowment go to the welcome bonuses (100 + 100 + 500): the treasury can spend the rest.
@@ -146,19 +148,15 @@ def test_a_total_above_the_treasury_is_refused_before_commit_naming_both(ctx, tm
     name = small_community(ctx, tmp_path, endowment=endowment)
     token = ctx.chain.token(get_community(ctx, name).token_address)
     assert token.functions.treasuryAvailable().call() == tokens_to_base(available)
-    assert oracle_main(["--home", str(ctx.settings.home), "epoch", "run", "--community", name, "--start", START,
-                        "--end", END]) == 2
+    assert run_cli(ctx, name) == 2
     err = error_line(capsys.readouterr().err)
     assert f"rewards {TOTAL} tokens but the treasury can spend only {available}: the token admin funds it" in err
     assert commits_sent(ctx, name) == 0 and ctx.chain.epoch_count(token.address) == 0
-
-
-def test_a_total_equal_to_the_treasury_is_committed(ctx, tmp_path):
-    name = small_community(ctx, tmp_path, endowment="701.949999")
-    assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "done"
-    token = ctx.chain.token(get_community(ctx, name).token_address)
-    assert token.functions.treasuryAvailable().call() == 0
-    assert balances(ctx, name) == paid_out(EXPECTED)
+    # funded up to exactly the total: committed and paid, the treasury left with nothing
+    missing = tokens_to_base(TOTAL) - tokens_to_base(available)
+    ctx.chain.send(token.functions.fundTreasury(missing, to_bytes32("test")), "token_admin")
+    assert run_cli(ctx, name) == 0
+    assert token.functions.treasuryAvailable().call() == 0 and balances(ctx, name) == paid_out(EXPECTED)
 
 
 def test_a_version_on_chain_outside_the_ranges_is_computed_and_bounded_by_the_ceiling(ctx, tmp_path):
