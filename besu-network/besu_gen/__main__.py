@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import generate as gen
 from . import layout, status
 from .errors import NetworkError
+from .genesis import DEFAULT_BLOCK_PERIOD, SEED_CHAIN_ID
 from .status import CONSENSUS_NAMES
 
 
@@ -27,16 +27,20 @@ def add_generation_options(parser: argparse.ArgumentParser) -> None:
                         help="number of validators (default 4, or as many as --keys-from gives)")
     parser.add_argument("--keys-from", type=Path, default=None,
                         help="a directory with one folder per node holding `key`, used in name order")
-    parser.add_argument("--block-period", type=positive_int, default=gen.DEFAULT_BLOCK_PERIOD,
+    parser.add_argument("--block-period", type=positive_int, default=DEFAULT_BLOCK_PERIOD,
                         help="blockperiodseconds (default 2; the seed used 10)")
-    parser.add_argument("--chain-id", type=positive_int, default=gen.SEED_CHAIN_ID, help="default 1981")
+    parser.add_argument("--chain-id", type=positive_int, default=SEED_CHAIN_ID, help="default 1981")
 
 
-def options_of(args) -> gen.Options:
+def options_of(args):
+    from . import generate as gen  # eth-account and the keystores: only when generating
+
     return gen.Options(args.consensus, args.validators, args.block_period, args.chain_id, args.keys_from)
 
 
 def cmd_generate(args) -> int:
+    from . import generate as gen
+
     options = options_of(args)
     if args.dry_run:
         print("\n".join(gen.describe(args.out, options)))

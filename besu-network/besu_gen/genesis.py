@@ -22,7 +22,7 @@ SEED_CHAIN_ID = 1981
 EPOCH_LENGTH = 30000
 REQUEST_TIMEOUT_SECONDS = 10
 DEFAULT_BLOCK_PERIOD = 2
-# "tical byzantine fault tolerance": the mixHash that identifies Istanbul-family BFT blocks in Besu.
+# "ctical byzantine fault tolerance" (the end of "practical ...", 32 bytes): the mixHash of Istanbul-family BFT blocks.
 BFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365"
 SEED_TIMESTAMP = "0x58ee40ba"
 # Block gas limit. The largest platform transactions (README gas report, 2026-11-23): addMembers of 200 members

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from eth_keys import keys as eth_keys
@@ -25,7 +26,7 @@ P2P_PORT = 30303
 class NodeKey:
     private: bytes  # 32 bytes
 
-    @property
+    @cached_property  # a pure-Python point multiplication where coincurve is absent: made once per key
     def public(self) -> bytes:
         """64 bytes: x ‖ y of the public point (uncompressed, without the 0x04 prefix)."""
         return eth_keys.PrivateKey(self.private).public_key.to_bytes()
