@@ -16,7 +16,8 @@ refuse anything done twice:
   pays it (or, for another root on-chain, refuses to commit over it and says so);
 - leaves recorded paid that the chain shows unpaid, and leaves recorded skipped by a push the chain lost: owed
   again, the epoch no longer done; the run pays them;
-- an epoch voided on-chain that the database records otherwise: recorded voided (it pays nothing);
+- an epoch voided on-chain that the database records done: recorded voided (it pays nothing; an unfinished one is
+  left to the run, which records it voided and says so);
 - a transaction recorded sent whose receipt exists: recorded mined (or failed) with its block;
 - a transaction the chain no longer has (no receipt, not in its pool): recorded "dropped".
 
@@ -284,11 +285,7 @@ def _epoch_fix(ctx: Context, community: Community, epoch: Epoch, steps: set[str]
     if onchain is None or onchain.merkle_root_hex != epoch.merkle_root:
         return _rewind_fix(community, epoch, onchain, paid_sum, lost_hashes)
     if onchain.status == EpochStatus.VOIDED:
-        return EpochFix(todo=f"epoch {number} of {name!r} is voided on-chain but recorded {epoch.status}: the next "
-                             f"`oracle epoch run` records it voided (it pays nothing)",
-                        done=f"epoch {number} of {name!r} is voided on-chain but was recorded {epoch.status}: it was "
-                             "recorded voided (it pays nothing); run the same period again to commit it as a new "
-                             "epoch", voided=True, dropped=lost_hashes)
+        return _voided_onchain_fix(community, epoch, lost_hashes)
     return _payments_fix(ctx, community, epoch, onchain, paid_sum, lost)
 
 
@@ -315,6 +312,20 @@ def _rewind_fix(community: Community, epoch: Epoch, onchain: OnChainEpoch | None
         done=f"epoch {number} of {name!r} was recorded {recorded} {found}: the database was set back to before its "
              f"commit; {then}",
         before_commit=True, dropped=lost)
+
+
+def _voided_onchain_fix(community: Community, epoch: Epoch, lost: list[str]) -> EpochFix:
+    """An epoch voided on-chain (by its Community Admin, not through the oracle) that the database records otherwise.
+    An unfinished one is left to the run, which records it voided and says so; a done one no run looks at again."""
+    name, number = community.name, epoch.number
+    found = f"epoch {number} of {name!r} is voided on-chain but recorded {epoch.status}"
+    if epoch.status != "done":
+        sentence = f"{found}: {_run_command(community, epoch)} records it voided (it pays nothing)"
+        return EpochFix(todo=sentence, done=sentence, dropped=lost)
+    return EpochFix(todo=f"{found}: the next `oracle epoch run --community {shlex.quote(name)} …` records it voided "
+                         "(it pays nothing)",
+                    done=f"{found}: it was recorded voided (it pays nothing); its period may be run again as a new "
+                         "epoch", voided=True, dropped=lost)
 
 
 def _recorded_as(epoch: Epoch, paid_sum: int) -> str:
