@@ -111,6 +111,8 @@ def test_a_finished_epoch_the_chain_lost_is_reported_then_committed_and_paid_aga
     captured = capsys.readouterr()
     assert f"DISAGREE epoch 1 of {name!r}" in captured.out
     assert captured.err.startswith("error: ") and "disagreement" in captured.err and "Traceback" not in captured.err
+    assert oracle_main(["--home", str(dctx.settings.home), "status", "--check"]) == 1
+    assert f"DISAGREE epoch 1 of {name!r}" in capsys.readouterr().out
 
     said = []
     again = run_epoch(dctx, name, START, END, progress=False, log=said.append)
