@@ -79,13 +79,13 @@ def _require_standing_commitment(ctx: Context, community, epoch) -> None:
     name, number = community.name, epoch.number
     run = (f"`oracle epoch run --community {name!r} --start {epoch.period_start.isoformat()} "
            f"--end {epoch.period_end.isoformat()}`")
-    again = f"take out the epoch that ran its period again (or run it: {run})"
+    again = "take out the epoch that ran its period again"
     if epoch.status == "abandoned":
         raise OracleError(f"epoch {number} of {name!r} was abandoned and never committed on-chain, so a take-out "
-                          f"would prove nothing: {again}")
+                          f"would prove nothing: {again} (or run it: {run})")
     if epoch.status == "voided":
         raise OracleError(f"epoch {number} of {name!r} was voided on-chain: its commitment does not stand, so a "
-                          f"take-out would prove nothing: {again}")
+                          f"take-out would prove nothing: {again} (or run it: {run})")
     if epoch.merkle_root is None:
         raise OracleError(f"epoch {number} of {name!r} is not computed yet (status {epoch.status}): run {run} to "
                           "commit it, then take out")
@@ -101,7 +101,7 @@ def _require_standing_commitment(ctx: Context, community, epoch) -> None:
     if onchain.status == EpochStatus.VOIDED:
         raise OracleError(f"epoch {number} of {name!r} was voided on-chain (the database still says "
                           f"{epoch.status}): its commitment does not stand, so a take-out would prove nothing: "
-                          f"{run} records the void; then {again.split(' (')[0]}")
+                          f"{run} records the void; then {again}")
 
 
 def _write(out: Path, text: str) -> TakeoutExport:
@@ -119,7 +119,8 @@ def _write(out: Path, text: str) -> TakeoutExport:
     except OSError as exc:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-            for made in created:
+        for made in created:  # deepest first; only empty folders go
+            with contextlib.suppress(OSError):
                 made.rmdir()
         raise OracleError(f"cannot write the take-out to {out}: {exc.strerror or exc}") from None
     return TakeoutExport(out, folder if created else None)

@@ -306,6 +306,10 @@ def test_an_uncommitted_epoch_is_not_taken_out_and_a_new_folder_is_announced(ctx
     assert capsys.readouterr().err == (f"error: --out {out.parent} is a folder: give a file name in it, e.g. "
                                        f"{out.parent / 'takeout.json'}\n")
     assert sorted(p.name for p in out.parent.iterdir()) == ["bruno-again.json", "bruno.json"]
+    under_a_file = out / "x" / "bruno.json"  # out is a file: no folder can be made under it
+    assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", under_a_file) == 2
+    assert capsys.readouterr().err == f"error: cannot write the take-out to {under_a_file}: Not a directory\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["bruno-again.json", "bruno.json"]
 
 
 def test_an_abandoned_epoch_is_not_taken_out(ctx, tmp_path, capsys):
