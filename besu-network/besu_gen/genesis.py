@@ -25,11 +25,11 @@ DEFAULT_BLOCK_PERIOD = 2
 # "ctical byzantine fault tolerance" (the end of "practical ...", 32 bytes): the mixHash of Istanbul-family BFT blocks.
 BFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365"
 SEED_TIMESTAMP = "0x58ee40ba"
-# Block gas limit. The largest platform transactions (README gas report, 2026-11-23): addMembers of 200 members
-# 10 959 767 gas, pushRewards of 200 fresh holders ~6 031 000, a token deployment ~5 M. 100 M holds a 200-member
-# batch of either kind nine times over, while keeping a block's worst-case execution far below what a validator
-# processes in a 2 s block period (Besu's free-gas page: set the limit close to what validators can process in the
-# block time when blocks must arrive on time). The seed's 0x1fffffffffffff bounds nothing.
+# Block gas limit. The largest platform transactions: addMembers of 200 members with welcome bonuses 10 959 767 gas
+# (README gas report, 2026-11-23), pushRewards of 200 fresh holders 5 998 648 and the largest deployment transaction
+# 4 586 346 (tests/besu, on this genesis). 100 M holds a 200-member batch of either kind nine times over, and keeps a
+# block's worst-case execution well inside a 2 s block period (Besu's free-gas page: set the limit close to what
+# validators can process in the block time when blocks must arrive on time). The seed's 0x1fffffffffffff bounds nothing.
 GAS_LIMIT = 100_000_000
 PLATFORM_BALANCE_WEI = 1_000 * 10**18
 

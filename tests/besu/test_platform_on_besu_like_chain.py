@@ -252,6 +252,10 @@ def test_deploy_went_through_besu_local_on_the_genesis_chain(deployed, network, 
     assert latest["baseFeePerGas"] == 0
     # the genesis funded the platform accounts (and gas is free: the deploy spent none of it)
     assert w3.eth.get_balance(network.accounts["platform_admin"]) == 1000 * E18
+    deploy_gas = [w3.eth.get_transaction_receipt(h)["gasUsed"] for n in range(1, latest["number"] + 1)
+                  for h in w3.eth.get_block(n)["transactions"]]
+    print(f"\ndeploy: {len(deploy_gas)} transactions, the largest {max(deploy_gas)} gas")
+    assert max(deploy_gas) < latest["gasLimit"] // 10
 
 
 def test_one_epoch_pays_all_200_members_in_one_batch(epoch, oracle_env, capsys, chain, deployed):
