@@ -209,7 +209,8 @@ SAYS = {  # what the failure says (the chain's side where there is one)
     "parameter value": "the file says 99, the ModelRegistry's self_consumption v1 of this community has 1",
     "parameter as text": "the file says '1', the ModelRegistry's self_consumption v1 of this community has 1",
     "extra parameter": "has no parameter 'beta'",
-    "missing parameter": "missing from the file; the ModelRegistry's self_consumption v1 of this community has it = 0.5",
+    "missing parameter": "missing from the file; the ModelRegistry's self_consumption v1 of this community has it "
+                         "= 0.5",
     "root": "the committed root is 0x",
     "index": "the file says 0, the committed leaf has 1 (leaf 1 as the pushRewards 0x",
     "member": f"the file says {ANNA}, the committed leaf has {BRUNO}",
