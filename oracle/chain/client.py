@@ -26,7 +26,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhaust
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from oracle.chain.encoding import from_bytes32
-from oracle.errors import ConfigError, OracleError
+from oracle.errors import ConfigError, EnvironmentProblem, OracleError
 from oracle.manifest import FORMAT
 
 RECEIPT_TIMEOUT = 120
@@ -157,7 +157,9 @@ class ChainClient:
         try:
             actual = client.w3.eth.chain_id
         except Exception as exc:  # connection refused, DNS, timeout
-            raise ConfigError(f"cannot reach the chain at {rpc_url}: {exc}") from None
+            from oracle.outages import connection_reason
+
+            raise EnvironmentProblem(f"the chain at {rpc_url} does not answer ({connection_reason(exc)})") from None
         if actual != chain_id:
             raise ConfigError(f"the chain at {rpc_url} has id {actual}, expected {chain_id}")
         return client
