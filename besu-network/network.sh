@@ -65,11 +65,14 @@ env_value() {
 
 check_docker() {
   command -v docker >/dev/null 2>&1 ||
-    fail "docker is not installed here (no docker command on the PATH): install Docker Engine with its compose plugin, or run the network on a host that has them"
+    fail "docker is not installed here (no docker command on the PATH): install Docker Engine with its" \
+      "compose plugin, or run the network on a host that has them"
   docker info >/dev/null 2>&1 ||
-    fail "docker is installed but its daemon does not answer (docker info failed): start it (e.g. sudo systemctl start docker) and make sure this user may use it (the docker group)"
+    fail "docker is installed but its daemon does not answer (docker info failed): start it (e.g. sudo" \
+      "systemctl start docker) and make sure this user may use it (the docker group)"
   docker compose version >/dev/null 2>&1 ||
-    fail "docker has no compose plugin (docker compose): install Docker Compose v2 (the docker-compose-plugin package)"
+    fail "docker has no compose plugin (docker compose): install Docker Compose v2" \
+      "(the docker-compose-plugin package)"
 }
 
 docker_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
@@ -114,13 +117,16 @@ wait_until_ready() {
         healthy) ;;
         exited|dead|missing)
           docker logs --tail 20 "lec-besu-$node" >&2 2>&1 || true
-          fail "$node stopped right after it started (container lec-besu-$node is $state): its last log lines are above; fix the cause (often the genesis or a key file), then run network.sh start again" ;;
+          fail "$node stopped right after it started (container lec-besu-$node is $state): its last log lines" \
+            "are above; fix the cause (often the genesis or a key file), then run network.sh start again" ;;
         *) pending+=("$node ($state)") ;;
       esac
     done
     (( ${#pending[@]} == 0 )) && return 0
     if (( SECONDS >= deadline )); then
-      fail "not ready within ${ready_timeout} s: ${pending[*]}. A node is ready when its /liveness and /readiness answer 200 (readiness needs a peer and a chain in sync); read its log with docker logs lec-besu-<node>, or wait longer with BESU_READY_TIMEOUT"
+      fail "not ready within ${ready_timeout} s: ${pending[*]}. A node is ready when its /liveness and" \
+        "/readiness answer 200 (readiness needs a peer and a chain in sync); read its log with" \
+        "docker logs lec-besu-<node>, or wait longer with BESU_READY_TIMEOUT"
     fi
     sleep 2
   done
@@ -133,33 +139,42 @@ cmd_generate() {
   if (( dry_run )); then gen generate --out "$out" "${gen_args[@]}" --dry-run; else gen generate --out "$out" "${gen_args[@]}"; fi
 }
 
+generate_network() {  # the network directory of a new network (start on a first start, restart)
+  if (( ! dry_run )); then
+    gen generate --out "$network_dir" "${gen_args[@]}"
+  elif has_network; then  # restart --dry-run: clear removed nothing
+    say "# would generate new node keys, genesis.json, permissions_config.toml, static-nodes.json and .env in" \
+      "$network_dir${gen_args[*]:+ with ${gen_args[*]}}"
+  else
+    gen generate --out "$network_dir" "${gen_args[@]}" --dry-run
+  fi
+}
+
 cmd_start() {
-  local regenerate="${1:-0}"
+  local regenerate="${1:-0}" running
+  if (( ! regenerate && ${#gen_args[@]} )) && has_network; then
+    fail "$network_dir already holds a network and start keeps it: generation options (${gen_args[*]}) apply to" \
+      "a new one (network.sh restart ${gen_args[*]})"
+  fi
+  (( dry_run )) || check_docker  # before anything is written
   if (( regenerate )) || ! has_network; then
-    if (( dry_run )); then
-      if has_network; then
-        say "# would generate new node keys, genesis.json, permissions_config.toml, static-nodes.json and .env in $network_dir${gen_args[*]:+ with ${gen_args[*]}}"
-      else
-        gen generate --out "$network_dir" "${gen_args[@]}" --dry-run
-      fi
-    else
-      gen generate --out "$network_dir" "${gen_args[@]}"
-    fi
-  elif (( ${#gen_args[@]} )); then
-    fail "$network_dir already holds a network and start keeps it: generation options (${gen_args[*]}) apply to a new one (network.sh restart ${gen_args[*]})"
+    generate_network
   fi
   if (( ! dry_run )); then
     check_node_count
-    check_docker
-    [[ -n "$(docker compose --file "$compose_file" --env-file "$env_file" ps --quiet --status running 2>/dev/null)" ]] || check_ports
+    running="$(docker compose --file "$compose_file" --env-file "$env_file" ps --quiet --status running 2>/dev/null || true)"
+    [[ -n "$running" ]] || check_ports  # our own running nodes hold the ports: up leaves them as they are
   fi
-  compose up --detach || fail "docker compose could not start the nodes (its message is above); if it could not pull $(sed -n 's/^ *image: *//p' "$compose_file" | head -n 1), this host cannot reach Docker Hub: docker load the image from a file first"
+  compose up --detach || fail "docker compose could not start the nodes (its message is above); if it could not" \
+    "pull $(sed -n 's/^ *image: *//p' "$compose_file" | head -n 1), this host cannot reach Docker Hub: docker load" \
+    "the image from a file first"
   if (( dry_run )); then
     say "# then waits (at most ${ready_timeout} s) until docker inspect reports lec-besu-node1 … lec-besu-node4 healthy"
     return 0
   fi
   wait_until_ready
-  say "the network is up: JSON-RPC at http://$(env_value RPC_BIND 127.0.0.1):$(env_value RPC_HTTP_PORT 8545) (ws port $(env_value RPC_WS_PORT 8546)); network.sh status shows nodes, peers, blocks and validators"
+  say "the network is up: JSON-RPC at http://$(env_value RPC_BIND 127.0.0.1):$(env_value RPC_HTTP_PORT 8545)" \
+    "(WebSocket port $(env_value RPC_WS_PORT 8546)); network.sh status shows nodes, peers, blocks and validators"
 }
 
 cmd_stop() {

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import layout, status
 from .errors import NetworkError
 from .genesis import DEFAULT_BLOCK_PERIOD, SEED_CHAIN_ID
-from .status import CONSENSUS_NAMES
+from .extradata import CONSENSUS_NAMES
 
 
 def positive_int(text: str) -> int:

@@ -19,6 +19,7 @@ from .errors import NetworkError
 
 VANITY = bytes(32)
 CONSENSUS = ("ibft2", "qbft")
+CONSENSUS_NAMES = {"ibft2": "IBFT 2.0", "qbft": "QBFT"}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from . import accounts, layout
 from .compose_env import env_file_text, node_ip
 from .errors import NetworkError
-from .extradata import CONSENSUS
+from .extradata import CONSENSUS, CONSENSUS_NAMES
 from .genesis import DEFAULT_BLOCK_PERIOD, SEED_CHAIN_ID, ChainSettings, build_genesis
 from .keys import NodeKey, new_key, read_key_file, write_node_folder
 from .permissions import permissions_toml, static_nodes_json
@@ -138,7 +138,8 @@ def describe(out: Path, options: Options) -> list[str]:
     check_output(out)
     nodes = plan_nodes(options)
     given = sum(1 for node in nodes if node.source is not None)
-    lines = [f"would write a {len(nodes)}-validator {options.consensus} network (chain {options.chain_id}, "
+    name = CONSENSUS_NAMES[options.consensus]
+    lines = [f"would write a {len(nodes)}-validator {name} network (chain {options.chain_id}, "
              f"{options.block_period} s blocks) into {out}:"]
     for node in nodes:
         origin = f"key from {node.source}" if node.source else "new key"

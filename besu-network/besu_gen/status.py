@@ -14,9 +14,9 @@ from pathlib import Path
 from . import rpc
 from .compose_env import CONSENSUS_API, DEFAULTS, read_env_file
 from .errors import NetworkError
+from .extradata import CONSENSUS_NAMES
 
 CONTAINER_RPC_PORT = 8545
-CONSENSUS_NAMES = {"ibft2": "IBFT 2.0", "qbft": "QBFT"}
 
 
 @dataclass

@@ -20,7 +20,7 @@ def test_dry_run_start_of_a_new_network_prints_the_plan_and_the_command(tmp_path
     result = network_sh("start", "--dry-run", network_dir=net, path_prefix=bin_dir, docker_log=log)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"would write a 4-validator ibft2 network (chain 1981, 2 s blocks) into {net}:"
+    assert lines[0] == f"would write a 4-validator IBFT 2.0 network (chain 1981, 2 s blocks) into {net}:"
     assert f"  {net}/nodes/node4/  key key.pub address  (new key)" in lines
     assert compose_line(net, "up", "--detach") in lines
     assert lines[-1].startswith("# then waits (at most 180 s) until docker inspect reports lec-besu-node1")
@@ -59,7 +59,7 @@ def test_dry_run_generate_writes_nothing(tmp_path, network_sh):
     out = tmp_path / "out"
     result = network_sh("generate", "--out", str(out), "--consensus", "qbft", "--dry-run", network_dir=tmp_path / "x")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"would write a 4-validator qbft network (chain 1981, 2 s blocks) into {out}:")
+    assert result.stdout.startswith(f"would write a 4-validator QBFT network (chain 1981, 2 s blocks) into {out}:")
     assert not out.exists()
 
 
@@ -111,11 +111,11 @@ def sentence(result) -> str:
     return lines[0]
 
 
-def test_a_missing_docker_is_a_sentence(tmp_path, generate_network, network_sh):
-    generate_network(tmp_path / "net")
+def test_a_missing_docker_is_a_sentence_and_a_first_start_writes_nothing(tmp_path, network_sh):
     result = network_sh("start", network_dir=tmp_path / "net", path="/usr/bin:/bin")
     assert sentence(result) == ("error: docker is not installed here (no docker command on the PATH): install Docker "
                                 "Engine with its compose plugin, or run the network on a host that has them")
+    assert not (tmp_path / "net").exists()  # no keys generated for a network that cannot start here
 
 
 @pytest.mark.parametrize("setting,expected", [
