@@ -70,6 +70,7 @@ def _up(ctx: Context, quiet: bool) -> None:
         say(f"PostgreSQL (embedded) running, data in {settings.pgdata}")
     upgrade(ctx.database_url)
     say("database schema up to date")
+    ctx.cipher  # the personal-data key must be the database's: a different one is refused here, at start
     if not settings.production:
         generate_dev_keystores(settings)
     roles = {role: Keyring(settings).address(role) for role in ROLES}

@@ -175,6 +175,21 @@ def test_a_wrong_key_is_refused_before_anything_is_written(kctx, tmp_path, monke
     assert people(restart(kctx)) == NAMES  # the right key still reads everything
 
 
+def test_oracle_up_refuses_a_different_key_at_start(kctx, tmp_path, monkeypatch, capsys):
+    community_with_members(kctx, tmp_path)
+    home = kctx.settings.home
+    right = (home / "secrets" / "data-key").read_text().strip()
+    monkeypatch.setenv("LEC_KEYSTORE_PASSPHRASE", (home / "secrets" / "keystore-passphrase").read_text().strip())
+    production_env(monkeypatch, kctx.database_url, Fernet.generate_key().decode())
+    capsys.readouterr()
+    assert oracle_main(["--home", str(home), "up"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: LEC_DATA_KEY is not the personal-data key of this database") and err.count("\n") == 1
+    assert len(data_keys(kctx)) == 1
+    production_env(monkeypatch, kctx.database_url, right)
+    assert oracle_main(["--home", str(home), "up"]) == 0
+
+
 def test_a_missing_key_file_is_refused_not_regenerated(kctx, tmp_path):
     community_with_members(kctx, tmp_path)
     path = kctx.settings.home / "secrets" / "data-key"
