@@ -45,6 +45,7 @@ from oracle.chain.transactions import send_recorded
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Device, Membership, Supplier, User
+from oracle.locks import community_members_lock
 from oracle.errors import OracleError
 
 COLUMNS = ["wallet", "name", "email", "kind", "profile", "deviceid"]
@@ -207,7 +208,7 @@ def import_members(ctx: Context, community_name: str, path: Path, *,
     rows = read_member_file(path)
     refuse_contract_wallets(ctx, path, rows)
     summary = ImportSummary(members=len(rows), devices=sum(len(r.devices) for r in rows))
-    with ctx.session() as s:
+    with community_members_lock(ctx, community), ctx.session() as s:
         memberships = _write_rows(ctx, s, community, community_name, path, rows, summary)
         _sync_onchain(ctx, s, community, rows, memberships, summary)
         removals = _recorded_transactions(s, community.id, "remove_member") if summary.readmitted else {}
@@ -374,6 +375,12 @@ def remove_members(ctx: Context, community_name: str, wallets: list[str], reason
         if problem:
             raise OracleError(f"{problem}: nothing was removed")
     wanted = list(dict.fromkeys(to_checksum_address(w.strip()) for w in wallets))
+    with community_members_lock(ctx, community):
+        return _remove_all(ctx, community, community_name, wanted, reason)
+
+
+def _remove_all(ctx: Context, community: Community, community_name: str, wanted: list[str],
+                reason: str) -> list[str]:
     with ctx.session() as s:
         active = {m.wallet: m.active for m in s.scalars(select(Membership).where(
             Membership.community_id == community.id, Membership.wallet.in_(wanted)))}

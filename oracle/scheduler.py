@@ -109,6 +109,9 @@ def run_period(ctx: Context, community: str, start: str, end: str, scheduler=Non
     log.info("epoch for %s over %s .. %s", community, start, end)
     try:
         epoch = run_epoch(ctx, community, start, end, progress=False, log=log.info)
+    except OracleError as exc:  # said in a sentence (another run holds the lock, the treasury is short, …)
+        log.error("epoch for %s over %s .. %s not run: %s; it resumes at the next run", community, start, end, exc)
+        return None
     except Exception:  # a scheduled job must not kill the scheduler; the next run resumes
         log.exception("epoch for %s over %s .. %s failed; it resumes at the next run", community, start, end)
         return None

@@ -36,7 +36,7 @@ from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochStep
 from oracle.epochs.report import abandoned_attempts, live_epoch
-from oracle.epochs.run_lock import community_run_lock
+from oracle.locks import community_run_lock
 from oracle.errors import OracleError
 from oracle.instants import iso
 

@@ -28,7 +28,7 @@ the epoch is recomputed from select, which the log says and the new select step 
 An epoch the operator gives up before its commit is "abandoned" (oracle/epochs/abandon.py): it is
 neither unfinished nor in the way of a period, and its number is taken by the next epoch.
 
-One run per community at a time: a PostgreSQL advisory lock (oracle/epochs/run_lock.py) is held for
+One run per community at a time: a PostgreSQL advisory lock (oracle/locks.py) is held for
 the whole run; a second run stops at once with "an epoch run for this community is already in progress".
 """
 from __future__ import annotations
@@ -50,7 +50,7 @@ from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep, Membership
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark, load_readings, to_model_frame
-from oracle.epochs.run_lock import community_run_lock
+from oracle.locks import community_run_lock
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso, parse_instant, to_unix
 from oracle.merkle import StandardMerkleTree, pack_leaves, reward_tree

@@ -14,6 +14,7 @@ from oracle.context import Context
 from oracle.db.schema import Epoch
 from oracle.epochs.report import find_epoch
 from oracle.errors import OracleError
+from oracle.locks import community_run_lock
 from oracle.units import base_to_tokens
 
 
@@ -24,6 +25,11 @@ def void_epoch(ctx: Context, community_name: str, number: int, reason: str) -> s
     if not reason:
         raise OracleError("--reason is required: say why the epoch is voided (its hash goes on-chain)")
     community, epoch = find_epoch(ctx, community_name, number)
+    with community_run_lock(ctx, community, doing="void the epoch if it still needs it"):
+        return _void(ctx, community, community_name, epoch, number, reason)
+
+
+def _void(ctx: Context, community, community_name: str, epoch: Epoch, number: int, reason: str) -> str:
     chain = ctx.chain
     token = community.token_address
     for tx in pending_transactions(ctx, epoch.id, "commit"):

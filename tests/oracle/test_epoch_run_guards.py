@@ -10,6 +10,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from oracle.chain.client import EpochStatus
 from oracle.chain.encoding import to_bytes32
 from oracle.cli import main as oracle_main
 from oracle.communities import create_community, get_community
@@ -214,3 +215,76 @@ def test_a_period_before_an_earlier_epoch_is_said_to_be_before_it_not_an_overlap
     # right after the last epoch: fine
     assert run_epoch(ctx, name, "2026-10-01T03:00:00+00:00", "2026-10-01T04:00:00+00:00", progress=False,
                      log=quiet).number == 3
+
+
+# ------------------------------------------------------------------ the other writers of a community wait their turn
+
+
+DARIO = "0x00000000000000000000000000000000000000d4"
+
+
+def test_a_member_import_or_removal_while_another_is_in_progress_stops_with_a_sentence(ctx, tmp_path, capsys):
+    from oracle.db.schema import Membership
+    from oracle.locks import community_members_lock
+
+    name = small_community(ctx, tmp_path)
+    community = get_community(ctx, name)
+    more = tmp_path / "more.csv"
+    more.write_text("wallet,name,email,kind,profile,deviceid\n"
+                    f"{DARIO},Dario Neri,dario@example.org,citizen,consumer,{name}-D-M\n")
+    home = str(ctx.settings.home)
+    with community_members_lock(context_with(ctx), community):  # another import holds the community
+        capsys.readouterr()
+        assert oracle_main(["--home", home, "members", "import", "--community", name, str(more)]) == 1
+        assert error_line(capsys.readouterr().err) == (
+            f"error: a member import or removal for {name!r} is already in progress (in another process): wait for "
+            "it to end, then run the same command again")
+        assert oracle_main(["--home", home, "members", "remove", "--community", name, "--reason", "left",
+                            EXPECTED_WALLET]) == 1
+        assert "already in progress" in error_line(capsys.readouterr().err)
+    with ctx.session() as s:
+        members = {m.wallet: m.active for m in s.scalars(select(Membership).where(
+            Membership.community_id == community.id))}
+    assert DARIO not in members and members[EXPECTED_WALLET] is True
+    # the lock let go: the same commands now go through
+    assert oracle_main(["--home", home, "members", "import", "--community", name, str(more)]) == 0
+    assert oracle_main(["--home", home, "members", "remove", "--community", name, "--reason", "left",
+                        EXPECTED_WALLET]) == 0
+
+
+EXPECTED_WALLET = next(iter(EXPECTED))
+
+
+def test_a_void_while_an_epoch_run_is_in_progress_stops_with_a_sentence(ctx, tmp_path, capsys):
+    from oracle.locks import community_run_lock
+
+    from oracle.epochs.runner import SimulatedCrash
+
+    name = small_community(ctx, tmp_path)
+    with pytest.raises(SimulatedCrash):
+        run_epoch(ctx, name, START, END, crash_at="after:commit", progress=False, log=quiet)
+    home = str(ctx.settings.home)
+    with community_run_lock(context_with(ctx), get_community(ctx, name)):
+        capsys.readouterr()
+        assert oracle_main(["--home", home, "epoch", "void", "--community", name, "--epoch", "1",
+                            "--reason", "wrong data"]) == 1
+        assert error_line(capsys.readouterr().err).startswith(
+            f"error: an epoch run for this community is already in progress ({name!r}, in another process): wait for "
+            "it to end, then void the epoch if it still needs it")
+    assert ctx.chain.epoch(get_community(ctx, name).token_address, 1).status == EpochStatus.COMMITTED
+    assert oracle_main(["--home", home, "epoch", "void", "--community", name, "--epoch", "1",
+                        "--reason", "wrong data"]) == 0
+
+
+def test_a_scheduled_run_that_finds_the_lock_taken_logs_one_line(ctx, tmp_path, caplog):
+    import logging
+
+    from oracle.locks import community_run_lock
+    from oracle.scheduler import run_period
+
+    name = small_community(ctx, tmp_path)
+    with community_run_lock(context_with(ctx), get_community(ctx, name)), caplog.at_level(logging.INFO, "oracle.serve"):
+        assert run_period(context_with(ctx), name, START, END) is None
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info is None and "already in progress" in record.getMessage()
+    assert epochs_of(ctx, name) == []
