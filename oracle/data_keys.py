@@ -65,6 +65,16 @@ def open_cipher(ctx: Context) -> PersonalDataCipher:
     return cipher
 
 
+def hold_key(s, cipher: PersonalDataCipher) -> None:
+    """Called inside a transaction that writes personal data: holds off rotations until it commits, and refuses
+    when a rotation committed since `cipher` was checked (its rows would be written under a retired key)."""
+    s.execute(text("LOCK TABLE data_keys IN SHARE MODE"))  # conflicts with a rotation's SHARE ROW EXCLUSIVE
+    current = s.scalar(select(DataKey.fingerprint).where(DataKey.retired_at.is_(None)))
+    if current != cipher.fingerprint:
+        raise ConfigError("the personal-data key was rotated while this command ran: nothing was written; run it "
+                          "again with the current key")
+
+
 def _locked_current(s) -> DataKey | None:
     # key checks and rotations take turns: a check never sees a rotation half done, nor removes the
     # data-key.new of a rotation still running

@@ -44,6 +44,7 @@ from oracle.chain.client import MemberInfo, TransactionFailed
 from oracle.chain.transactions import send_recorded
 from oracle.communities import get_community
 from oracle.context import Context
+from oracle.data_keys import hold_key
 from oracle.db.schema import ChainTransaction, Community, Device, Membership, Supplier, User
 from oracle.locks import community_members_lock
 from oracle.errors import OracleError
@@ -238,6 +239,7 @@ def _write_rows(ctx: Context, s, community: Community, community_name: str, path
     """Writes users, memberships and devices in the open session `s` (flushed, not committed); returns every
     membership of the community by wallet, in the order they were created."""
     cipher = ctx.cipher
+    hold_key(s, cipher)  # no rotation between the key's check and this transaction's commit
     supplier = s.scalar(select(Supplier).where(Supplier.name == DEFAULT_SUPPLIER))
     if supplier is None:
         supplier = Supplier(name=DEFAULT_SUPPLIER)

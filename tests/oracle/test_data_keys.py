@@ -16,6 +16,7 @@ from datetime import timezone
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from eth_utils import to_checksum_address
 from sqlalchemy import create_engine, delete, func, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -350,3 +351,21 @@ def test_configured_setup_rotates_to_the_key_in_LEC_NEW_DATA_KEY(kctx, tmp_path,
     assert capsys.readouterr().err.startswith("error: LEC_NEW_DATA_KEY is the personal-data key retired on")
     summary = import_members(context_with(kctx, data_key=second), name, path)
     assert (summary.users_created, summary.memberships_created, summary.devices_created) == (0, 0, 0)
+
+
+def test_an_import_that_checked_the_key_before_a_rotation_writes_nothing(kctx, tmp_path):
+    name, _ = community_with_members(kctx, tmp_path)
+    importer = restart(kctx)
+    importer.cipher  # the import's key check passed ...
+    rotate_data_key(restart(kctx))  # ... then a rotation committed before the import wrote its rows
+    before, raw_before = counts(kctx), users_raw(kctx)
+    more = write(tmp_path / "late.csv", "wallet,name,email,kind,profile,deviceid\n"
+                 f"0x00000000000000000000000000000000000000d5,Ester Gallo,ester@example.org,citizen,consumer,"
+                 f"{devices_prefix(name)}E-M\n")
+    with pytest.raises(ConfigError, match="^the personal-data key was rotated while this command ran: nothing was "
+                                          "written; run it again with the current key$"):
+        import_members(importer, name, more)
+    assert counts(kctx) == before and users_raw(kctx) == raw_before
+    import_members(restart(kctx), name, more)  # with the current key it goes through
+    ester = to_checksum_address("0x00000000000000000000000000000000000000d5")
+    assert people(restart(kctx))[ester] == ("Ester Gallo", "ester@example.org")
