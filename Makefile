@@ -8,7 +8,7 @@ VENV := .venv
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(PATH)
 
-.PHONY: setup run test test-contracts test-oracle test-besu slither gas bench demo-contracts down clean
+.PHONY: setup run test test-contracts test-oracle test-dapp test-besu slither gas bench demo-contracts down clean
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.networks
 
@@ -38,13 +38,16 @@ down:
 demo-contracts: setup
 	brownie run scripts/demo.py --network lec-dev --silent
 
-test: setup slither test-contracts test-oracle test-besu
+test: setup slither test-contracts test-oracle test-besu test-dapp
 
 test-contracts: setup
 	brownie test tests/contracts --network lec-test
 
 test-oracle: setup
 	python -m pytest tests/oracle -p no:pytest-brownie -q
+
+test-dapp: setup
+	python -m pytest tests/dapp -p no:pytest-brownie -q
 
 test-besu: setup
 	python -m pytest tests/besu -p no:pytest-brownie -q -rs

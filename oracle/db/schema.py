@@ -360,3 +360,32 @@ class DataKey(Base):
     retired_at: Mapped[datetime | None] = mapped_column(TZ)  # set by a rotation; the current key has none
     __table_args__ = (Index("uq_data_keys_current", text("(retired_at IS NULL)"), unique=True,
                             postgresql_where=text("retired_at IS NULL")),)
+
+
+# ------------------------------------------------------------------ the dApp (dapp_backend)
+
+
+class DappNonce(Base):
+    """A Sign-In with Ethereum nonce: only its SHA-256 is kept, usable once before it expires. In the database
+    (not in a process's memory) so that every server process agrees on what was issued and what was used."""
+
+    __tablename__ = "dapp_nonces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(TZ, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(TZ)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class DappAuditor(Base):
+    """An auditor of the platform, granted (and revoked) by a Platform Admin; revoked rows stay as the record."""
+
+    __tablename__ = "dapp_auditors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(42))
+    granted_by: Mapped[str] = mapped_column(String(42))
+    granted_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    revoked_by: Mapped[str | None] = mapped_column(String(42))
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+    __table_args__ = (Index("uq_dapp_auditors_current", "address", unique=True,
+                            postgresql_where=text("revoked_at IS NULL")),)

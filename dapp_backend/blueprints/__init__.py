@@ -1,0 +1,1 @@
+"""One blueprint per audience; each view parses the request, calls a service, answers JSON."""
