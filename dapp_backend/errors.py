@@ -32,7 +32,8 @@ def _is_api() -> bool:
 
 
 def _validation(exc: HTTPException):
-    """flask-smorest's 422 {"errors": {"json": {"field": ["message"]}}} becomes 400 naming the first field."""
+    """A schema's refusal (webargs: exc.data["messages"] = {"json": {"field": ["message"]}}) is a 400 naming
+    the first field."""
     messages = (getattr(exc, "data", None) or {}).get("messages") or {}
     for _location, fields in messages.items():
         for name, problems in fields.items():
@@ -48,7 +49,7 @@ def _validation(exc: HTTPException):
 def handle_http(exc: HTTPException):
     if not _is_api():
         return exc
-    if exc.code == 422:
+    if exc.code in (400, 422) and (getattr(exc, "data", None) or {}).get("messages"):
         return _validation(exc)
     if isinstance(exc, CSRFError):
         return error_response(400, f"{exc.description.rstrip('.')}: send the token of GET /api/auth/csrf in the "

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
-from dapp_backend.auth import current_address, sign_in_session, sign_out_session
+from dapp_backend.auth import sign_in_session, sign_out_session
+from dapp_backend.blueprints import ApiBlueprint
 from dapp_backend.context import lec
 from dapp_backend.extensions import csrf, limiter
 from dapp_backend.services import signin
 
-blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign-In with Ethereum (EIP-4361)")
+blp = ApiBlueprint("auth", __name__, url_prefix="/api/auth", description="Sign-In with Ethereum (EIP-4361)")
 
 
 class NonceSchema(Schema):
@@ -84,5 +84,3 @@ def csrf_token():
     signing in: a sign-in starts a new session."""
     return {"csrf_token": generate_csrf()}
 
-
-__all__ = ["blp", "current_address"]

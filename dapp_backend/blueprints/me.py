@@ -1,12 +1,12 @@
 """/api/me: the signed-in address, its roles and its communities."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from dapp_backend.auth import current_standing, require_signed_in
+from dapp_backend.blueprints import ApiBlueprint
 
-blp = Blueprint("me", __name__, url_prefix="/api/me", description="The signed-in person")
+blp = ApiBlueprint("me", __name__, url_prefix="/api/me", description="The signed-in person")
 
 
 class CommunitySchema(Schema):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from eth_utils import keccak, to_checksum_address
 from sqlalchemy import select
 
+from oracle.chain.client import MemberInfo
 from oracle.context import Context
 from oracle.db.schema import Community
 from oracle.members import KINDS, PROFILES
@@ -87,13 +88,12 @@ def standing(ctx: Context, address: str) -> Standing:
     platform = {role for role, held in zip((PLATFORM_ADMIN, ORACLE_ADMIN), results[:2]) if held}
     if is_auditor(ctx, address):
         platform.add(AUDITOR)
+    per_community = [results[2 + 4 * i: 6 + 4 * i] for i in range(len(known))]
     return Standing(address, frozenset(platform),
-                    tuple(_community(name, token, results[2 + 4 * i: 6 + 4 * i]) for i, (name, token) in enumerate(known)))
+                    tuple(_community(name, token, found) for (name, token), found in zip(known, per_community)))
 
 
 def _community(name: str, token: str, results) -> CommunityStanding:
-    from oracle.chain.client import MemberInfo
-
     info_raw, balance, community_admin, token_admin = results
     info = MemberInfo.decode(info_raw)
     roles = tuple(role for role, held in ((COMMUNITY_ADMIN, community_admin), (TOKEN_ADMIN, token_admin)) if held)

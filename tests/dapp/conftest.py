@@ -66,8 +66,8 @@ def login(client, account, *, signer=None, environ=None, **message_fields):
     """POSTs a login signed by `signer` (default: the account itself) for a fresh nonce."""
     nonce = message_fields.pop("nonce", None) or new_nonce(client)
     message = siwe_text(account.address, nonce, **message_fields)
-    return client.post("/api/auth/login", json={"message": message, "signature": sign(message, (signer or account).key)},
-                       environ_base=environ or {})
+    body = {"message": message, "signature": sign(message, (signer or account).key)}
+    return client.post("/api/auth/login", json=body, environ_base=environ or {})
 
 
 def signed_in(client, account):
