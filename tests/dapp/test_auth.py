@@ -221,3 +221,36 @@ def test_a_configured_setup_needs_lec_session_secret_and_sends_secure_cookies(ba
     config = flask_config(configured, testing=False, env={"LEC_SESSION_SECRET": "s" * 40})
     assert config["SECRET_KEY"] == "s" * 40 and config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True and config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_two_logins_racing_with_one_nonce_sign_in_once(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = Account.create()
+    message = siwe_text(account.address, new_nonce(app.test_client()))
+    body = {"message": message, "signature": sign(message, account.key)}
+
+    def attempt(_):
+        return app.test_client().post("/api/auth/login", json=body).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(attempt, range(4)))
+    assert statuses == [200, 401, 401, 401]
+
+
+def test_behind_a_reverse_proxy_the_forwarded_host_and_scheme_are_the_servers(base_ctx, monkeypatch):
+    from dapp_backend.app import create_app
+    from dapp_backend.context import EXTENSION
+
+    monkeypatch.setenv("LEC_PROXY_HOPS", "1")
+    app = create_app(base_ctx.settings, testing=True)
+    app.extensions[EXTENSION].__dict__["database_url"] = base_ctx.database_url
+    client = app.test_client()
+    forwarded = {"X-Forwarded-Host": "dapp.example.org", "X-Forwarded-Proto": "https", "X-Forwarded-For": "10.9.0.1"}
+    account = Account.create()
+    nonce = client.get("/api/auth/nonce", headers=forwarded).get_json()["nonce"]
+    message = siwe_text(account.address, nonce, domain="dapp.example.org", uri="https://dapp.example.org/")
+    body = {"message": message, "signature": sign(message, account.key)}
+    refused(client.post("/api/auth/login", json=body), 401, "signs in to dapp.example.org, not to this server")
+    response = client.post("/api/auth/login", json=body, headers=forwarded)
+    assert response.status_code == 200, response.get_json()
