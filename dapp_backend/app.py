@@ -25,9 +25,12 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     csrf.init_app(app)
     limiter.init_app(app)
     api = Api(app)
-    from dapp_backend.blueprints import auth, me
+    from dapp_backend.blueprints import (auth, communities, community_admin, me, oracle_admin, platform,
+                                         platform_admin, web)
 
-    for blueprint in (auth.blp, me.blp):
+    for blueprint in (auth.blp, me.blp, platform.blp, communities.blp, community_admin.blp, oracle_admin.blp,
+                      platform_admin.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(web.blp)
     register_error_handlers(app)  # after Api, whose own HTTPException handler these replace
     return app

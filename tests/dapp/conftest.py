@@ -3,15 +3,18 @@ a Flask app on them, and Sign-In with Ethereum done as a wallet does it (eth-acc
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_account.messages import encode_defunct
 from siwe import SiweMessage
 
 from oracle.communities import create_community
 from oracle.members import import_members
+from tests.oracle.builders import ANNA, BRUNO, END, EXPECTED, SHOP, START
 from tests.oracle.conftest import base_ctx, ctx, free_port, lec_home, unique_name, write  # noqa: F401 (fixtures)
 
 warnings.filterwarnings("ignore", module="abnf")
@@ -107,3 +110,70 @@ def community(base_ctx, member_account, tmp_path_factory):  # noqa: F811
     with base_ctx.session() as s:
         token = s.scalar(select(Community.token_address).where(Community.name == name))
     return name, token
+
+
+# ------------------------------------------------------------------ a community with a paid epoch
+
+
+@dataclass(frozen=True)
+class Rewarded:
+    """The oracle tests' hand-worked hour (tests/oracle/builders.py) with members whose keys the tests hold:
+    anna (citizen, consumer), bruno (citizen, prosumer: load + PV), shop (stakeholder, consumer); epoch 1 paid."""
+    name: str
+    token: str
+    epoch: int
+    anna: LocalAccount
+    bruno: LocalAccount
+    shop: LocalAccount
+    outsider: LocalAccount  # a key that is nobody on the platform
+
+    @property
+    def members(self) -> dict[str, LocalAccount]:
+        return {"anna": self.anna, "bruno": self.bruno, "shop": self.shop}
+
+    @property
+    def expected(self) -> dict[str, int]:
+        """Base units each member was paid in epoch 1 (worked out by hand in builders.EXPECTED)."""
+        return {self.anna.address: EXPECTED[ANNA], self.bruno.address: EXPECTED[BRUNO],
+                self.shop.address: EXPECTED[SHOP]}
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Leaf index of each member: wallets in address order."""
+        return {w: i for i, w in enumerate(sorted(self.expected, key=lambda a: int(a, 16)))}
+
+
+def role_account(ctx, role: str) -> LocalAccount:
+    """The embedded setup's key of a platform role (platform_admin, oracle, community_admin, token_admin…),
+    so a test can sign in as that role's holder."""
+    return ctx.keyring.account(role)
+
+
+@pytest.fixture(scope="session")
+def rewarded(base_ctx, tmp_path_factory) -> Rewarded:  # noqa: F811
+    from oracle.epochs.runner import run_epoch
+    from oracle.ingest.loader import ingest_file
+    from oracle.model_registry import publish_model
+    from tests.oracle.builders import MEMBERS_CSV, READINGS_CSV, devices_prefix, quiet
+
+    anna, bruno, shop, outsider = (Account.create() for _ in range(4))
+    name = unique_name("Dapp Rewarded LEC")
+    prefix = devices_prefix(name)
+    folder = tmp_path_factory.mktemp("rewarded")
+    members = MEMBERS_CSV.format(p=prefix)
+    for fixed, account in ((ANNA, anna), (BRUNO, bruno), (SHOP, shop)):
+        members = members.replace(fixed, account.address)
+    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100,
+                     endowment="10000", reward_ceiling="100000")
+    import_members(base_ctx, name, write(folder / "members.csv", members), log=quiet)
+    ingest_file(base_ctx, name, write(folder / "readings.csv", READINGS_CSV.format(p=prefix)))
+    publish_model(base_ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
+    epoch = run_epoch(base_ctx, name, START, END, progress=False, log=quiet)
+    assert epoch.status == "done", epoch.status
+    from sqlalchemy import select
+
+    from oracle.db.schema import Community
+
+    with base_ctx.session() as s:
+        token = s.scalar(select(Community.token_address).where(Community.name == name))
+    return Rewarded(name, token, epoch.number, anna, bruno, shop, outsider)
