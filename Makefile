@@ -20,8 +20,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	@echo "==> npm packages (solc, OpenZeppelin, anvil, merkle-tree)"
+	@echo "==> npm packages (solc, OpenZeppelin, anvil, merkle-tree, ethers, Chart.js)"
 	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p dapp_frontend/vendor
+	cp node_modules/ethers/dist/ethers.min.js node_modules/ethers/dist/ethers.umd.min.js \
+	   node_modules/chart.js/dist/chart.umd.min.js dapp_frontend/vendor/
 	@touch $@
 
 $(VENV)/.networks: tools/register_networks.sh $(VENV)/.installed
