@@ -52,6 +52,13 @@ class TakeoutExport:
 
 
 def export_takeout(ctx: Context, community_name: str, number: int, member: str, out: Path) -> TakeoutExport:
+    document = build_takeout(ctx, community_name, number, member)
+    return _write(out, json.dumps(document, indent=1) + "\n")
+
+
+def build_takeout(ctx: Context, community_name: str, number: int, member: str) -> dict:
+    """The take-out document of `member` in epoch `number` (what `oracle takeout` writes), once its commitment
+    stands on-chain and the stored readings still hash to the committed data hash; OracleError otherwise."""
     if not is_address(member):
         raise OracleError(f"--member {member!r} is not an Ethereum address")
     member = to_checksum_address(member)
@@ -70,8 +77,7 @@ def export_takeout(ctx: Context, community_name: str, number: int, member: str, 
     tree = StandardMerkleTree.load(epoch.tree_dump)
     if tree.values()[row.leaf_index][:2] != (row.leaf_index, member):
         raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {row.leaf_index}")
-    document = _document(ctx, community, epoch, row, tree, lines)
-    return _write(out, json.dumps(document, indent=1) + "\n")
+    return _document(ctx, community, epoch, row, tree, lines)
 
 
 def _require_standing_commitment(ctx: Context, community, epoch) -> None:
