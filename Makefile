@@ -1,6 +1,8 @@
 # Two commands do everything from a fresh clone:
 #   make run    set up, then the main job on embedded defaults: PostgreSQL + anvil under $LEC_HOME
-#               (default ~/.lec), deploy, sample community, one reward epoch end to end
+#               (default ~/.lec), deploy, sample community, one reward epoch end to end; then the demo
+#               wallets (roles, development keys, MetaMask set-up) and the dApp on http://127.0.0.1:5000
+#               (Ctrl-C stops the web server; `oracle down` stops the services)
 #   make test   set up, then the whole test suite: slither, contract tests, oracle tests
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -32,8 +34,13 @@ $(VENV)/.networks: tools/register_networks.sh $(VENV)/.installed
 	tools/register_networks.sh
 	@touch $@
 
+DAPP_PORT ?= 5000
+
 run: setup
 	oracle demo
+	dapp demo-wallets --url http://127.0.0.1:$(DAPP_PORT)
+	@echo "==> the dApp (Ctrl-C stops the web server; \`oracle down\` stops PostgreSQL and anvil)"
+	dapp serve --port $(DAPP_PORT)
 
 down:
 	oracle down

@@ -1,6 +1,7 @@
 """The `dapp` command line.
 
     dapp serve [--home DIR] [--host 127.0.0.1] [--port 5000] [--threads 8] [--development]
+    dapp demo-wallets [--home DIR] [--url http://127.0.0.1:5000]   (embedded development setup only)
 
 Serves the dApp with waitress (a production WSGI server; put it behind an HTTPS reverse proxy and set
 LEC_PROXY_HOPS); --development uses Flask's own server instead. Configuration is the oracle's (LEC_HOME
@@ -49,6 +50,15 @@ def _check_services(app) -> None:
     ctx.chain  # noqa: B018 - reads the manifest and asks the chain for its id
 
 
+def cmd_demo_wallets(args) -> None:
+    from dapp_backend.demo_wallets import describe, prepare_demo_wallets, refuse_configured
+    from oracle.context import Context
+
+    settings = load_settings(args.home)
+    refuse_configured(settings)  # before anything is unlocked
+    print(describe(prepare_demo_wallets(Context(settings)), args.url), flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrors(prog="dapp", description="The LEC platform's dApp (web backend).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineErrors)
@@ -59,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
     serve.add_argument("--development", action="store_true", help="Flask's own server instead of waitress")
     serve.set_defaults(func=cmd_serve)
+    wallets = sub.add_parser("demo-wallets", help="the development chain's demo wallets, their roles and keys, and "
+                                                  "how to use them in MetaMask (embedded setup only)")
+    wallets.add_argument("--home", help="the oracle's home directory (default: $LEC_HOME or ~/.lec)")
+    wallets.add_argument("--url", default="http://127.0.0.1:5000", help="where the dApp is served (for the text)")
+    wallets.set_defaults(func=cmd_demo_wallets)
     return parser
 
 
