@@ -106,6 +106,11 @@ class WalletPage:
     def address(self) -> str:
         return self.account.address
 
+    def errors_except(self, *url_parts: str) -> list[str]:
+        """`errors` without the ones naming a URL that contains one of `url_parts` (e.g. the expected 401 of
+        /api/me before signing in, which Chromium logs as a failed resource)."""
+        return [e for e in self.errors if not any(part in e for part in url_parts)]
+
     def goto(self, path: str = "/"):
         return self.page.goto(self.base_url + path)
 
@@ -114,13 +119,14 @@ class WalletPage:
         return self.goto(BLANK)
 
     def calls(self, method: str | None = None) -> list[dict]:
-        """The wallet's requests [{method, params}] (since the tab opened, across same-origin navigations)."""
+        """The wallet's requests [{method, params}] on this origin (kept across navigations)."""
         calls = self.page.evaluate("window.__walletCalls || []")
         return [c for c in calls if method is None or c["method"] == method]
 
-    def reject_next(self):
-        """The next prompt (connect, sign, send, switch, add, watch) is refused with code 4001."""
-        self.page.evaluate("window.__testWallet.rejectNext = true")
+    def reject_next(self, method: str | None = None):
+        """The next prompt (connect, sign, send, switch, add, watch), or the next request of `method`
+        (e.g. "personal_sign"), is refused with code 4001 as when the person presses Reject."""
+        self.page.evaluate("(method) => { window.__testWallet.rejectNext = method || true; }", method)
 
     def sign_in(self) -> str:
         """Connects and signs in with SIWE through the injected wallet (no page UI): for tests about other pages.
@@ -167,14 +173,20 @@ def wallet_page(browser: Browser, live_server: str, base_ctx):
                                               known_chains=known))
         page = context.new_page()
         wallet = WalletPage(page, context, account, live_server)
-        page.on("console", lambda m: m.type == "error" and wallet.errors.append(
-            f"console: {m.text} ({m.location.get('url')})"))
+        page.on("console", lambda m: _console_error(wallet.errors, m))
         page.on("pageerror", lambda e: wallet.errors.append(f"uncaught: {e}"))
         return wallet
 
     yield make
     for context in contexts:
         context.close()
+
+
+def _console_error(errors: list[str], message):
+    url = message.location.get("url") or ""
+    # Chromium asks for /favicon.ico by itself when a page names no icon: the browser's request, not the page's
+    if message.type == "error" and not url.endswith("/favicon.ico"):
+        errors.append(f"console: {message.text} ({url})")
 
 
 def fund(ctx, address: str, wei: int = 100 * 10**18):

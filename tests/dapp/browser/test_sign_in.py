@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from playwright.sync_api import expect
 
 from tests.dapp.browser.conftest import fund
 from tests.dapp.conftest import CHAIN_ID
@@ -100,3 +101,113 @@ def test_sign_in_helper_leaves_a_session_in_the_context(wallet_page, member_acco
     assert me["address"] == member_account.address
     assert [c["token"] for c in me["communities"] if c["member"]] == [community[1]]
     assert wallet.errors == []
+
+
+# ------------------------------------------------------------------ signing in on the home page
+
+OTHER_WALLET = """(() => {
+  const provider = { request: async () => { throw Object.assign(new Error("User rejected"), { code: 4001 }); },
+                     on() { return provider; }, removeListener() { return provider; } };
+  const info = Object.freeze({ uuid: "3f9c0b7e-0000-4000-8000-000000000002", name: "Other Wallet",
+                               icon: "data:,", rdns: "org.example.otherwallet" });
+  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider",
+                                                              { detail: Object.freeze({ info, provider }) }));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+})();"""
+BEFORE_SIGN_IN = "/api/me"  # 401 until signed in: Chromium logs it as a failed resource
+
+
+def sign_in_on_page(wallet, wallet_name: str | None = None):
+    page = wallet.page
+    page.get_by_test_id("sign-in").click()
+    if wallet_name:
+        page.locator(f"[data-testid=wallet-option][data-wallet='{wallet_name}']").click()
+    expect(page.get_by_test_id("wallet-address")).to_have_text(wallet.address)
+
+
+def signed_message(wallet) -> str:
+    [call] = wallet.calls("personal_sign")
+    return bytes.fromhex(call["params"][0].removeprefix("0x")).decode()
+
+
+def test_member_picks_the_wallet_by_name_signs_in_and_sees_their_communities(wallet_page, rewarded, live_server):
+    wallet = wallet_page(rewarded.anna)
+    wallet.context.add_init_script(OTHER_WALLET)  # two EIP-6963 wallets side by side
+    wallet.goto("/")
+    page = wallet.page
+    expect(page.get_by_test_id("sign-in-panel")).to_be_visible()
+    page.get_by_test_id("sign-in").click()
+    expect(page.get_by_test_id("wallet-option")).to_have_text(["Test Wallet", "Other Wallet"], ignore_case=False)
+    sign_in_on_page(wallet, "Test Wallet")
+
+    message = signed_message(wallet)  # the EIP-4361 text, signed as its bytes
+    host = live_server.split("://")[1]
+    assert message.startswith(f"{host} wants you to sign in with your Ethereum account:\n{rewarded.anna.address}\n")
+    assert f"\nURI: {live_server}/\n" in message and f"\nChain ID: {CHAIN_ID}\n" in message
+    community = page.get_by_test_id("home-community")
+    expect(community).to_have_count(1)
+    expect(community).to_have_attribute("data-token", rewarded.token)
+    expect(community).to_contain_text(rewarded.name)
+    expect(page.get_by_test_id("nav-member")).to_be_visible()  # roles from /api/me: a member, nothing more
+    for page_name in ("community-admin", "oracle-admin", "platform-admin", "auditor"):
+        expect(page.get_by_test_id(f"nav-{page_name}")).to_have_count(0)
+    expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "ok")
+    assert wallet.errors_except(BEFORE_SIGN_IN) == []
+
+
+def test_an_administrator_sees_the_pages_of_their_roles(wallet_page, base_ctx):
+    wallet = wallet_page(base_ctx.keyring.account("platform_admin"))
+    wallet.goto("/")
+    sign_in_on_page(wallet)  # one wallet: no choice to make
+    expect(wallet.page.get_by_test_id("nav-platform-admin")).to_be_visible()
+    expect(wallet.page.get_by_test_id("home-page-link")).to_contain_text(["Platform admin"])
+    expect(wallet.page.get_by_test_id("home-no-community")).to_be_visible()
+    me = wallet.page.evaluate("fetch('/api/me').then(r => r.json())")
+    assert "platform_admin" in me["roles"]
+    assert wallet.errors_except(BEFORE_SIGN_IN) == []
+
+
+def test_a_rejected_signature_reads_as_cancelled_and_signing_in_again_works(wallet_page):
+    wallet = wallet_page(Account.create())
+    wallet.goto("/")
+    page = wallet.page
+    wallet.reject_next("personal_sign")
+    page.get_by_test_id("sign-in").click()
+    error = page.get_by_test_id("sign-in-error")
+    expect(error).to_have_attribute("data-state", "cancelled")
+    expect(error).to_have_text("Cancelled.")
+    expect(page.get_by_test_id("wallet-address")).to_have_count(0)
+    assert wallet.errors_except(BEFORE_SIGN_IN) == []  # a cancellation is not logged as a failure
+
+    sign_in_on_page(wallet)
+    expect(error).to_be_hidden()
+    expect(page.get_by_test_id("home-no-community")).to_be_visible()
+
+
+def test_a_wallet_on_another_chain_is_asked_to_switch(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.bruno, chain_id=1, knows_platform_chain=False)
+    wallet.goto("/")
+    sign_in_on_page(wallet)  # signing a message needs no chain; the header says the network is wrong
+    status = wallet.page.get_by_test_id("network-status")
+    expect(status).to_have_attribute("data-state", "wrong")
+    wallet.page.get_by_test_id("switch-network").click()
+    expect(status).to_have_attribute("data-state", "ok")
+    asked = [(c["method"], c["params"][0]["chainId"]) for c in wallet.calls()
+             if c["method"] in ("wallet_switchEthereumChain", "wallet_addEthereumChain")]
+    assert asked and {chain for _, chain in asked} == {hex(CHAIN_ID)}, asked
+    [added] = wallet.calls("wallet_addEthereumChain")  # a wallet that did not know the chain had to add it
+    assert added["params"][0]["rpcUrls"] and added["params"][0]["nativeCurrency"]["decimals"] == 18
+    assert wallet.page.evaluate("window.ethereum.request({ method: 'eth_chainId' })") == hex(CHAIN_ID)
+    assert wallet.errors_except(BEFORE_SIGN_IN) == []
+
+
+def test_signing_out_ends_the_session(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.shop)
+    wallet.goto("/")
+    sign_in_on_page(wallet)
+    wallet.page.get_by_test_id("sign-out").click()
+    expect(wallet.page.get_by_test_id("sign-in-panel")).to_be_visible()
+    expect(wallet.page.get_by_test_id("wallet-address")).to_have_count(0)
+    assert wallet.page.evaluate("fetch('/api/me').then(r => r.status)") == 401
+    assert wallet.errors_except(BEFORE_SIGN_IN) == []

@@ -3,10 +3,12 @@
 // would, and forwards every read to the chain's RPC (anvil answers CORS with "*"). It announces itself
 // by EIP-6963 and is also window.ethereum.
 //
-// window.__testWallet.rejectNext = true   -> the next prompt (connect, sign, send, switch, add, watch) fails
-//                                            with code 4001, as when the person presses "Reject"
-// window.__walletCalls                     -> [{method, params}] of every request, kept across navigations
-//                                            of the same origin (sessionStorage)
+// window.__testWallet.rejectNext = true    -> the next prompt (connect, sign, send, switch, add, watch) fails
+//                                             with code 4001, as when the person presses "Reject";
+//                                             = "personal_sign": the next request of that method only
+// window.__walletCalls                      -> [{method, params}] of every request
+// The connection, the chosen chain and the calls are kept per origin (localStorage), as a wallet remembers
+// the sites it is connected to.
 (function installTestWallet(ethers, config) {
   "use strict";
   const STORE = "__testWalletState";
@@ -17,15 +19,15 @@
   function loadState() {
     const fresh = { chainId: config.chainId, knownChains: config.knownChains, connected: false, calls: [] };
     try {
-      return Object.assign(fresh, JSON.parse(window.sessionStorage.getItem(STORE) || "{}"));
+      return Object.assign(fresh, JSON.parse(window.localStorage.getItem(STORE) || "{}"));
     } catch (e) {
-      return fresh; // about:blank or data: URLs have no sessionStorage
+      return fresh; // about:blank or data: URLs have no storage
     }
   }
 
   const state = loadState();
   function saveState() {
-    try { window.sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* no storage here */ }
+    try { window.localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* no storage here */ }
   }
 
   const rpc = new ethers.JsonRpcProvider(config.rpcUrl, config.rpcChainId, { staticNetwork: true });
@@ -133,7 +135,8 @@
       state.calls.push({ method, params: list });
       saveState();
       window.__walletCalls = state.calls;
-      if (PROMPTS.has(method) && window.__testWallet.rejectNext) {
+      const reject = window.__testWallet.rejectNext;
+      if (reject === method || (reject === true && PROMPTS.has(method))) {
         window.__testWallet.rejectNext = false;
         throw rpcError(4001, "User rejected the request.");
       }
