@@ -1,6 +1,261 @@
-"""/api/communities: communities, their epochs, a member's rewards, take-out files and readings."""
+"""/api/communities: communities, their epochs, a member's rewards, take-out files and readings.
+
+Every route needs a signed-in address (401); the services decide who sees what (dapp_backend/services/access.py):
+aggregates to the community's members and the platform's readers, personal data to the member themself,
+the community admin and auditors (403 others). Unknown token, epoch or member: 404.
+"""
 from __future__ import annotations
 
+from flask import jsonify
+from marshmallow import Schema, fields
+
+from dapp_backend.auth import current_standing, require_signed_in
 from dapp_backend.blueprints import ApiBlueprint
+from dapp_backend.blueprints.paging import PageArgs, page_schema
+from dapp_backend.context import lec
+from dapp_backend.services import communities as community_service
+from dapp_backend.services import epochs as epoch_service
+from dapp_backend.services import readings as reading_service
+from dapp_backend.services import rewards as reward_service
+from dapp_backend.services import takeouts as takeout_service
 
 blp = ApiBlueprint("communities", __name__, url_prefix="/api/communities", description="Communities, epochs, rewards, take-out files and readings")
+
+AMOUNT = {"description": "base units (18 decimals), as a decimal string"}
+
+
+class ModelSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the reward model, e.g. self_consumption"})
+    version = fields.Integer(required=True)
+    effectiveFrom = fields.String(required=True, metadata={"description": "ISO 8601 UTC"})
+    params = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+
+
+class CommunitySummarySchema(Schema):
+    name = fields.String(required=True)
+    token = fields.String(required=True)
+    symbol = fields.String(required=True)
+    decimals = fields.Integer(required=True)
+    members = fields.Integer(required=True, metadata={"description": "active members on-chain"})
+    treasury = fields.String(required=True)
+    treasuryBalance = fields.String(required=True, metadata=AMOUNT)
+    feeBps = fields.Integer(required=True)
+    activeModel = fields.Nested(ModelSchema, allow_none=True, required=True,
+                                metadata={"description": "the version ruling a period that starts now; null: none"})
+
+
+class WelcomeBonusSchema(Schema):
+    citizen = fields.String(required=True, metadata=AMOUNT)
+    stakeholder = fields.String(required=True, metadata=AMOUNT)
+
+
+class IncentiveSchema(Schema):
+    category = fields.Integer(required=True, metadata={"description": "CommunityToken.Category, 1..5"})
+    name = fields.String(required=True, metadata={"description": "the category's name in the contract"})
+    bps = fields.Integer(required=True)
+    recipient = fields.String(required=True, metadata={"description": "payer | provider"})
+
+
+class CommunityDetailSchema(CommunitySummarySchema):
+    welcomeBonus = fields.Nested(WelcomeBonusSchema, required=True)
+    incentives = fields.List(fields.Nested(IncentiveSchema), required=True)
+    claimWindow = fields.Integer(required=True, metadata={"description": "seconds an epoch's rewards stay claimable"})
+
+
+ERRORS_401 = {"description": "not signed in"}
+
+
+@blp.route("", methods=["GET"])
+@require_signed_in
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(CommunitySummarySchema))
+@blp.alt_response(400, description="a bad page or per_page")
+@blp.alt_response(401, **ERRORS_401)
+def communities(query):
+    """Every community of the platform, by name: token, symbol, members, treasury, fee and active model."""
+    return community_service.list_communities(lec(), query)
+
+
+@blp.route("/<token>", methods=["GET"])
+@require_signed_in
+@blp.response(200, CommunityDetailSchema)
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(404, description="no community has this token")
+def community(token):
+    """One community with its welcome bonuses, service incentives and claim window."""
+    return community_service.community_detail(lec(), token)
+
+
+# ------------------------------------------------------------------ epochs (the community's members and readers)
+
+
+class PeriodSchema(Schema):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    dataStart = fields.String(allow_none=True, metadata={"description": "earlier than start when a baseline is read"})
+
+
+class EpochSchema(Schema):
+    number = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "running | waiting | done | voided"})
+    period = fields.Nested(PeriodSchema, required=True)
+    model = fields.Nested(ModelSchema, allow_none=True, required=True)
+    root = fields.String(allow_none=True, required=True)
+    datasetHash = fields.String(allow_none=True, required=True)
+    leafCount = fields.Integer(allow_none=True, required=True)
+    total = fields.String(allow_none=True, required=True, metadata=AMOUNT)
+    paidCount = fields.Integer(allow_none=True, required=True,
+                               metadata={"description": "leaves paid, from the notary; null when not on-chain"})
+    payableAt = fields.String(allow_none=True, required=True)
+    kpis = fields.Dict(allow_none=True, required=True, metadata={"description": "the community's KPIs"})
+
+
+class StepSchema(Schema):
+    step = fields.String(required=True)
+    finishedAt = fields.String(required=True)
+    detail = fields.Dict(allow_none=True)
+
+
+class EpochDetailSchema(EpochSchema):
+    steps = fields.List(fields.Nested(StepSchema), required=True)
+
+
+READER_403 = {"description": "not a member of the community nor one of its or the platform's readers"}
+PERSONAL_403 = {"description": "neither the member, the community admin nor an auditor"}
+
+
+@blp.route("/<token>/epochs", methods=["GET"])
+@require_signed_in
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(EpochSchema))
+@blp.alt_response(400, description="a bad page or per_page")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **READER_403)
+@blp.alt_response(404, description="no community has this token")
+def epochs(query, token):
+    """The community's epochs, newest first: period, model and parameters, root, total, leaves paid, KPIs."""
+    return epoch_service.list_epochs(lec(), current_standing(), token, query)
+
+
+@blp.route("/<token>/epochs/<number>", methods=["GET"])
+@require_signed_in
+@blp.response(200, EpochDetailSchema)
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **READER_403)
+@blp.alt_response(404, description="no such community or epoch")
+def epoch(token, number):
+    """One epoch with the steps the oracle ran."""
+    return epoch_service.epoch_detail(lec(), current_standing(), token, number)
+
+
+# ------------------------------------------------------------------ personal data (the member, community admin, auditor)
+
+
+class RewardSchema(Schema):
+    epoch = fields.Integer(required=True)
+    member = fields.String(required=True)
+    index = fields.Integer(allow_none=True, required=True, metadata={"description": "the leaf's index"})
+    amount = fields.String(required=True, metadata=AMOUNT)
+    kpis = fields.Dict(allow_none=True, required=True)
+    paid = fields.Boolean(required=True, metadata={"description": "the notary's paid bit for the leaf"})
+    paidTx = fields.String(allow_none=True, required=True)
+    skipped = fields.Boolean(required=True, metadata={"description": "a push skipped it (not an active member)"})
+    dataHash = fields.String(allow_none=True, required=True)
+    root = fields.String(allow_none=True, required=True)
+    claimable = fields.Boolean(required=True)
+
+
+class RewardProofSchema(RewardSchema):
+    proof = fields.List(fields.String(), required=True, metadata={"description": "the leaf's Merkle proof"})
+
+
+class TakeoutSchema(Schema):
+    class Meta:
+        unknown = "include"
+
+    format = fields.String(required=True, metadata={"description": "lec-takeout-v2: see `oracle takeout`"})
+
+
+class TimeRangeArgs(Schema):
+    start = fields.String(required=True, metadata={"description": "ISO 8601 with its UTC offset, on the quarter hour"})
+    end = fields.String(required=True, metadata={"description": "after start, at most 31 days later"})
+
+
+class EnergySchema(Schema):
+    ts = fields.String(required=True, metadata={"description": "start of the quarter hour, UTC"})
+    consumption_wh = fields.Float(allow_none=True, required=True, metadata={"description": "null: no reading"})
+    production_wh = fields.Float(allow_none=True, required=True, metadata={"description": "null: no reading"})
+
+
+class ProductionSchema(Schema):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    series = fields.List(fields.Nested(EnergySchema), required=True)
+
+
+class ReadingsSchema(ProductionSchema):
+    member = fields.String(required=True)
+
+
+@blp.route("/<token>/epochs/<number>/rewards/<member>", methods=["GET"])
+@require_signed_in
+@blp.response(200, RewardProofSchema)
+@blp.alt_response(400, description="member is not an address")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **PERSONAL_403)
+@blp.alt_response(404, description="no such community or epoch, or no leaf of the member")
+def reward(token, number, member):
+    """A member's reward in an epoch: amount, KPIs, paid, and the proof a claim sends."""
+    return reward_service.member_reward(lec(), current_standing(), token, number, member)
+
+
+@blp.route("/<token>/members/<member>/rewards", methods=["GET"])
+@require_signed_in
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(RewardSchema))
+@blp.alt_response(400, description="a bad page, per_page or member")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **PERSONAL_403)
+@blp.alt_response(404, description="no such community, or the address was never its member")
+def member_rewards(query, token, member):
+    """A member's rewards of every epoch, newest first (without proofs)."""
+    return reward_service.member_rewards(lec(), current_standing(), token, member, query)
+
+
+@blp.route("/<token>/epochs/<number>/takeout/<member>", methods=["GET"])
+@require_signed_in
+@blp.response(200, TakeoutSchema)
+@blp.alt_response(400, description="member is not an address, or the epoch's commitment does not stand")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **PERSONAL_403)
+@blp.alt_response(404, description="no such community or epoch, or no leaf of the member")
+def takeout(token, number, member):
+    """The member's take-out file, as `oracle takeout` writes it (verify it with `oracle verify`)."""
+    # the document as built, not dumped through a schema: a schema would drop or reorder what it does not name
+    return jsonify(takeout_service.member_takeout(lec(), current_standing(), token, number, member))
+
+
+@blp.route("/<token>/members/<member>/readings", methods=["GET"])
+@require_signed_in
+@blp.arguments(TimeRangeArgs, location="query")
+@blp.response(200, ReadingsSchema)
+@blp.alt_response(400, description="a missing, malformed or too long time range, or member not an address")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **PERSONAL_403)
+@blp.alt_response(404, description="no such community, or the address was never its member")
+def readings(query, token, member):
+    """The member's own consumption and production per quarter hour (Wh)."""
+    return reading_service.member_readings(lec(), current_standing(), token, member, query["start"], query["end"])
+
+
+@blp.route("/<token>/production", methods=["GET"])
+@require_signed_in
+@blp.arguments(TimeRangeArgs, location="query")
+@blp.response(200, ProductionSchema)
+@blp.alt_response(400, description="a missing, malformed or too long time range")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **READER_403)
+@blp.alt_response(404, description="no community has this token")
+def production(query, token):
+    """The community's production and consumption per quarter hour (Wh), all members together."""
+    return reading_service.community_production(lec(), current_standing(), token, query["start"], query["end"])
