@@ -43,18 +43,20 @@ class Moves:
     """A community (fee 1 %, welcome 100 / 500 tokens) with three members whose keys the tests hold, and,
     in this order: citizen A sends 10 tokens to citizen B; A pays stakeholder S 20 tokens for a service
     (category 3); B asks 5 tokens of community work (pending); S asks 7 (rejected); A asks 3 (approved).
+    N is a citizen the Community Admin added on-chain only (as the browser does): no record in the oracle.
     `txs` names each transaction's hash."""
     name: str
     token: str
     a: LocalAccount
     b: LocalAccount
     s: LocalAccount
+    n: LocalAccount
     txs: dict
 
 
 @pytest.fixture(scope="session")
 def moves(base_ctx, tmp_path_factory) -> Moves:
-    a, b, s = (Account.create() for _ in range(3))
+    a, b, s, n = (Account.create() for _ in range(4))
     name = unique_name("Dapp Moves LEC")
     prefix = name.replace(" ", "")
     create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100,
@@ -82,7 +84,8 @@ def moves(base_ctx, tmp_path_factory) -> Moves:
                                                               zero, 0))
     base_ctx.chain.send(token.functions.rejectCommunityWork(2, to_bytes32("not needed")), "community_admin")
     txs["work"] = base_ctx.chain.send(token.functions.approveCommunityWork(3), "community_admin")
-    return Moves(name, token_address, a, b, s, {k: r["transactionHash"].to_0x_hex() for k, r in txs.items()})
+    base_ctx.chain.send(token.functions.addMember(n.address, 1, 1), "community_admin")  # citizen, consumer
+    return Moves(name, token_address, a, b, s, n, {k: r["transactionHash"].to_0x_hex() for k, r in txs.items()})
 
 
 @pytest.fixture(scope="session")

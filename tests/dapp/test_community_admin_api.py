@@ -68,7 +68,7 @@ def test_a_bad_query_is_400_naming_the_field(client, base_ctx, moves, path, fiel
 def test_members_joins_the_oracles_records_with_the_chain(client, base_ctx, moves):  # noqa: F811
     signed_in(client, role_account(base_ctx, "token_admin"))
     body = client.get(f"/api/communities/{moves.token}/members").get_json()
-    assert (body["page"], body["per_page"], body["total"]) == (1, 50, 3)
+    assert (body["page"], body["per_page"], body["total"]) == (1, 50, 4)
     by_wallet = {m["wallet"]: m for m in body["items"]}
     assert by_wallet[moves.a.address] == {"wallet": moves.a.address, "kind": "citizen", "profile": "consumer",
                                           "active": True, "balance": str(73 * TOKEN), "name": "Alba Neri"}
@@ -77,23 +77,12 @@ def test_members_joins_the_oracles_records_with_the_chain(client, base_ctx, move
     assert by_wallet[moves.s.address] == {"wallet": moves.s.address, "kind": "stakeholder", "profile": "consumer",
                                           "active": True, "balance": str(500 * TOKEN + 198 * TOKEN // 10),
                                           "name": "Sala Civica"}
+    # added on-chain only (by the Community Admin's wallet): no name; the citizen's welcome bonus
+    assert by_wallet[moves.n.address] == {"wallet": moves.n.address, "kind": "citizen", "profile": "consumer",
+                                          "active": True, "balance": str(100 * TOKEN), "name": None}
     assert [m["wallet"] for m in body["items"]] == sorted(by_wallet, key=lambda w: int(w, 16))
-    second = client.get(f"/api/communities/{moves.token}/members?page=2&per_page=2").get_json()
-    assert second["total"] == 3 and [m["wallet"] for m in second["items"]] == [body["items"][2]["wallet"]]
-
-
-def test_a_member_added_on_chain_only_is_listed_without_a_name(client, base_ctx, rewarded):
-    from eth_account import Account
-
-    newcomer = Account.create()
-    token = base_ctx.chain.token(rewarded.token)
-    base_ctx.chain.send(token.functions.addMember(newcomer.address, 1, 1), "community_admin")
-    signed_in(client, role_account(base_ctx, "community_admin"))
-    body = client.get(f"/api/communities/{rewarded.token}/members?per_page=200").get_json()
-    by_wallet = {m["wallet"]: m for m in body["items"]}
-    assert by_wallet[newcomer.address]["name"] is None and by_wallet[newcomer.address]["active"] is True
-    assert by_wallet[newcomer.address]["balance"] == str(100 * TOKEN)  # the citizen's welcome bonus
-    assert by_wallet[rewarded.anna.address]["name"] == "Anna Rossi"
+    second = client.get(f"/api/communities/{moves.token}/members?page=2&per_page=3").get_json()
+    assert second["total"] == 4 and [m["wallet"] for m in second["items"]] == [body["items"][3]["wallet"]]
 
 
 def test_work_requests_come_from_the_chain_newest_first(client, base_ctx, moves):  # noqa: F811
@@ -151,3 +140,12 @@ def test_history_of_a_reward_and_of_the_receiving_side(client, base_ctx, moves, 
     assert [(r["kind"], r["from"], r["amount"]) for r in anna["items"]] == [
         ("reward", base_ctx.chain.notary.address, str(rewarded.expected[rewarded.anna.address])),
         ("welcome", rewarded.token, str(100 * TOKEN))]
+
+
+def test_members_of_the_rewarded_community_carry_their_decrypted_names(client, base_ctx, rewarded):
+    signed_in(client, role_account(base_ctx, "community_admin"))
+    body = client.get(f"/api/communities/{rewarded.token}/members").get_json()
+    names = {m["wallet"]: m["name"] for m in body["items"]}
+    # tests/oracle/builders.py MEMBERS_CSV, stored encrypted (users.name_enc)
+    assert names == {rewarded.anna.address: "Anna Rossi", rewarded.bruno.address: "Bruno Bianchi",
+                     rewarded.shop.address: "Bottega Verde"}
