@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from eth_account import Account
-from eth_account.messages import encode_defunct
+from eth_account.messages import encode_defunct, encode_typed_data
 from playwright.sync_api import expect
 
 from tests.dapp.browser.conftest import fund
@@ -47,6 +47,31 @@ def test_wallet_signs_the_message_bytes_and_reads_the_chain(wallet_page, base_ct
     assert [c["method"] for c in wallet.calls()] == ["eth_accounts", "eth_requestAccounts", "eth_chainId",
                                                      "eth_getBalance", "personal_sign"]
 
+
+PERMIT = {
+    "types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                               {"name": "chainId", "type": "uint256"},
+                               {"name": "verifyingContract", "type": "address"}],
+              "Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
+                         {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                         {"name": "deadline", "type": "uint256"}]},
+    "primaryType": "Permit",
+    "domain": {"name": "LEC Token", "version": "1", "chainId": CHAIN_ID,
+               "verifyingContract": "0x00000000000000000000000000000000000000aa"},
+}
+
+
+def test_wallet_signs_typed_data_v4(wallet_page):
+    account = Account.create()
+    typed = dict(PERMIT, message={"owner": account.address, "spender": "0x00000000000000000000000000000000000000bb",
+                                  "value": "1000", "nonce": "0", "deadline": "4102444800"})
+    wallet = wallet_page(account)
+    wallet.goto_blank()
+    signature = wallet.page.evaluate("""(typed) => window.ethereum.request({ method: "eth_signTypedData_v4",
+                                          params: [window.__testWallet.address, JSON.stringify(typed)] })""", typed)
+    numbers = {"value": 1000, "nonce": 0, "deadline": 4102444800}  # the same message, as eth-account takes it
+    signed = encode_typed_data(full_message={**typed, "message": {**typed["message"], **numbers}})
+    assert Account.recover_message(signed, signature=signature) == account.address
 
 def test_wallet_rejects_on_request_and_switches_chains(wallet_page):
     wallet = wallet_page(Account.create(), chain_id=1, knows_platform_chain=False)
