@@ -29,7 +29,15 @@ export class MalformedTakeout extends Error {
   }
 }
 
-const shown = (value) => (typeof value === "string" ? `'${value}'` : JSON.stringify(value) ?? String(value));
+/** A value as Python's repr shows it in the oracle's messages ('text', 1, [..], {..}, True, None). */
+export function shown(value) {
+  if (typeof value === "string") return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) return `[${value.map(shown).join(", ")}]`;
+  if (value === null || value === undefined) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `${shown(k)}: ${shown(v)}`).join(", ")}}`;
+  return String(value);
+}
 const malformed = (key, vars) => { throw new MalformedTakeout(key, vars); };
 
 function hex32(value, what) {
@@ -104,10 +112,10 @@ export function parseTakeout(doc) {
   const encoding = Array.from(need(leaf.encoding, "leaf.encoding"));
   const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
   if (!same(encoding, REWARD_LEAF_ENCODING) && !same(encoding, REWARD_LEAF_ENCODING_V1)) {
-    malformed("format.encoding", { encoding: JSON.stringify(encoding) });
+    malformed("format.encoding", { encoding: shown(encoding) });
   }
   const v1 = same(encoding, REWARD_LEAF_ENCODING_V1);
-  if (v1 !== (doc.format === FORMAT_V1)) malformed("format.mismatch", { format: doc.format, encoding: JSON.stringify(encoding) });
+  if (v1 !== (doc.format === FORMAT_V1)) malformed("format.mismatch", { format: doc.format, encoding: shown(encoding) });
   const v2 = !v1;
   const params = optional(doc, "model", "params", (v, w) => (isObject(v) ? v : malformed("format.bad", { what: w, value: shown(v) })), v2);
   return parseFields(doc, { encoding, v1, v2, params });
@@ -418,7 +426,7 @@ function checkFileLeaf(takeout, result, carried) {
     "data.ok", confirmed ? "data.failConfirmed" : "data.fail", { count, recomputed: String(recomputed), file: takeout.dataHash });
   const parts = takeout.parts;
   result.check(leafValueMatches(takeout), "leaf.value", "leafValue.ok", "leafValue.fail",
-    { parts, value: JSON.stringify(takeout.leafValue) });
+    { parts, value: shown(takeout.leafValue) });
   const leaf = leafHash(takeout.leaf, takeout.encoding);
   if (takeout.leafHash === null) {
     result.info("leaf.hash", "leafHash.notStated");
@@ -470,7 +478,7 @@ async function verifyOnchainV1(chain, takeout, result) {
 export const MESSAGES = {
   en: {
     "format.notTakeout": "not a take-out file ({formats})",
-    "format.encoding": "unknown leaf encoding {encoding}: expected [\"uint256\",\"address\",\"uint256\",\"bytes32\"] (or the first notary's [\"address\",\"uint256\",\"bytes32\"])",
+    "format.encoding": "unknown leaf encoding {encoding}: expected ['uint256', 'address', 'uint256', 'bytes32'] (or the first notary's ['address', 'uint256', 'bytes32'])",
     "format.mismatch": "format {format} does not go with the leaf encoding {encoding}",
     "format.bad": "{what} {value} is malformed",
     "format.notHex": "{what} is not hex",
@@ -481,7 +489,7 @@ export const MESSAGES = {
     "format.notInstant": "{what} {value} is not an ISO 8601 time",
     "format.noOffset": "{what} {value} has no UTC offset",
     "format.missing": "{what} is missing",
-    "format.missingField": "missing or malformed field ({what})",
+    "format.missingField": "missing or malformed field ('{what}')",
     "format.reading": "missing or malformed field (a reading needs deviceid, ts and energy)",
     "chainId.ok": "{served}, the chain this browser reads",
     "chainId.fail": "the file is for chain {file}, the chain this browser reads is {served}",
@@ -549,7 +557,7 @@ export const MESSAGES = {
   },
   it: {
     "format.notTakeout": "non è un file di take-out ({formats})",
-    "format.encoding": "codifica della foglia sconosciuta {encoding}: attesa [\"uint256\",\"address\",\"uint256\",\"bytes32\"] (o quella del primo notaio [\"address\",\"uint256\",\"bytes32\"])",
+    "format.encoding": "codifica della foglia sconosciuta {encoding}: attesa ['uint256', 'address', 'uint256', 'bytes32'] (o quella del primo notaio ['address', 'uint256', 'bytes32'])",
     "format.mismatch": "il formato {format} non corrisponde alla codifica della foglia {encoding}",
     "format.bad": "{what} {value} non è valido",
     "format.notHex": "{what} non è esadecimale",
@@ -560,7 +568,7 @@ export const MESSAGES = {
     "format.notInstant": "{what} {value} non è un orario ISO 8601",
     "format.noOffset": "{what} {value} non ha uno scostamento da UTC",
     "format.missing": "manca {what}",
-    "format.missingField": "campo mancante o non valido ({what})",
+    "format.missingField": "campo mancante o non valido ('{what}')",
     "format.reading": "campo mancante o non valido (una lettura richiede deviceid, ts ed energy)",
     "chainId.ok": "{served}, la catena letta da questo browser",
     "chainId.fail": "il file è per la catena {file}, questo browser legge la catena {served}",
