@@ -5,9 +5,8 @@ export function listAuditors(page = 1) {
   return api(`/api/platform-admin/auditors?page=${page}&per_page=200`);
 }
 
-export function grantAuditor(address, note) {
-  const body = note ? { address, note } : { address };
-  return api("/api/platform-admin/auditors", { method: "POST", body });
+export function grantAuditor(address) {
+  return api("/api/platform-admin/auditors", { method: "POST", body: { address } });
 }
 
 export function revokeAuditor(address) {

@@ -7,7 +7,7 @@
 //   role-form, role-contract, role-token-row, role-token, role-name, role-account, role-check, role-grant,
 //   role-revoke, role-id, role-holds (data-holds="true|false"), role-error, role-tx,
 //   auditors-list, auditor-row-<address>, auditor-revoke-<address>, auditors-empty, auditor-form, auditor-address,
-//   auditor-note, auditor-grant, auditor-error, auditor-status
+//   auditor-grant, auditor-error, auditor-status
 import { ethers } from "../../vendor/ethers.min.js";
 import { api, withQuery } from "../lib/api.js";
 import { t, registerMessages, applyTranslations, formatDate } from "../lib/i18n.js";
@@ -183,7 +183,7 @@ async function refreshAuditors() {
   const items = page.items ?? page.auditors ?? [];
   $("auditors-list").replaceChildren(...items.map((a) => el("li", { "data-testid": `auditor-row-${a.address}` },
     el("code", { text: a.address }),
-    el("span", { class: "admin-hint", text: [a.note, a.grantedAt ? formatDate(a.grantedAt) : ""].filter(Boolean).join(" · ") }),
+    el("span", { class: "admin-hint", text: t("pa.grantedAt", { time: formatDate(a.grantedAt) }) }),
     el("button", { type: "button", class: "danger", "data-testid": `auditor-revoke-${a.address}`, text: t("pa.revoke"),
       onclick: () => onRevokeAuditor(a.address) }))));
   $("auditors-empty").hidden = items.length > 0;
@@ -201,7 +201,7 @@ async function onGrantAuditor(event) {
   say(error, null);
   const checksummed = ethers.getAddress(address.toLowerCase());
   try {
-    await grantAuditor(checksummed, form.note.value.trim());
+    await grantAuditor(checksummed);
     $("auditor-status").dataset.state = "done";
     say($("auditor-status"), { key: "pa.auditorGranted", vars: { address: checksummed } });
     form.reset();
@@ -266,7 +266,7 @@ const MESSAGES = {
     "pa.fee": "Transfer fee (%, at most 20)", "pa.createSubmit": "Create", "pa.roles": "Roles", "pa.contract": "Contract",
     "pa.tokenAddress": "Community token address", "pa.role": "Role", "pa.account": "Account", "pa.check": "Check",
     "pa.grant": "Grant", "pa.revoke": "Revoke", "pa.auditors": "Auditors", "pa.noAuditors": "No auditors yet.",
-    "pa.auditorAddress": "Auditor's address", "pa.note": "Note (optional)", "pa.grantAuditor": "Grant the auditor role",
+    "pa.auditorAddress": "Auditor's address", "pa.grantedAt": "since {time}", "pa.grantAuditor": "Grant the auditor role",
     "pa.nameTaken": "A community named “{name}” exists already (token {token}): choose another name.",
     "pa.created": "Created {name} ({symbol}): its token is {token}.",
     "pa.roleId": "{name} = {id}",
@@ -295,7 +295,7 @@ const MESSAGES = {
     "pa.contract": "Contratto", "pa.tokenAddress": "Indirizzo del token della comunità", "pa.role": "Ruolo",
     "pa.account": "Indirizzo", "pa.check": "Verifica", "pa.grant": "Concedi", "pa.revoke": "Revoca",
     "pa.auditors": "Revisori", "pa.noAuditors": "Ancora nessun revisore.", "pa.auditorAddress": "Indirizzo del revisore",
-    "pa.note": "Nota (facoltativa)", "pa.grantAuditor": "Concedi il ruolo di revisore",
+    "pa.grantedAt": "dal {time}", "pa.grantAuditor": "Concedi il ruolo di revisore",
     "pa.nameTaken": "Esiste già una comunità chiamata “{name}” (token {token}): scegli un altro nome.",
     "pa.created": "Creata {name} ({symbol}): il suo token è {token}.",
     "pa.roleId": "{name} = {id}",
