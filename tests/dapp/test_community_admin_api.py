@@ -149,3 +149,25 @@ def test_members_of_the_rewarded_community_carry_their_decrypted_names(client, b
     # tests/oracle/builders.py MEMBERS_CSV, stored encrypted (users.name_enc)
     assert names == {rewarded.anna.address: "Anna Rossi", rewarded.bruno.address: "Bruno Bianchi",
                      rewarded.shop.address: "Bottega Verde"}
+
+
+def test_the_administrators_routes_are_in_the_openapi_document(client):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. apispec's "Multiple schemas resolved to the name …"
+        paths = client.get("/api/openapi.json").get_json()["paths"]
+    documented = {
+        "/api/communities/{token}/members": ("get", {"200", "400", "401", "403", "404"}),
+        "/api/communities/{token}/work-requests": ("get", {"200", "400", "401", "403", "404"}),
+        "/api/communities/{token}/activity": ("get", {"200", "400", "401", "403", "404"}),
+        "/api/communities/{token}/members/{member}/history": ("get", {"200", "400", "401", "403", "404"}),
+        "/api/oracle/communities/{token}/models": ("get", {"200", "401", "403", "404"}),
+        "/api/oracle/communities/{token}/models/preview": ("post", {"200", "400", "401", "403", "404"}),
+        "/api/platform-admin/auditors": ("post", {"200", "201", "400", "401", "403"}),
+        "/api/platform-admin/auditors/{address}": ("delete", {"204", "400", "401", "403", "404"}),
+    }
+    for path, (method, statuses) in documented.items():
+        responses = set(paths[path][method]["responses"])
+        assert statuses <= responses and "422" not in responses, (path, responses)
+    assert "get" in paths["/api/platform-admin/auditors"]
