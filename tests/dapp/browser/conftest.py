@@ -1,14 +1,22 @@
 """Browser end-to-end fixtures: the dApp served on a free port for the session, one headless Chromium for the
 session, and pages whose wallet is an injected EIP-1193 provider (wallet.js, on ethers 6) holding a test key.
 
-    def test_something(live_server, wallet_page, rewarded):
-        wallet = wallet_page(rewarded.anna)               # new context + page, the wallet holds anna's key
+    from tests.dapp.browser.conftest import PHONE, fund, screenshot
+
+    def test_something(wallet_page, rewarded, base_ctx):
+        fund(base_ctx, rewarded.anna.address)              # ETH on anvil (gas is free there, but to be sure)
+        wallet = wallet_page(rewarded.anna)                # new context + page, the wallet holds anna's key
+        # options: chain_id=1 (the wallet starts on another chain), knows_platform_chain=False (switching
+        # answers 4902 until the page adds the chain), viewport=PHONE, locale="it-IT"
         wallet.sign_in()                                   # SIWE through the injected wallet (no UI)
-        wallet.goto("/member.html")
+        wallet.goto(f"/member.html?token={rewarded.token}")
+        wallet.reject_next("eth_sendTransaction")          # the person presses Reject (code 4001)
         expect(wallet.page.get_by_test_id("...")).to_have_text("...")
-        assert wallet.calls("wallet_switchEthereumChain") == [...]
+        assert wallet.calls("wallet_watchAsset")[0]["params"]["options"]["symbol"] == "..."
         assert wallet.errors == []                         # console errors and uncaught page errors
         screenshot(wallet.page, "member")                  # reports/screenshots/member.png
+
+wallet.page / .context / .account / .address / .base_url; live_server is the base URL; browser the Chromium.
 
 Run: python -m pytest tests/dapp/browser -p no:pytest-brownie -q
 """

@@ -236,3 +236,14 @@ def test_signing_out_ends_the_session(wallet_page, rewarded):
     expect(wallet.page.get_by_test_id("wallet-address")).to_have_count(0)
     assert wallet.page.evaluate("fetch('/api/me').then(r => r.status)") == 401
     assert wallet.errors_except(BEFORE_SIGN_IN) == []
+
+
+def test_the_live_server_checks_csrf_as_production_does(wallet_page, member_account):
+    wallet = wallet_page(member_account)
+    wallet.sign_in()
+    statuses = wallet.page.evaluate("""async () => {
+      const logout = (headers) => fetch("/api/auth/logout", { method: "POST", headers }).then((r) => r.status);
+      const { csrf_token } = await fetch("/api/auth/csrf").then((r) => r.json());
+      return [await logout({}), await logout({ "X-CSRFToken": csrf_token })];
+    }""")
+    assert statuses == [400, 200]
