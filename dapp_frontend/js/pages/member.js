@@ -81,7 +81,7 @@ registerMessages({
     "history.kind": "What", "history.counterparty": "With", "history.amount": "Amount", "history.fee": "Fee",
     "history.more": "Show more", "history.kind.transfer": "transfer", "history.kind.service": "service payment",
     "history.kind.reward": "reward", "history.kind.welcome": "welcome bonus", "history.kind.fee": "fee",
-    "history.kind.work": "community work",
+    "history.kind.work": "community work", "history.treasury": "community treasury",
   },
   it: {
     "member.notMember": "Il tuo indirizzo non è membro di nessuna comunità.", "member.community": "Comunità",
@@ -129,7 +129,7 @@ registerMessages({
     "history.kind": "Cosa", "history.counterparty": "Con", "history.amount": "Importo", "history.fee": "Commissione",
     "history.more": "Mostra altri", "history.kind.transfer": "trasferimento", "history.kind.service": "pagamento di servizio",
     "history.kind.reward": "premio", "history.kind.welcome": "bonus di benvenuto", "history.kind.fee": "commissione",
-    "history.kind.work": "lavoro per la comunità",
+    "history.kind.work": "lavoro per la comunità", "history.treasury": "tesoreria della comunità",
   },
 });
 
@@ -549,7 +549,8 @@ function historyRow(move) {
   const amount = cell(`${outgoing ? "−" : "+"}${tokens(move.amount)}`, { className: "num", testid: "history-amount" });
   amount.dataset.baseUnits = signed;
   const other = outgoing ? move.to : move.from;
-  const counterparty = cell(shortAddress(other));
+  const isTreasury = (other || "").toLowerCase() === state.token.toLowerCase();
+  const counterparty = cell(isTreasury ? t("history.treasury") : shortAddress(other));
   counterparty.title = other || "";
   const fee = move.fee && move.fee !== "0" ? tokens(move.fee) : "–";
   row.append(cell(formatDate(move.time)), cell(t(`history.kind.${move.kind}`)), counterparty, amount,

