@@ -1,0 +1,98 @@
+"""GET /api/communities/<token>/epochs/<n>/takeout/<member>: exactly the file `oracle takeout` writes, for the
+member themself, the community admin and auditors; it verifies against the chain with the oracle's verifier."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from eth_utils import to_checksum_address
+
+from oracle.communities import get_community
+from oracle.epochs.runner import SimulatedCrash, run_epoch
+from oracle.takeout import export_takeout, read_takeout
+from oracle.takeout_verify import verify_takeout
+from tests.oracle.builders import ANNA, END, START, quiet, small_community
+
+from .conftest import role_account, signed_in
+from .test_communities_api import (AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, auditor, get_as, refused)  # noqa: F401
+
+
+def takeout_url(token: str, member: str, number="1") -> str:
+    return f"/api/communities/{token}/epochs/{number}/takeout/{member}"
+
+
+@pytest.mark.parametrize("who", AUDIENCES)
+def test_annas_takeout_by_audience(client, base_ctx, rewarded, auditor, who):  # noqa: F811
+    anna = rewarded.anna.address
+    response = get_as(client, who, takeout_url(rewarded.token, anna), base_ctx, rewarded, auditor)
+    status = PERSONAL_STATUS[who]
+    if status != 200:
+        refused(response, status, None, "sign in first" if status == 401 else f"personal data of {anna}")
+        return
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["format"] == "lec-takeout-v2" and body["member"] == anna and body["epoch"] == 1
+    assert body["amount"] == str(rewarded.expected[anna]) and body["index"] == rewarded.index[anna]
+    # Anna's meter, as ingested (00:45 has no reading)
+    assert [(r["ts"], r["energy"]) for r in body["readings"]] == [
+        ("2026-10-01T00:00:00Z", "400.000"), ("2026-10-01T00:15:00Z", "300.000"), ("2026-10-01T00:30:00Z", "100.000")]
+
+
+def test_the_takeout_verifies_and_equals_what_oracle_takeout_writes(client, base_ctx, rewarded, tmp_path):
+    bruno = rewarded.bruno.address
+    signed_in(client, rewarded.bruno)
+    body = client.get(takeout_url(rewarded.token, bruno)).get_json()
+    (tmp_path / "api.json").write_text(json.dumps(body))
+    result = verify_takeout(base_ctx, read_takeout(tmp_path / "api.json"))
+    assert result.ok, result.lines
+    written = export_takeout(base_ctx, rewarded.name, 1, bruno, tmp_path / "bruno.json").path
+    assert json.loads(written.read_text()) == body
+
+
+def test_a_tampered_takeout_from_the_api_fails_verification(client, base_ctx, rewarded, tmp_path):
+    signed_in(client, rewarded.shop)
+    body = client.get(takeout_url(rewarded.token, rewarded.shop.address)).get_json()
+    body["readings"][0]["energy"] = "1.000"
+    (tmp_path / "tampered.json").write_text(json.dumps(body))
+    result = verify_takeout(base_ctx, read_takeout(tmp_path / "tampered.json"))
+    assert not result.ok and result.failed_field
+
+
+def test_the_community_admin_takes_out_any_member(client, base_ctx, rewarded):
+    signed_in(client, role_account(base_ctx, "community_admin"))
+    for account in rewarded.members.values():
+        body = client.get(takeout_url(rewarded.token, account.address)).get_json()
+        assert body["member"] == account.address and int(body["amount"]) == rewarded.expected[account.address]
+
+
+@pytest.mark.parametrize("url, status, field, words", [
+    ("{token}/epochs/1/takeout/{outsider}", 404, "member", "has no leaf in epoch 1"),
+    ("{token}/epochs/9/takeout/{anna}", 404, "epoch", "has no epoch 9"),
+    ("{token}/epochs/zero/takeout/{anna}", 404, "epoch", "'zero' is not an epoch number"),
+    ("{token}/epochs/1/takeout/0xnothing", 400, "member", "is not an Ethereum address"),
+    (UNKNOWN_TOKEN + "/epochs/1/takeout/{anna}", 404, "token", UNKNOWN_TOKEN),
+])
+def test_what_cannot_be_taken_out(client, rewarded, auditor, url, status, field, words):  # noqa: F811
+    signed_in(client, auditor)
+    path = url.format(token=rewarded.token, anna=rewarded.anna.address, outsider=rewarded.outsider.address)
+    refused(client.get(f"/api/communities/{path}"), status, field, words)
+
+
+@pytest.fixture(scope="module")
+def uncommitted(base_ctx, tmp_path_factory):
+    """The hand-worked hour in a community of its own, its tree built but never committed on-chain."""
+    name = small_community(base_ctx, tmp_path_factory.mktemp("uncommitted"))
+    with pytest.raises(SimulatedCrash):
+        run_epoch(base_ctx, name, START, END, crash_at="after:tree", progress=False, log=quiet)
+    return name, to_checksum_address(get_community(base_ctx, name).token_address)
+
+
+def test_an_epoch_not_committed_is_refused_with_the_oracles_sentence(client, base_ctx, uncommitted, auditor):  # noqa: F811
+    name, token = uncommitted
+    signed_in(client, auditor)
+    sentence = refused(client.get(takeout_url(token, ANNA)), 400, "epoch")
+    assert sentence.startswith(f"epoch 1 of {name!r} is computed but not committed on-chain")
+    epoch = client.get(f"/api/communities/{token}/epochs/1").get_json()
+    assert epoch["status"] == "running" and epoch["paidCount"] is None and epoch["root"] is not None
+    reward = client.get(f"/api/communities/{token}/epochs/1/rewards/{ANNA}").get_json()
+    assert reward["paid"] is False and reward["claimable"] is False and reward["proof"]
