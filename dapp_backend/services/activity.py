@@ -5,11 +5,13 @@ filtered there (eth_getLogs uses its bloom filters), in windows of LOG_WINDOW bl
 created the community, so no single request scans the whole chain:
 - history looks back at most HISTORY_BLOCKS from the head (at Besu's 10 s blocks about 115 days; on anvil a
   block per transaction), newest first, one row per transaction;
-- activity reads only the blocks of the asked days (at most MAX_DAYS), found by a binary search on block times.
+- activity reads only the blocks of the asked days (at most MAX_DAYS), whose first blocks are found by binary
+  searches on block times.
 Block times come from get_block, cached per block number for the process (blocks are final on IBFT).
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 
@@ -25,12 +27,12 @@ from dapp_backend.services.pagination import paginate
 
 LOG_WINDOW = 50_000  # blocks per eth_getLogs
 HISTORY_BLOCKS = 1_000_000
-MAX_DAYS = 92
+MAX_DAYS = 366
 DEFAULT_DAYS = 30
-ZERO = "0x" + "00" * 20
 _BLOCK_TIMES: OrderedDict[int, int] = OrderedDict()
 _BLOCK_TIMES_KEPT = 200_000
 _CREATED_AT_BLOCK: dict[str, int] = {}
+_MEMBERS_ADDED: dict[str, tuple[int, list[str]]] = {}  # token -> (last block read, accounts added up to it)
 
 
 # ------------------------------------------------------------------ blocks and logs
@@ -84,21 +86,34 @@ def _remember(number: int, timestamp: int) -> None:
         _BLOCK_TIMES.popitem(last=False)
 
 
-def first_block_at(ctx: Context, moment: int, low: int, high: int) -> int:
-    """The first block in low..high whose time is at or after `moment` (high + 1 when none is)."""
-    while low <= high:
-        middle = (low + high) // 2
-        if block_times(ctx, [middle])[middle] >= moment:
-            high = middle - 1
-        else:
-            low = middle + 1
-    return low
+def first_blocks_at(ctx: Context, moments: list[int], low: int, high: int) -> list[int]:
+    """For each of `moments` (unix seconds), the first block in low..high whose time is at or after it (high + 1
+    when none is). One binary search per moment, run side by side: each round asks every midpoint in one batch,
+    so a year of day boundaries costs about log2(blocks) round trips, however many events the days hold."""
+    lows, highs = [low] * len(moments), [high] * len(moments)
+    while True:
+        open_ = [i for i in range(len(moments)) if lows[i] <= highs[i]]
+        if not open_:
+            return lows
+        middles = {i: (lows[i] + highs[i]) // 2 for i in open_}
+        times = block_times(ctx, middles.values())
+        for i, middle in middles.items():
+            if times[middle] >= moments[i]:
+                highs[i] = middle - 1
+            else:
+                lows[i] = middle + 1
 
 
 def member_added_accounts(ctx: Context, community: CommunityRecord) -> list[str]:
-    """Every account the token ever added as a member (MemberAdded), checksummed."""
-    found = logs(ctx, ctx.chain.token(community.token).events.MemberAdded, creation_block(ctx, community))
-    return [to_checksum_address(log["args"]["account"]) for log in found]
+    """Every account the token ever added as a member (MemberAdded), checksummed. The blocks read are
+    remembered per token, so a later call asks the node only for the blocks since."""
+    scanned, known = _MEMBERS_ADDED.get(community.token, (creation_block(ctx, community) - 1, []))
+    last = head(ctx)
+    if last > scanned:
+        found = logs(ctx, ctx.chain.token(community.token).events.MemberAdded, scanned + 1, None, last)
+        known = known + [to_checksum_address(log["args"]["account"]) for log in found]
+        _MEMBERS_ADDED[community.token] = (last, known)
+    return known
 
 
 # ------------------------------------------------------------------ a member's history
@@ -194,32 +209,29 @@ def _row(kind: str, sender: str, receiver: str, amount: int, fee: int) -> dict:
 
 def community_activity(ctx: Context, token: str, days: int = DEFAULT_DAYS) -> dict:
     """Per UTC day of the last `days` (today, by the chain's clock, included): transfers (count), volume
-    (tokens sent in transfers and services), fees (to the treasury), services (count)."""
+    (tokens sent in transfers and services), fees (to the treasury), services (count). An event's day comes
+    from the first block of each day (found by `first_blocks_at`), not from one block read per event."""
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"days {days!r} must be a whole number from 1 to {MAX_DAYS}", "days")
     community = community_of(ctx, token)
     contract = ctx.chain.token(community.token)
     last = head(ctx)
     today = datetime.fromtimestamp(block_times(ctx, [last])[last], timezone.utc).date()
-    first_day = today - timedelta(days=days - 1)
-    since = int(datetime(first_day.year, first_day.month, first_day.day, tzinfo=timezone.utc).timestamp())
-    first = first_block_at(ctx, since, creation_block(ctx, community), last)
-    table = {(first_day + timedelta(days=i)).isoformat(): {"transfers": 0, "volume": 0, "fees": 0, "services": 0}
-             for i in range(days)}
-    transfers = logs(ctx, contract.events.TransferWithFee, first, None, last) if first <= last else []
-    services = logs(ctx, contract.events.ServicePaid, first, None, last) if first <= last else []
-    times = block_times(ctx, [log["blockNumber"] for log in transfers + services])
-    for log in transfers:
-        _count(table, times[log["blockNumber"]], "transfers", log["args"]["sent"], log["args"]["fee"])
-    for log in services:
-        _count(table, times[log["blockNumber"]], "services", log["args"]["amount"], _split(log["args"]["split"])["fee"])
-    return {"days": [{"date": date, **{k: (str(v) if k in ("volume", "fees") else v) for k, v in row.items()}}
-                     for date, row in table.items()]}
+    dates = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    starts = [int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()) for d in dates]
+    firsts = first_blocks_at(ctx, starts, creation_block(ctx, community), last)
+    table = [{"date": d.isoformat(), "transfers": 0, "volume": 0, "fees": 0, "services": 0} for d in dates]
+    if firsts[0] <= last:
+        for log in logs(ctx, contract.events.TransferWithFee, firsts[0], None, last):
+            _count(table[bisect_right(firsts, log["blockNumber"]) - 1], "transfers", log["args"]["sent"],
+                   log["args"]["fee"])
+        for log in logs(ctx, contract.events.ServicePaid, firsts[0], None, last):
+            _count(table[bisect_right(firsts, log["blockNumber"]) - 1], "services", log["args"]["amount"],
+                   _split(log["args"]["split"])["fee"])
+    return {"days": [{**row, "volume": str(row["volume"]), "fees": str(row["fees"])} for row in table]}
 
 
-def _count(table: dict, timestamp: int, counter: str, amount: int, fee: int) -> None:
-    row = table.get(datetime.fromtimestamp(timestamp, timezone.utc).date().isoformat())
-    if row is not None:
-        row[counter] += 1
-        row["volume"] += int(amount)
-        row["fees"] += int(fee)
+def _count(row: dict, counter: str, amount: int, fee: int) -> None:
+    row[counter] += 1
+    row["volume"] += int(amount)
+    row["fees"] += int(fee)

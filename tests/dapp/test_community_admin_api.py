@@ -55,8 +55,8 @@ def test_a_token_that_is_no_community_is_404(client, base_ctx, moves, route):  #
     ("members?per_page=0", "per_page", "per_page: must be greater than or equal to 1 and less than or equal to 200"),
     ("members?page=x", "page", "page: not a valid integer"),
     ("work-requests?status=done", "status", "status: must be one of: pending, approved, rejected"),
-    ("activity?days=0", "days", "days: must be greater than or equal to 1 and less than or equal to 92"),
-    ("activity?days=93", "days", "days: must be greater than or equal to 1 and less than or equal to 92"),
+    ("activity?days=0", "days", "days: must be greater than or equal to 1 and less than or equal to 366"),
+    ("activity?days=367", "days", "days: must be greater than or equal to 1 and less than or equal to 366"),
     ("members/0x1234/history", "member", "'0x1234' is not an Ethereum address: expected 0x and 40 hexadecimal "
                                          "digits"),
 ])
@@ -108,7 +108,10 @@ def test_activity_counts_transfers_services_volume_and_fees_per_day(client, base
     assert today == {"date": today["date"], "transfers": 1, "volume": str(30 * TOKEN), "fees": str(3 * TOKEN // 10),
                      "services": 1}
     assert yesterday == {"date": yesterday["date"], "transfers": 0, "volume": "0", "fees": "0", "services": 0}
-    assert client.get(f"/api/communities/{moves.token}/activity").get_json()["days"][-1] == today  # 30 days
+    month = client.get(f"/api/communities/{moves.token}/activity").get_json()["days"]  # 30 days by default
+    year = client.get(f"/api/communities/{moves.token}/activity?days=366").get_json()["days"]
+    assert (len(month), len(year)) == (30, 366) and month[-1] == year[-1] == today
+    assert sum(d["transfers"] for d in year) == 1 and sum(d["services"] for d in year) == 1
 
 
 def test_history_shows_each_movement_with_its_fee(client, base_ctx, moves):  # noqa: F811

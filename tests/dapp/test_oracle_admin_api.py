@@ -107,6 +107,22 @@ def test_the_same_parameters_reproduce_what_was_paid(client, base_ctx, rewarded)
     assert all(m["amount"] == m["current"] for m in body["members"]) and body["total"] == body["currentTotal"]
 
 
+def test_models_with_a_baseline_read_the_period_before(client, base_ctx, rewarded):
+    """peak_shaving and combined also read the hour before the epoch (23:00-00:00), which has no readings:
+    coverage 0 < min_coverage 0.9, so peak shaving pays nobody, and combined (w_sc 1, w_ps 1) pays exactly the
+    self-consumption part worked out above."""
+    signed_in(client, role_account(base_ctx, "oracle_admin"))
+    peak = post_preview(client, rewarded.token, {"model": "peak_shaving", "params": {"beta": "2", "cap": "20"}})
+    assert peak.status_code == 200, peak.get_json()
+    assert {m["amount"] for m in peak.get_json()["members"]} == {"0"} and peak.get_json()["total"] == "0"
+    assert peak.get_json()["params"] == {"beta": 2.0, "cap": 20.0, "q": 97.5, "min_coverage": 0.9}
+    combined = post_preview(client, rewarded.token, {"model": "combined", "params": {
+        "alpha_consumer": "2", "alpha_producer": "0.5", "beta": "2", "cap": "20", "w_sc": "1", "w_ps": "1"}})
+    amounts = {m["member"]: m["amount"] for m in combined.get_json()["members"]}
+    assert amounts == {rewarded.anna.address: str(TOKEN), rewarded.bruno.address: str(1_116_666 * MICRO),
+                       rewarded.shop.address: str(1_133_333 * MICRO)}
+
+
 @pytest.mark.parametrize("body, field, words", [
     ({"model": "self_consumption", "params": {"alpha_consumer": "abc", "alpha_producer": "0.5"}},
      "params.alpha_consumer", "is not a number in plain decimal"),
