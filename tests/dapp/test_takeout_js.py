@@ -189,7 +189,7 @@ def test_the_untouched_and_altered_files_agree_on_the_reasons_in_italian_too(ctx
 
 def test_a_file_that_is_not_json_is_named_not_crashed(ctx, tmp_path):
     answers = run_js(tmp_path, {"platform": platform_of(ctx), "cases": {"broken": '{"format": "lec-takeout-v2", '}})
-    assert answers["broken"] == {"notJson": "auditor.notJson"}
+    assert answers["broken"] == {"notJson": "au.notJson"}
 
 
 DEVICES = ["Contatore-Città-1", "contatore-città-2", "Zähler-Ü", "メーター-東京", "meter-🙂-astral", "meter-\uff5e-bmp",

@@ -18,13 +18,13 @@ const UNKNOWN_EPOCH = ethers.id("UnknownEpoch(address,uint64)").slice(0, 10);
 const PACKED_LEAF_BYTES = 67; // uint24 index ‖ address ‖ uint96 amount ‖ bytes32
 
 /** Text of a chosen or dropped file → the take-out document; a file that is not JSON is an Error whose
- *  `key` names a message of the auditor page ("auditor.notJson", "auditor.tooBig") and `detail` the reason. */
+ *  `key` names a message of the auditor page ("au.notJson", "au.tooBig") and `detail` the reason. */
 export function readTakeoutText(text) {
-  if (text.length > MAX_FILE_BYTES) throw Object.assign(new Error("too big"), { key: "auditor.tooBig" });
+  if (text.length > MAX_FILE_BYTES) throw Object.assign(new Error("too big"), { key: "au.tooBig" });
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw Object.assign(new Error(err.message), { key: "auditor.notJson", detail: err.message });
+    throw Object.assign(new Error(err.message), { key: "au.notJson", detail: err.message });
   }
 }
 
