@@ -267,3 +267,72 @@ def test_a_file_of_non_ascii_devices_and_many_readings_checks_alike_off_chain(ct
     assert ["ok", "readings, salt or dataHash"] in answers["whole"]["lines"]
     assert ["fail", "readings, salt or dataHash"] in answers["tampered"]["lines"]
     assert ["ok", "proof"] in answers["tampered"]["lines"]  # the leaf still proves: only the readings changed
+
+
+def agree_with_oracle(ctx, tmp_path, cases: dict[str, str]) -> dict:
+    """Runs the cases in node and through `oracle verify`; asserts the same lines; returns node's answers."""
+    answers = run_js(tmp_path, {"platform": platform_of(ctx), "cases": cases})
+    for label, text in cases.items():
+        path = tmp_path / f"{label.replace(' ', '-')}.json"
+        path.write_text(text)
+        expected = oracle_verdict(ctx, path)
+        assert answers[label]["lines"] == expected["lines"], label
+        assert answers[label]["failedPart"] == expected["failedPart"], label
+        if expected["failure"]:
+            assert answers[label]["failure"] == expected["failure"], label
+    return answers
+
+
+def test_a_waiting_epoch_verifies_through_its_proof_and_once_voided_fails_at_the_epoch(ctx, tmp_path):
+    """Before any payment the chain carries no leaf: the index is checked against the leaf count and an altered
+    amount is caught by the proof, which cannot say which part changed; a voided epoch fails at "epoch"."""
+    from oracle.communities import get_community
+    from oracle.epochs.runner import run_epoch
+    from tests.oracle.builders import BRUNO, END, START, challenge_window, quiet, small_community
+
+    name = small_community(ctx, tmp_path)
+    with challenge_window(ctx, 3600):
+        assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "waiting"
+    doc = json.loads(export_takeout(ctx, name, 1, BRUNO, tmp_path / "waiting.json").path.read_text())
+    cases = {"waiting": json.dumps(doc), "waiting, amount altered": json.dumps(alter(doc, "amount", ctx)),
+             "waiting, index beyond the leaves": json.dumps({**doc, "index": 7})}
+    answers = agree_with_oracle(ctx, tmp_path, cases)
+    assert answers["waiting"]["ok"] and ["info", "member, amount, dataHash"] in answers["waiting"]["lines"]
+    assert answers["waiting, amount altered"]["failedPart"] == "index, member, amount or dataHash"
+    assert answers["waiting, index beyond the leaves"]["failedPart"] == "index"
+
+    token = get_community(ctx, name).token_address
+    ctx.chain.send(ctx.chain.notary.functions.voidEpoch(token, 1, b"\x01" * 32), "community_admin")
+    voided = agree_with_oracle(ctx, tmp_path, {"voided": json.dumps(doc)})["voided"]
+    assert voided["failedPart"] == "epoch"
+    assert voided["failure"] == "epoch 1 was voided on-chain: its commitment does not stand"
+    assert [status for status, _part in voided["lines"]].count("fail") == 1
+
+
+def test_a_baseline_model_epoch_derives_the_data_start_one_period_earlier(ctx, tmp_path):
+    from oracle.communities import create_community
+    from oracle.epochs.runner import run_epoch
+    from oracle.ingest.loader import ingest_file
+    from oracle.members import import_members
+    from oracle.model_registry import publish_model
+    from tests.oracle.builders import BRUNO, END, MEMBERS_CSV, READINGS_CSV, START, devices_prefix, quiet
+    from tests.oracle.conftest import unique_name, write
+
+    name = unique_name("Auditor Combined LEC")
+    p = devices_prefix(name)
+    create_community(ctx, name, endowment="10000")
+    import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
+    ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
+    publish_model(ctx, "combined", {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20",
+                                    "w_sc": "1", "w_ps": "1"}, community=name)
+    run_epoch(ctx, name, START, END, progress=False, log=quiet)
+    doc = json.loads(export_takeout(ctx, name, 1, BRUNO, tmp_path / "combined.json").path.read_text())
+    assert doc["period"]["dataStart"] == "2026-09-30T23:00:00+00:00"
+    wrong = copy.deepcopy(doc)
+    wrong["period"]["dataStart"] = doc["period"]["start"]
+    answers = agree_with_oracle(ctx, tmp_path, {"combined": json.dumps(doc), "combined, data start": json.dumps(wrong)})
+    assert answers["combined"]["ok"]
+    assert sum(part.startswith("model.params.") for _status, part in answers["combined"]["lines"]) == 6
+    assert answers["combined, data start"]["failure"] == (
+        "the file says 2026-10-01T00:00:00+00:00, the data start of a combined epoch (one period length before it, "
+        "for the baseline) is 2026-09-30T23:00:00+00:00")
