@@ -166,3 +166,89 @@ def test_a_payment_the_token_refuses_is_a_sentence_and_a_rejection_is_cancelled(
     page.get_by_test_id("pay-submit").click()
     expect(status).to_have_attribute("data-state", "cancelled", timeout=TIMEOUT)
     expect(status).to_have_text("Paying the service: cancelled.")
+
+
+# ------------------------------------------------------------------ claim, take-out
+
+def test_a_member_claims_an_unpaid_reward_with_its_proof(wallet_page, unpaid, base_ctx):
+    fund(base_ctx, unpaid.anna.address)
+    wallet = wallet_page(unpaid.anna)
+    wallet.sign_in()
+    page = member_page(wallet, unpaid.token)
+    expect(page.get_by_test_id("balance")).to_have_attribute("data-base-units", str(WELCOME_CITIZEN))
+    row = page.get_by_test_id("reward-row").and_(page.locator("[data-epoch='1']"))
+    expect(row).to_have_attribute("data-state", "claimable", timeout=TIMEOUT)
+    expect(row.get_by_test_id("reward-amount")).to_have_attribute("data-base-units", str(EXPECTED[ANNA]))
+    screenshot(page, "member-claimable")
+    row.get_by_test_id("claim-reward").click()
+    expect(page.get_by_test_id("claim-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+
+    assert balance_of(base_ctx, unpaid.token, unpaid.anna.address) == WELCOME_CITIZEN + EXPECTED[ANNA]
+    expect(page.get_by_test_id("balance")).to_have_attribute("data-base-units", str(WELCOME_CITIZEN + EXPECTED[ANNA]),
+                                                              timeout=TIMEOUT)
+    expect(row).to_have_attribute("data-state", "paid", timeout=TIMEOUT)
+    expect(row.get_by_test_id("claim-reward")).to_have_count(0)
+    assert page_errors(wallet) == []
+
+
+def test_a_member_downloads_their_take_out_file(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.bruno)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    row = page.get_by_test_id("reward-row").and_(page.locator("[data-epoch='1']"))
+    with page.expect_download(timeout=TIMEOUT) as download:
+        row.get_by_test_id("download-takeout").click()
+    saved = download.value
+    assert saved.suggested_filename == f"takeout-{slug(rewarded.name)}-epoch-1-{rewarded.bruno.address}.json"
+    takeout = json.loads(open(saved.path(), encoding="utf-8").read())
+    assert takeout["format"] == "lec-takeout-v2"
+    assert json.dumps(takeout).count(rewarded.bruno.address) >= 1
+    expect(page.get_by_test_id("takeout-status")).to_have_attribute("data-state", "done")
+    assert page_errors(wallet) == []
+
+
+def slug(name: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+# ------------------------------------------------------------------ network, token, phone, Italian
+
+def test_the_page_adds_the_network_and_the_token_to_the_wallet(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.anna, chain_id=1, knows_platform_chain=False)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "wrong")
+    page.get_by_test_id("add-network").click()
+    # the wallet's chainChanged reloads the page, now on the platform's chain
+    expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "ok", timeout=TIMEOUT)
+    added = wallet.calls("wallet_addEthereumChain")
+    assert [a["params"][0]["chainId"] for a in added] == ["0x7a69"]
+    assert wallet.page.evaluate("window.ethereum.request({ method: 'eth_chainId' })") == "0x7a69"
+    expect(page.get_by_test_id("balance")).not_to_be_empty(timeout=TIMEOUT)
+    page.get_by_test_id("watch-token").click()
+    expect(page.get_by_test_id("wallet-action-status")).to_have_attribute("data-state", "done", timeout=TIMEOUT)
+    options = wallet.calls("wallet_watchAsset")[0]["params"]["options"]
+    assert options == {"address": rewarded.token, "symbol": symbol(wallet), "decimals": 18}
+
+
+def test_on_a_phone_in_italian_nothing_overflows_and_the_keyboard_reaches_the_payment(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.anna, viewport=PHONE, locale="it-IT")
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    expect(page.get_by_role("heading", name="Paga un servizio")).to_be_visible()
+    expect(page.get_by_test_id("reward-row").first.get_by_test_id("reward-state")).to_have_text("pagato")
+    # Italian number format: a comma before the decimals
+    expect(page.get_by_test_id("balance")).to_contain_text(",5 ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_label("Fornitore (indirizzo del membro)").focus()
+    page.keyboard.type(rewarded.bruno.address)
+    page.keyboard.press("Tab")
+    page.keyboard.type("2,5")
+    assert page.get_by_test_id("pay-amount").input_value() == "2,5"
+    screenshot(page, "member-phone")
+
+    page.get_by_test_id("language-select").select_option("en")
+    expect(page.get_by_role("heading", name="Pay a service")).to_be_visible()
+    assert page_errors(wallet) == []
