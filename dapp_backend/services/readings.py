@@ -56,8 +56,8 @@ def time_range(start, end) -> tuple[datetime, datetime]:
     if last <= first:
         raise InvalidInput(f"end {iso(last)} is not after start {iso(first)}", "end")
     if last - first > MAX_SPAN:
-        raise InvalidInput(f"from start {iso(first)} to end {iso(last)} is {(last - first).days} days and more: ask "
-                           f"at most {MAX_SPAN.days} days at a time", "end")
+        raise InvalidInput(f"from start {iso(first)} to end {iso(last)} is more than {MAX_SPAN.days} days: ask at "
+                           f"most {MAX_SPAN.days} days at a time", "end")
     return first, last
 
 
