@@ -69,8 +69,13 @@ function shortAddress(address) {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
+/** Numbers in a message's values in the reader's locale (20.5 → "20,5" in Italian). */
+function localized(vars = {}) {
+  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === "number" ? formatNumber(v) : v]));
+}
+
 function sentence(element, result) {
-  element.textContent = result ? t(result.key, result.vars) : "";
+  element.textContent = result ? t(result.key, localized(result.vars)) : "";
 }
 
 /** Runs a transaction action; the tx status element shows progress and failures (tx.js / errors.js). */

@@ -158,7 +158,9 @@ function checkedForm() {
 }
 
 function showFormError(error, focus) {
-  $("publish-error").textContent = error ? t(error.key, error.vars) : "";
+  const vars = { ...(error?.vars ?? {}) };
+  for (const bound of ["low", "high"]) if (bound in vars) vars[bound] = formatNumber(Number(vars[bound]));
+  $("publish-error").textContent = error ? t(error.key, vars) : "";
   if (focus) focus.focus();
 }
 

@@ -10,7 +10,7 @@
 //   auditor-grant, auditor-error, auditor-status
 import { ethers } from "../../vendor/ethers.min.js";
 import { api, withQuery } from "../lib/api.js";
-import { t, registerMessages, applyTranslations, formatDate } from "../lib/i18n.js";
+import { t, registerMessages, applyTranslations, formatDate, formatNumber } from "../lib/i18n.js";
 import { contractFor, tokenContract } from "../lib/platform.js";
 import { currentWallet } from "../lib/wallet.js";
 import { startPage } from "../lib/layout.js";
@@ -44,7 +44,9 @@ function reader() {
 }
 
 function say(element, result) {
-  element.textContent = result ? t(result.key, result.vars ?? {}) : "";
+  const vars = Object.fromEntries(Object.entries(result?.vars ?? {})
+    .map(([k, v]) => [k, typeof v === "number" ? formatNumber(v) : v]));
+  element.textContent = result ? t(result.key, vars) : "";
 }
 
 function settled(status) {

@@ -122,3 +122,75 @@ def test_a_member_without_an_admin_role_is_told_the_page_is_not_theirs(wallet_pa
     expect(wallet.page.get_by_test_id("page-forbidden")).to_contain_text(
         "This page is for: community admin, token admin.")
     expect(wallet.page.get_by_test_id("members-table")).to_be_hidden()
+
+
+def test_community_admin_reviews_work_changes_a_profile_removes_a_member_and_approves_an_incentive(
+        wallet_page, base_ctx, own_community):
+    from oracle.chain.encoding import to_bytes32
+    from tests.dapp.admin_helpers import send_as
+
+    _name, token_address = own_community
+    chain = base_ctx.chain
+    token = chain.token(token_address)
+    citizen, other, shop = Account.create(), Account.create(), Account.create()
+    zero = "0x" + "00" * 20
+    for account, kind in ((citizen, 1), (other, 1), (shop, 2)):
+        chain.send(token.functions.addMember(account.address, kind, 1), "community_admin")
+        fund(base_ctx, account.address)
+    first = token.functions.workRequestCount().call() + 1
+    send_as(base_ctx, citizen, token.functions.requestCommunityWork(6, 5 * 10**18, to_bytes32("garden"), zero, 0))
+    send_as(base_ctx, other, token.functions.requestCommunityWork(6, 7 * 10**18, to_bytes32("flyers"), zero, 0))
+    wallet = open_page(wallet_page, base_ctx, "community_admin", token_address)
+    page = wallet.page
+
+    page.get_by_test_id(f"work-approve-{first}").click()
+    expect(page.get_by_test_id("work-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    # the treasury pays community work fee-free: the welcome bonus plus the whole 5 tokens
+    assert token.functions.balanceOf(citizen.address).call() == WELCOME_CITIZEN + 5 * 10**18
+    page.get_by_test_id(f"work-reason-{first + 1}").fill("not agreed")
+    page.get_by_test_id(f"work-reject-{first + 1}").click()
+    expect(page.get_by_test_id(f"work-request-{first + 1}")).to_have_count(0, timeout=TIMEOUT)
+    assert token.functions.workRequest(first + 1).call()[2] == 3  # WorkStatus.Rejected
+    [event] = token.events.CommunityWorkRejected().get_logs(from_block=0, argument_filters={"id": first + 1})
+    assert event["args"]["reasonRef"] == to_bytes32("not agreed")  # the reason, in clear within 32 bytes
+
+    page.get_by_test_id(f"member-profile-{other.address}").select_option("prostormer")
+    page.get_by_test_id(f"member-profile-save-{other.address}").click()
+    expect(page.get_by_test_id("members-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    assert token.functions.memberInfo(other.address).call()[1] == 3  # prostormer
+    remove = page.get_by_test_id(f"member-remove-{other.address}")
+    remove.click()
+    expect(remove).to_have_text("Press again to remove")  # a second press confirms
+    remove.click()
+    expect(page.get_by_test_id(f"member-row-{other.address}")).to_contain_text("removed", timeout=TIMEOUT)
+    assert token.functions.isMember(other.address).call() is False
+
+    page.get_by_test_id("approve-ref").fill("bike repair")
+    page.get_by_test_id("approve-payer").fill(citizen.address)
+    page.get_by_test_id("approve-provider").fill(shop.address)
+    page.get_by_test_id("approve-category").select_option("3")  # citizen → stakeholder
+    page.get_by_test_id("approve-amount").fill("20")
+    page.get_by_test_id("approve-submit").click()
+    expect(page.get_by_test_id("approve-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    payer, category, used, provider, max_amount = token.functions.incentiveApproval(to_bytes32("bike repair")).call()
+    assert (payer, category, used, provider, max_amount) == (citizen.address, 3, False, shop.address, 20 * 10**18)
+    assert len(wallet.calls("eth_sendTransaction")) == 5
+    assert wallet.errors == []
+
+
+def test_the_token_admin_page_in_italian_with_the_keyboard(wallet_page, base_ctx, own_community):
+    _name, token = own_community
+    account = role_account(base_ctx, "token_admin")
+    wallet = wallet_page(account, locale="it-IT")
+    wallet.sign_in()
+    wallet.goto(f"/community-admin.html?token={token}")
+    page = wallet.page
+    expect(page.locator("body[data-ready=true]")).to_have_count(1, timeout=TIMEOUT)
+    expect(page.get_by_test_id("fee-form").locator("h3")).to_have_text("Commissione sui trasferimenti")
+    page.get_by_test_id("fee-input").focus()
+    page.keyboard.type("20,5")
+    page.keyboard.press("Enter")  # the form submits from the keyboard
+    expect(page.get_by_test_id("fee-error")).to_have_text(
+        "Una commissione del 20,5 % supera il massimo consentito dal token, 20 %.")
+    expect(page.get_by_test_id("fee-input")).to_be_focused()  # back on the field to correct it
+    assert wallet.calls("eth_sendTransaction") == []
