@@ -146,3 +146,32 @@ def test_someone_who_is_not_an_auditor_is_told_so(wallet_page, rewarded):
     expect(wallet.page.get_by_test_id("page-forbidden")).to_contain_text("This page is for: auditor",
                                                                           timeout=TIMEOUT)
     expect(wallet.page.get_by_test_id("fetch-section")).to_be_hidden()
+
+
+def test_a_file_dropped_on_the_page_is_verified(wallet_page, auditor, bruno_takeout):
+    wallet = open_page(wallet_page, auditor)
+    page = wallet.page
+    dropped = page.evaluate_handle("""(text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], "dropped.json", { type: "application/json" }));
+      return data;
+    }""", json.dumps(bruno_takeout))
+    page.get_by_test_id("upload-section").dispatch_event("drop", {"dataTransfer": dropped})
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "pass", timeout=TIMEOUT)
+    expect(page.get_by_test_id("verify-status")).to_be_hidden()
+    assert wallet.errors == []
+
+
+def test_a_wallet_on_another_chain_fails_at_the_chain_id_and_the_platforms_rpc_passes(wallet_page, auditor,
+                                                                                       bruno_takeout):
+    wallet = open_page(wallet_page, auditor, chain_id=1981)
+    page = wallet.page
+    expect(page.get_by_test_id("reader-select")).to_have_value("wallet")
+    upload(page, "bruno.json", json.dumps(bruno_takeout))
+    expect(page.get_by_test_id("failed-part")).to_have_attribute("data-part", "chainId", timeout=TIMEOUT)
+    expect(page.get_by_test_id("failure-detail")).to_have_text(
+        "the file is for chain 31337, the chain this browser reads is 1981")
+    page.get_by_test_id("reader-select").select_option("rpc")
+    upload(page, "bruno-again.json", json.dumps(bruno_takeout))
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "pass", timeout=TIMEOUT)
+    assert wallet.errors == []
