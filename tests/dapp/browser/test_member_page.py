@@ -252,3 +252,21 @@ def test_on_a_phone_in_italian_nothing_overflows_and_the_keyboard_reaches_the_pa
     page.get_by_test_id("language-select").select_option("en")
     expect(page.get_by_role("heading", name="Pay a service")).to_be_visible()
     assert page_errors(wallet) == []
+
+
+def test_a_citizen_asks_to_be_paid_for_community_work(wallet_page, rewarded, base_ctx):
+    fund(base_ctx, rewarded.anna.address)
+    wallet = wallet_page(rewarded.anna)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    count_before = base_ctx.chain.token(rewarded.token).functions.workRequestCount().call()
+    page.get_by_test_id("work-category").select_option("6")
+    page.get_by_test_id("work-amount").fill("3")
+    page.get_by_test_id("work-description").fill("cleaned the solar panels of the school")
+    page.get_by_test_id("work-submit").click()
+    status = page.get_by_test_id("work-status")
+    expect(status).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    expect(status).to_contain_text(f"Request number {count_before + 1} sent")
+    request = base_ctx.chain.token(rewarded.token).functions.workRequest(count_before + 1).call()
+    assert (request[0], request[1], request[2], request[5]) == (rewarded.anna.address, 6, 1, 3 * 10**18)
+    assert page_errors(wallet) == []
