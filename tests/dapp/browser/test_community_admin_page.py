@@ -13,7 +13,6 @@ from tests.dapp.conftest import role_account
 from tests.oracle.conftest import unique_name
 
 WELCOME_CITIZEN = 100 * 10**18  # create_community(welcome_citizen="100"), 18 decimals
-WELCOME_STAKEHOLDER = 500 * 10**18
 TIMEOUT = 60_000  # a transaction on a loaded machine
 
 
@@ -194,3 +193,78 @@ def test_the_token_admin_page_in_italian_with_the_keyboard(wallet_page, base_ctx
         "Una commissione del 20,5 % supera il massimo consentito dal token, 20 %.")
     expect(page.get_by_test_id("fee-input")).to_be_focused()  # back on the field to correct it
     assert wallet.calls("eth_sendTransaction") == []
+
+
+def test_community_admin_adds_two_members_in_one_transaction(wallet_page, base_ctx, own_community):
+    _name, token_address = own_community
+    token = base_ctx.chain.token(token_address)
+    citizen, business = Account.create(), Account.create()
+    stakeholder_bonus = token.functions.welcomeBonus(2).call()  # 500 tokens unless another test set it
+    wallet = open_page(wallet_page, base_ctx, "community_admin", token_address)
+    page = wallet.page
+    page.get_by_test_id("new-member-wallet-0").fill(citizen.address)
+    page.get_by_test_id("new-member-add-row").click()
+    expect(page.get_by_test_id("new-member-wallet-1")).to_be_focused()
+    page.get_by_test_id("new-member-wallet-1").fill(business.address)
+    page.get_by_test_id("new-member-kind-1").select_option("stakeholder")
+    page.get_by_test_id("new-member-profile-1").select_option("prostormer")
+    page.get_by_test_id("add-members-submit").click()
+    expect(page.get_by_test_id("add-members-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    assert len(wallet.calls("eth_sendTransaction")) == 1  # addMembers: all or none, one transaction
+    assert token.functions.memberInfo(citizen.address).call()[:3] == [1, 1, True]  # citizen, consumer
+    assert token.functions.memberInfo(business.address).call()[:3] == [2, 3, True]  # stakeholder, prostormer
+    assert token.functions.balanceOf(business.address).call() == stakeholder_bonus
+    assert wallet.errors == []
+
+
+def test_token_admin_sets_a_welcome_bonus_and_an_incentive_within_the_cap(wallet_page, base_ctx, own_community):
+    _name, token_address = own_community
+    token = base_ctx.chain.token(token_address)
+    symbol = token.functions.symbol().call()
+    wallet = open_page(wallet_page, base_ctx, "token_admin", token_address)
+    page = wallet.page
+    expect(page.get_by_test_id("welcome-current")).to_have_text(
+        f"citizen 100 {symbol} · stakeholder 500 {symbol}")
+    page.get_by_test_id("welcome-kind").select_option("stakeholder")
+    page.get_by_test_id("welcome-input").fill("abc")
+    page.get_by_test_id("welcome-submit").click()
+    expect(page.get_by_test_id("welcome-error")).to_have_text(
+        "“abc” is not an amount: write digits with an optional decimal part, like 100 or 2.5.")
+    page.get_by_test_id("welcome-input").fill("600")
+    page.get_by_test_id("welcome-submit").click()
+    expect(page.get_by_test_id("welcome-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    expect(page.get_by_test_id("welcome-current")).to_have_text(f"citizen 100 {symbol} · stakeholder 600 {symbol}")
+    assert token.functions.welcomeBonus(2).call() == 600 * 10**18
+
+    page.get_by_test_id("incentive-category").select_option("3")
+    page.get_by_test_id("incentive-input").fill("50.01")
+    page.get_by_test_id("incentive-submit").click()
+    expect(page.get_by_test_id("incentive-error")).to_have_text(
+        "An incentive of 50.01 % is above the highest the token allows, 50 %.")
+    page.get_by_test_id("incentive-input").fill("0.5")
+    page.get_by_test_id("incentive-recipient").select_option("provider")
+    page.get_by_test_id("incentive-submit").click()
+    expect(page.get_by_test_id("incentive-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    assert token.functions.categoryIncentive(3).call() == [50, 1]  # 0.5 % = 50 bps, to the provider
+    expect(page.get_by_test_id("incentive-row-3")).to_contain_text("0.50 %")
+    assert len(wallet.calls("eth_sendTransaction")) == 2
+    assert wallet.errors == []
+
+
+def test_an_admin_of_another_community_is_told_this_one_is_not_theirs(wallet_page, base_ctx, own_community, rewarded):
+    from eth_utils import keccak
+
+    _name, token_address = own_community
+    admin = Account.create()  # Community Admin of the tests' own community only
+    base_ctx.chain.send(base_ctx.chain.token(token_address).functions.grantRole(keccak(text="COMMUNITY_ADMIN"),
+                                                                                 admin.address), "platform_admin")
+    wallet = wallet_page(admin)
+    wallet.sign_in()
+    wallet.goto(f"/community-admin.html?token={rewarded.token}")
+    expect(wallet.page.get_by_test_id("not-authorized")).to_have_text(
+        f"You are not a Community Admin or Token Admin of this community ({rewarded.name}).")
+    expect(wallet.page.get_by_test_id("members-table")).to_be_hidden()
+    wallet.page.get_by_test_id("community-select").select_option(token_address)
+    expect(wallet.page.get_by_test_id("not-authorized")).to_be_hidden()
+    expect(wallet.page.get_by_test_id("members-table")).to_be_visible()
+    assert wallet.errors == []
