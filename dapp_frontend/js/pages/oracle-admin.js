@@ -247,6 +247,12 @@ function epochRow(epoch) {
       onclick: () => showEpoch(n) })));
 }
 
+/** A step's detail as "name: value · …" (nested values as compact JSON). */
+function detailText(detail) {
+  if (typeof detail !== "object") return String(detail);
+  return Object.entries(detail).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
+}
+
 async function showEpoch(n) {
   const epoch = await load(() => api(`/api/communities/${state.community.token}/epochs/${n}`), $("epochs-error"));
   if (!epoch) return;
@@ -258,7 +264,7 @@ async function showEpoch(n) {
     [el("dt", { text: t(key) }), el("dd", {}, el("code", { text: value }))]));
   $("epoch-steps").replaceChildren(...(epoch.steps ?? []).map((s) => el("li", { "data-step": s.step },
     el("strong", { text: s.step }), ` · ${formatDate(s.finishedAt)}`,
-    s.detail ? el("span", { class: "admin-hint", text: ` ${typeof s.detail === "string" ? s.detail : JSON.stringify(s.detail)}` }) : "")));
+    s.detail ? el("span", { class: "admin-hint", text: ` ${detailText(s.detail)}` }) : "")));
   const detail = $("epoch-detail");
   detail.hidden = false;
   detail.focus();

@@ -115,3 +115,30 @@ def test_someone_without_the_oracle_admin_role_is_told_so(wallet_page, rewarded)
     wallet.sign_in()
     wallet.goto(f"/oracle-admin.html?token={rewarded.token}")
     expect(wallet.page.get_by_test_id("page-forbidden")).to_contain_text("This page is for: oracle admin.")
+
+
+def test_publishing_another_model_also_makes_it_the_active_one(wallet_page, base_ctx, epoch_done):
+    """As `oracle models publish` does: a model that is not the active one at the version's time is scheduled
+    as active from then, in a second transaction."""
+    token = epoch_done
+    registry = base_ctx.chain.registry
+    peak = to_bytes32("peak_shaving")
+    assert registry.functions.versionCount(token, peak).call() == 0
+    wallet = open_page(wallet_page, base_ctx, token)
+    page = wallet.page
+    page.get_by_test_id("publish-model").select_option("peak_shaving")
+    page.get_by_test_id("param-beta").fill("2")
+    page.get_by_test_id("param-cap").fill("20")
+    page.get_by_test_id("param-q").fill("97,5")  # a decimal comma is read as the decimal point
+    page.get_by_test_id("preview-submit").click()
+    expect(page.get_by_test_id("preview-result")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_test_id("publish-submit").click()
+    expect(page.get_by_test_id("publish-done")).to_contain_text(
+        "Published peak_shaving version 1", timeout=TIMEOUT)
+    expect(page.get_by_test_id("publish-done")).to_contain_text("peak_shaving is the active model from")
+    effective_from, _at, _by, names, values = registry.functions.getVersion(token, peak, 1).call()
+    assert names == [to_bytes32("beta"), to_bytes32("cap"), to_bytes32("q")]  # the order given; min_coverage left out
+    assert values == [2_000_000, 20_000_000, 97_500_000]
+    assert registry.functions.activeModelAt(token, effective_from).call() == peak
+    assert len(wallet.calls("eth_sendTransaction")) == 2
+    assert wallet.errors == []
