@@ -103,6 +103,10 @@ def test_a_tampered_file_uploaded_fails_naming_the_part(wallet_page, auditor, br
         expect(page.get_by_test_id("failure-detail")).to_contain_text(
             f"the file says {doc['amount']}, the committed leaf has {bruno_takeout['amount']}")
         screenshot(page, "auditor-fail")
+        page.get_by_test_id("language-select").select_option("it")  # the result is said again in Italian
+        expect(verdict).to_have_text("Non corrisponde: il valore amount del file non è quello della foglia pagata "
+                                     "dalla catena (amount).")
+        expect(page.get_by_test_id("failure-detail")).to_contain_text("la foglia registrata ha")
     assert wallet.errors == []
 
 
