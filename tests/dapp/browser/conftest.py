@@ -160,11 +160,19 @@ _SIGN_IN_JS = """async (message) => {
 }"""
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)  # wallet_page's teardown screenshots a failed test's pages
+    return report
+
+
 @pytest.fixture
-def wallet_page(browser: Browser, live_server: str, base_ctx):
+def wallet_page(browser: Browser, live_server: str, base_ctx, request):
     """Factory: wallet_page(account, *, chain_id=None, knows_platform_chain=True, viewport=None, locale="en-US")
     → WalletPage. chain_id: the wallet starts on that network (a wallet on the wrong chain); knows_platform_chain
-    False: switching answers 4902 until the page adds the chain. Contexts close at the end of the test."""
+    False: switching answers 4902 until the page adds the chain. Contexts close at the end of the test; a failed
+    test's pages are saved first as reports/screenshots/failed-<test>-<n>.png."""
     contexts = []
 
     def make(account: LocalAccount, *, chain_id: int | None = None, knows_platform_chain: bool = True,
@@ -186,8 +194,16 @@ def wallet_page(browser: Browser, live_server: str, base_ctx):
         return wallet
 
     yield make
-    for context in contexts:
+    failed = getattr(request.node, "report_call", None)
+    for number, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            for page in context.pages:
+                screenshot(page, f"failed-{_file_name(request.node.name)}-{number}")
         context.close()
+
+
+def _file_name(test_name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in test_name)[:120]
 
 
 def _console_error(errors: list[str], message):
