@@ -3,14 +3,14 @@
 #               (default ~/.lec), deploy, sample community, one reward epoch end to end; then the demo
 #               wallets (roles, development keys, MetaMask set-up) and the dApp on http://127.0.0.1:5000
 #               (Ctrl-C stops the web server; `oracle down` stops the services)
-#   make test   set up, then the whole test suite: slither, contract tests, oracle tests
+#   make test   set up, then the whole test suite: slither, contract tests, oracle tests, dApp tests, API fuzzing
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(PATH)
 
-.PHONY: setup run test test-contracts test-oracle test-dapp test-besu slither gas bench demo-contracts down clean
+.PHONY: setup run test test-contracts test-oracle test-dapp test-fuzz test-besu slither gas bench bench-dapp demo-contracts down clean
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.networks
 
@@ -48,7 +48,7 @@ down:
 demo-contracts: setup
 	brownie run scripts/demo.py --network lec-dev --silent
 
-test: setup slither test-contracts test-oracle test-besu test-dapp
+test: setup slither test-contracts test-oracle test-besu test-dapp test-fuzz
 
 test-contracts: setup
 	brownie test tests/contracts --network lec-test
@@ -58,6 +58,21 @@ test-oracle: setup
 
 test-dapp: setup
 	python -m pytest tests/dapp -p no:pytest-brownie -q
+
+# schemathesis in its own virtualenv: eth-brownie pins a hypothesis older than any schemathesis needs
+FUZZ_VENV := .venv-fuzz
+FUZZ_EXAMPLES ?= 10
+
+$(FUZZ_VENV)/.installed: tools/fuzz-requirements.txt
+	@echo "==> schemathesis environment ($(FUZZ_VENV))"
+	$(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --upgrade pip
+	$(FUZZ_VENV)/bin/pip install --quiet -r tools/fuzz-requirements.txt
+	@touch $@
+
+# the API fuzzed from its OpenAPI document on embedded services in a temporary home: no 5xx
+test-fuzz: setup $(FUZZ_VENV)/.installed
+	python tools/fuzz_api.py --examples $(FUZZ_EXAMPLES)
 
 test-besu: setup
 	python -m pytest tests/besu -p no:pytest-brownie -q -rs
@@ -70,6 +85,9 @@ gas: setup
 
 bench: setup
 	python benchmarks/oracle_bench.py
+
+bench-dapp: setup
+	python benchmarks/dapp_bench.py
 
 clean:
 	rm -rf build reports .hypothesis deployments/*.json
