@@ -24,7 +24,7 @@ blp = ApiBlueprint("communities", __name__, url_prefix="/api/communities", descr
 AMOUNT = {"description": "base units (18 decimals), as a decimal string"}
 
 
-class ModelSchema(Schema):
+class RewardModelSchema(Schema):
     id = fields.String(required=True, metadata={"description": "the reward model, e.g. self_consumption"})
     version = fields.Integer(required=True)
     effectiveFrom = fields.String(required=True, metadata={"description": "ISO 8601 UTC"})
@@ -40,7 +40,7 @@ class CommunitySummarySchema(Schema):
     treasury = fields.String(required=True)
     treasuryBalance = fields.String(required=True, metadata=AMOUNT)
     feeBps = fields.Integer(required=True)
-    activeModel = fields.Nested(ModelSchema, allow_none=True, required=True,
+    activeModel = fields.Nested(RewardModelSchema, allow_none=True, required=True,
                                 metadata={"description": "the version ruling a period that starts now; null: none"})
 
 
@@ -89,7 +89,7 @@ def community(token):
 # ------------------------------------------------------------------ epochs (the community's members and readers)
 
 
-class PeriodSchema(Schema):
+class EpochPeriodSchema(Schema):
     start = fields.String(required=True)
     end = fields.String(required=True)
     dataStart = fields.String(allow_none=True, metadata={"description": "earlier than start when a baseline is read"})
@@ -98,8 +98,8 @@ class PeriodSchema(Schema):
 class EpochSchema(Schema):
     number = fields.Integer(required=True)
     status = fields.String(required=True, metadata={"description": "running | waiting | done | voided"})
-    period = fields.Nested(PeriodSchema, required=True)
-    model = fields.Nested(ModelSchema, allow_none=True, required=True)
+    period = fields.Nested(EpochPeriodSchema, required=True)
+    model = fields.Nested(RewardModelSchema, allow_none=True, required=True)
     root = fields.String(allow_none=True, required=True)
     datasetHash = fields.String(allow_none=True, required=True)
     leafCount = fields.Integer(allow_none=True, required=True)
@@ -110,14 +110,14 @@ class EpochSchema(Schema):
     kpis = fields.Dict(allow_none=True, required=True, metadata={"description": "the community's KPIs"})
 
 
-class StepSchema(Schema):
+class EpochStepSchema(Schema):
     step = fields.String(required=True)
     finishedAt = fields.String(required=True)
     detail = fields.Dict(allow_none=True)
 
 
 class EpochDetailSchema(EpochSchema):
-    steps = fields.List(fields.Nested(StepSchema), required=True)
+    steps = fields.List(fields.Nested(EpochStepSchema), required=True)
 
 
 READER_403 = {"description": "not a member of the community nor one of its or the platform's readers"}
@@ -148,7 +148,7 @@ def epoch(token, number):
     return epoch_service.epoch_detail(lec(), current_standing(), token, number)
 
 
-# ------------------------------------------------------------------ personal data (the member, community admin, auditor)
+# ------------------------------------------------------------------ personal data (member, community admin, auditor)
 
 
 class RewardSchema(Schema):
@@ -181,7 +181,7 @@ class TimeRangeArgs(Schema):
     end = fields.String(required=True, metadata={"description": "after start, at most 31 days later"})
 
 
-class EnergySchema(Schema):
+class QuarterHourEnergySchema(Schema):
     ts = fields.String(required=True, metadata={"description": "start of the quarter hour, UTC"})
     consumption_wh = fields.Float(allow_none=True, required=True, metadata={"description": "null: no reading"})
     production_wh = fields.Float(allow_none=True, required=True, metadata={"description": "null: no reading"})
@@ -190,7 +190,7 @@ class EnergySchema(Schema):
 class ProductionSchema(Schema):
     start = fields.String(required=True)
     end = fields.String(required=True)
-    series = fields.List(fields.Nested(EnergySchema), required=True)
+    series = fields.List(fields.Nested(QuarterHourEnergySchema), required=True)
 
 
 class ReadingsSchema(ProductionSchema):

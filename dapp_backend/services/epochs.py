@@ -49,7 +49,8 @@ def onchain_epochs(ctx: Context, token: str, numbers: list[int]) -> dict[int, tu
     count = chain.epoch_count(token)
     wanted = sorted({n for n in numbers if 1 <= n <= count})
     notary = chain.notary.functions
-    results = chain.call_many([call for n in wanted for call in (notary.getEpoch(token, n), notary.paidCount(token, n))])
+    results = chain.call_many([call for n in wanted
+                               for call in (notary.getEpoch(token, n), notary.paidCount(token, n))])
     return {n: (OnChainEpoch.decode(results[2 * i]), int(results[2 * i + 1])) for i, n in enumerate(wanted)}
 
 

@@ -155,7 +155,8 @@ def test_an_unknown_token_is_404(client, rewarded, token, words):
 def test_the_routes_are_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     for path in ("/api/communities", "/api/communities/{token}", "/api/communities/{token}/epochs",
-                 "/api/communities/{token}/epochs/{number}", "/api/communities/{token}/epochs/{number}/rewards/{member}",
+                 "/api/communities/{token}/epochs/{number}",
+                 "/api/communities/{token}/epochs/{number}/rewards/{member}",
                  "/api/communities/{token}/members/{member}/rewards",
                  "/api/communities/{token}/epochs/{number}/takeout/{member}",
                  "/api/communities/{token}/members/{member}/readings", "/api/communities/{token}/production"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from .conftest import signed_in
-from .test_communities_api import (AGGREGATE_STATUS, AUDIENCES, EPOCH_TOTAL, UNKNOWN_TOKEN, auditor, get_as,  # noqa: F401
-                                   refused)
+from .test_communities_api import auditor  # noqa: F401 (a fixture)
+from .test_communities_api import AGGREGATE_STATUS, AUDIENCES, EPOCH_TOTAL, UNKNOWN_TOKEN, get_as, refused
 
 START, END = "2026-10-01T00:00:00+00:00", "2026-10-01T01:00:00+00:00"
 # the hand-worked hour (tests/oracle/builders.py): L = 600+600+300+500 Wh, P = 600+200+0+1000 Wh,

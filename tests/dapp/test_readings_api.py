@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pytest
 
 from .conftest import signed_in
-from .test_communities_api import (AGGREGATE_STATUS, AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, auditor,  # noqa: F401
-                                   get_as, refused)
+from .test_communities_api import auditor  # noqa: F401 (a fixture)
+from .test_communities_api import AGGREGATE_STATUS, AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, get_as, refused
 
 HOUR = {"start": "2026-10-01T00:00:00+00:00", "end": "2026-10-01T01:00:00+00:00"}
 QUARTERS = ["2026-10-01T00:00:00+00:00", "2026-10-01T00:15:00+00:00", "2026-10-01T00:30:00+00:00",

@@ -11,8 +11,8 @@ from oracle.merkle import REWARD_LEAF_ENCODING, StandardMerkleTree
 from tests.oracle.builders import ANNA, BRUNO, END, EXPECTED, INDEX, SHOP, START, quiet, small_community
 
 from .conftest import signed_in
-from .test_communities_api import (AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, account_of, auditor, get_as,  # noqa: F401
-                                   refused)
+from .test_communities_api import auditor  # noqa: F401 (a fixture)
+from .test_communities_api import AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, get_as, refused
 
 REWARD_FIELDS = {"epoch", "member", "index", "amount", "kpis", "paid", "paidTx", "skipped", "dataHash", "root",
                  "claimable"}
@@ -98,7 +98,7 @@ def test_an_address_never_a_member_is_404(client, rewarded, auditor):  # noqa: F
 ])
 def test_bad_requests(client, rewarded, url, status, field):
     signed_in(client, rewarded.anna)
-    refused(client.get(url.format(token=rewarded.token, anna=rewarded.anna.address)), status, field, )
+    refused(client.get(url.format(token=rewarded.token, anna=rewarded.anna.address)), status, field)
 
 
 # ------------------------------------------------------------------ an epoch committed but not paid yet

@@ -14,7 +14,8 @@ from oracle.takeout_verify import verify_takeout
 from tests.oracle.builders import ANNA, END, START, quiet, small_community
 
 from .conftest import role_account, signed_in
-from .test_communities_api import (AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, auditor, get_as, refused)  # noqa: F401
+from .test_communities_api import auditor  # noqa: F401 (a fixture)
+from .test_communities_api import AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, get_as, refused
 
 
 def takeout_url(token: str, member: str, number="1") -> str:
@@ -87,7 +88,7 @@ def uncommitted(base_ctx, tmp_path_factory):
     return name, to_checksum_address(get_community(base_ctx, name).token_address)
 
 
-def test_an_epoch_not_committed_is_refused_with_the_oracles_sentence(client, base_ctx, uncommitted, auditor):  # noqa: F811
+def test_an_epoch_not_committed_is_refused_with_the_oracles_sentence(client, uncommitted, auditor):  # noqa: F811
     name, token = uncommitted
     signed_in(client, auditor)
     sentence = refused(client.get(takeout_url(token, ANNA)), 400, "epoch")
