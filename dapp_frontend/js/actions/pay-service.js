@@ -2,7 +2,7 @@
 import { ethers } from "../../vendor/ethers.min.js";
 import { tokenContract } from "../lib/platform.js";
 import { currentWallet } from "../lib/wallet.js";
-import { sendTransaction } from "../lib/tx.js";
+import { sendTransaction, checkChain } from "../lib/tx.js";
 import { userError } from "../lib/errors.js";
 import { registerMessages } from "../lib/i18n.js";
 
@@ -29,6 +29,7 @@ function wallet() {
  * `incentive` is what an approval covering the whole amount adds; `incentiveForThis` what this very service gets. */
 export async function previewService(token, { provider, amount, category, structureShareBps = 0, ref }) {
   const { signer, address } = wallet();
+  await checkChain();
   const contract = tokenContract(token, signer);
   const [quote, feeBps, incentiveForThis] = await Promise.all([
     contract.quoteService(amount, category, structureShareBps),

@@ -252,6 +252,12 @@ export function isCancelled(err) {
   return errorCode(err) === "rejected";
 }
 
+/** Whether `err` is one the person can act on (a cancel, the network, a refusal in words): not logged. */
+export function isExpected(err) {
+  return isCancelled(err) || err instanceof WrongNetworkError || Boolean(err?.i18nKey)
+    || (err instanceof ApiError && err.status > 0 && err.status < 500) || decodeCustomError(err) !== null;
+}
+
 /** Shows `describeError(err)` in `element` (role=alert; data-state "cancelled" or "error"). */
 export function showError(err, element) {
   const text = describeError(err);
@@ -261,7 +267,7 @@ export function showError(err, element) {
     element.setAttribute("role", "alert");
     element.dataset.state = isCancelled(err) ? "cancelled" : "error";
   }
-  if (!isCancelled(err)) console.error(err);
+  if (!isExpected(err)) console.error(err);
   return text;
 }
 

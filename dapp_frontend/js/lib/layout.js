@@ -113,8 +113,7 @@ async function networkStatus(platform, me, wallet) {
     : t("layout.networkWrong", { chain, name: platform.chainName });
   if (!ok) {
     const button = el("button", { type: "button", testid: "switch-network", i18n: "layout.switchNetwork" });
-    button.addEventListener("click", () => addNetwork().then(() => window.location.reload())
-      .catch((err) => showError(err, pageError())));
+    button.addEventListener("click", () => addNetwork().catch((err) => showError(err, pageError())));
     box.append(" ", button);
   }
   return box;
@@ -142,6 +141,7 @@ function pageError() {
 }
 
 async function renderHeader(page, platform, me, wallet) {
+  const focused = document.activeElement?.closest(".site-header") ? document.activeElement.dataset.testid : null;
   const node = header();
   node.append(nav(page, me), languageSwitch());
   if (me) {
@@ -152,6 +152,7 @@ async function renderHeader(page, platform, me, wallet) {
       await networkStatus(platform, me, wallet), out));
   }
   applyTranslations(node);
+  if (focused) node.querySelector(`[data-testid="${focused}"]`)?.focus(); // a keyboard user stays where they were
 }
 
 /** Shows the sign-in panel in <main> (the page's own content hidden) until the person signs in → {me, wallet}. */
@@ -174,6 +175,7 @@ function signInPanel() {
         const result = await signInWith(entry, status);
         panel.remove();
         hidden.forEach((c) => { c.hidden = false; });
+        main.focus(); // the page's content, not the vanished button
         resolve(result);
       } catch (err) {
         status.hidden = true;
@@ -200,14 +202,16 @@ function signInPanel() {
   });
 }
 
-function watchWallet(me) {
+/** Another account in the wallet ends the session; another chain only changes the header's network line
+ * (a transaction switching the chain must not reload the page under it). */
+function watchWallet(page, platform, me) {
   window.addEventListener("lec:wallet", (event) => {
     const [account] = event.detail.accounts || [];
     if (!account || account.toLowerCase() !== me.address.toLowerCase()) {
       signOutAndForget().finally(() => window.location.reload());
     }
   });
-  window.addEventListener("lec:chain", () => window.location.reload());
+  window.addEventListener("lec:chain", () => renderHeader(page, platform, me, currentWallet()));
 }
 
 /** Starts a page: header, sign-in when needed → {platform, me, wallet}. `roles`: the page is for any of them
@@ -229,7 +233,7 @@ export async function startPage({ page, roles = [] }) {
   await renderHeader(page, platform, me, wallet);
   if (!me) ({ me, wallet } = await signInPanel());
   await renderHeader(page, platform, me, wallet);
-  watchWallet(me);
+  watchWallet(page, platform, me);
   if (roles.length && !roles.some((role) => me.roles.includes(role))) {
     const main = document.querySelector("main") || document.body;
     [...main.children].forEach((c) => { c.hidden = true; });

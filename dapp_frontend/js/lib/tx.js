@@ -1,6 +1,6 @@
 // One transaction signed in the wallet, its progress shown: waiting for the wallet → sent <hash> → mined in block N.
 import { t, registerMessages, formatNumber } from "./i18n.js";
-import { describeError, isCancelled, WrongNetworkError, userError } from "./errors.js";
+import { describeError, isCancelled, isExpected, WrongNetworkError, userError } from "./errors.js";
 import { currentWallet, ensureChain, walletChainId } from "./wallet.js";
 import { loadPlatform } from "./platform.js";
 
@@ -31,17 +31,27 @@ function show(element, state, text) {
   element.textContent = text;
 }
 
-/** The wallet on the platform's chain (switching, or adding it, when it is not); throws WrongNetworkError. */
-async function requireChain() {
+/** Throws WrongNetworkError unless the wallet is on the platform's chain (no prompt): reads before a transaction. */
+export async function checkChain() {
   const wallet = currentWallet();
   if (!wallet) throw userError("error.noWallet");
   const platform = await loadPlatform();
-  if ((await walletChainId(wallet)) === Number(platform.chainId)) return;
+  const chainId = await walletChainId(wallet);
+  if (chainId !== Number(platform.chainId)) throw new WrongNetworkError(chainId, platform.chainId);
+}
+
+/** The wallet on the platform's chain: switched (or the chain added) when it is not; a refusal is the wrong
+ * network, in words (the transaction cannot go anywhere else). */
+async function requireChain() {
   try {
-    await ensureChain(platform, wallet);
+    await checkChain();
   } catch (err) {
-    if (isCancelled(err)) throw err;
-    throw new WrongNetworkError(await walletChainId(wallet), platform.chainId);
+    if (!(err instanceof WrongNetworkError)) throw err;
+    try {
+      await ensureChain(await loadPlatform(), currentWallet());
+    } catch {
+      throw err;
+    }
   }
 }
 
@@ -64,7 +74,7 @@ export async function sendTransaction(labelKey, sendFn, statusElement) {
   } catch (err) {
     const reason = describeError(err);
     const cancelled = isCancelled(err);
-    if (!cancelled) console.error(err);
+    if (!isExpected(err)) console.error(err);
     show(statusElement, cancelled ? "cancelled" : "failed",
       cancelled ? t("tx.cancelled", { label }) : t("tx.failed", { label, reason }));
     throw err;

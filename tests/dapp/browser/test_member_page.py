@@ -166,6 +166,7 @@ def test_a_payment_the_token_refuses_is_a_sentence_and_a_rejection_is_cancelled(
     page.get_by_test_id("pay-submit").click()
     expect(status).to_have_attribute("data-state", "cancelled", timeout=TIMEOUT)
     expect(status).to_have_text("Paying the service: cancelled.")
+    assert page_errors(wallet) == []  # a refusal in words and a cancel are not the page's errors
 
 
 # ------------------------------------------------------------------ claim, take-out
@@ -221,12 +222,11 @@ def test_the_page_adds_the_network_and_the_token_to_the_wallet(wallet_page, rewa
     page = member_page(wallet, rewarded.token)
     expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "wrong")
     page.get_by_test_id("add-network").click()
-    # the wallet's chainChanged reloads the page, now on the platform's chain
-    expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "ok", timeout=TIMEOUT)
+    expect(page.get_by_test_id("wallet-action-status")).to_have_attribute("data-state", "done", timeout=TIMEOUT)
+    expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "ok")  # no reload needed
     added = wallet.calls("wallet_addEthereumChain")
     assert [a["params"][0]["chainId"] for a in added] == ["0x7a69"]
     assert wallet.page.evaluate("window.ethereum.request({ method: 'eth_chainId' })") == "0x7a69"
-    expect(page.get_by_test_id("balance")).not_to_be_empty(timeout=TIMEOUT)
     page.get_by_test_id("watch-token").click()
     expect(page.get_by_test_id("wallet-action-status")).to_have_attribute("data-state", "done", timeout=TIMEOUT)
     options = wallet.calls("wallet_watchAsset")[0]["params"]["options"]
@@ -270,3 +270,33 @@ def test_a_citizen_asks_to_be_paid_for_community_work(wallet_page, rewarded, bas
     request = base_ctx.chain.token(rewarded.token).functions.workRequest(count_before + 1).call()
     assert (request[0], request[1], request[2], request[5]) == (rewarded.anna.address, 6, 1, 3 * 10**18)
     assert page_errors(wallet) == []
+
+
+def test_a_wallet_on_another_network_is_said_in_words_and_switched_for_the_payment(wallet_page, rewarded, base_ctx):
+    fund(base_ctx, rewarded.anna.address)
+    wallet = wallet_page(rewarded.anna, chain_id=1)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    fill_payment(page, category="1", provider=rewarded.bruno.address, amount="1")
+    expect(page.get_by_test_id("pay-error")).to_have_text(
+        "Your wallet is on chain 1, but the platform runs on chain 31337: switch network and try again.")
+    expect(page.get_by_test_id("pay-submit")).to_be_disabled()
+
+    page.get_by_test_id("switch-network").click()  # the header's button
+    expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "ok", timeout=TIMEOUT)
+    page.get_by_test_id("pay-preview").click()
+    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute("data-base-units", str(10**18 * FEE_BPS // 10_000),
+                                                                      timeout=TIMEOUT)
+    page.get_by_test_id("pay-submit").click()
+    expect(page.get_by_test_id("pay-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    assert page_errors(wallet) == []
+
+
+def test_someone_who_is_no_member_is_told_so(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.outsider)
+    wallet.sign_in()
+    wallet.goto("/member.html")
+    expect(wallet.page.get_by_test_id("not-a-member")).to_have_text("Your address is not a member of any community.",
+                                                                    timeout=TIMEOUT)
+    expect(wallet.page.get_by_test_id("member-summary")).to_be_hidden()
+    expect(wallet.page.get_by_test_id("nav-member")).to_have_count(0)
