@@ -21,6 +21,9 @@ from dapp_backend.services.pagination import paginate
 from dapp_backend.services.roles import Standing
 
 
+MAX_EPOCH_NUMBER = 2**31 - 1  # epochs.number is a PostgreSQL integer: a larger number names no epoch
+
+
 def _standing_epochs(community_id: int):
     return (Epoch.community_id == community_id, Epoch.number > 0, Epoch.status != "abandoned")
 
@@ -29,7 +32,7 @@ def epoch_number(text) -> int:
     """The epoch number of a URL: a whole number from 1 (anything else names no epoch: 404)."""
     if isinstance(text, int) or (isinstance(text, str) and text.isascii() and text.isdigit()):
         number = int(text)
-        if 1 <= number < 2**64:
+        if 1 <= number <= MAX_EPOCH_NUMBER:
             return number
     raise NotFound(f"{text!r} is not an epoch number (epochs are numbered 1, 2, 3 …)", "epoch")
 

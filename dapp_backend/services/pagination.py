@@ -28,7 +28,9 @@ def _whole_number(query_args: dict, name: str, default: int, low: int, high: int
 
 def paginate(query_args: dict, total: int) -> tuple[int, int, dict]:
     """(offset, limit, {"page", "per_page", "total"}) for the page the query asks; a page past the end is
-    empty, not an error (the total says how many there are)."""
+    empty, not an error (the total says how many there are). The offset never passes the total, so a page
+    of any size stays a valid SQL OFFSET."""
     page = _whole_number(query_args, "page", 1, 1, None)
     per_page = _whole_number(query_args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    return (page - 1) * per_page, per_page, {"page": page, "per_page": per_page, "total": int(total)}
+    offset = min((page - 1) * per_page, int(total))
+    return offset, per_page, {"page": page, "per_page": per_page, "total": int(total)}

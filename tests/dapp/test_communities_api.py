@@ -161,3 +161,9 @@ def test_the_routes_are_in_the_openapi_document(client):
                  "/api/communities/{token}/epochs/{number}/takeout/{member}",
                  "/api/communities/{token}/members/{member}/readings", "/api/communities/{token}/production"):
         assert "get" in paths[path], path
+
+
+def test_a_page_far_past_the_end_is_empty(client, rewarded):
+    signed_in(client, rewarded.anna)
+    body = client.get(f"/api/communities?page={10**30}").get_json()
+    assert body["items"] == [] and body["page"] == 10**30 and body["total"] >= 1

@@ -74,3 +74,9 @@ def test_an_unknown_epoch_is_404(client, rewarded, number):
 def test_an_unknown_token_is_404_before_anything_else(client, rewarded, path):
     signed_in(client, rewarded.outsider)
     refused(client.get(f"/api/communities/{UNKNOWN_TOKEN}/{path}"), 404, "token", UNKNOWN_TOKEN)
+
+
+def test_an_epoch_number_beyond_any_epoch_is_404(client, rewarded):
+    signed_in(client, rewarded.anna)
+    refused(client.get(f"/api/communities/{rewarded.token}/epochs/{2**31}"), 404, "epoch")
+    refused(client.get(f"/api/communities/{rewarded.token}/epochs/{2**31 - 1}"), 404, "epoch", "has no epoch")
