@@ -448,6 +448,17 @@ function drawActivity(days) {
 
 // ------------------------------------------------------------------ start
 
+/** Another language: what the page wrote itself is written again (data-i18n elements are done by i18n.js). */
+function onLanguage() {
+  for (const select of $("new-member-rows").querySelectorAll("select")) {
+    options(select, select.name === "kind" ? KIND_NAMES : PROFILE_NAMES, select.name, select.value);
+  }
+  if (state.community) {
+    $("my-roles").textContent = state.roles.map((r) => t(`ca.role.${r}`)).join(" · ");
+    refreshAll();
+  }
+}
+
 function wire() {
   $("add-members-form").addEventListener("submit", onAddMembers);
   $("new-member-add-row").addEventListener("click", addNewMemberRow);
@@ -461,7 +472,7 @@ function wire() {
     history.replaceState(null, "", withQuery(location.pathname, { token: e.target.value }));
     chooseCommunity(e.target.value);
   });
-  window.addEventListener("lec:language", () => state.community && refreshAll());
+  window.addEventListener("lec:language", onLanguage);
 }
 
 async function main() {

@@ -110,6 +110,7 @@ async function refreshModels() {
 
 function renderParamFields() {
   const model = $("publish-model").value;
+  const typed = typedParams(); // kept across a language switch (a model switch keeps the shared names)
   const names = [...REQUIRED_PARAMETERS[model], ...OPTIONAL_PARAMETERS[model]];
   $("param-fields").replaceChildren(...names.map((name) => {
     const [low, high] = PLAUSIBLE_RANGES[name];
@@ -117,7 +118,7 @@ function renderParamFields() {
     return el("label", {}, el("span", { text: t(optional ? "oa.paramOptional" : "oa.paramRequired",
       { name, low: formatNumber(Number(low)), high: formatNumber(Number(high)) }) }),
     el("input", { name, "data-testid": `param-${name}`, inputmode: "decimal", autocomplete: "off",
-      "data-param": name, oninput: resetPreview }));
+      "data-param": name, oninput: resetPreview, value: typed[name] ?? "" }));
   }));
   resetPreview();
   refreshEarliest();
@@ -283,7 +284,10 @@ function wire() {
     history.replaceState(null, "", withQuery(location.pathname, { token: e.target.value }));
     chooseCommunity(e.target.value);
   });
-  window.addEventListener("lec:language", () => state.community && Promise.all([refreshModels(), refreshEpochs()]));
+  window.addEventListener("lec:language", () => {
+    renderParamFields();
+    if (state.community) Promise.all([refreshModels(), refreshEpochs()]);
+  });
 }
 
 async function main() {

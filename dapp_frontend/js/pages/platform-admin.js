@@ -84,10 +84,16 @@ async function onCreate(event) {
 
 // ------------------------------------------------------------------ roles
 
-function fillRoleForm() {
+function fillContracts() {
   const contracts = $("role-contract");
+  const chosen = contracts.value;
   contracts.replaceChildren(...[...PLATFORM_CONTRACTS, TOKEN].map((name) =>
     el("option", { value: name, text: t(`pa.contract.${name}`) })));
+  if (chosen) contracts.value = chosen;
+}
+
+function fillRoleForm() {
+  fillContracts();
   const roles = $("role-name");
   roles.replaceChildren(...ROLE_NAMES.map((name) => el("option", { value: name, text: name })));
   const list = el("datalist", { id: "community-tokens" },
@@ -234,7 +240,7 @@ function wire() {
   $("role-form").addEventListener("submit", (e) => { e.preventDefault(); changeRole(true); });
   $("role-revoke").addEventListener("click", () => changeRole(false));
   $("auditor-form").addEventListener("submit", onGrantAuditor);
-  window.addEventListener("lec:language", () => { showRoleId(); refreshAuditors(); });
+  window.addEventListener("lec:language", () => { fillContracts(); showRoleId(); refreshAuditors(); });
 }
 
 async function main() {

@@ -268,3 +268,18 @@ def test_an_admin_of_another_community_is_told_this_one_is_not_theirs(wallet_pag
     expect(wallet.page.get_by_test_id("not-authorized")).to_be_hidden()
     expect(wallet.page.get_by_test_id("members-table")).to_be_visible()
     assert wallet.errors == []
+
+
+def test_switching_to_italian_rewrites_what_the_page_wrote(wallet_page, base_ctx, own_community):
+    _name, token = own_community
+    wallet = open_page(wallet_page, base_ctx, "community_admin", token)
+    page = wallet.page
+    page.get_by_test_id("new-member-kind-0").select_option("stakeholder")
+    page.get_by_test_id("language-select").select_option("it")
+    expect(page.locator("h1")).to_have_text("Amministrazione della comunità")
+    expect(page.get_by_test_id("new-member-kind-0").locator("option:checked")).to_have_text("stakeholder")
+    expect(page.get_by_test_id("new-member-profile-0").locator("option:checked")).to_have_text("consumatore")
+    expect(page.get_by_test_id("my-roles")).to_have_text("Community Admin")
+    expect(page.get_by_test_id("work-empty")).to_have_text("Nessuna richiesta.")
+    screenshot(page, "community-admin-page-it")
+    assert wallet.errors == []
