@@ -13,8 +13,8 @@
 //   work-structure-share, work-submit, work-status (data-state), work-error,
 //   rewards-section, rewards-empty, rewards-table, reward-row (data-epoch, data-state paid|claimable|unpaid|skipped),
 //   reward-amount (data-base-units), reward-state, kpi-self-consumption, kpi-self-sufficiency, kpi-peak-base,
-//   reward-model, claim-reward (data-epoch), download-takeout (data-epoch), claim-status (data-state),
-//   takeout-status (data-state),
+//   reward-model, claim-reward (data-epoch), download-takeout (data-epoch), verify-takeout (data-epoch),
+//   claim-status (data-state), takeout-status (data-state waiting|done|passed|failed),
 //   chart-section, chart-form, chart-start, chart-end, chart-show, chart-error, readings-chart, chart-summary,
 //   history-section, history-empty, history-table, history-row (data-kind, data-tx), history-amount
 //   (data-base-units, signed), history-fee, history-more, history-error
@@ -24,7 +24,7 @@ import { startPage } from "../lib/layout.js";
 import { api, withQuery } from "../lib/api.js";
 import { loadMe } from "../lib/session.js";
 import { showError, userError } from "../lib/errors.js";
-import { t, registerMessages, applyTranslations, formatTokens, formatDate, formatKwh, formatNumber, formatPercent }
+import { t, registerMessages, currentLanguage, formatTokens, formatDate, formatKwh, formatNumber, formatPercent }
   from "../lib/i18n.js";
 import { toBaseUnits, bpsToPercent } from "../lib/units.js";
 import { addNetwork } from "../actions/add-network.js";
@@ -33,6 +33,9 @@ import { previewService, payService, SERVICE_CATEGORIES, WITH_STRUCTURE } from "
 import { requestWork, WORK_CATEGORIES, WORK_WITH_STRUCTURE } from "../actions/request-work.js";
 import { claimReward } from "../actions/claim-reward.js";
 import { fetchTakeout } from "../actions/download-takeout.js";
+import { readingProvider, verifyTakeoutFile } from "../actions/verify-takeout.js";
+import { render as renderCheck } from "../lib/takeout-check.js";
+import { currentWallet } from "../lib/wallet.js";
 
 registerMessages({
   en: {
@@ -71,6 +74,9 @@ registerMessages({
     "kpi.selfConsumption": "Self-consumption", "kpi.selfSufficiency": "Self-sufficiency",
     "kpi.peakBase": "Peak / baseline",
     "takeout.fetching": "Fetching your data of epoch {epoch}…", "takeout.saved": "Saved as {file}.",
+    "rewards.verify": "Verify my data", "takeout.verifying": "Checking your data of epoch {epoch} against the chain…",
+    "takeout.passed": "Your data of epoch {epoch} matches what the chain holds ({checks} checks passed).",
+    "takeout.failed": "Your data of epoch {epoch} does not match at \"{part}\": {why}.",
     "chart.title": "Consumption and production every 15 minutes", "chart.start": "From", "chart.end": "To",
     "chart.show": "Show", "chart.badRange": "Choose a start before the end (at most 31 days).",
     "chart.ownConsumption": "My consumption", "chart.ownProduction": "My production",
@@ -119,6 +125,9 @@ registerMessages({
     "rewards.claimable": "da riscuotere", "rewards.unpaid": "non ancora pagabile", "rewards.skipped": "saltato",
     "kpi.selfConsumption": "Autoconsumo", "kpi.selfSufficiency": "Autosufficienza", "kpi.peakBase": "Picco / base",
     "takeout.fetching": "Recupero dei tuoi dati dell'epoca {epoch}…", "takeout.saved": "Salvato come {file}.",
+    "rewards.verify": "Verifica i miei dati", "takeout.verifying": "Verifica dei tuoi dati dell'epoca {epoch} sulla blockchain…",
+    "takeout.passed": "I tuoi dati dell'epoca {epoch} corrispondono a quelli sulla blockchain ({checks} controlli superati).",
+    "takeout.failed": "I tuoi dati dell'epoca {epoch} non corrispondono in \"{part}\": {why}.",
     "chart.title": "Consumo e produzione ogni 15 minuti", "chart.start": "Da", "chart.end": "A", "chart.show": "Mostra",
     "chart.badRange": "Scegli un inizio prima della fine (al massimo 31 giorni).",
     "chart.ownConsumption": "Il mio consumo", "chart.ownProduction": "La mia produzione",
@@ -386,7 +395,9 @@ function rewardActions(reward, stateName) {
   }
   const takeout = button("download-takeout", "rewards.takeout", () => onTakeout(reward.epoch));
   takeout.dataset.epoch = reward.epoch;
-  td.append(takeout);
+  const verify = button("verify-takeout", "rewards.verify", () => onVerify(reward.epoch));
+  verify.dataset.epoch = reward.epoch;
+  td.append(takeout, verify);
   return td;
 }
 
@@ -445,6 +456,24 @@ async function onTakeout(epoch) {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     say("takeout-status", "done", t("takeout.saved", { file: fileName }));
+  } catch (err) {
+    say("takeout-status", "failed", showError(err, null));
+  }
+}
+
+/** Verifies one's own take-out against the chain in the browser (the auditor's checks): pass, or the first part
+ * that does not match. */
+async function onVerify(epoch) {
+  say("takeout-status", "waiting", t("takeout.verifying", { epoch }));
+  try {
+    const { takeout } = await fetchTakeout(state.token, state.community.name, epoch, state.me.address);
+    const { provider } = readingProvider(state.platform, currentWallet());
+    const result = await verifyTakeoutFile(takeout, { platform: state.platform, provider });
+    if (result.ok) say("takeout-status", "passed", t("takeout.passed", { epoch, checks: result.lines.filter((l) => l.status === "ok").length }));
+    else {
+      say("takeout-status", "failed", t("takeout.failed", { epoch, part: result.failedPart,
+        why: renderCheck(result.failure, currentLanguage()) }));
+    }
   } catch (err) {
     say("takeout-status", "failed", showError(err, null));
   }
@@ -657,8 +686,9 @@ function wire() {
 }
 
 async function main() {
-  const { me } = await startPage({ page: "member" });
+  const { me, platform } = await startPage({ page: "member" });
   state.me = me;
+  state.platform = platform;
   wire();
   const chosen = chooseToken(me);
   if (!chosen) {

@@ -205,6 +205,11 @@ def test_a_member_downloads_their_take_out_file(wallet_page, rewarded):
     assert takeout["format"] == "lec-takeout-v2"
     assert json.dumps(takeout).count(rewarded.bruno.address) >= 1
     expect(page.get_by_test_id("takeout-status")).to_have_attribute("data-state", "done")
+
+    row.get_by_test_id("verify-takeout").click()  # the auditor's checks, in the member's browser
+    status = page.get_by_test_id("takeout-status")
+    expect(status).to_have_attribute("data-state", "passed", timeout=TIMEOUT)
+    expect(status).to_contain_text("Your data of epoch 1 matches what the chain holds")
     assert page_errors(wallet) == []
 
 
