@@ -293,6 +293,11 @@ const MESSAGES = {
     "admin.amount.tooManyDecimals": "“{value}” has more than {decimals} decimals.",
     "admin.fee.notPercent": "“{value}” is not a percentage: write a number like 1 or 1.5 (at most two decimals).",
     "admin.fee.aboveCap": "A fee of {value} % is above the highest the token allows, {max} %.",
+    // the CommunityFactory's custom errors (errors.js knows the token's and the notary's)
+    "error.EmptyName": "the community needs a name",
+    "error.NameTooLong": "the name is longer than {maxBytes} bytes",
+    "error.CommunityNameTaken": "a community named “{name}” exists already ({existing})",
+    "error.RewardDistributorNotSet": "the factory has no reward contract yet",
   },
   it: {
     ...prefixed(CONTRACT_NAMES_IT),
@@ -322,6 +327,10 @@ const MESSAGES = {
     "admin.amount.tooManyDecimals": "“{value}” ha più di {decimals} decimali.",
     "admin.fee.notPercent": "“{value}” non è una percentuale: scrivi un numero come 1 o 1,5 (al massimo due decimali).",
     "admin.fee.aboveCap": "Una commissione del {value} % supera il massimo consentito dal token, {max} %.",
+    "error.EmptyName": "la comunità ha bisogno di un nome",
+    "error.NameTooLong": "il nome supera {maxBytes} byte",
+    "error.CommunityNameTaken": "esiste già una comunità chiamata “{name}” ({existing})",
+    "error.RewardDistributorNotSet": "la fabbrica non ha ancora un contratto delle ricompense",
   },
 };
 

@@ -283,3 +283,34 @@ def test_switching_to_italian_rewrites_what_the_page_wrote(wallet_page, base_ctx
     expect(page.get_by_test_id("work-empty")).to_have_text("Nessuna richiesta.")
     screenshot(page, "community-admin-page-it")
     assert wallet.errors == []
+
+
+def test_a_cancelled_signature_and_a_refusal_of_the_contract_are_sentences(wallet_page, base_ctx, own_community):
+    _name, token_address = own_community
+    chain = base_ctx.chain
+    token = chain.token(token_address)
+    citizen, other = Account.create(), Account.create()
+    for account in (citizen, other):
+        chain.send(token.functions.addMember(account.address, 1, 1), "community_admin")
+    wallet = open_page(wallet_page, base_ctx, "community_admin", token_address)
+    page = wallet.page
+
+    newcomer = Account.create()
+    page.get_by_test_id("new-member-wallet-0").fill(newcomer.address)
+    wallet.reject_next("eth_sendTransaction")
+    page.get_by_test_id("add-members-submit").click()
+    expect(page.get_by_test_id("add-members-tx")).to_have_attribute("data-state", "cancelled", timeout=TIMEOUT)
+    expect(page.get_by_test_id("add-members-tx")).to_have_text("Adding the member: cancelled.")
+    assert token.functions.isMember(newcomer.address).call() is False
+
+    # two citizens in the category citizen → stakeholder: the token refuses (KindMismatch), in words
+    page.get_by_test_id("approve-ref").fill("wrong kinds")
+    page.get_by_test_id("approve-payer").fill(citizen.address)
+    page.get_by_test_id("approve-provider").fill(other.address)
+    page.get_by_test_id("approve-category").select_option("3")
+    page.get_by_test_id("approve-amount").fill("10")
+    page.get_by_test_id("approve-submit").click()
+    expect(page.get_by_test_id("approve-tx")).to_have_attribute("data-state", "failed", timeout=TIMEOUT)
+    expect(page.get_by_test_id("approve-tx")).to_contain_text(
+        "Approving the incentive: failed. The contract refused the transaction: this category is not allowed "
+        "between these two kinds of member")
