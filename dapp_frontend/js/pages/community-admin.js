@@ -418,7 +418,8 @@ async function refreshCharts() {
 }
 
 function drawKpis(epochs) {
-  $("kpi-caption").textContent = epochs.length ? t("ca.kpiCaption", { count: epochs.length,
+  const caption = epochs.length === 1 ? "ca.kpiCaptionOne" : "ca.kpiCaption";
+  $("kpi-caption").textContent = epochs.length ? t(caption, { count: epochs.length,
     from: formatDate(epochs[0].period?.start, { dateStyle: "medium" }),
     to: formatDate(epochs.at(-1).period?.end, { dateStyle: "medium" }) }) : t("ca.noEpochs");
   drawChart("kpi", $("kpi-chart"), { type: "line",
@@ -529,7 +530,7 @@ const MESSAGES = {
     "ca.incentiveHint": "At most {max} of the approved amount. The fee is {fee}: an incentive up to the fee is a fee rebate; above it, only services you approve get it.",
     "kpi.self_consumption_pct": "Self-consumption %", "kpi.self_sufficiency_pct": "Self-sufficiency %",
     "kpi.peak_kw": "Peak (kW)", "kpi.base_kw": "Baseline (kW)",
-    "ca.kpiCaption": "{count} epochs from {from} to {to}.", "ca.noEpochs": "No epochs yet.", "ca.epochLabel": "Epoch {n}",
+    "ca.kpiCaption": "{count} epochs from {from} to {to}.", "ca.kpiCaptionOne": "One epoch, from {from} to {to}.", "ca.noEpochs": "No epochs yet.", "ca.epochLabel": "Epoch {n}",
     "ca.activityCaption": "Last {days} days: {volume} moved in {transfers} transfers.",
     "ca.volume": "Volume ({symbol})", "ca.transfers": "Transfers",
     "admin.members.batchSize": "Add between 1 and {max} members at a time.",
@@ -588,7 +589,7 @@ const MESSAGES = {
     "ca.incentiveHint": "Al massimo {max} dell'importo approvato. La commissione è {fee}: un incentivo fino alla commissione è uno sconto sulla commissione; oltre, lo ricevono solo i servizi che approvi.",
     "kpi.self_consumption_pct": "Autoconsumo %", "kpi.self_sufficiency_pct": "Autosufficienza %",
     "kpi.peak_kw": "Picco (kW)", "kpi.base_kw": "Base (kW)",
-    "ca.kpiCaption": "{count} epoche dal {from} al {to}.", "ca.noEpochs": "Ancora nessuna epoca.", "ca.epochLabel": "Epoca {n}",
+    "ca.kpiCaption": "{count} epoche dal {from} al {to}.", "ca.kpiCaptionOne": "Un'epoca, dal {from} al {to}.", "ca.noEpochs": "Ancora nessuna epoca.", "ca.epochLabel": "Epoca {n}",
     "ca.activityCaption": "Ultimi {days} giorni: {volume} in {transfers} trasferimenti.",
     "ca.volume": "Volume ({symbol})", "ca.transfers": "Trasferimenti",
     "admin.members.batchSize": "Aggiungi da 1 a {max} membri alla volta.",
