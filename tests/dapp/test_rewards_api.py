@@ -142,3 +142,24 @@ def test_a_removed_member_cannot_claim(client, base_ctx, committed_unpaid, audit
     signed_in(client, auditor)
     body = client.get(f"/api/communities/{token}/epochs/1/rewards/{BRUNO}").get_json()
     assert body["paid"] is False and body["claimable"] is False  # the token pays active members only
+
+
+def test_a_proof_the_stored_tree_does_not_support_is_refused(base_ctx, rewarded):
+    from sqlalchemy import select
+
+    from oracle.db.schema import Epoch, EpochMember
+    from oracle.errors import OracleError
+    from dapp_backend.services.rewards import leaf_proof
+
+    anna = rewarded.anna.address
+    with base_ctx.session() as s:
+        epoch, row = s.execute(select(Epoch, EpochMember).join(EpochMember, EpochMember.epoch_id == Epoch.id)
+                               .where(EpochMember.wallet == anna)).one()
+        s.expunge_all()
+    proof = leaf_proof(epoch, row)  # three leaves: a tree of five nodes, a leaf one or two levels down
+    assert 1 <= len(proof) <= 2
+    check_proof({"index": row.leaf_index, "member": anna, "amount": str(row.amount), "proof": proof,
+                 "dataHash": "0x" + bytes(row.data_hash).hex(), "root": epoch.merkle_root})
+    epoch.tree_dump = {**epoch.tree_dump, "tree": ["0x" + "00" * 32 for _ in epoch.tree_dump["tree"]]}
+    with pytest.raises(OracleError, match=f"does not prove the leaf of {anna}"):
+        leaf_proof(epoch, row)
