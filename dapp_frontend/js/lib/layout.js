@@ -55,7 +55,10 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key === "testid") node.dataset.testid = value;
-    else if (key === "i18n") node.dataset.i18n = value;
+    else if (key === "i18n") {
+      node.dataset.i18n = value;
+      node.textContent = t(value);
+    }
     else if (key in node && key !== "list") node[key] = value;
     else node.setAttribute(key, value);
   }

@@ -81,9 +81,19 @@ def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, 
     wallet = wallet_page(rewarded.anna)
     wallet.goto("/")
     page = wallet.page
+    expect(page.get_by_test_id("sign-in-panel")).to_be_visible()
+    expect(page.get_by_test_id("home")).to_be_hidden()
+    screenshot(page, "home-sign-in")
     page.get_by_test_id("sign-in").click()
     expect(page.get_by_test_id("wallet-address")).to_have_text(rewarded.anna.address, timeout=TIMEOUT)
     expect(page.get_by_test_id("home-community")).to_have_count(1)
+    expect(page.get_by_test_id("home-community")).to_contain_text("citizen, balance")
+    page.get_by_test_id("language-select").focus()  # as a keyboard user reaches it
+    page.get_by_test_id("language-select").select_option("it")
+    expect(page.get_by_test_id("home-page-link")).to_have_text(["Membro"])
+    expect(page.get_by_test_id("home-community")).to_contain_text("cittadino, saldo")
+    expect(page.get_by_test_id("language-select")).to_be_focused()
+    page.get_by_test_id("language-select").select_option("en")
     expect(page.get_by_test_id("nav-member")).to_be_visible()
     screenshot(page, "home")
 
