@@ -123,7 +123,8 @@ def altered_cases(ctx, rewarded, exported) -> dict[str, str]:
     unstated = copy.deepcopy(doc)
     del unstated["leaf"]["hash"], unstated["community"]["name"]
     cases["no leaf hash, no community name"] = json.dumps(unstated)
-    for label, where, value in (("epoch with underscore", ("epoch",), "1_000"), ("index in Arabic digits", ("index",), "١"),
+    for label, where, value in (("epoch with underscore", ("epoch",), "1_000"),
+                                ("index in Arabic digits", ("index",), "١"),
                                 ("epoch beyond 64 bits", ("epoch",), 2**64),
                                 ("period without offset", ("period", "start"), "2026-10-01T00:00:00"),
                                 ("v1 format, v2 leaf", ("format",), "lec-takeout-v1"),
@@ -192,8 +193,8 @@ def test_a_file_that_is_not_json_is_named_not_crashed(ctx, tmp_path):
     assert answers["broken"] == {"notJson": "au.notJson"}
 
 
-DEVICES = ["Contatore-Città-1", "contatore-città-2", "Zähler-Ü", "メーター-東京", "meter-🙂-astral", "meter-\uff5e-bmp",
-           "A-plain", "ä-after-z"]
+DEVICES = ["Contatore-Città-1", "contatore-città-2", "Zähler-Ü", "メーター-東京", "meter-🙂-astral",
+           "meter-\uff5e-bmp", "A-plain", "ä-after-z"]
 
 
 def many_readings(count: int, seed: int) -> pd.DataFrame:

@@ -31,11 +31,15 @@ export class MalformedTakeout extends Error {
 
 /** A value as Python's repr shows it in the oracle's messages ('text', 1, [..], {..}, True, None). */
 export function shown(value) {
-  if (typeof value === "string") return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replace(/'/g, "\\'")}'`;
+  if (typeof value === "string") {
+    return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replace(/'/g, "\\'")}'`;
+  }
   if (Array.isArray(value)) return `[${value.map(shown).join(", ")}]`;
   if (value === null || value === undefined) return "None";
   if (typeof value === "boolean") return value ? "True" : "False";
-  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `${shown(k)}: ${shown(v)}`).join(", ")}}`;
+  if (typeof value === "object") {
+    return `{${Object.entries(value).map(([k, v]) => `${shown(k)}: ${shown(v)}`).join(", ")}}`;
+  }
   return String(value);
 }
 const malformed = (key, vars) => { throw new MalformedTakeout(key, vars); };
@@ -58,11 +62,14 @@ function uint(value, what, bits = 256) {
 }
 
 function address(value, what) {
-  if (typeof value !== "string" || !ethers.isAddress(value)) malformed("format.notAddress", { what, value: shown(value) });
+  if (typeof value !== "string" || !ethers.isAddress(value)) {
+    malformed("format.notAddress", { what, value: shown(value) });
+  }
   return ethers.getAddress(value);
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2}(?::?\d{2})?)?)?$/;
+const ISO = new RegExp("^(\\d{4})-(\\d{2})-(\\d{2})" + // date, then optionally time and zone
+  "(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,6}))?)?(Z|[+-]\\d{2}:?\\d{2}(?::?\\d{2})?)?)?$");
 
 /** An ISO 8601 instant with a UTC offset → {seconds (unix, fraction kept), text (as given)}. */
 export function parseInstant(value, what) {
@@ -107,7 +114,9 @@ const need = (x, what) => (x === undefined || x === null ? malformed("format.mis
 
 /** A take-out document (parsed JSON) → a typed take-out; throws MalformedTakeout naming what is wrong. */
 export function parseTakeout(doc) {
-  if (!isObject(doc) || !FORMATS.includes(doc.format)) malformed("format.notTakeout", { formats: FORMATS.join(" or ") });
+  if (!isObject(doc) || !FORMATS.includes(doc.format)) {
+    malformed("format.notTakeout", { formats: FORMATS.join(" or ") });
+  }
   const leaf = need(doc.leaf, "leaf");
   const encoding = Array.from(need(leaf.encoding, "leaf.encoding"));
   const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -115,9 +124,12 @@ export function parseTakeout(doc) {
     malformed("format.encoding", { encoding: shown(encoding) });
   }
   const v1 = same(encoding, REWARD_LEAF_ENCODING_V1);
-  if (v1 !== (doc.format === FORMAT_V1)) malformed("format.mismatch", { format: doc.format, encoding: shown(encoding) });
+  if (v1 !== (doc.format === FORMAT_V1)) {
+    malformed("format.mismatch", { format: doc.format, encoding: shown(encoding) });
+  }
   const v2 = !v1;
-  const params = optional(doc, "model", "params", (v, w) => (isObject(v) ? v : malformed("format.bad", { what: w, value: shown(v) })), v2);
+  const dict = (v, w) => (isObject(v) ? v : malformed("format.bad", { what: w, value: shown(v) }));
+  const params = optional(doc, "model", "params", dict, v2);
   return parseFields(doc, { encoding, v1, v2, params });
 }
 
@@ -149,7 +161,8 @@ function parseFields(doc, { encoding, v1, v2, params }) {
     chainId: uint(need(doc.chainId, "chainId"), "chainId", 64),
     notary: address(need(doc.notary, "notary"), "notary"),
     token: address(need(community.token, "community.token"), "community.token"),
-    communityName: typeof name === "string" ? name : (name == null ? null : malformed("format.bad", { what: "community.name", value: shown(name) })),
+    communityName: typeof name === "string" || name == null ? name ?? null
+      : malformed("format.bad", { what: "community.name", value: shown(name) }),
     epoch: uint(need(doc.epoch, "epoch"), "epoch", 64),
     periodStart: optional(doc, "period", "start", parseInstant, v2),
     periodEnd: optional(doc, "period", "end", parseInstant, v2),
@@ -255,7 +268,8 @@ async function committedEpoch(chain, token, number) {
   if (number < 1n || number > BigInt(await chain.epochCount(token))) return null;
   const raw = await chain.getEpoch(token, number);
   return {
-    status: STATUS[Number(raw.status ?? raw[0])], periodStart: Number(raw.periodStart), periodEnd: Number(raw.periodEnd),
+    status: STATUS[Number(raw.status ?? raw[0])],
+    periodStart: Number(raw.periodStart), periodEnd: Number(raw.periodEnd),
     merkleRoot: String(raw.merkleRoot).toLowerCase(), modelId: fromBytes32(raw.modelId),
     modelVersion: BigInt(raw.modelVersion), leafCount: Number(raw.leafCount), committedAt: Number(raw.committedAt),
   };
@@ -276,7 +290,8 @@ function toBytes32(text) {
 async function checkCommunity(chain, takeout, result, notary) {
   const token = takeout.token;
   if (!(await chain.isCommunity(token))) {
-    return result.check(false, "community.token", "", "community.notCommunity", { token, factory: chain.factoryAddress });
+    return result.check(false, "community.token", "", "community.notCommunity",
+      { token, factory: chain.factoryAddress });
   }
   const wired = ethers.getAddress(await chain.rewardDistributor(token));
   result.check(wired === notary, "community.token", "community.ok", "community.otherNotary", { token, wired, notary });
@@ -308,7 +323,8 @@ function checkPeriod(takeout, committed, result) {
 
 async function checkModel(chain, takeout, committed, result) {
   const model = committed.modelId, version = committed.modelVersion;
-  result.check(takeout.modelId === model, "model.id", "model.idOk", "model.idFail", { file: shown(takeout.modelId), model });
+  result.check(takeout.modelId === model, "model.id", "model.idOk", "model.idFail",
+    { file: shown(takeout.modelId), model });
   result.check(takeout.modelVersion === version, "model.version", "model.versionOk", "model.versionFail",
     { file: String(takeout.modelVersion), version: String(version) });
   const where = { model, version: String(version) };
@@ -364,7 +380,8 @@ function committedLeaf(takeout, leaves, root) {
     const value = [leaf.index, leaf.member, leaf.amount, leaf.dataHash];
     if (processProof(leafHash(value, REWARD_LEAF_ENCODING), takeout.proof) === root) return leaf;
   }
-  return leaves.find((leaf) => leaf.index === takeout.index) || leaves.find((leaf) => leaf.member === takeout.member) || null;
+  return leaves.find((leaf) => leaf.index === takeout.index)
+    || leaves.find((leaf) => leaf.member === takeout.member) || null;
 }
 
 async function checkLeafOnChain(chain, takeout, committed, result) {
@@ -423,7 +440,8 @@ function checkFileLeaf(takeout, result, carried) {
   const count = takeout.readings.length;
   const confirmed = carried !== null && carried.dataHash === takeout.dataHash;
   result.check(recomputed === takeout.dataHash, confirmed ? "readings or salt" : "readings, salt or dataHash",
-    "data.ok", confirmed ? "data.failConfirmed" : "data.fail", { count, recomputed: String(recomputed), file: takeout.dataHash });
+    "data.ok", confirmed ? "data.failConfirmed" : "data.fail",
+    { count, recomputed: String(recomputed), file: takeout.dataHash });
   const parts = takeout.parts;
   result.check(leafValueMatches(takeout), "leaf.value", "leafValue.ok", "leafValue.fail",
     { parts, value: shown(takeout.leafValue) });
@@ -431,9 +449,11 @@ function checkFileLeaf(takeout, result, carried) {
   if (takeout.leafHash === null) {
     result.info("leaf.hash", "leafHash.notStated");
   } else if (leaf !== takeout.leafHash && processProof(takeout.leafHash, takeout.proof) === takeout.root) {
-    result.check(false, parts.slice(1, -1).replace(", dataHash", " or dataHash"), "", "leafHash.partsAltered", { parts });
+    const named = parts.slice(1, -1).replace(", dataHash", " or dataHash");
+    result.check(false, named, "", "leafHash.partsAltered", { parts });
   } else {
-    result.check(leaf === takeout.leafHash, "leaf.hash", "leafHash.ok", "leafHash.fail", { parts, file: takeout.leafHash, leaf });
+    result.check(leaf === takeout.leafHash, "leaf.hash", "leafHash.ok", "leafHash.fail",
+      { parts, file: takeout.leafHash, leaf });
   }
   const same = carried !== null && [carried.index, carried.member, carried.amount, carried.dataHash]
     .every((x, i) => x === [takeout.index, takeout.member, takeout.amount, takeout.dataHash][i]);
@@ -459,9 +479,11 @@ async function verifyOnchainV1(chain, takeout, result) {
       takeout.amount, takeout.dataHash, takeout.proof);
   } catch (err) {
     if (err.unknownEpoch) {
-      result.check(false, "epoch", "", "v1.unknownEpoch", { epoch: String(takeout.epoch), token: takeout.token, notary: takeout.notary });
+      result.check(false, "epoch", "", "v1.unknownEpoch",
+        { epoch: String(takeout.epoch), token: takeout.token, notary: takeout.notary });
     } else {
-      result.check(false, "notary", "", "v1.notV1", { notary: takeout.notary, reason: err.shortMessage || err.message });
+      result.check(false, "notary", "", "v1.notV1",
+        { notary: takeout.notary, reason: err.shortMessage || err.message });
     }
     return;
   }

@@ -14,7 +14,8 @@ import { startPage } from "../lib/layout.js";
 import { showError } from "../lib/errors.js";
 import { currentWallet } from "../lib/wallet.js";
 import { render } from "../lib/takeout-check.js";
-import { MAX_FILE_BYTES, chainReader, readTakeoutText, readingProvider, verifyTakeoutFile } from "../actions/verify-takeout.js";
+import { MAX_FILE_BYTES, chainReader, readTakeoutText, readingProvider, verifyTakeoutFile }
+  from "../actions/verify-takeout.js";
 import { takeoutFileName } from "../actions/download-takeout.js";
 
 registerMessages({
@@ -136,7 +137,8 @@ async function loadCommunities() {
   const page = await api(withQuery("/api/communities", { per_page: 200 }));
   state.communities = page.items || [];
   const select = $("community-select");
-  select.replaceChildren(...state.communities.map((c) => el("option", { value: c.token, text: `${c.name} (${c.symbol})` })));
+  select.replaceChildren(...state.communities.map((c) =>
+    el("option", { value: c.token, text: `${c.name} (${c.symbol})` })));
   if (!state.communities.length) say($("fetch-error"), t("au.noCommunities"));
 }
 
@@ -298,10 +300,14 @@ function showResult() {
 
 function showSummary(doc) {
   if (!doc || typeof doc !== "object") return;
+  const token = String(doc.community?.token ?? "").toLowerCase();
+  const symbol = state.communities.find((c) => c.token.toLowerCase() === token)?.symbol ?? "";
+  const amount = /^\d+$/.test(String(doc.amount ?? "")) ? formatTokens(String(doc.amount), symbol) : doc.amount;
   const facts = [["au.sumCommunity", doc.community?.name ?? doc.community?.token], ["au.sumEpoch", doc.epoch],
-    ["au.sumMember", doc.member], ["au.sumAmount", /^\d+$/.test(String(doc.amount ?? "")) ? formatTokens(String(doc.amount)) : doc.amount],
+    ["au.sumMember", doc.member], ["au.sumAmount", amount],
     ["au.sumReadings", Array.isArray(doc.readings) ? doc.readings.length : null], ["au.sumChain", doc.chainId]];
-  $("file-summary").replaceChildren(...facts.filter(([, v]) => v !== undefined && v !== null).flatMap(([key, value]) => [
+  const known = facts.filter(([, v]) => v !== undefined && v !== null);
+  $("file-summary").replaceChildren(...known.flatMap(([key, value]) => [
     el("dt", { text: t(key) }), el("dd", {}, el("code", { text: String(value) }))]));
 }
 
@@ -327,7 +333,8 @@ async function main() {
   $("community-select").addEventListener("change", guarded(async () => { await loadEpochs(); await loadMembers(); }));
   $("epoch-select").addEventListener("change", guarded(loadMembers));
   $("reader-select").addEventListener("change", guarded(loadMembers));
-  $("fetch-form").addEventListener("submit", (event) => fetchAndVerify(event).catch((err) => showError(err, $("fetch-error"))));
+  $("fetch-form").addEventListener("submit",
+    (event) => fetchAndVerify(event).catch((err) => showError(err, $("fetch-error"))));
   wireUpload();
   window.addEventListener("lec:language", () => showResult());
   try {

@@ -47,7 +47,7 @@ def upload(page, name: str, text: str):
         {"name": name, "mimeType": "application/json", "buffer": text.encode()})
 
 
-def test_an_auditor_fetches_a_members_takeout_and_it_passes_every_check(wallet_page, auditor, rewarded):
+def test_an_auditor_fetches_a_members_takeout_and_it_passes_every_check(wallet_page, auditor, rewarded, base_ctx):
     bruno = rewarded.bruno.address
     wallet = open_page(wallet_page, auditor, f"?token={rewarded.token}&epoch={rewarded.epoch}")
     page = wallet.page
@@ -70,6 +70,8 @@ def test_an_auditor_fetches_a_members_takeout_and_it_passes_every_check(wallet_p
     assert page.locator("[data-testid=checks] li[data-status=fail]").count() == 0
     expect(page.locator("[data-testid=checks] li[data-status=info]")).to_have_attribute("data-part", "canonicalization")
     expect(page.get_by_test_id("file-summary")).to_contain_text(bruno)
+    symbol = base_ctx.chain.token(rewarded.token).functions.symbol().call()
+    expect(page.get_by_test_id("file-summary")).to_contain_text(f"0.883333 {symbol}")  # builders.EXPECTED[BRUNO]
     expect(page.get_by_test_id("download-link")).to_be_visible()
     assert page.get_by_test_id("download-link").get_attribute("download").endswith(f"-epoch-1-{bruno}.json")
     screenshot(page, "auditor-pass")
