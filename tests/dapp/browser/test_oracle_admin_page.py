@@ -142,3 +142,56 @@ def test_publishing_another_model_also_makes_it_the_active_one(wallet_page, base
     assert registry.functions.activeModelAt(token, effective_from).call() == peak
     assert len(wallet.calls("eth_sendTransaction")) == 2
     assert wallet.errors == []
+
+
+# (model, parameters as typed): every case the oracle accepts or refuses, compared with the page's own check
+ENCODING_CASES = [
+    ("self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}),
+    ("self_consumption", {"alpha_producer": "0.1", "alpha_consumer": "100"}),  # order kept
+    ("self_consumption", {"alpha_consumer": "99.999999", "alpha_producer": "0"}),
+    ("self_consumption", {"alpha_consumer": "100.000001", "alpha_producer": "0"}),  # outside 0..100
+    ("self_consumption", {"alpha_consumer": "0.0000001", "alpha_producer": "1"}),  # 7 decimals
+    ("self_consumption", {"alpha_consumer": "1e3", "alpha_producer": "1"}),  # not plain decimal
+    ("self_consumption", {"alpha_consumer": "-1", "alpha_producer": "1"}),
+    ("self_consumption", {"alpha_consumer": "1"}),  # alpha_producer missing
+    ("self_consumption", {"alpha_consumer": "1", "alpha_producer": "1", "beta": "2"}),  # not its parameter
+    ("peak_shaving", {"beta": "1000", "cap": "10000", "q": "97.5", "min_coverage": "0.5"}),
+    ("peak_shaving", {"beta": "2", "cap": "20", "min_coverage": "0.49"}),
+    ("combined", {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20", "w_sc": "0.7",
+                  "w_ps": "0.3"}),
+]
+
+ENCODE_JS = """async (cases) => {
+  const m = await import("/js/actions/publish-model.js");
+  return cases.map(([model, params]) => {
+    const checked = m.checkParameters(model, params);
+    return checked.ok ? { names: checked.names.map(m.toBytes32), values: checked.values.map(String) }
+                      : { refused: checked.key };
+  });
+}"""
+
+
+def oracle_encoding(model: str, params: dict) -> dict:
+    """What `oracle models publish` sends to the registry for these parameters, or that it refuses them."""
+    from oracle.models.parameters import check_plausible, params_to_chain, plain_decimal, validate_params
+
+    try:  # the steps of oracle/model_registry.py before publishVersion, through the public names
+        values = {name: plain_decimal(name, value) for name, value in params.items()}
+        check_plausible(values)
+        validate_params(model, values)
+        names, fixed = params_to_chain(values)
+    except ValueError:
+        return {"refused": True}
+    return {"names": ["0x" + to_bytes32(n).hex() for n in names], "values": [str(v) for v in fixed]}
+
+
+def test_the_page_encodes_parameters_exactly_as_the_oracle_does(wallet_page, base_ctx, epoch_done):
+    wallet = open_page(wallet_page, base_ctx, epoch_done)
+    page_answers = wallet.page.evaluate(ENCODE_JS, [list(case) for case in ENCODING_CASES])
+    for (model, params), answer in zip(ENCODING_CASES, page_answers):
+        expected = oracle_encoding(model, params)
+        if "refused" in expected:
+            assert "refused" in answer, (model, params, answer)
+        else:
+            assert answer == expected, (model, params)
+    assert sum("refused" in a for a in page_answers) == 7
