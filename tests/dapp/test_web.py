@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from eth_utils import to_checksum_address
 
 from dapp_backend.blueprints.web import FRONTEND, content_security_policy
 
@@ -103,3 +104,159 @@ def test_paths_leaving_the_frontend_are_refused(client, path):
 def test_api_404_stays_json(client):
     response = client.get("/api/nothing")
     assert response.status_code == 404 and response.is_json
+
+
+# ------------------------------------------------------------------ the shared library (js/lib) under node
+
+NODE_DRIVER = r"""
+import { readFileSync, writeFileSync } from "node:fs";
+const [lib, platformPath, outPath] = process.argv.slice(2);
+globalThis.navigator = { language: "en-GB" };
+globalThis.document = { documentElement: {}, querySelectorAll: () => [] };
+globalThis.window = { dispatchEvent() {}, location: { host: "localhost", origin: "http://localhost" } };
+const platform = JSON.parse(readFileSync(platformPath, "utf-8"));
+globalThis.fetch = async () => ({ ok: true, status: 200, json: async () => platform });
+
+const units = await import(`${lib}/units.js`);
+const i18n = await import(`${lib}/i18n.js`);
+const session = await import(`${lib}/session.js`);
+const { loadPlatform, platformInterfaces } = await import(`${lib}/platform.js`);
+const errors = await import(`${lib}/errors.js`);
+await loadPlatform();
+
+const names = [...new Set(platformInterfaces().slice(0, 1).concat(platformInterfaces().filter((i) =>
+  i.getError("InvalidProof"))).flatMap((i) => i.fragments.filter((f) => f.type === "error").map((f) => f.name)))];
+const iface = platformInterfaces()[0];
+const receiver = "0x1234567890AbcdEF1234567890aBcdef12345678";
+const refused = { code: "CALL_EXCEPTION", info: { error: { data:
+  iface.encodeErrorResult("ReceiverNotMember", [receiver]) } } };
+const poor = { code: "CALL_EXCEPTION", data: iface.encodeErrorResult("ERC20InsufficientBalance",
+  [receiver, 1500000000000000000n, 10n ** 19n]) };
+function refusal(call) {
+  try { call(); return "accepted"; } catch (e) { return e.name; }
+}
+const out = { units: {
+    parsed: String(units.toBaseUnits("12,5")), tiny: String(units.toBaseUnits("0.000000000000000001")),
+    back: units.fromBaseUnits("-100500000000000000000"), bps: units.bpsToPercent(150),
+    tooPrecise: refusal(() => units.toBaseUnits("1.0000000000000000001")),
+    notAmount: refusal(() => units.toBaseUnits("1e5")) },
+  siwe: session.siweMessage(JSON.parse(process.env.SIWE_FIELDS)), missing: {}, said: {} };
+for (const lang of ["en", "it"]) {
+  i18n.setLanguage(lang);
+  out.missing[lang] = names.filter((n) => i18n.t(`error.${n}`) === `error.${n}`);
+  out.said[lang] = { refused: errors.describeError(refused), poor: errors.describeError(poor),
+    cancelled: errors.describeError({ code: 4001 }), rejected: errors.describeError({ code: "ACTION_REJECTED" }),
+    nested: errors.describeError({ info: { error: { code: 4001, message: "User denied" } } }),
+    network: errors.describeError(new errors.WrongNetworkError(1, 31337)),
+    tokens: i18n.formatTokens("1234567123456789000000000", "LEC"), small: i18n.formatTokens("500000000000000", "LEC"),
+    negative: i18n.formatTokens("-100500000000000000000", ""), kwh: i18n.formatKwh(1250),
+    pct: i18n.formatPercent(12.345), number: i18n.formatNumber(1234.5) };
+}
+out.errorCount = names.length;
+writeFileSync(outPath, JSON.stringify(out));
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, base_ctx):
+    """The shared library run in node (a stubbed document and fetch answering /api/platform)."""
+    import json
+    import shutil
+    import subprocess
+
+    from dapp_backend.app import create_app
+    from dapp_backend.context import EXTENSION
+
+    app = create_app(base_ctx.settings, testing=True)
+    app.extensions[EXTENSION].__dict__["database_url"] = base_ctx.database_url
+    folder = tmp_path_factory.mktemp("node")
+    (folder / "platform.json").write_text(json.dumps(app.test_client().get("/api/platform").get_json()))
+    (folder / "driver.mjs").write_text(NODE_DRIVER)
+    env = {"PATH": "/usr/bin:/bin", "SIWE_FIELDS": json.dumps(SIWE_FIELDS)}
+    done = subprocess.run([shutil.which("node") or "node", "--no-warnings", str(folder / "driver.mjs"),
+                           (FRONTEND / "js" / "lib").as_uri(), str(folder / "platform.json"), str(folder / "out.json")],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads((folder / "out.json").read_text())
+
+
+SIWE_FIELDS = {"domain": "localhost", "address": to_checksum_address("0x" + "ab" * 20),
+               "statement": "Sign in to the LEC platform.", "uri": "http://localhost/", "version": "1",
+               "chainId": 31337, "nonce": "0123456789abcdef0123456789abcdef",
+               "issuedAt": "2026-12-05T08:00:00.000Z", "expirationTime": "2026-12-05T08:10:00.000Z"}
+
+
+def test_amounts_typed_by_a_person_become_exact_base_units(library):
+    assert library["units"] == {"parsed": str(125 * 10**17), "tiny": "1", "back": "-100.5", "bps": 1.5,
+                                "tooPrecise": "RangeError", "notAmount": "RangeError"}
+
+
+def test_the_sign_in_text_is_the_eip4361_template_the_server_parses(library):
+    from datetime import datetime, timezone
+
+    from tests.dapp.conftest import siwe_text
+
+    expected = siwe_text(SIWE_FIELDS["address"], SIWE_FIELDS["nonce"],
+                         issued_at=datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc),
+                         expiration=datetime(2026, 12, 5, 8, 10, tzinfo=timezone.utc))
+    assert library["siwe"] == expected
+
+
+def test_a_login_with_the_browsers_text_opens_a_session(client):
+    """signIn's text, for a fresh nonce and now, signed as personal_sign does: 200 and the address."""
+    import json
+    import shutil
+    import subprocess
+    from datetime import datetime, timedelta, timezone
+
+    from eth_account import Account
+
+    from tests.dapp.conftest import new_nonce, sign
+
+    account = Account.create()
+    now = datetime.now(timezone.utc)
+    iso = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+    fields = dict(SIWE_FIELDS, address=account.address, nonce=new_nonce(client), issuedAt=iso(now),
+                  expirationTime=iso(now + timedelta(minutes=10)))
+    script = (f"const {{ siweMessage }} = await import({json.dumps((FRONTEND / 'js/lib/session.js').as_uri())});"
+              f"process.stdout.write(siweMessage({json.dumps(fields)}));")
+    stubs = "globalThis.window = {location: {}}; globalThis.document = {}; "
+    done = subprocess.run([shutil.which("node") or "node", "--no-warnings", "--input-type=module", "-e",
+                           stubs + script],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    message = done.stdout
+    response = client.post("/api/auth/login", json={"message": message, "signature": sign(message, account.key)})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"address": account.address}
+
+
+def test_every_custom_error_of_the_token_and_the_notary_has_a_sentence_in_both_languages(library):
+    assert library["errorCount"] >= 70  # CommunityToken's and ConsumptionNotary's, OpenZeppelin's included
+    assert library["missing"] == {"en": [], "it": []}
+
+
+def test_failures_are_sentences_in_the_readers_language(library):
+    en, it = library["said"]["en"], library["said"]["it"]
+    assert en["refused"] == ("The contract refused the transaction: the receiver (0x1234…5678) is not a member of "
+                             "this community.")
+    assert it["refused"] == ("Il contratto ha rifiutato la transazione: il destinatario (0x1234…5678) non è un "
+                             "membro di questa comunità.")
+    assert en["poor"] == "The contract refused the transaction: your balance (1.5) is less than the 10 needed."
+    assert it["poor"] == "Il contratto ha rifiutato la transazione: il tuo saldo (1,5) è inferiore ai 10 necessari."
+    for said, word in ((en, "Cancelled."), (it, "Annullato.")):
+        assert said["cancelled"] == said["rejected"] == said["nested"] == word
+    assert en["network"] == ("Your wallet is on chain 1, but the platform runs on chain 31337: switch network and "
+                             "try again.")
+    assert it["network"].startswith("Il portafoglio è sulla rete 1, ma la piattaforma usa la rete 31337")
+
+
+def test_numbers_energy_and_tokens_in_the_readers_locale(library):
+    en, it = library["said"]["en"], library["said"]["it"]
+    # 1,234,567.123456789 tokens: cut (never rounded up) at 6 decimals
+    assert (en["tokens"], it["tokens"]) == ("1,234,567.123456 LEC", "1.234.567,123456 LEC")
+    assert (en["small"], it["small"]) == ("0.0005 LEC", "0,0005 LEC")
+    assert (en["negative"], it["negative"]) == ("−100.5", "−100,5")
+    assert (en["kwh"], it["kwh"]) == ("1.25 kWh", "1,25 kWh")
+    assert (en["pct"], it["pct"]) == ("12.3 %", "12,3 %")
+    assert (en["number"], it["number"]) == ("1,234.5", "1234,5")

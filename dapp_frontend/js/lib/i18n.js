@@ -11,7 +11,7 @@ function initialLanguage() {
   let stored = null;
   try { stored = localStorage.getItem(STORAGE_KEY); } catch { /* storage may be disabled */ }
   if (LANGUAGES.includes(stored)) return stored;
-  return (navigator.language || "en").toLowerCase().startsWith("it") ? "it" : "en";
+  return (globalThis.navigator?.language || "en").toLowerCase().startsWith("it") ? "it" : "en";
 }
 
 /** Adds messages: {en: {key: "text with {var}"}, it: {...}}; later registrations win for the same key. */
@@ -52,7 +52,7 @@ export function applyTranslations(root = document) {
 
 /** The Intl locale of the reader: the browser's own when it is of the chosen language, else it-IT / en-GB. */
 export function locale() {
-  const browser = navigator.language || "";
+  const browser = globalThis.navigator?.language || "";
   if (browser.toLowerCase().startsWith(language)) return browser;
   return language === "it" ? "it-IT" : "en-GB";
 }
