@@ -15,6 +15,7 @@
 //   incentive-form, incentives-rows, incentive-row-<category>, incentive-category, incentive-input,
 //   incentive-recipient, incentive-submit, incentive-hint, incentive-error, incentive-tx,
 //   kpi-chart, kpi-caption, activity-days, activity-chart, activity-caption
+import { ethers } from "../../vendor/ethers.min.js";
 import { api, withQuery } from "../lib/api.js";
 import { t, registerMessages, applyTranslations, formatNumber, formatDate, formatTokens, formatPercent }
   from "../lib/i18n.js";
@@ -47,8 +48,19 @@ function writable() {
 }
 
 function readable() {
-  return tokenContract(state.community.token, currentWallet()?.browserProvider ?? signer());
+  return tokenContract(state.community.token, chainReader());
 }
+
+let rpcReader = null;
+
+/** Reads go through the wallet (as MetaMask reads); without a connected wallet, through the platform's RPC. */
+function chainReader() {
+  const wallet = currentWallet() ?? state.wallet;
+  if (wallet?.browserProvider) return wallet.browserProvider;
+  rpcReader ??= new ethers.JsonRpcProvider(state.platform.rpcUrl, Number(state.platform.chainId), { staticNetwork: true });
+  return rpcReader;
+}
+
 
 function tokens(baseUnits) {
   return formatTokens(String(baseUnits), state.community.symbol, { decimals: state.community.decimals ?? 18 });
@@ -260,7 +272,7 @@ async function onAddMembers(event) {
   await transact(status, () => addMembers(writable(), checked.rows, status), async () => {
     $("new-member-rows").replaceChildren();
     addNewMemberRow();
-    await refreshMembers();
+    await Promise.all([refreshMembers(), refreshCharts()]);
   });
 }
 
@@ -297,7 +309,7 @@ function workItem(request) {
 }
 
 async function refreshAfterWork() {
-  await Promise.all([refreshWork(), refreshMembers()]);
+  await Promise.all([refreshWork(), refreshMembers(), refreshCharts()]);
 }
 
 // ------------------------------------------------------------------ service incentives (Community Admin)

@@ -9,6 +9,7 @@
 //   preview-result, preview-summary, preview-rows, preview-row-<member>,
 //   epochs-section, epochs-table, epochs-rows, epoch-row-<n>, epoch-steps-<n>, epochs-empty,
 //   epoch-detail, epoch-detail-title, epoch-detail-facts, epoch-steps, epochs-error
+import { ethers } from "../../vendor/ethers.min.js";
 import { api, withQuery } from "../lib/api.js";
 import { t, registerMessages, applyTranslations, formatNumber, formatDate, formatTokens } from "../lib/i18n.js";
 import { contractFor } from "../lib/platform.js";
@@ -47,8 +48,19 @@ function registry(runner) {
 }
 
 function readRegistry() {
-  return registry(currentWallet()?.browserProvider ?? state.wallet?.browserProvider ?? currentWallet()?.signer);
+  return registry(chainReader());
 }
+
+let rpcReader = null;
+
+/** Reads go through the wallet (as MetaMask reads); without a connected wallet, through the platform's RPC. */
+function chainReader() {
+  const wallet = currentWallet() ?? state.wallet;
+  if (wallet?.browserProvider) return wallet.browserProvider;
+  rpcReader ??= new ethers.JsonRpcProvider(state.platform.rpcUrl, Number(state.platform.chainId), { staticNetwork: true });
+  return rpcReader;
+}
+
 
 async function load(what, element) {
   try {
@@ -295,7 +307,7 @@ async function main() {
   wire();
   renderParamFields();
   const started = await startPage({ page: "oracle-admin", roles: ["oracle_admin"] });
-  Object.assign(state, { me: started.me, wallet: started.wallet });
+  Object.assign(state, { me: started.me, platform: started.platform, wallet: started.wallet });
   const page = await load(() => api(withQuery("/api/communities", { per_page: 200 })), $("page-status"));
   state.communities = page?.items ?? [];
   if (!state.communities.length) {

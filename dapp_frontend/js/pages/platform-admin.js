@@ -40,8 +40,19 @@ function signer() {
 }
 
 function reader() {
-  return currentWallet()?.browserProvider ?? state.wallet?.browserProvider ?? signer();
+  return chainReader();
 }
+
+let rpcReader = null;
+
+/** Reads go through the wallet (as MetaMask reads); without a connected wallet, through the platform's RPC. */
+function chainReader() {
+  const wallet = currentWallet() ?? state.wallet;
+  if (wallet?.browserProvider) return wallet.browserProvider;
+  rpcReader ??= new ethers.JsonRpcProvider(state.platform.rpcUrl, Number(state.platform.chainId), { staticNetwork: true });
+  return rpcReader;
+}
+
 
 function say(element, result) {
   const vars = Object.fromEntries(Object.entries(result?.vars ?? {})
