@@ -13,7 +13,8 @@ export function loadReward(token, epoch, member) {
   return api(`/api/communities/${token}/epochs/${epoch}/rewards/${member}`);
 }
 
-/** Fetches the proof (once the wallet is on the right chain) and sends claim(community, epoch, index, member, amount, dataHash, proof). */
+/** Fetches the proof (once the wallet is on the right chain) and sends
+ * claim(community, epoch, index, member, amount, dataHash, proof). */
 export async function claimReward(token, epoch, member, statusElement) {
   return sendTransaction("claim.label", async () => {
     const wallet = currentWallet();

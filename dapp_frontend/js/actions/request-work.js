@@ -6,7 +6,8 @@ import { sendTransaction } from "../lib/tx.js";
 import { userError } from "../lib/errors.js";
 import { registerMessages } from "../lib/i18n.js";
 
-registerMessages({ en: { "work.label": "Requesting payment for community work" }, it: { "work.label": "Richiesta di pagamento per lavoro per la comunità" } });
+registerMessages({ en: { "work.label": "Requesting payment for community work" },
+  it: { "work.label": "Richiesta di pagamento per lavoro per la comunità" } });
 import { serviceRef } from "./pay-service.js";
 
 /** Categories of community work a member of `kind` may request (CommunityWork._workKind). */

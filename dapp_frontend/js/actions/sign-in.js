@@ -7,7 +7,8 @@ import { t, registerMessages } from "../lib/i18n.js";
 registerMessages({
   en: { "signin.connecting": "Connecting the wallet…", "signin.signing": "Sign the sign-in message in your wallet…",
     "signin.done": "Signed in." },
-  it: { "signin.connecting": "Connessione al portafoglio…", "signin.signing": "Firma il messaggio di accesso nel portafoglio…",
+  it: { "signin.connecting": "Connessione al portafoglio…",
+    "signin.signing": "Firma il messaggio di accesso nel portafoglio…",
     "signin.done": "Accesso eseguito." },
 });
 

@@ -92,7 +92,8 @@ function nav(page, me) {
   const list = el("ul");
   for (const [name, allowed] of PAGES) {
     if (!me || !allowed(me)) continue;
-    const link = el("a", { href: name === "index" ? "/" : `/${name}.html`, testid: `nav-${name}`, i18n: `nav.${name}` });
+    const href = name === "index" ? "/" : `/${name}.html`;
+    const link = el("a", { href, testid: `nav-${name}`, i18n: `nav.${name}` });
     if (name === page) link.setAttribute("aria-current", "page");
     list.append(el("li", {}, link));
   }

@@ -1,4 +1,5 @@
-// One transaction signed in the wallet, its progress shown: waiting for the wallet → sent <hash> → mined in block N.
+// One transaction signed in the wallet, its progress shown:
+// waiting for the wallet → sent <hash> → mined in block N.
 import { t, registerMessages, formatNumber } from "./i18n.js";
 import { describeError, isCancelled, isExpected, WrongNetworkError, userError } from "./errors.js";
 import { currentWallet, ensureChain, walletChainId } from "./wallet.js";

@@ -4,7 +4,8 @@ import { ethers } from "../../vendor/ethers.min.js";
 let current = null; // {info, provider, browserProvider, signer, address}
 const REMEMBERED = "lec.wallet";
 
-/** Wallets announced within `waitMs` (EIP-6963), or window.ethereum alone → [{info: {uuid, name, icon, rdns}, provider}]. */
+/** Wallets announced within `waitMs` (EIP-6963), or window.ethereum alone
+ * → [{info: {uuid, name, icon, rdns}, provider}]. */
 export function discoverWallets(waitMs = 300) {
   return new Promise((resolve) => {
     const found = new Map();

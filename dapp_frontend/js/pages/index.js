@@ -6,12 +6,14 @@ import { registerMessages, t, formatTokens } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 
 registerMessages({
-  en: { "home.title": "Your energy community", "home.intro": "What you can do here depends on your roles and communities.",
+  en: { "home.title": "Your energy community",
+    "home.intro": "What you can do here depends on your roles and communities.",
     "home.communities": "Your communities", "home.pages": "Your pages",
     "home.noCommunity": "Your address is not a member of any community yet.",
     "home.member": "{kind}, balance {balance}", "home.formerMember": "no longer a member, balance {balance}",
     "kind.citizen": "citizen", "kind.stakeholder": "stakeholder" },
-  it: { "home.title": "La tua comunità energetica", "home.intro": "Cosa puoi fare qui dipende dai tuoi ruoli e dalle tue comunità.",
+  it: { "home.title": "La tua comunità energetica",
+    "home.intro": "Cosa puoi fare qui dipende dai tuoi ruoli e dalle tue comunità.",
     "home.communities": "Le tue comunità", "home.pages": "Le tue pagine",
     "home.noCommunity": "Il tuo indirizzo non è ancora membro di nessuna comunità.",
     "home.member": "{kind}, saldo {balance}", "home.formerMember": "non più membro, saldo {balance}",
@@ -35,7 +37,8 @@ function renderCommunities(me, symbolOf) {
     link.href = `/member.html?token=${encodeURIComponent(c.token)}`;
     link.textContent = c.name;
     const balance = formatTokens(c.balance, symbolOf[c.token] || "");
-    const text = c.member ? t("home.member", { kind: t(`kind.${c.kind}`), balance }) : t("home.formerMember", { balance });
+    const text = c.member ? t("home.member", { kind: t(`kind.${c.kind}`), balance })
+      : t("home.formerMember", { balance });
     item.append(link, ` — ${text}`);
     return item;
   }));

@@ -208,7 +208,8 @@ function renderSummary() {
 }
 
 function modelText(model) {
-  const params = Object.entries(model.params || {}).map(([k, v]) => `${k} = ${formatNumber(Number(v), { maximumFractionDigits: 6 })}`);
+  const params = Object.entries(model.params || {})
+    .map(([k, v]) => `${k} = ${formatNumber(Number(v), { maximumFractionDigits: 6 })}`);
   return t("member.modelLine", { id: model.id, version: model.version, params: params.join(", ") || "–" });
 }
 
@@ -280,7 +281,10 @@ function renderPreview() {
   const preview = state.preview;
   box.hidden = !preview;
   if (!preview) return;
-  const set = (testid, value) => { $(testid).textContent = tokens(value); $(testid).dataset.baseUnits = String(value); };
+  const set = (testid, value) => {
+    $(testid).textContent = tokens(value);
+    $(testid).dataset.baseUnits = String(value);
+  };
   set("pay-preview-fee", preview.fee);
   set("pay-preview-provider", preview.providerReceives);
   set("pay-preview-structure", preview.structureReceives);
@@ -366,8 +370,9 @@ function rewardState(reward) {
 }
 
 function kpiCells(kpis = {}) {
-  const peak = kpis.peak_kw === null || kpis.peak_kw === undefined ? "–"
-    : `${formatNumber(kpis.peak_kw, { maximumFractionDigits: 2 })} / ${formatNumber(kpis.base_kw, { maximumFractionDigits: 2 })} kW`;
+  const kw = (value) => formatNumber(value, { maximumFractionDigits: 2 });
+  const known = kpis.peak_kw !== null && kpis.peak_kw !== undefined;
+  const peak = known ? `${kw(kpis.peak_kw)} / ${kw(kpis.base_kw)} kW` : "–";
   return [cell(formatPercent(kpis.self_consumption_pct), { className: "num", testid: "kpi-self-consumption" }),
     cell(formatPercent(kpis.self_sufficiency_pct), { className: "num", testid: "kpi-self-sufficiency" }),
     cell(peak, { className: "num", testid: "kpi-peak-base" })];
@@ -469,7 +474,8 @@ async function onVerify(epoch) {
     const { takeout } = await fetchTakeout(state.token, state.community.name, epoch, state.me.address);
     const { provider } = readingProvider(state.platform, currentWallet());
     const result = await verifyTakeoutFile(takeout, { platform: state.platform, provider });
-    if (result.ok) say("takeout-status", "passed", t("takeout.passed", { epoch, checks: result.lines.filter((l) => l.status === "ok").length }));
+    const checks = result.lines.filter((l) => l.status === "ok").length;
+    if (result.ok) say("takeout-status", "passed", t("takeout.passed", { epoch, checks }));
     else {
       say("takeout-status", "failed", t("takeout.failed", { epoch, part: result.failedPart,
         why: renderCheck(result.failure, currentLanguage()) }));
@@ -483,7 +489,8 @@ async function onVerify(epoch) {
 
 function toLocalInput(date) {
   const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function defaultRange() {
@@ -515,7 +522,10 @@ async function loadChart(range) {
 
 function joinSeries(own, community) {
   const byTs = new Map();
-  const point = (ts) => byTs.get(ts) || byTs.set(ts, { ts, consumption: null, production: null, community: null }).get(ts);
+  const point = (ts) => {
+    if (!byTs.has(ts)) byTs.set(ts, { ts, consumption: null, production: null, community: null });
+    return byTs.get(ts);
+  };
   for (const r of own) Object.assign(point(r.ts), { consumption: r.consumption_wh, production: r.production_wh });
   for (const r of community) point(r.ts).community = r.production_wh;
   return [...byTs.values()].sort((a, b) => new Date(a.ts) - new Date(b.ts));
@@ -539,9 +549,11 @@ function chartData() {
 
 function chartOptions() {
   const axisTitle = (key) => ({ display: true, text: t(key) });
-  return { responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: "index", intersect: false },
+  return { responsive: true, maintainAspectRatio: false, animation: false,
+    interaction: { mode: "index", intersect: false },
     scales: { y: { beginAtZero: true, title: axisTitle("chart.ownAxis") },
-      y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: axisTitle("chart.communityAxis") } },
+      y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
+        title: axisTitle("chart.communityAxis") } },
     plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${formatKwh(c.parsed.y * 1000)}` } } } };
 }
 
@@ -575,7 +587,8 @@ function historyRow(move) {
   row.dataset.kind = move.kind;
   row.dataset.tx = move.tx;
   const signed = (outgoing ? "-" : "") + move.amount;
-  const amount = cell(`${outgoing ? "−" : "+"}${tokens(move.amount)}`, { className: "num", testid: "history-amount" });
+  const amount = cell(`${outgoing ? "−" : "+"}${tokens(move.amount)}`,
+    { className: "num", testid: "history-amount" });
   amount.dataset.baseUnits = signed;
   const other = outgoing ? move.to : move.from;
   const isTreasury = (other || "").toLowerCase() === state.token.toLowerCase();
