@@ -109,7 +109,14 @@ def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, 
     row = page.get_by_test_id("reward-row").first
     expect(row).to_have_attribute("data-state", "paid")
     expect(row.get_by_test_id("reward-amount")).to_have_attribute("data-base-units", str(EXPECTED[ANNA]))
-    expect(page.get_by_test_id("chart-summary")).to_contain_text("quarter-hours")
+    # the latest epoch's hour (builders.READINGS_CSV): Anna 400 + 300 + 100 Wh and no reading at 00:45;
+    # the community's PV 600 + 200 + 0 + 1000 Wh
+    expect(page.get_by_test_id("chart-summary")).to_have_text(
+        "4 quarter-hours: I consumed 0.8 kWh and produced 0 kWh; the community produced 1.8 kWh.")
+    curves = page.evaluate("""() => Chart.getChart(document.querySelector("[data-testid=readings-chart]"))
+                                     .data.datasets.map((d) => [d.label, d.data])""")
+    assert curves[0] == ["My consumption", [0.4, 0.3, 0.1, None]]
+    assert curves[2] == ["Community production", [0.6, 0.2, 0, 1]]
     screenshot(page, "member")
     assert page_errors(wallet) == []
 
