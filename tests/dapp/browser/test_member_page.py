@@ -160,6 +160,7 @@ def test_a_citizen_pays_a_stakeholder_and_the_fee_reaches_the_treasury(wallet_pa
     service = page.get_by_test_id("history-row").and_(page.locator("[data-kind=service]"))
     expect(service.first.get_by_test_id("history-amount")).to_have_attribute("data-base-units", f"-{amount}",
                                                                              timeout=TIMEOUT)
+    expect(service.first.get_by_test_id("history-fee")).to_have_text(f"0.1 {symbol(wallet)}")  # the fee shown
     assert page_errors(wallet) == []
 
 
