@@ -323,3 +323,29 @@ def test_someone_who_is_no_member_is_told_so(wallet_page, rewarded):
                                                                     timeout=TIMEOUT)
     expect(wallet.page.get_by_test_id("member-summary")).to_be_hidden()
     expect(wallet.page.get_by_test_id("nav-member")).to_have_count(0)
+
+
+def test_the_preview_of_a_service_in_a_structure_splits_the_amount_before_signing(wallet_page, rewarded):
+    wallet = wallet_page(rewarded.anna)
+    wallet.sign_in()
+    page = member_page(wallet, rewarded.token)
+    page.get_by_test_id("pay-category").select_option("2")
+    expect(page.get_by_test_id("pay-structure-fields")).to_be_visible()
+    page.get_by_test_id("pay-structure").fill(rewarded.shop.address)
+    page.get_by_test_id("pay-structure-share").fill("20")
+    fill_payment(page, category="2", provider=rewarded.bruno.address, amount="10")
+    # 10 tokens: fee 1 % = 0.1; of the 9.9 left the structure owner takes 20 % = 1.98, the provider 7.92
+    preview = {"fee": 10**17, "provider": 792 * 10**16, "structure": 198 * 10**16, "incentive": 0}
+    for name, base_units in preview.items():
+        expect(page.get_by_test_id(f"pay-preview-{name}")).to_have_attribute("data-base-units", str(base_units),
+                                                                             timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-structure")).to_have_text(f"1.98 {symbol(wallet)}")
+    expect(page.get_by_test_id("pay-submit")).to_be_enabled()
+    page.get_by_test_id("pay-amount").fill("11")  # a changed form needs a new preview
+    expect(page.get_by_test_id("pay-submit")).to_be_disabled()
+    expect(page.get_by_test_id("pay-preview-box")).to_be_hidden()
+    page.get_by_test_id("pay-amount").fill("abc")
+    page.get_by_test_id("pay-preview").click()
+    expect(page.get_by_test_id("pay-error")).to_have_text('"abc" is not an amount above zero (for example 12.5).')
+    assert wallet.calls("eth_sendTransaction") == []
+    assert page_errors(wallet) == []
