@@ -689,6 +689,12 @@ function wire() {
     "member.tokenWatched"));
   $("pay-preview").addEventListener("click", onPreview);
   $("pay-form").addEventListener("submit", onPay);
+  $("pay-form").addEventListener("keydown", (e) => { // Enter in a field previews while Pay is still disabled
+    if (e.key === "Enter" && e.target.tagName === "INPUT" && $("pay-submit").disabled) {
+      e.preventDefault();
+      onPreview();
+    }
+  });
   $("pay-form").addEventListener("input", (e) => { if (e.target.dataset.testid !== "pay-submit") forgetPreview(); });
   $("pay-category").addEventListener("change", renderForms);
   $("work-category").addEventListener("change", renderForms);

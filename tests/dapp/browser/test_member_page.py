@@ -118,6 +118,10 @@ def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, 
     assert curves[0] == ["My consumption", [0.4, 0.3, 0.1, None]]
     assert curves[2] == ["Community production", [0.6, 0.2, 0, 1]]
     screenshot(page, "member")
+
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("sign-in-panel")).to_be_visible(timeout=TIMEOUT)
+    assert page.evaluate("fetch('/api/me').then((r) => r.status)") == 401
     assert page_errors(wallet) == []
 
 
@@ -270,6 +274,10 @@ def test_on_a_phone_in_italian_nothing_overflows_and_the_keyboard_reaches_the_pa
     page.keyboard.press("Tab")
     page.keyboard.type("2,5")
     assert page.get_by_test_id("pay-amount").input_value() == "2,5"
+    page.keyboard.press("Enter")  # the form's first Enter previews (1 % of 2.5 = 0.025)
+    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute("data-base-units", str(25 * 10**15),
+                                                                      timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-fee")).to_contain_text("0,025")
     screenshot(page, "member-phone")
 
     page.get_by_test_id("language-select").select_option("en")
