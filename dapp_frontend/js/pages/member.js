@@ -16,7 +16,8 @@
 //   reward-model, claim-reward (data-epoch), download-takeout (data-epoch), verify-takeout (data-epoch),
 //   claim-status (data-state), takeout-status (data-state waiting|done|passed|failed),
 //   chart-section, chart-form, chart-start, chart-end, chart-show, chart-error, readings-chart, chart-summary,
-//   history-section, history-empty, history-table, history-row (data-kind, data-tx), history-amount
+//   history-section, history-empty, history-table, history-row (data-kind, data-tx), history-counterparty,
+//   history-amount
 //   (data-base-units, signed), history-fee, history-more, history-error
 //   (+ the layout's: sign-in, sign-in-panel, wallet-address, network-status, sign-out, language-select, nav-*)
 import { ethers } from "../../vendor/ethers.min.js";
@@ -88,6 +89,7 @@ registerMessages({
     "history.more": "Show more", "history.kind.transfer": "transfer", "history.kind.service": "service payment",
     "history.kind.reward": "reward", "history.kind.welcome": "welcome bonus", "history.kind.fee": "fee",
     "history.kind.work": "community work", "history.treasury": "community treasury",
+    "history.notary": "rewards (notary)",
   },
   it: {
     "member.notMember": "Il tuo indirizzo non è membro di nessuna comunità.", "member.community": "Comunità",
@@ -139,6 +141,7 @@ registerMessages({
     "history.more": "Mostra altri", "history.kind.transfer": "trasferimento", "history.kind.service": "pagamento di servizio",
     "history.kind.reward": "premio", "history.kind.welcome": "bonus di benvenuto", "history.kind.fee": "commissione",
     "history.kind.work": "lavoro per la comunità", "history.treasury": "tesoreria della comunità",
+    "history.notary": "premi (notaio)",
   },
 });
 
@@ -384,7 +387,8 @@ function epochCell(number) {
   if (epoch?.period) {
     const small = document.createElement("div");
     small.className = "hint";
-    small.textContent = `${formatDate(epoch.period.start)} – ${formatDate(epoch.period.end)}`;
+    const short = { dateStyle: "short", timeStyle: "short" };
+    small.textContent = `${formatDate(epoch.period.start, short)} – ${formatDate(epoch.period.end, short)}`;
     td.append(small);
   }
   return td;
@@ -579,6 +583,14 @@ async function onChart(event) {
 
 // ------------------------------------------------------------------ history
 
+/** The treasury (the token itself) and the notary by name, anyone else by a short address. */
+function counterpartyName(address) {
+  const known = { [state.token.toLowerCase()]: "history.treasury",
+    [String(state.platform?.contracts?.ConsumptionNotary?.address).toLowerCase()]: "history.notary" };
+  const key = known[(address || "").toLowerCase()];
+  return key ? t(key) : shortAddress(address);
+}
+
 function historyRow(move) {
   const me = state.me.address.toLowerCase();
   const outgoing = (move.from || "").toLowerCase() === me;
@@ -591,8 +603,7 @@ function historyRow(move) {
     { className: "num", testid: "history-amount" });
   amount.dataset.baseUnits = signed;
   const other = outgoing ? move.to : move.from;
-  const isTreasury = (other || "").toLowerCase() === state.token.toLowerCase();
-  const counterparty = cell(isTreasury ? t("history.treasury") : shortAddress(other));
+  const counterparty = cell(counterpartyName(other), { testid: "history-counterparty" });
   counterparty.title = other || "";
   const fee = move.fee && move.fee !== "0" ? tokens(move.fee) : "–";
   row.append(cell(formatDate(move.time)), cell(t(`history.kind.${move.kind}`)), counterparty, amount,

@@ -113,6 +113,11 @@ def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, 
     # the community's PV 600 + 200 + 0 + 1000 Wh
     expect(page.get_by_test_id("chart-summary")).to_have_text(
         "4 quarter-hours: I consumed 0.8 kWh and produced 0 kWh; the community produced 1.8 kWh.")
+    history = page.get_by_test_id("history-row")
+    expect(history.and_(page.locator("[data-kind=reward]")).get_by_test_id("history-counterparty")).to_have_text(
+        "rewards (notary)")
+    expect(history.and_(page.locator("[data-kind=welcome]")).get_by_test_id("history-amount")).to_have_attribute(
+        "data-base-units", str(WELCOME_CITIZEN))
     curves = page.evaluate("""() => Chart.getChart(document.querySelector("[data-testid=readings-chart]"))
                                      .data.datasets.map((d) => [d.label, d.data])""")
     assert curves[0] == ["My consumption", [0.4, 0.3, 0.1, None]]
