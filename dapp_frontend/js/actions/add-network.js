@@ -6,7 +6,7 @@ import { userError } from "../lib/errors.js";
 /** Adds the chain (a wallet that knows it just confirms) and switches to it. */
 export async function addNetwork() {
   const wallet = currentWallet();
-  if (!wallet) throw userError("error.noWallet");
+  if (!wallet) throw userError("error.walletNotConnected");
   const platform = await loadPlatform();
   try {
     await addChain(platform, wallet);

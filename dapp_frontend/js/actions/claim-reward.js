@@ -18,7 +18,7 @@ export function loadReward(token, epoch, member) {
 export async function claimReward(token, epoch, member, statusElement) {
   return sendTransaction("claim.label", async () => {
     const wallet = currentWallet();
-    if (!wallet) throw userError("error.noWallet");
+    if (!wallet) throw userError("error.walletNotConnected");
     const reward = await loadReward(token, epoch, member);
     const notary = contractFor("ConsumptionNotary", wallet.signer);
     return notary.claim(token, reward.epoch, reward.index, reward.member, reward.amount, reward.dataHash, reward.proof);

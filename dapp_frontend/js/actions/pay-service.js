@@ -21,7 +21,7 @@ export function serviceRef(text) {
 
 function wallet() {
   const current = currentWallet();
-  if (!current) throw userError("error.noWallet");
+  if (!current) throw userError("error.walletNotConnected");
   return current;
 }
 

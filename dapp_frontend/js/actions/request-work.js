@@ -19,7 +19,7 @@ export async function requestWork(token, { category, amount, description, struct
   statusElement) {
   const contract = () => {
     const wallet = currentWallet();
-    if (!wallet) throw userError("error.noWallet");
+    if (!wallet) throw userError("error.walletNotConnected");
     return tokenContract(token, wallet.signer);
   };
   const withStructure = Number(category) === WORK_WITH_STRUCTURE;

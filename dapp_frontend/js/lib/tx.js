@@ -35,7 +35,7 @@ function show(element, state, text) {
 /** Throws WrongNetworkError unless the wallet is on the platform's chain (no prompt): reads before a transaction. */
 export async function checkChain() {
   const wallet = currentWallet();
-  if (!wallet) throw userError("error.noWallet");
+  if (!wallet) throw userError("error.walletNotConnected");
   const platform = await loadPlatform();
   const chainId = await walletChainId(wallet);
   if (chainId !== Number(platform.chainId)) throw new WrongNetworkError(chainId, platform.chainId);

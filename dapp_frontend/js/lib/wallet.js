@@ -1,5 +1,6 @@
 // Wallets: EIP-6963 discovery (several side by side), window.ethereum as the fallback; one connected at a time.
 import { ethers } from "../../vendor/ethers.min.js";
+import { userError } from "./errors.js";
 
 let current = null; // {info, provider, browserProvider, signer, address}
 const REMEMBERED = "lec.wallet";
@@ -58,7 +59,7 @@ async function connectWith(entryOrProvider, method) {
  * discovered {info, provider}. */
 export async function connectWallet(entryOrProvider) {
   const wallet = await connectWith(entryOrProvider, "eth_requestAccounts");
-  if (!wallet) throw new Error("the wallet gave no account");
+  if (!wallet) throw userError("error.noAccount");
   return wallet;
 }
 
@@ -102,7 +103,7 @@ export async function addChain(platform, wallet = current) {
 
 /** Makes the wallet use the platform's chain: switch, or add it first when the wallet does not know it (4902). */
 export async function ensureChain(platform, wallet = current) {
-  if (!wallet) throw new Error("connect a wallet first");
+  if (!wallet) throw userError("error.walletNotConnected");
   if ((await walletChainId(wallet)) === Number(platform.chainId)) return;
   const chainId = ethers.toQuantity(platform.chainId);
   try {
@@ -119,7 +120,7 @@ export async function ensureChain(platform, wallet = current) {
 
 /** Asks the wallet to show the community token (wallet_watchAsset); true when it accepted. */
 export async function watchToken(token, symbol, decimals = 18, wallet = current) {
-  if (!wallet) throw new Error("connect a wallet first");
+  if (!wallet) throw userError("error.walletNotConnected");
   return wallet.provider.request({
     method: "wallet_watchAsset",
     params: { type: "ERC20", options: { address: token, symbol: symbol.slice(0, 11), decimals: Number(decimals) } },
