@@ -221,10 +221,10 @@ function watchWallet(page, platform, me) {
 /** Starts a page: header, sign-in when needed → {platform, me, wallet}. `roles`: the page is for any of them
  * (empty: anyone signed in); otherwise the page says so and this never resolves. */
 export async function startPage({ page, roles = [] }) {
-  applyTranslations(document);
-  window.addEventListener("lec:language", () => renderHeader(page, platform, me, currentWallet()));
   let platform = null;
   let me = null;
+  applyTranslations(document);
+  window.addEventListener("lec:language", () => renderHeader(page, platform, me, currentWallet()));
   header();
   try {
     platform = await loadPlatform();
@@ -239,11 +239,21 @@ export async function startPage({ page, roles = [] }) {
   await renderHeader(page, platform, me, wallet);
   watchWallet(page, platform, me);
   if (roles.length && !roles.some((role) => me.roles.includes(role))) {
-    const main = document.querySelector("main") || document.body;
-    [...main.children].forEach((c) => { c.hidden = true; });
-    main.prepend(el("p", { className: "error", testid: "page-forbidden",
-      textContent: t("layout.forbidden", { roles: roles.map((r) => t(`role.${r}`)).join(", ") }) }));
+    showForbidden(roles);
     return new Promise(() => {});
   }
   return { platform, me, wallet };
+}
+
+/** The page's content hidden, a sentence naming the roles it is for (kept in the chosen language). */
+function showForbidden(roles) {
+  const main = document.querySelector("main") || document.body;
+  [...main.children].forEach((c) => { c.hidden = true; });
+  const notice = el("p", { className: "error", testid: "page-forbidden" });
+  const say = () => {
+    notice.textContent = t("layout.forbidden", { roles: roles.map((r) => t(`role.${r}`)).join(", ") });
+  };
+  say();
+  main.prepend(notice);
+  window.addEventListener("lec:language", say);
 }
