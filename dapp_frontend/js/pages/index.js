@@ -6,13 +6,13 @@ import { registerMessages, t, formatTokens } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 
 registerMessages({
-  en: { "home.title": "Your energy community",
+  en: { "home.pageTitle": "LEC platform", "home.title": "Your energy community",
     "home.intro": "What you can do here depends on your roles and communities.",
     "home.communities": "Your communities", "home.pages": "Your pages",
     "home.noCommunity": "Your address is not a member of any community yet.",
     "home.member": "{kind}, balance {balance}", "home.formerMember": "no longer a member, balance {balance}",
     "kind.citizen": "citizen", "kind.stakeholder": "stakeholder" },
-  it: { "home.title": "La tua comunità energetica",
+  it: { "home.pageTitle": "Piattaforma CER", "home.title": "La tua comunità energetica",
     "home.intro": "Cosa puoi fare qui dipende dai tuoi ruoli e dalle tue comunità.",
     "home.communities": "Le tue comunità", "home.pages": "Le tue pagine",
     "home.noCommunity": "Il tuo indirizzo non è ancora membro di nessuna comunità.",

@@ -40,7 +40,7 @@ import { currentWallet } from "../lib/wallet.js";
 
 registerMessages({
   en: {
-    "member.notMember": "Your address is not a member of any community.", "member.community": "Community",
+    "member.pageTitle": "LEC platform — member", "member.notMember": "Your address is not a member of any community.", "member.community": "Community",
     "member.balance": "Balance", "member.fee": "Fee on payments", "member.model": "Reward model",
     "member.addNetwork": "Add and switch to the platform's network", "member.watchToken": "Show the token in my wallet",
     "member.kindLine": "Member: {kind}, {profile}", "member.formerMember": "No longer an active member of this community.",
@@ -92,7 +92,7 @@ registerMessages({
     "history.notary": "rewards (notary)",
   },
   it: {
-    "member.notMember": "Il tuo indirizzo non è membro di nessuna comunità.", "member.community": "Comunità",
+    "member.pageTitle": "Piattaforma CER — membro", "member.notMember": "Il tuo indirizzo non è membro di nessuna comunità.", "member.community": "Comunità",
     "member.balance": "Saldo", "member.fee": "Commissione sui pagamenti", "member.model": "Modello dei premi",
     "member.addNetwork": "Aggiungi e usa la rete della piattaforma", "member.watchToken": "Mostra il token nel portafoglio",
     "member.kindLine": "Membro: {kind}, {profile}", "member.formerMember": "Non sei più un membro attivo di questa comunità.",

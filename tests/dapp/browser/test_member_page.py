@@ -270,6 +270,7 @@ def test_on_a_phone_in_italian_nothing_overflows_and_the_keyboard_reaches_the_pa
     wallet.sign_in()
     page = member_page(wallet, rewarded.token)
     expect(page.get_by_role("heading", name="Paga un servizio")).to_be_visible()
+    expect(page).to_have_title("Piattaforma CER — membro")
     expect(page.get_by_test_id("reward-row").first.get_by_test_id("reward-state")).to_have_text("pagato")
     # Italian number format: a comma before the decimals
     expect(page.get_by_test_id("balance")).to_contain_text(",5 ")
