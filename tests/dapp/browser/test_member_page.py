@@ -275,6 +275,11 @@ def test_on_a_phone_in_italian_nothing_overflows_and_the_keyboard_reaches_the_pa
     # Italian number format: a comma before the decimals
     expect(page.get_by_test_id("balance")).to_contain_text(",5 ")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll("input, select, button, canvas")]
+      .filter((el) => !el.closest("[hidden]") && !(el.labels?.length || el.textContent.trim()
+                      || el.getAttribute("aria-label") || el.getAttribute("aria-describedby")))
+      .map((el) => el.dataset.testid || el.outerHTML)""")
+    assert unlabelled == []  # every control a screen reader or a keyboard user reaches says what it is
     page.get_by_label("Fornitore (indirizzo del membro)").focus()
     page.keyboard.type(rewarded.bruno.address)
     page.keyboard.press("Tab")
