@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from tests.dapp.browser.conftest import PHONE, screenshot
 
-# The pages of the frontend contract committed so far (dapp_frontend/<page>.html); auditor is not yet.
-PAGES = ["index", "member", "community-admin", "oracle-admin", "platform-admin"]
+# Every page of the frontend contract (dapp_frontend/<page>.html)
+PAGES = ["index", "member", "community-admin", "oracle-admin", "auditor", "platform-admin"]
 
 
 @pytest.fixture(scope="module")
