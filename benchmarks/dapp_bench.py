@@ -199,7 +199,8 @@ def sign_in(base_url: str, account):
     message = SiweMessage(domain=host, address=account.address, statement="Sign in to the LEC platform.",
                           uri=f"{base_url}/", version="1", chain_id=31337, nonce=nonce,
                           issued_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")).prepare_message()
-    signature = "0x" + Account.sign_message(encode_defunct(text=message), account.key).signature.hex().removeprefix("0x")
+    signed = Account.sign_message(encode_defunct(text=message), account.key)
+    signature = "0x" + signed.signature.hex().removeprefix("0x")
     response = session.post(f"{base_url}/api/auth/login", json={"message": message, "signature": signature})
     if response.status_code != 200:
         raise SystemExit(f"sign-in of {account.address} failed: {response.status_code} {response.text}")
@@ -270,7 +271,8 @@ def profile(ctx, account, member: str) -> None:
     message = SiweMessage(domain="localhost", address=account.address, statement="Sign in to the LEC platform.",
                           uri="http://localhost/", version="1", chain_id=31337, nonce=nonce,
                           issued_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")).prepare_message()
-    signature = "0x" + Account.sign_message(encode_defunct(text=message), account.key).signature.hex().removeprefix("0x")
+    signed = Account.sign_message(encode_defunct(text=message), account.key)
+    signature = "0x" + signed.signature.hex().removeprefix("0x")
     client.post("/api/auth/login", json={"message": message, "signature": signature})
     for label, (_path, template) in ROUTES.items():
         url = template.format(token=TOKEN[0], member=member)
@@ -295,23 +297,30 @@ def existing_routes(base_url: str) -> set[str]:
     return set(requests.get(f"{base_url}/api/openapi.json", timeout=30).json().get("paths", {}))
 
 
-def run(args) -> int:
+def write_data(ctx, home: Path, args) -> list:
+    """The community, its members and epochs; returns the accounts of the members who sign in."""
     from oracle.communities import get_community
+
+    began = time.monotonic()
+    accounts = onchain_members(ctx, home, args.signed_in)
+    community = get_community(ctx, COMMUNITY)
+    TOKEN.append(community.token_address)
+    bulk_members(ctx, community.id, args.members - args.signed_in)
+    year_of_epochs(ctx, community.id, args.epochs)
+    print(f"{args.members} members, {args.epochs} epochs of {args.members} leaves written in "
+          f"{time.monotonic() - began:.0f} s", flush=True)
+    return accounts
+
+
+def run(args) -> int:
     from oracle.lifecycle import down
 
     home = Path(tempfile.mkdtemp(prefix="lec-bench-home-"))
     home.chmod(0o755)  # the embedded PostgreSQL may run as another user
     ctx, server = None, None
     try:
-        began = time.monotonic()
         ctx = start_services(home)
-        accounts = onchain_members(ctx, home, args.signed_in)
-        community = get_community(ctx, COMMUNITY)
-        TOKEN.append(community.token_address)
-        bulk_members(ctx, community.id, args.members - args.signed_in)
-        year_of_epochs(ctx, community.id, args.epochs)
-        print(f"{args.members} members, {args.epochs} epochs of {args.members} leaves written in "
-              f"{time.monotonic() - began:.0f} s", flush=True)
+        accounts = write_data(ctx, home, args)
         port = free_port()
         server = serve(home, port, args.threads)
         base_url = f"http://127.0.0.1:{port}"
