@@ -34,7 +34,8 @@ import { approveWork, rejectWork } from "../actions/review-work-request.js";
 const ADMIN_ROLES = ["community_admin", "token_admin"];
 const PER_PAGE = 50;
 const $ = (testid, root = document) => root.querySelector(`[data-testid="${testid}"]`);
-const state = { platform: null, me: null, community: null, token: null, roles: [], membersPage: 1, charts: {} };
+const state = { platform: null, me: null, community: null, token: null, roles: [], membersPage: 1, charts: {},
+  reasons: {}, confirmRemove: null };
 
 // ------------------------------------------------------------------ helpers
 
@@ -183,7 +184,8 @@ function memberRow(member) {
   const save = el("button", { type: "button", "data-testid": `member-profile-save-${w}`, text: t("ca.changeProfile"),
     onclick: () => onChangeProfile(w, profile.value) });
   const remove = el("button", { type: "button", class: "danger", "data-testid": `member-remove-${w}`,
-    text: t("ca.remove"), onclick: (event) => onRemove(w, event.currentTarget) });
+    text: t(state.confirmRemove === w ? "ca.removeConfirm" : "ca.remove"),
+    onclick: (event) => onRemove(w, event.currentTarget) });
   const who = el("td", {}, el("code", { title: w, text: shortAddress(w) }), member.name ? ` ${member.name}` : "");
   const actions = member.active ? el("td", { class: "row-actions" }, profile, save, remove)
     : el("td", { text: t("ca.removed") });
@@ -212,11 +214,12 @@ async function onChangeProfile(wallet, profileName) {
 }
 
 async function onRemove(wallet, button) {
-  if (button.dataset.confirm !== "yes") { // a second press confirms: keyboard friendly, no modal dialog
-    button.dataset.confirm = "yes";
+  if (state.confirmRemove !== wallet) { // a second press confirms: keyboard friendly, no modal dialog
+    state.confirmRemove = wallet; // kept in the state: the table may be drawn again between the two presses
     button.textContent = t("ca.removeConfirm");
     return;
   }
+  state.confirmRemove = null;
   const status = $("members-tx");
   await transact(status, () => removeMember(writable(), wallet, status), refreshMembers);
 }
@@ -296,15 +299,18 @@ function workItem(request) {
     item.append(el("span", { class: "badge", text: t(`ca.status.${request.status}`) }));
     return item;
   }
+  // what is typed is kept in the state: the list may be drawn again (after another transaction) meanwhile
   const reason = el("input", { "data-testid": `work-reason-${id}`, "aria-label": t("ca.rejectReason"),
-    placeholder: t("ca.rejectReason") });
+    placeholder: t("ca.rejectReason"), value: state.reasons[id] ?? "",
+    oninput: (event) => { state.reasons[id] = event.currentTarget.value; } });
   const status = $("work-tx");
   item.append(el("span", { class: "row-actions" },
     el("button", { type: "button", "data-testid": `work-approve-${id}`, text: t("ca.approve"),
       onclick: () => transact(status, () => approveWork(writable(), id, status), refreshAfterWork) }),
     reason,
     el("button", { type: "button", class: "danger", "data-testid": `work-reject-${id}`, text: t("ca.reject"),
-      onclick: () => transact(status, () => rejectWork(writable(), id, reason.value, status), refreshAfterWork) })));
+      onclick: () => transact(status, () => rejectWork(writable(), id, state.reasons[id] ?? "", status),
+        refreshAfterWork) })));
   return item;
 }
 

@@ -75,6 +75,7 @@ def test_adding_an_existing_member_is_refused_before_the_wallet_opens(wallet_pag
     page.get_by_test_id("new-member-wallet-0").fill(member.address)
     page.get_by_test_id("add-members-submit").click()
     expect(page.get_by_test_id("add-members-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    expect(page.get_by_test_id("new-member-wallet-0")).to_have_value("")  # the form was emptied after the add
 
     page.get_by_test_id("new-member-wallet-0").fill(member.address)
     page.get_by_test_id("add-members-submit").click()
@@ -146,6 +147,7 @@ def test_community_admin_reviews_work_changes_a_profile_removes_a_member_and_app
     expect(page.get_by_test_id("work-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
     # the treasury pays community work fee-free: the welcome bonus plus the whole 5 tokens
     assert token.functions.balanceOf(citizen.address).call() == WELCOME_CITIZEN + 5 * 10**18
+    expect(page.get_by_test_id(f"work-request-{first}")).to_have_count(0)  # no longer pending
     page.get_by_test_id(f"work-reason-{first + 1}").fill("not agreed")
     page.get_by_test_id(f"work-reject-{first + 1}").click()
     expect(page.get_by_test_id(f"work-request-{first + 1}")).to_have_count(0, timeout=TIMEOUT)
@@ -157,6 +159,7 @@ def test_community_admin_reviews_work_changes_a_profile_removes_a_member_and_app
     page.get_by_test_id(f"member-profile-save-{other.address}").click()
     expect(page.get_by_test_id("members-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
     assert token.functions.memberInfo(other.address).call()[1] == 3  # prostormer
+    expect(page.get_by_test_id(f"member-row-{other.address}").locator("td").nth(2)).to_have_text("prostormer")
     remove = page.get_by_test_id(f"member-remove-{other.address}")
     remove.click()
     expect(remove).to_have_text("Press again to remove")  # a second press confirms
