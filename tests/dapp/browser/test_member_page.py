@@ -43,7 +43,8 @@ class Unpaid:
     """A community whose epoch 1 is committed on the chain but not pushed: every reward is claimable."""
     name: str
     token: str
-    anna: LocalAccount
+    anna: LocalAccount  # a citizen
+    shop: LocalAccount  # a stakeholder
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def unpaid(base_ctx, tmp_path_factory) -> Unpaid:
         run_epoch(base_ctx, name, START, END, crash_at="after:commit", progress=False, log=quiet)
     with base_ctx.session() as s:
         token = s.scalar(select(Community.token_address).where(Community.name == name))
-    return Unpaid(name, base_ctx.chain.w3.to_checksum_address(token), anna)
+    return Unpaid(name, base_ctx.chain.w3.to_checksum_address(token), anna, shop)
 
 
 # ------------------------------------------------------------------ sign in, balance
@@ -368,3 +369,39 @@ def test_the_preview_of_a_service_in_a_structure_splits_the_amount_before_signin
     expect(page.get_by_test_id("pay-error")).to_have_text('"abc" is not an amount above zero (for example 12.5).')
     assert wallet.calls("eth_sendTransaction") == []
     assert page_errors(wallet) == []
+
+
+def test_an_approved_incentive_is_previewed_and_paid_by_the_treasury(wallet_page, unpaid, base_ctx):
+    from eth_utils import keccak
+
+    chain = base_ctx.chain
+    token = chain.token(unpaid.token)
+    shop = unpaid.shop.address
+    reference = "listing-42"
+    chain.send(token.functions.setCategoryIncentive(3, 200, 0), "token_admin")  # 2 % to the payer
+    chain.send(token.functions.approveServiceIncentive(keccak(text=reference), unpaid.anna.address, shop, 3,
+                                                       10 * 10**18), "community_admin")
+    fund(base_ctx, unpaid.anna.address)
+    wallet = wallet_page(unpaid.anna)
+    wallet.sign_in()
+    page = member_page(wallet, unpaid.token)
+    anna_before = balance_of(base_ctx, unpaid.token, unpaid.anna.address)
+    treasury_before = balance_of(base_ctx, unpaid.token, unpaid.token)
+
+    page.get_by_test_id("pay-ref").fill(reference)
+    fill_payment(page, category="3", provider=shop, amount="10")
+    fee, incentive = 10**17, 2 * 10**17  # 1 % and 2 % of 10 tokens
+    expect(page.get_by_test_id("pay-preview-incentive-this")).to_have_attribute("data-base-units", str(incentive),
+                                                                               timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-incentive")).to_have_attribute("data-base-units", str(incentive))
+    page.get_by_test_id("pay-submit").click()
+    expect(page.get_by_test_id("pay-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
+    assert balance_of(base_ctx, unpaid.token, unpaid.anna.address) == anna_before - 10 * 10**18 + incentive
+    assert balance_of(base_ctx, unpaid.token, unpaid.token) == treasury_before + fee - incentive
+    assert token.functions.incentiveApproval(keccak(text=reference)).call()[2] is True  # used up
+
+    fill_payment(page, category="3", provider=shop, amount="10")  # the same reference again: no incentive
+    expect(page.get_by_test_id("pay-preview-incentive-this")).to_have_attribute("data-base-units", "0",
+                                                                               timeout=TIMEOUT)
+    assert page_errors(wallet) == []
+
