@@ -147,6 +147,7 @@ registerMessages({
 
 const $ = (testid, root = document) => root.querySelector(`[data-testid="${testid}"]`);
 const HISTORY_PAGE = 20;
+const MAX_CHART_DAYS = 31; // the API's longest series
 const state = { me: null, token: null, community: null, standing: null, epochs: new Map(), rewards: [],
   history: [], historyPage: 0, historyTotal: 0, series: null, chart: null, preview: null };
 
@@ -508,7 +509,8 @@ function defaultRange() {
 function readRange() {
   const start = new Date($("chart-start").value);
   const end = new Date($("chart-end").value);
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw userError("chart.badRange");
+  const valid = !Number.isNaN(start.getTime()) && !Number.isNaN(end.getTime()) && end > start;
+  if (!valid || end - start > MAX_CHART_DAYS * 24 * 3600 * 1000) throw userError("chart.badRange");
   return [start, end];
 }
 

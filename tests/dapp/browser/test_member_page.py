@@ -114,6 +114,9 @@ def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, 
     # the community's PV 600 + 200 + 0 + 1000 Wh
     expect(page.get_by_test_id("chart-summary")).to_have_text(
         "4 quarter-hours: I consumed 0.8 kWh and produced 0 kWh; the community produced 1.8 kWh.")
+    page.get_by_test_id("chart-start").fill("2026-08-01T00:00")  # two months: more than the API's 31 days
+    page.get_by_test_id("chart-show").click()
+    expect(page.get_by_test_id("chart-error")).to_have_text("Choose a start before the end (at most 31 days).")
     history = page.get_by_test_id("history-row")
     expect(history.and_(page.locator("[data-kind=reward]")).get_by_test_id("history-counterparty")).to_have_text(
         "rewards (notary)")
