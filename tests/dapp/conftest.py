@@ -151,6 +151,12 @@ def role_account(ctx, role: str) -> LocalAccount:
 
 @pytest.fixture(scope="session")
 def rewarded(base_ctx, tmp_path_factory) -> Rewarded:  # noqa: F811
+    """The API tests' community. The browser tests (tests/dapp/browser) get their own: they pay services and
+    claim in it, which would change the balances these tests work out by hand."""
+    return make_rewarded(base_ctx, tmp_path_factory.mktemp("rewarded"))
+
+
+def make_rewarded(base_ctx, folder) -> Rewarded:  # noqa: F811
     from oracle.epochs.runner import run_epoch
     from oracle.ingest.loader import ingest_file
     from oracle.model_registry import publish_model
@@ -159,7 +165,6 @@ def rewarded(base_ctx, tmp_path_factory) -> Rewarded:  # noqa: F811
     anna, bruno, shop, outsider = (Account.create() for _ in range(4))
     name = unique_name("Dapp Rewarded LEC")
     prefix = devices_prefix(name)
-    folder = tmp_path_factory.mktemp("rewarded")
     members = MEMBERS_CSV.format(p=prefix)
     for fixed, account in ((ANNA, anna), (BRUNO, bruno), (SHOP, shop)):
         members = members.replace(fixed, account.address)

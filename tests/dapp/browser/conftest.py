@@ -34,7 +34,7 @@ from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.dapp.conftest import CHAIN_ID, siwe_text
+from tests.dapp.conftest import CHAIN_ID, Rewarded, make_rewarded, siwe_text
 from tests.oracle.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,6 +57,13 @@ GENEROUS_LIMITS = {"SIGNIN_LIMIT_PER_IP": "1000 per minute", "SIGNIN_LIMIT_PER_A
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):  # one line per request would drown pytest's output
         pass
+
+
+@pytest.fixture(scope="session")
+def rewarded(base_ctx, tmp_path_factory) -> Rewarded:
+    """The browser tests' own community with epoch 1 paid (they pay and claim in it; the API tests' stays as
+    worked out by hand)."""
+    return make_rewarded(base_ctx, tmp_path_factory.mktemp("browser-rewarded"))
 
 
 @pytest.fixture(scope="session")
