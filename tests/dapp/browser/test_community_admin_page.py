@@ -317,3 +317,20 @@ def test_a_cancelled_signature_and_a_refusal_of_the_contract_are_sentences(walle
     expect(page.get_by_test_id("approve-tx")).to_contain_text(
         "Approving the incentive: failed. The contract refused the transaction: this category is not allowed "
         "between these two kinds of member")
+
+
+def test_charts_of_the_community_kpis_per_epoch_and_the_token_volume(wallet_page, base_ctx, rewarded):
+    wallet = open_page(wallet_page, base_ctx, "community_admin", rewarded.token)
+    page = wallet.page
+    expect(page.get_by_test_id("kpi-caption")).to_have_text("One epoch, from Oct 1, 2026 to Oct 1, 2026.")
+    series = page.evaluate("""() => Object.fromEntries(Chart.getChart(document.querySelector(
+        '[data-testid=kpi-chart]')).data.datasets.map((d) => [d.label, d.data]))""")
+    # the hour of tests/oracle/builders.py: shared S = 600 + 200 + 0 + 500 = 1300 Wh of production
+    # P = 1800 Wh and load L = 2000 Wh: self-consumption 100 * 1300 / 1800, self-sufficiency 100 * 1300 / 2000
+    assert series["Self-consumption %"] == [pytest.approx(100 * 1300 / 1800)]
+    assert series["Self-sufficiency %"] == [pytest.approx(65.0)]
+    page.get_by_test_id("activity-days").select_option("90")
+    expect(page.get_by_test_id("activity-caption")).to_contain_text("Last 90 days:")
+    labels = page.evaluate("Chart.getChart(document.querySelector('[data-testid=activity-chart]')).data.labels.length")
+    assert labels == 90
+    assert wallet.errors == []
