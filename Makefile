@@ -70,7 +70,7 @@ $(FUZZ_VENV)/.installed: tools/fuzz-requirements.txt
 	$(FUZZ_VENV)/bin/pip install --quiet -r tools/fuzz-requirements.txt
 	@touch $@
 
-# the API fuzzed from its OpenAPI document on embedded services in a temporary home: no 5xx
+# the API fuzzed from its OpenAPI document on embedded services in a temporary home: no 5xx, answers as documented
 test-fuzz: setup $(FUZZ_VENV)/.installed
 	python tools/fuzz_api.py --examples $(FUZZ_EXAMPLES)
 

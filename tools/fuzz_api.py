@@ -12,7 +12,9 @@ tools/fuzz-requirements.txt), because eth-brownie pins a hypothesis too old for 
    a member, the Community Admin, the Oracle Admin, the Platform Admin, an auditor and nobody (not signed in);
 4. schemathesis against /api/openapi.json once per audience, with the community's token, a member's wallet
    and the paid epoch's number offered for path parameters (so requests reach past the 404s), and random
-   values otherwise. Exit 1 when any check fails, with the failing requests printed.
+   values otherwise. Checks: not_a_server_error (no 5xx) and response_schema_conformance (each answer matches
+   the schema the document gives for its status). Exit 1 when any check fails, with the failing requests
+   printed (schemathesis's curl line reproduces each; the server's traceback is printed above it).
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore")
 
-CHECKS = "not_a_server_error"
+CHECKS = "not_a_server_error,response_schema_conformance"  # no 5xx; every answer as documented
 EXCLUDED = ("/api/auth/logout",)  # would end the session the run signs in with
 
 
