@@ -197,6 +197,26 @@ def summary(output: str) -> str:
     return "\n".join("   " + line for line in lines[start:])
 
 
+def fuzz_everyone(args, config: Path, base_url: str, people: list[Audience]) -> list[str]:
+    """One schemathesis run per audience, `--parallel` at a time (the member's, the longest, first); returns the
+    audiences with a failing check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(audience: Audience) -> tuple[Audience, bool, str, float]:
+        began = time.monotonic()
+        ok, output = fuzz(args.schemathesis, config, base_url, audience, args)
+        return audience, ok, output, time.monotonic() - began
+
+    failed = []
+    with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        for audience, ok, output, seconds in pool.map(one, people):
+            print(f"== {audience.name}: {'passed' if ok else 'FAILED'} in {seconds:.0f} s", flush=True)
+            print(summary(output) if ok else output, flush=True)
+            if not ok:
+                failed.append(audience.name)
+    return failed
+
+
 def run(args) -> int:
     from dapp_backend.app import create_app
     from oracle.lifecycle import down
@@ -214,13 +234,7 @@ def run(args) -> int:
         config = config_file(home, community)
         print(f"dApp on {base_url}; community {community.token} with epoch {community.epoch} paid "
               f"(set up in {time.monotonic() - started:.0f} s); checks: {args.checks}", flush=True)
-        for audience in people:
-            began = time.monotonic()
-            ok, output = fuzz(args.schemathesis, config, base_url, audience, args)
-            print(f"== {audience.name}: {'passed' if ok else 'FAILED'} in {time.monotonic() - began:.0f} s", flush=True)
-            print(summary(output) if ok else output, flush=True)
-            if not ok:
-                failed.append(audience.name)
+        failed = fuzz_everyone(args, config, base_url, people)
     finally:
         if server is not None:
             server.close()
@@ -239,6 +253,7 @@ def main() -> int:
     parser.add_argument("--checks", default=CHECKS, help=f"schemathesis checks (default {CHECKS})")
     parser.add_argument("--phases", default="examples,coverage,fuzzing",
                         help="schemathesis phases (default examples,coverage,fuzzing; stateful adds ~10 s each)")
+    parser.add_argument("--parallel", type=int, default=2, help="schemathesis runs at a time (default 2)")
     parser.add_argument("--seed", type=int, default=8, help="schemathesis's random seed (reproducible runs)")
     parser.add_argument("--schemathesis", default=str(ROOT / ".venv-fuzz" / "bin" / "schemathesis"))
     return run(parser.parse_args())
