@@ -35,14 +35,17 @@ def _validation(exc: HTTPException):
     """A schema's refusal (webargs: exc.data["messages"] = {"json": {"field": ["message"]}}) is a 400 naming
     the first field."""
     messages = (getattr(exc, "data", None) or {}).get("messages") or {}
-    for _location, fields in messages.items():
+    for location, fields in messages.items():
+        if not isinstance(fields, dict):  # not about one field, e.g. {"json": ["Invalid JSON body."]}
+            fields = {"_schema": fields}
         for name, problems in fields.items():
             problem = problems[0] if isinstance(problems, list) and problems else problems
             if isinstance(problem, dict):  # a nested schema: its first message
                 problem = next(iter(problem.values()))
                 problem = problem[0] if isinstance(problem, list) else problem
             name = None if name == "_schema" else name
-            return error_response(400, f"{name or 'the body'}: {str(problem).rstrip('.').lower()}", name)
+            what = name or ("the body" if location == "json" else f"the {location}")
+            return error_response(400, f"{what}: {str(problem).rstrip('.').lower()}", name)
     return error_response(400, "the request's data is not valid")
 
 

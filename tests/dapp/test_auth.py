@@ -254,3 +254,15 @@ def test_behind_a_reverse_proxy_the_forwarded_host_and_scheme_are_the_servers(ba
     refused(client.post("/api/auth/login", json=body), 401, "signs in to dapp.example.org, not to this server")
     response = client.post("/api/auth/login", json=body, headers=forwarded)
     assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("data, content_type, words, field", [
+    (b"\x00", "application/json", "the body: invalid json body", None),
+    (b"\xff\xfe{", "application/json", "the body: invalid json body", None),
+    (b"[1, 2]", "application/json", "the body: invalid input type", None),  # JSON, but not an object
+    (b"not json", "text/plain", "message: missing data for required field", "message"),
+])
+def test_a_body_that_is_not_a_json_object_is_400_naming_it(client, data, content_type, words, field):
+    response = client.post("/api/auth/login", data=data, content_type=content_type)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json() == {"error": words, "field": field}
