@@ -14,7 +14,9 @@ Structs the contracts return are decoded here, once, into named types (`OnChainE
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
+from functools import cached_property
 from enum import IntEnum
 from pathlib import Path
 from typing import Callable, Sequence
@@ -140,6 +142,8 @@ class ChainClient:
         self.keyring = keyring
         self._errors = _error_map([c["abi"] for c in manifest["contracts"].values()]
                                   + [manifest["communityToken"]["abi"]])
+        self._tokens: dict[str, object] = {}  # checksummed address -> token contract (see token())
+        self._tokens_lock = threading.Lock()
 
     @classmethod
     def from_manifest_file(cls, rpc_url: str, chain_id: int, path: Path, keyring=None,
@@ -173,17 +177,28 @@ class ChainClient:
         return self.w3.eth.contract(address=to_checksum_address(entry["address"]), abi=entry["abi"])
 
     def token(self, address: str):
-        return self.w3.eth.contract(address=to_checksum_address(address), abi=self.manifest["communityToken"]["abi"])
+        """The community token at `address`. Contract objects are built once per address and kept: building
+        one parses the ABI (~27 ms), and a dApp request asks for the same few tokens again and again."""
+        address = to_checksum_address(address)
+        contract = self._tokens.get(address)
+        if contract is None:
+            with self._tokens_lock:
+                contract = self._tokens.get(address)
+                if contract is None:
+                    contract = self.w3.eth.contract(address=address, abi=self.manifest["communityToken"]["abi"])
+                    self._tokens[address] = contract
+        return contract
 
-    @property
+    # the platform's contracts never move for a manifest (a new deployment is a new manifest, a new client)
+    @cached_property
     def factory(self):
         return self.contract("CommunityFactory")
 
-    @property
+    @cached_property
     def registry(self):
         return self.contract("ModelRegistry")
 
-    @property
+    @cached_property
     def notary(self):
         return self.contract("ConsumptionNotary")
 
