@@ -31,7 +31,7 @@ from oracle.epochs import canonical
 from oracle.epochs.data import load_readings
 from oracle.epochs.report import find_epoch
 from oracle.errors import OracleError, read_json_file
-from oracle.merkle import REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1, StandardMerkleTree
+from oracle.merkle import REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1, DumpedLeaf, dumped_leaf
 
 FORMAT = "lec-takeout-v2"
 FORMAT_V1 = "lec-takeout-v1"
@@ -74,10 +74,14 @@ def build_takeout(ctx: Context, community_name: str, number: int, member: str) -
     recomputed = canonical.data_hash(bytes(row.salt), canonical.canonical_bytes(lines))
     if recomputed != bytes(row.data_hash):
         raise OracleError(f"the stored readings of {member} no longer hash to the committed data hash")
-    tree = StandardMerkleTree.load(epoch.tree_dump)
-    if tree.values()[row.leaf_index][:2] != (row.leaf_index, member):
+    try:  # the leaf's path only: validating the whole stored tree takes seconds at 10,000 members
+        leaf = dumped_leaf(epoch.tree_dump, row.leaf_index, bytes.fromhex(epoch.merkle_root.removeprefix("0x")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise OracleError(f"the stored tree of epoch {number} does not prove the leaf of {member} ({exc}): run "
+                          "`oracle doctor` to see what to do") from None
+    if leaf.value[:2] != (row.leaf_index, member):
         raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {row.leaf_index}")
-    return _document(ctx, community, epoch, row, tree, lines)
+    return _document(ctx, community, epoch, row, leaf, lines)
 
 
 def _require_standing_commitment(ctx: Context, community, epoch) -> None:
@@ -132,7 +136,7 @@ def _write(out: Path, text: str) -> TakeoutExport:
     return TakeoutExport(out, folder if created else None)
 
 
-def _document(ctx: Context, community, epoch, row: EpochMember, tree: StandardMerkleTree, lines: list) -> dict:
+def _document(ctx: Context, community, epoch, row: EpochMember, leaf: DumpedLeaf, lines: list) -> dict:
     chain = ctx.chain
     index, member = row.leaf_index, row.wallet
     data_hash = "0x" + bytes(row.data_hash).hex()
@@ -152,8 +156,8 @@ def _document(ctx: Context, community, epoch, row: EpochMember, tree: StandardMe
         "salt": "0x" + bytes(row.salt).hex(),
         "dataHash": data_hash,
         "leaf": {"encoding": REWARD_LEAF_ENCODING, "value": [str(index), member, str(int(row.amount)), data_hash],
-                 "hash": "0x" + tree.leaf(index).hex()},
-        "proof": tree.proof_hex(index),
+                 "hash": "0x" + leaf.leaf.hex()},
+        "proof": ["0x" + node.hex() for node in leaf.proof],
         "root": epoch.merkle_root,
         "canonicalization": CANONICALIZATION,
         "readings": [{"deviceid": d, "ts": t, "energy": e} for d, t, e in lines],
