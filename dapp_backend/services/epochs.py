@@ -9,6 +9,7 @@ Abandoned attempts (number moved below zero, never on-chain) are not listed.
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from oracle.chain.client import OnChainEpoch
 from oracle.context import Context
@@ -22,6 +23,11 @@ from dapp_backend.services.roles import Standing
 
 
 MAX_EPOCH_NUMBER = 2**31 - 1  # epochs.number is a PostgreSQL integer: a larger number names no epoch
+
+
+WITHOUT_TREE = defer(Epoch.tree_dump, raiseload=True)
+"""Epochs are read without their stored reward tree (3 MB of JSON at 10,000 members, decoded on every read):
+only a proof needs it, and rewards.leaf_proof reads just the leaf's path inside PostgreSQL."""
 
 
 def _standing_epochs(community_id: int):
@@ -40,7 +46,8 @@ def epoch_number(text) -> int:
 def find_epoch(ctx: Context, community: Community, number) -> Epoch:
     number = epoch_number(number)
     with ctx.session() as s:
-        epoch = s.scalar(select(Epoch).where(*_standing_epochs(community.id), Epoch.number == number))
+        epoch = s.scalar(select(Epoch).options(WITHOUT_TREE)
+                         .where(*_standing_epochs(community.id), Epoch.number == number))
     if epoch is None:
         raise NotFound(f"community {community.name!r} has no epoch {number}", "epoch")
     return epoch
@@ -89,7 +96,7 @@ def list_epochs(ctx: Context, held: Standing, token: str, query_args: dict) -> d
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(Epoch).where(*_standing_epochs(community.id)))
         offset, limit, envelope = paginate(query_args, total)
-        epochs = list(s.scalars(select(Epoch).where(*_standing_epochs(community.id))
+        epochs = list(s.scalars(select(Epoch).options(WITHOUT_TREE).where(*_standing_epochs(community.id))
                                 .order_by(Epoch.number.desc()).offset(offset).limit(limit)))
     onchain = onchain_epochs(ctx, community.token_address, [e.number for e in epochs])
     return {**envelope, "items": [epoch_view(e, onchain.get(e.number)) for e in epochs]}
