@@ -2,7 +2,7 @@
 epochs, signed-in members asking from 50 concurrent clients; prints p50/p95 per route (target p95 <= 100 ms).
 
     python benchmarks/dapp_bench.py [--members 10000] [--epochs 12] [--clients 50] [--requests 500]
-                                    [--signed-in 10] [--threads 8] [--profile]
+                                    [--signed-in 10] [--threads 8] [--think-ms 1000] [--profile]
 
 1. the oracle's embedded services in a temporary home (as the tests do) and one community with its token;
 2. `--signed-in` members with keys added through the oracle's member import (on-chain members, so they read
@@ -14,7 +14,10 @@ epochs, signed-in members asking from 50 concurrent clients; prints p50/p95 per 
    the same batches);
 3. `dapp serve` (waitress, --threads) in its own process; each signed-in member signs in over HTTP (SIWE);
 4. `--clients` threads share the members' sessions and send `--requests` requests to each route; a table of
-   route, requests, p50, p95, max (ms) and errors. A route the OpenAPI document lacks is printed "missing".
+   route, requests, throughput (req/s), p50, p95, max (ms) and errors. Two rows per route: clients back to back
+   (closed loop: measures throughput, p50 ~ clients / req/s) and, with `--think-ms` (default 1000; 0 skips it),
+   clients pausing 0.5-1.5 x think ms between requests as people reading a page do. A route the OpenAPI
+   document lacks is printed "missing".
 
 Chain reads per request: every route signed in asks for the caller's standing (one batch: platform roles,
 and membership, balance and roles in each community); /epochs adds the notary's epoch count (+ getEpoch and
@@ -207,8 +210,11 @@ def sign_in(base_url: str, account):
     return session
 
 
-def load(base_url: str, url_template: str, sessions: list, clients: int, requests_count: int) -> dict:
-    """`requests_count` GETs of the route from `clients` threads; latencies in ms and errors (status >= 400)."""
+def load(base_url: str, url_template: str, sessions: list, clients: int, requests_count: int,
+         think_ms: float = 0) -> dict:
+    """`requests_count` GETs of the route from `clients` threads, each sending its next request when the last is
+    answered, after `think_ms` (0.5 to 1.5 times, at random; 0: back to back) as a person reading the page would;
+    latencies in ms, errors (status >= 400) and the throughput (requests per second of wall time)."""
     import requests
 
     latencies, errors, lock = [], [], threading.Lock()
@@ -228,9 +234,17 @@ def load(base_url: str, url_template: str, sessions: list, clients: int, request
             if not isinstance(status, int) or status >= 400:
                 errors.append(status)
 
+    def client(c: int) -> None:
+        for i in range(c, requests_count, clients):
+            if think_ms and i >= clients:  # the first requests start together, as in the closed loop
+                time.sleep(think_ms / 1000 * random.uniform(0.5, 1.5))
+            one(i)
+
+    began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(one, range(requests_count)))
-    return {"latencies": latencies, "errors": errors}
+        list(pool.map(client, range(clients)))
+    return {"latencies": latencies, "errors": errors, "throughput": requests_count / (time.perf_counter() - began),
+            "think_ms": think_ms}
 
 
 TOKEN: list[str] = []  # the community's token, set once known
@@ -241,17 +255,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def table(results: dict) -> str:
-    """p50/p95/max under the concurrent load, errors, and p50 of the same route asked by one client alone."""
-    lines = [f"| {'route':<55} | requests | p50 ms | p95 ms | max ms | errors | alone p50 ms |",
-             f"|{'-' * 57}|---------:|-------:|-------:|-------:|-------:|-------------:|"]
-    for label, result in results.items():
-        if result is None:
-            lines.append(f"| {label:<55} | missing  |        |        |        |        |              |")
+def table(results: dict, clients: int) -> str:
+    """Per route and load (back to back; with think time): p50/p95/max, errors, throughput, and p50 of the same
+    route asked by one client alone."""
+    lines = [f"| {'route':<55} | clients | think ms | requests | req/s | p50 ms | p95 ms | max ms | errors "
+             "| alone p50 ms |",
+             f"|{'-' * 57}|--------:|---------:|---------:|------:|-------:|-------:|-------:|-------:|-------------:|"]
+    for label, runs in results.items():
+        if runs is None:
+            lines.append(f"| {label:<55} | missing |          |          |       |        |        |        |        "
+                         "|              |")
             continue
-        ms = result["latencies"]
-        lines.append(f"| {label:<55} | {len(ms):>8} | {statistics.median(ms):>6.0f} | {percentile(ms, 95):>6.0f} "
-                     f"| {max(ms):>6.0f} | {len(result['errors']):>6} | {statistics.median(result['alone']):>12.0f} |")
+        alone = statistics.median(runs["alone"]["latencies"])
+        for result in runs["loads"]:
+            ms = result["latencies"]
+            lines.append(f"| {label:<55} | {clients:>7} | {result['think_ms']:>8.0f} | {len(ms):>8} "
+                         f"| {result['throughput']:>5.1f} | {statistics.median(ms):>6.0f} | {percentile(ms, 95):>6.0f} "
+                         f"| {max(ms):>6.0f} | {len(result['errors']):>6} | {alone:>12.0f} |")
     return "\n".join(lines)
 
 
@@ -332,14 +352,17 @@ def run(args) -> int:
                 results[label] = None
                 continue
             alone = load(base_url, template, sessions, 1, 20)  # warm-up, and the time of a request alone
-            results[label] = load(base_url, template, sessions, args.clients, args.requests)
-            results[label]["alone"] = alone["latencies"]
+            loads = [load(base_url, template, sessions, args.clients, args.requests)]
+            if args.think_ms:
+                loads.append(load(base_url, template, sessions, args.clients, args.requests, args.think_ms))
+            results[label] = {"alone": alone, "loads": loads}
             print(f"   {label}: done", flush=True)
         print(f"\n{args.clients} concurrent clients, {args.signed_in} signed-in members, waitress --threads "
               f"{args.threads}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f})\n")
-        print(table(results))
-        print("\n(closed loop: each client sends its next request when the last one is answered, so under load "
-              "p50 is about clients / throughput)")
+        print(table(results, args.clients))
+        print("\n(think 0: closed loop, each client sends its next request as soon as the last one is answered, so "
+              "p50 is about clients / req/s: the server's throughput, not a person's wait. think N: each client "
+              "waits 0.5-1.5 x N ms between requests, as a person reading the dashboard does.)")
         if args.profile:
             profile(ctx, accounts[0], accounts[0].address)
     finally:
@@ -360,6 +383,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500, help="requests per route")
     parser.add_argument("--signed-in", type=int, default=10, help="members with keys that sign in (on-chain)")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads of dapp serve")
+    parser.add_argument("--think-ms", type=float, default=1000,
+                        help="a second run per route with this think time between a client's requests (0: none)")
     parser.add_argument("--profile", action="store_true", help="profile one request of each route")
     return run(parser.parse_args())
 
