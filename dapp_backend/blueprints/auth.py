@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from dapp_backend.auth import sign_in_session, sign_out_session
 from dapp_backend.blueprints import ApiBlueprint
 from dapp_backend.context import lec
 from dapp_backend.extensions import csrf, limiter
 from dapp_backend.services import signin
+
+MAX_MESSAGE_LENGTH = 1024
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/api/auth", description="Sign-In with Ethereum (EIP-4361)")
 
@@ -20,7 +22,9 @@ class NonceSchema(Schema):
 
 
 class LoginSchema(Schema):
-    message = fields.String(required=True, metadata={"description": "the EIP-4361 text that was signed"})
+    # the EIP-4361 parser is quadratic in a long line: cap before it runs (a real message is ~400 characters)
+    message = fields.String(required=True, validate=validate.Length(max=MAX_MESSAGE_LENGTH),
+                            metadata={"description": "the EIP-4361 text that was signed"})
     signature = fields.String(required=True, metadata={"description": "0x + 65 bytes in hex (personal_sign)"})
 
 

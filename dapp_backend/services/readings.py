@@ -47,6 +47,8 @@ def _instant(value, name: str) -> datetime:
         return parse_instant(value, name, grid="15min")
     except OracleError as exc:
         raise InvalidInput(str(exc), name) from None
+    except ValueError:  # pandas parses years Python's datetime cannot hold (e.g. -2026)
+        raise InvalidInput(f"{name} {value!r} is outside the years 1 to 9999", name) from None
 
 
 def time_range(start, end) -> tuple[datetime, datetime]:
