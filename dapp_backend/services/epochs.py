@@ -56,11 +56,11 @@ def find_epoch(ctx: Context, community: Community, number) -> Epoch:
 def onchain_epochs(ctx: Context, token: str, numbers: list[int]) -> dict[int, tuple[OnChainEpoch, int]]:
     """(the notary's epoch, its paid leaf count) for each of `numbers` the notary has, in one batch."""
     chain = ctx.chain
-    count = chain.epoch_count(token)
+    notary = chain.notary
+    [count] = chain.read_many([(notary, "epochCount", token)])
     wanted = sorted({n for n in numbers if 1 <= n <= count})
-    notary = chain.notary.functions
-    results = chain.call_many([call for n in wanted
-                               for call in (notary.getEpoch(token, n), notary.paidCount(token, n))])
+    results = chain.read_many([call for n in wanted
+                               for call in ((notary, "getEpoch", token, n), (notary, "paidCount", token, n))])
     return {n: (OnChainEpoch.decode(results[2 * i]), int(results[2 * i + 1])) for i, n in enumerate(wanted)}
 
 

@@ -107,9 +107,8 @@ def reward_view(epoch: Epoch, row: EpochMember, chain_epoch: OnChainEpoch | None
 def _chain_state(ctx: Context, token: str, member: str, leaves: list[tuple[int, int]]) -> tuple[list[bool], bool, int]:
     """(paid bit of each (epoch, leaf index), whether `member` is active now, the chain's time) in one batch."""
     chain = ctx.chain
-    notary = chain.notary.functions
-    results = chain.call_many([notary.isPaid(token, n, index) for n, index in leaves]
-                              + [chain.token(token).functions.membersActive([member])])
+    results = chain.read_many([(chain.notary, "isPaid", token, n, index) for n, index in leaves]
+                              + [(chain.token(token), "membersActive", [member])])
     return [bool(p) for p in results[:-1]], bool(results[-1] & 1), chain.now()
 
 

@@ -77,14 +77,14 @@ def standing(ctx: Context, address: str) -> Standing:
     address = to_checksum_address(address)
     chain = ctx.chain
     known = communities(ctx)
-    calls = [chain.factory.functions.hasRole(ROLE_ID[PLATFORM_ADMIN], address),
-             chain.registry.functions.hasRole(ROLE_ID[ORACLE_ADMIN], address)]
+    calls = [(chain.factory, "hasRole", ROLE_ID[PLATFORM_ADMIN], address),
+             (chain.registry, "hasRole", ROLE_ID[ORACLE_ADMIN], address)]
     for _name, token in known:
         contract = chain.token(token)
-        calls += [contract.functions.memberInfo(address), contract.functions.balanceOf(address),
-                  contract.functions.hasRole(ROLE_ID[COMMUNITY_ADMIN], address),
-                  contract.functions.hasRole(ROLE_ID[TOKEN_ADMIN], address)]
-    results = chain.call_many(calls)
+        calls += [(contract, "memberInfo", address), (contract, "balanceOf", address),
+                  (contract, "hasRole", ROLE_ID[COMMUNITY_ADMIN], address),
+                  (contract, "hasRole", ROLE_ID[TOKEN_ADMIN], address)]
+    results = chain.read_many(calls)  # read on every request, never cached: a revoked role is gone at once
     platform = {role for role, held in zip((PLATFORM_ADMIN, ORACLE_ADMIN), results[:2]) if held}
     if is_auditor(ctx, address):
         platform.add(AUDITOR)
