@@ -3,7 +3,10 @@
 Environment read here beside the oracle's: LEC_SESSION_SECRET (required in a configured setup; the
 embedded one generates home/secrets/session-secret, mode 0600), LEC_PROXY_HOPS (how many reverse proxies
 in front of the server set X-Forwarded-For/-Proto/-Host; 0 by default), LEC_RATELIMIT_STORAGE (where
-sign-in attempts are counted; memory:// by default, which counts per server process).
+sign-in attempts are counted; memory:// by default, which counts per server process), LEC_TRUSTED_HOSTS (the
+host names the dApp is served under, comma-separated, e.g. dapp.example.org: any other Host or X-Forwarded-Host
+is a 400, so a sign-in message a phishing site had signed for its own domain cannot be replayed here with that
+domain in the Host header; a configured setup signs nobody in without it, the embedded one answers any host).
 """
 from __future__ import annotations
 
@@ -48,6 +51,11 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name}={env[name]!r} is not an integer") from None
 
 
+def trusted_hosts(env: dict) -> list[str] | None:
+    names = [name.strip() for name in (env.get("LEC_TRUSTED_HOSTS") or "").split(",") if name.strip()]
+    return names or None
+
+
 def flask_config(settings: Settings, *, testing: bool, env: dict | None = None) -> dict:
     env = dict(os.environ if env is None else env)
     development = not settings.production
@@ -61,6 +69,7 @@ def flask_config(settings: Settings, *, testing: bool, env: dict | None = None) 
         "SESSION_COOKIE_SECURE": not (development or testing),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "PROXY_HOPS": _int(env, "LEC_PROXY_HOPS", 0),
+        "TRUSTED_HOSTS": trusted_hosts(env),  # Flask refuses any other host (400) before a view runs
         # CSRF: X-CSRFToken header, token valid as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "WTF_CSRF_TIME_LIMIT": None,

@@ -6,6 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields, validate
 
+from oracle.errors import EnvironmentProblem
 from dapp_backend.auth import sign_in_session, sign_out_session
 from dapp_backend.blueprints import ApiBlueprint
 from dapp_backend.context import lec
@@ -68,6 +69,10 @@ def nonce():
 @blp.alt_response(429, description="too many sign-in attempts for this address or from this IP")
 def login(body):
     """Signs in with a signed EIP-4361 message; sets the session cookie."""
+    if current_app.config["TRUSTED_HOSTS"] is None and lec().settings.production:
+        # the message's domain is checked against the Host header: only trusted hosts make that check mean much
+        raise EnvironmentProblem("this server does not know the host names it is served under: set "
+                                 "LEC_TRUSTED_HOSTS (e.g. dapp.example.org) before anyone signs in")
     address = signin.sign_in(lec(), body["message"], body["signature"], host=request.host, scheme=request.scheme)
     sign_in_session(address)
     return {"address": address}
