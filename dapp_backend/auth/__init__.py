@@ -7,34 +7,57 @@ request, cached in flask.g). Decorators answer JSON 401 (not signed in) and 403 
 """
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from eth_utils import is_address, to_checksum_address
-from flask import g, session
+from flask import current_app, g, session
 
 from dapp_backend.context import lec
+from dapp_backend.services import signin
 from dapp_backend.services.errors import Forbidden, NotFound, NotSignedIn
 from dapp_backend.services.roles import COMMUNITY_ROLES, ROLES, Standing, standing
 
 SESSION_ADDRESS = "address"
+SIGNED_IN_AT = "signed_in_at"  # unix seconds of the sign-in
+SIGN_IN_RECORD = "sign_in"  # the id of the sign-in's consumed nonce (services/signin.py)
 
 __all__ = ["current_address", "current_standing", "require_role", "require_signed_in", "sign_in_session",
            "sign_out_session"]
 
 
 def current_address() -> str | None:
-    """The checksummed address signed in on this session, or None."""
-    return session.get(SESSION_ADDRESS)
+    """The checksummed address signed in on this session, or None: also once it is older than the session
+    lifetime (the cookie is renewed by every request, its sign-in is not) or signed out (a copy of the cookie
+    taken before is dead)."""
+    if "lec_address" not in g:
+        g.lec_address = session.get(SESSION_ADDRESS) if _session_stands() else None
+    return g.lec_address
 
 
-def sign_in_session(address: str) -> None:
+def _session_stands() -> bool:
+    signed_in_at, record = session.get(SIGNED_IN_AT), session.get(SIGN_IN_RECORD)
+    if not isinstance(signed_in_at, int) or not isinstance(record, int):
+        return False
+    if time.time() - signed_in_at > current_app.permanent_session_lifetime.total_seconds():
+        return False
+    return signin.session_is_open(lec(), record)
+
+
+def sign_in_session(address: str, record: int) -> None:
     session.clear()  # a new session for the new identity (nothing of an earlier one, its CSRF token included)
     session.permanent = True
     session[SESSION_ADDRESS] = address
+    session[SIGNED_IN_AT] = int(time.time())
+    session[SIGN_IN_RECORD] = record
+    g.pop("lec_address", None)
 
 
 def sign_out_session() -> None:
+    if isinstance(session.get(SIGN_IN_RECORD), int):
+        signin.close_session(lec(), session[SIGN_IN_RECORD])
     session.clear()
+    g.pop("lec_address", None)
 
 
 def current_standing() -> Standing:

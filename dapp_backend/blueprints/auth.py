@@ -73,8 +73,9 @@ def login(body):
         # the message's domain is checked against the Host header: only trusted hosts make that check mean much
         raise EnvironmentProblem("this server does not know the host names it is served under: set "
                                  "LEC_TRUSTED_HOSTS (e.g. dapp.example.org) before anyone signs in")
-    address = signin.sign_in(lec(), body["message"], body["signature"], host=request.host, scheme=request.scheme)
-    sign_in_session(address)
+    address, record = signin.sign_in(lec(), body["message"], body["signature"], host=request.host,
+                                     scheme=request.scheme)
+    sign_in_session(address, record)
     return {"address": address}
 
 

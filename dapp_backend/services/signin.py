@@ -24,7 +24,9 @@ from oracle.db.schema import DappNonce
 from dapp_backend.services.errors import InvalidInput, SignInRefused
 
 NONCE_LIFETIME = timedelta(minutes=10)
-NONCE_KEPT_AFTER_EXPIRY = timedelta(days=1)  # expired rows are deleted by later issues, after this
+# expired rows are deleted by later issues, after this; a used nonce's row is also the record of the session it
+# opened (deleted at sign-out), so this must outlast a session (PERMANENT_SESSION_LIFETIME, 12 hours)
+NONCE_KEPT_AFTER_EXPIRY = timedelta(days=1)
 SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 
 
@@ -42,8 +44,9 @@ def issue_nonce(ctx: Context) -> str:
 
 
 def sign_in(ctx: Context, message: str, signature: str, *, host: str, scheme: str,
-            now: datetime | None = None) -> str:
-    """The checksummed address the message proves, once every check passed and its nonce is consumed."""
+            now: datetime | None = None) -> tuple[str, int]:
+    """(the checksummed address the message proves, the id of its consumed nonce: the session's record), once
+    every check passed."""
     now = now or datetime.now(timezone.utc)
     parsed = parse_message(message)
     if not SIGNATURE.fullmatch(signature):
@@ -51,8 +54,19 @@ def sign_in(ctx: Context, message: str, signature: str, *, host: str, scheme: st
     _check_audience(ctx, parsed, host, scheme)
     _check_time(parsed, now)
     _check_signer(parsed, message, signature, now)
-    _consume_nonce(ctx, parsed.nonce)
-    return parsed.address
+    return parsed.address, _consume_nonce(ctx, parsed.nonce)
+
+
+def session_is_open(ctx: Context, record: int) -> bool:
+    """Whether the sign-in whose consumed nonce is `record` still stands (not signed out)."""
+    with ctx.session() as s:
+        return s.scalar(select(DappNonce.id).where(DappNonce.id == record, DappNonce.used_at.is_not(None))) is not None
+
+
+def close_session(ctx: Context, record: int) -> None:
+    """Signs out: a copy of the session's cookie no longer signs anyone in."""
+    with ctx.session() as s:
+        s.execute(delete(DappNonce).where(DappNonce.id == record))
 
 
 def parse_message(message: str) -> siwe.SiweMessage:
@@ -97,7 +111,7 @@ def _check_signer(parsed: siwe.SiweMessage, message: str, signature: str, now: d
         raise SignInRefused("the signature does not match the message in its EIP-4361 form") from None
 
 
-def _consume_nonce(ctx: Context, nonce: str) -> None:
+def _consume_nonce(ctx: Context, nonce: str) -> int:
     digest = _digest(nonce)
     with ctx.session() as s:
         used = s.execute(update(DappNonce)
@@ -105,7 +119,7 @@ def _consume_nonce(ctx: Context, nonce: str) -> None:
                                 DappNonce.expires_at > func.now())
                          .values(used_at=func.now()).returning(DappNonce.id)).first()
         if used is not None:
-            return
+            return used.id
         row = s.execute(select(DappNonce.used_at, DappNonce.expires_at).where(DappNonce.nonce_hash == digest)).first()
     if row is None:
         raise SignInRefused("the message's nonce was not issued by this server: ask for a new one")

@@ -9,7 +9,7 @@ from eth_account import Account
 from dapp_backend.app import create_app
 from dapp_backend.context import EXTENSION
 
-from .conftest import login, sign, signed_in, siwe_text
+from .conftest import csrf_token, login, sign, signed_in, siwe_text
 from .test_communities_api import refused
 
 RANGE = "start={start}&end={end}"
@@ -90,3 +90,25 @@ def test_a_configured_setup_without_lec_trusted_hosts_signs_nobody_in(base_ctx, 
     response = phished_login(client, "evil.example", base_url="http://evil.example")
     body = response.get_json()
     assert response.status_code == 503 and "LEC_TRUSTED_HOSTS" in body["error"], body
+
+
+# ------------------------------------------------------------------ a stolen session cookie
+
+
+def test_a_session_cookie_copied_before_sign_out_is_dead_after_it(app, client):
+    signed_in(client, Account.create())
+    stolen = client.get_cookie("lec_session").value
+    response = client.post("/api/auth/logout", headers={"X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 200, response.get_json()
+    thief = app.test_client()
+    thief.set_cookie("lec_session", stolen, domain="localhost")
+    refused(thief.get("/api/me"), 401, None, "sign in first")
+
+
+def test_a_session_is_not_kept_alive_past_12_hours_after_its_sign_in(client):
+    """Each request renews the cookie: without an absolute limit a stolen one would live for ever."""
+    signed_in(client, Account.create())
+    assert client.get("/api/me").status_code == 200
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 12 * 3600 + 1
+    refused(client.get("/api/me"), 401, None, "sign in first")
