@@ -5,7 +5,7 @@ Symbol, decimals and the member count come from the token, not the database: the
 who is a member now (a member added or removed by a Community Admin in MetaMask is on-chain at once, while
 the database's memberships are the oracle's import and may lag or hold people never added on-chain).
 Treasury, fee, welcome bonuses, incentives come from the token, the active model from the ModelRegistry
-and the claim window from the notary. Every community's reads go in one JSON-RPC batch (ChainClient.call_many).
+and the claim window from the notary. Every community's reads go in one JSON-RPC batch (ChainClient.read_many).
 """
 from __future__ import annotations
 
@@ -66,9 +66,9 @@ def summaries(ctx: Context, communities: list[tuple[str, str]]) -> list[dict]:
     calls = []
     for _name, token in communities:
         contract = chain.token(token)
-        calls += [contract.functions.symbol(), contract.functions.decimals(), contract.functions.memberCount(),
-                  contract.functions.treasury(), contract.functions.treasuryAvailable(), contract.functions.feeBps()]
-    results = chain.call_many(calls)
+        calls += [(contract, name) for name in ("symbol", "decimals", "memberCount", "treasury", "treasuryAvailable",
+                                                "feeBps")]
+    results = chain.read_many(calls)
     models = active_models(ctx, [token for _name, token in communities])
     out = []
     for i, (name, token) in enumerate(communities):
@@ -83,14 +83,14 @@ def _model_in_force(ctx: Context, tokens: list[str], now: int) -> dict[str, tupl
     """(model key, version) that rules a period starting now, per token (None: no model rules it). One batch;
     when a community has none the registry reverts, and that batch is asked again one call at a time."""
     chain = ctx.chain
-    calls = [chain.registry.functions.modelForPeriod(token, now) for token in tokens]
+    calls = [(chain.registry, "modelForPeriod", token, now) for token in tokens]
     try:
-        results = chain.call_many(calls)
-    except Exception:  # a revert inside a batch: web3 raises for the whole batch
+        results = chain.read_many(calls)
+    except TransactionFailed:  # a revert inside the batch fails the whole batch
         results = []
         for call in calls:
             try:
-                results.append(chain.call(call))
+                results.append(chain.read_many([call])[0])
             except TransactionFailed:  # NoActiveModel / NoVersionForPeriod
                 results.append(None)
     return {token: (None if found is None or bytes(found[0]) == ZERO32 else (bytes(found[0]), int(found[1])))
@@ -102,7 +102,7 @@ def active_models(ctx: Context, tokens: list[str]) -> dict[str, dict | None]:
     chain = ctx.chain
     ruling = _model_in_force(ctx, tokens, chain.now())
     wanted = [(token, key_version) for token, key_version in ruling.items() if key_version is not None]
-    versions = chain.call_many([chain.registry.functions.getVersion(token, key, version)
+    versions = chain.read_many([(chain.registry, "getVersion", token, key, version)
                                 for token, (key, version) in wanted])
     models: dict[str, dict | None] = {token: None for token in tokens}
     for (token, (key, version)), raw in zip(wanted, versions):
@@ -118,10 +118,10 @@ def community_detail(ctx: Context, token: str) -> dict:
     token = to_checksum_address(community.token_address)
     chain = ctx.chain
     contract = chain.token(token)
-    calls = [contract.functions.welcomeBonus(CITIZEN), contract.functions.welcomeBonus(STAKEHOLDER),
-             chain.notary.functions.claimWindow()]
-    calls += [contract.functions.categoryIncentive(number) for number in range(1, len(PAYABLE_CATEGORIES) + 1)]
-    citizen, stakeholder, claim_window, *incentives = chain.call_many(calls)
+    calls = [(contract, "welcomeBonus", CITIZEN), (contract, "welcomeBonus", STAKEHOLDER),
+             (chain.notary, "claimWindow")]
+    calls += [(contract, "categoryIncentive", number) for number in range(1, len(PAYABLE_CATEGORIES) + 1)]
+    citizen, stakeholder, claim_window, *incentives = chain.read_many(calls)
     [summary] = summaries(ctx, [(community.name, token)])
     return {**summary,
             "welcomeBonus": {"citizen": str(int(citizen)), "stakeholder": str(int(stakeholder))},
