@@ -69,6 +69,7 @@ def flask_config(settings: Settings, *, testing: bool, env: dict | None = None) 
         "SESSION_COOKIE_SECURE": not (development or testing),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "PROXY_HOPS": _int(env, "LEC_PROXY_HOPS", 0),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,  # a request body is read whole: 413 above 1 MiB, unread
         "TRUSTED_HOSTS": trusted_hosts(env),  # Flask refuses any other host (400) before a view runs
         # CSRF: X-CSRFToken header, token valid as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],

@@ -18,6 +18,7 @@ SENTENCES = {
     403: "your address does not hold a role that may do this",
     404: "there is nothing at this address of the API",
     405: "this method is not allowed here",
+    413: "the request's body is larger than the server accepts (1 MiB)",
 }
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 from eth_account import Account
+from eth_utils import keccak
 
 from dapp_backend.app import create_app
 from dapp_backend.context import EXTENSION
+from dapp_backend.services.auditors import grant_auditor, revoke_auditor
 
-from .conftest import csrf_token, login, sign, signed_in, siwe_text
+from .conftest import csrf_token, login, role_account, sign, signed_in, siwe_text
 from .test_communities_api import refused
 
 RANGE = "start={start}&end={end}"
@@ -112,3 +114,64 @@ def test_a_session_is_not_kept_alive_past_12_hours_after_its_sign_in(client):
     with client.session_transaction() as session:
         session["signed_in_at"] -= 12 * 3600 + 1
     refused(client.get("/api/me"), 401, None, "sign in first")
+
+
+# ------------------------------------------------------------------ roles lost in the middle of a session
+
+
+def test_an_auditor_revoked_mid_session_is_refused_on_the_next_request(client, base_ctx, rewarded):
+    auditor = Account.create()
+    admin = role_account(base_ctx, "platform_admin").address
+    takeout = f"/api/communities/{rewarded.token}/epochs/1/takeout/{rewarded.anna.address}"
+    assert grant_auditor(base_ctx, auditor.address, by=admin)
+    signed_in(client, auditor)
+    assert client.get(takeout).status_code == 200
+    assert revoke_auditor(base_ctx, auditor.address, by=admin)
+    refused(client.get(takeout), 403, None, f"personal data of {rewarded.anna.address}")
+
+
+def test_a_platform_admin_who_lost_the_role_on_chain_is_refused_with_the_session_still_open(client, base_ctx):
+    chain, former = base_ctx.chain, Account.create()
+    role = keccak(text="PLATFORM_ADMIN")
+    chain.send(chain.factory.functions.grantRole(role, former.address), "platform_admin")
+    signed_in(client, former)
+    assert client.get("/api/platform-admin/auditors").status_code == 200
+    chain.send(chain.factory.functions.revokeRole(role, former.address), "platform_admin")
+    refused(client.get("/api/platform-admin/auditors"), 403, None, "is not platform_admin")
+    token = csrf_token(client)
+    grant = client.post("/api/platform-admin/auditors", json={"address": Account.create().address},
+                        headers={"X-CSRFToken": token})
+    refused(grant, 403, None, "is not platform_admin")
+
+
+def test_a_community_admin_who_lost_the_role_no_longer_reads_a_members_readings(client, base_ctx, rewarded):
+    chain, former = base_ctx.chain, Account.create()
+    role, token = keccak(text="COMMUNITY_ADMIN"), chain.token(rewarded.token)
+    readings = (f"/api/communities/{rewarded.token}/members/{rewarded.anna.address}/readings?"
+                "start=2026-10-01T00:00:00Z&end=2026-10-01T01:00:00Z")
+    chain.send(token.functions.grantRole(role, former.address), "platform_admin")
+    signed_in(client, former)
+    assert client.get(readings).status_code == 200
+    chain.send(token.functions.revokeRole(role, former.address), "platform_admin")
+    refused(client.get(readings), 403, None, f"personal data of {rewarded.anna.address}")
+
+
+# ------------------------------------------------------------------ bodies and headers
+
+
+def test_a_body_over_one_mebibyte_is_refused_unread(client):
+    """/api/auth/login is open to anyone (no session, no CSRF token): an unbounded body was read and parsed as JSON
+    whole, twice (the rate limiter's key reads it too)."""
+    body = b'{"message": "' + b"x" * (2 * 1024 * 1024) + b'", "signature": "0x"}'
+    response = client.post("/api/auth/login", data=body, content_type="application/json")
+    assert response.status_code == 413, response.get_data(as_text=True)[:200]
+    assert "1 MiB" in response.get_json()["error"]
+
+
+def test_api_answers_and_errors_carry_the_security_headers_and_no_internals(client):
+    for response in (client.get("/api/me"), client.get("/api/communities/0x12/epochs/x"),
+                     client.post("/api/auth/login", json={"message": "x", "signature": "0x"})):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        text = response.get_data(as_text=True)
+        assert response.is_json and "Traceback" not in text and "/work" not in text and "SELECT" not in text
