@@ -80,9 +80,9 @@ def handle_unexpected(exc: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path, exc_info=original)
     from oracle.outages import outage
 
-    sentence = outage(original, None)
-    if sentence is not None:
-        return error_response(503, sentence)
+    if outage(original, None) is not None:  # the driver's text names hosts, ports, users: logged above, not shown
+        return error_response(503, "the platform's database or chain does not answer right now: try again in a "
+                                   "minute (the error is logged)")
     return error_response(500, "the server failed on this request; the error is logged")
 
 

@@ -175,3 +175,20 @@ def test_api_answers_and_errors_carry_the_security_headers_and_no_internals(clie
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         text = response.get_data(as_text=True)
         assert response.is_json and "Traceback" not in text and "/work" not in text and "SELECT" not in text
+
+
+def test_an_outage_answer_names_no_host_port_or_database_user(app):
+    """The driver's text (host, port, user) goes to the log, not to whoever asked: /api/auth/nonce is open."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from dapp_backend.errors import handle_unexpected
+
+    driver = psycopg.OperationalError('connection failed: connection to server at "10.0.0.5", port 5432 failed: '
+                                      'FATAL:  password authentication failed for user "lec_oracle"')
+    with app.test_request_context("/api/auth/nonce"):
+        response = handle_unexpected(OperationalError("SELECT 1", {}, driver))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503, text
+    for internal in ("10.0.0.5", "5432", "lec_oracle", "SELECT"):
+        assert internal not in text, text
