@@ -192,3 +192,27 @@ def test_an_outage_answer_names_no_host_port_or_database_user(app):
     assert response.status_code == 503, text
     for internal in ("10.0.0.5", "5432", "lec_oracle", "SELECT"):
         assert internal not in text, text
+
+
+# ------------------------------------------------------------------ CSRF on every state-changing route
+
+
+def test_every_state_changing_route_but_login_needs_the_csrf_token(app, client, base_ctx, rewarded):
+    """Walks the URL map, so a route added later is covered too; a session of the Platform Admin (who may do
+    most) sends each without X-CSRFToken, then with another session's token."""
+    values = {"token": rewarded.token, "address": rewarded.anna.address, "member": rewarded.anna.address,
+              "number": "1"}
+    routes = [(method, rule) for rule in app.url_map.iter_rules() for method in sorted(rule.methods)
+              if method in ("POST", "PUT", "PATCH", "DELETE") and rule.rule != "/api/auth/login"]
+    assert {("POST", "/api/auth/logout"), ("POST", "/api/platform-admin/auditors"),
+            ("DELETE", "/api/platform-admin/auditors/<address>")} <= {(m, r.rule) for m, r in routes}
+    other = app.test_client()
+    signed_in(other, Account.create())
+    foreign = csrf_token(other)
+    signed_in(client, role_account(base_ctx, "platform_admin"))
+    for method, rule in routes:
+        url = rule.build(values, append_unknown=False)[1]
+        for headers in ({}, {"X-CSRFToken": foreign}):
+            response = client.open(url, method=method, json={"address": Account.create().address}, headers=headers)
+            refused(response, 400, "X-CSRFToken", "CSRF")
+    assert client.get("/api/me").status_code == 200  # none of them signed the session out
