@@ -1,16 +1,19 @@
 """The `dapp` command line.
 
-    dapp serve [--home DIR] [--host 127.0.0.1] [--port 5000] [--threads 8] [--development]
+    dapp serve [--home DIR] [--host 127.0.0.1] [--port 5000] [--threads 8] [--workers 1] [--development]
     dapp demo-wallets [--home DIR] [--url http://127.0.0.1:5000]   (embedded development setup only)
 
 Serves the dApp with waitress (a production WSGI server; put it behind an HTTPS reverse proxy and set
-LEC_PROXY_HOPS); --development uses Flask's own server instead. Configuration is the oracle's (LEC_HOME
-embedded defaults, or DATABASE_URL / LEC_RPC_URL / LEC_CHAIN_ID / LEC_MANIFEST) plus LEC_SESSION_SECRET.
+LEC_PROXY_HOPS); --development uses Flask's own server instead. --workers N serves from N processes (one
+Python process runs on one core at a time), each with its own database pool, chain client and waitress threads.
+Configuration is the oracle's (LEC_HOME embedded defaults, or DATABASE_URL / LEC_RPC_URL / LEC_CHAIN_ID /
+LEC_MANIFEST) plus LEC_SESSION_SECRET.
 Errors end in one sentence, with the oracle's exit statuses: 2 for a user mistake, 1 for the environment.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
 
@@ -31,10 +34,58 @@ def cmd_serve(args) -> None:
         return
     import waitress
 
+    if args.workers > 1:
+        from dapp_backend.context import EXTENSION
+
+        app.extensions[EXTENSION].engine.dispose()  # no connection of this process goes to the workers
+        _serve_workers(args)
+        return
     try:
         waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="lec-dapp")
     except OSError as exc:  # the port is taken, the host is not this machine's
         raise EnvironmentProblem(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})") from None
+
+
+def _serve_workers(args) -> None:
+    """`--workers` processes serving one listening socket, each with its own app and waitress threads; this
+    process waits and stops them all (Ctrl-C, SIGTERM, or one of them ending). Sign-in rate limits count per
+    process unless LEC_RATELIMIT_STORAGE names a shared store (README, production)."""
+    import os
+    import signal
+    import socket
+
+    import waitress
+
+    from dapp_backend.app import create_app
+
+    try:
+        listener = socket.create_server((args.host, args.port))
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})") from None
+    workers = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own database pool and chain client, made after the fork
+            status = 1
+            try:
+                waitress.serve(create_app(load_settings(args.home)), sockets=[listener], threads=args.threads,
+                               ident="lec-dapp")
+                status = 0
+            except KeyboardInterrupt:
+                status = 0
+            finally:
+                os._exit(status)
+        workers.append(pid)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        os.wait()  # the first worker that ends ends the service
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in workers:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
 def _check_services(app) -> None:
@@ -59,6 +110,12 @@ def cmd_demo_wallets(args) -> None:
     print(describe(prepare_demo_wallets(Context(settings)), args.url), flush=True)
 
 
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of processes from 1")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrors(prog="dapp", description="The LEC platform's dApp (web backend).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineErrors)
@@ -67,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="processes, each with --threads threads (default 1)")
     serve.add_argument("--development", action="store_true", help="Flask's own server instead of waitress")
     serve.set_defaults(func=cmd_serve)
     wallets = sub.add_parser("demo-wallets", help="the development chain's demo wallets, their roles and keys, and "
