@@ -2,7 +2,8 @@
 epochs, signed-in members asking from 50 concurrent clients; prints p50/p95 per route (target p95 <= 100 ms).
 
     python benchmarks/dapp_bench.py [--members 10000] [--epochs 12] [--clients 50] [--requests 500]
-                                    [--signed-in 10] [--threads 8] [--think-ms 1000] [--profile]
+                                    [--signed-in 10] [--threads 8] [--workers 1] [--think-ms 1000]
+                                    [--profile]
 
 1. the oracle's embedded services in a temporary home (as the tests do) and one community with its token;
 2. `--signed-in` members with keys added through the oracle's member import (on-chain members, so they read
@@ -12,7 +13,8 @@ epochs, signed-in members asking from 50 concurrent clients; prints p50/p95 per 
    routes do not read them). The epochs are not committed on-chain: the routes still ask the chain for the
    epoch count, and for nothing about those epochs (a committed year adds getEpoch/paidCount/isPaid calls to
    the same batches);
-3. `dapp serve` (waitress, --threads) in its own process; each signed-in member signs in over HTTP (SIWE);
+3. `dapp serve` (waitress, --threads, --workers processes) in its own process; each signed-in member signs in
+   over HTTP (SIWE);
 4. `--clients` threads share the members' sessions and send `--requests` requests to each route; a table of
    route, requests, throughput (req/s), p50, p95, max (ms) and errors. Two rows per route: clients back to back
    (closed loop: measures throughput, p50 ~ clients / req/s) and, with `--think-ms` (default 1000; 0 skips it),
@@ -171,13 +173,14 @@ def year_of_epochs(ctx, community_id: int, epochs: int) -> None:
                     paid_tx) for w, i, amount, data_hash, salt in leaves))
 
 
-def serve(home: Path, port: int, threads: int) -> subprocess.Popen:
+def serve(home: Path, port: int, threads: int, workers: int) -> subprocess.Popen:
     """`dapp serve` in its own process (the load generator's threads do not share its interpreter)."""
     import requests
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LEC_RPC_URL", "LEC_HOME")}
     server = subprocess.Popen([sys.executable, "-m", "dapp_backend.cli", "serve", "--home", str(home),
-                               "--port", str(port), "--threads", str(threads)], cwd=ROOT, env=env,
+                               "--port", str(port), "--threads", str(threads), "--workers", str(workers)],
+                              cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for _ in range(600):
         try:
@@ -342,7 +345,7 @@ def run(args) -> int:
         ctx = start_services(home)
         accounts = write_data(ctx, home, args)
         port = free_port()
-        server = serve(home, port, args.threads)
+        server = serve(home, port, args.threads, args.workers)
         base_url = f"http://127.0.0.1:{port}"
         sessions = [(sign_in(base_url, a), a.address) for a in accounts]
         present = existing_routes(base_url)
@@ -358,7 +361,8 @@ def run(args) -> int:
             results[label] = {"alone": alone, "loads": loads}
             print(f"   {label}: done", flush=True)
         print(f"\n{args.clients} concurrent clients, {args.signed_in} signed-in members, waitress --threads "
-              f"{args.threads}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f})\n")
+              f"{args.threads} in {args.workers} process(es), {os.cpu_count()} CPUs "
+              f"(load average {os.getloadavg()[0]:.1f})\n")
         print(table(results, args.clients))
         print("\n(think 0: closed loop, each client sends its next request as soon as the last one is answered, so "
               "p50 is about clients / req/s: the server's throughput, not a person's wait. think N: each client "
@@ -383,6 +387,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500, help="requests per route")
     parser.add_argument("--signed-in", type=int, default=10, help="members with keys that sign in (on-chain)")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads of dapp serve")
+    parser.add_argument("--workers", type=int, default=1, help="dapp serve processes (--workers)")
     parser.add_argument("--think-ms", type=float, default=1000,
                         help="a second run per route with this think time between a client's requests (0: none)")
     parser.add_argument("--profile", action="store_true", help="profile one request of each route")
