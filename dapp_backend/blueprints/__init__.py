@@ -5,12 +5,20 @@ document says what the API answers; dapp_backend.errors turns it into {"error", 
 """
 from __future__ import annotations
 
+import json
+
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:  # JSON nested past Python's recursion limit: malformed input, not a server failure
+            raise json.JSONDecodeError("nested too deeply", "[…]", 0) from None
 
 
 class ApiBlueprint(Blueprint):

@@ -43,7 +43,10 @@ class SignedOutSchema(Schema):
 
 def _address_in_message() -> str:
     """Rate-limit key: the address line of the EIP-4361 message (its second line), whatever else is wrong."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deeply: the schema refuses the body next
+        body = None
     message = body.get("message") if isinstance(body, dict) else None
     lines = message.split("\n") if isinstance(message, str) else []
     return "address:" + (lines[1].strip().lower()[:42] if len(lines) > 1 else "none")

@@ -216,3 +216,20 @@ def test_every_state_changing_route_but_login_needs_the_csrf_token(app, client, 
             response = client.open(url, method=method, json={"address": Account.create().address}, headers=headers)
             refused(response, 400, "X-CSRFToken", "CSRF")
     assert client.get("/api/me").status_code == 200  # none of them signed the session out
+
+
+# ------------------------------------------------------------------ malformed bodies
+
+
+def test_json_nested_too_deeply_is_400_naming_the_body_not_500(client, base_ctx, rewarded):
+    """Python's json parser gives up with RecursionError (not a ValueError) past ~1000 levels: it was a 500 with a
+    logged traceback, on the open /api/auth/login too."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    in_a_field = b'{"message": ' + deep + b', "signature": "0x"}'
+    for body in (deep, in_a_field):
+        refused(client.post("/api/auth/login", data=body, content_type="application/json"), 400, None,
+                "the body: invalid json body")
+    signed_in(client, role_account(base_ctx, "oracle_admin"))
+    response = client.post(f"/api/oracle/communities/{rewarded.token}/models/preview", data=deep,
+                           content_type="application/json", headers={"X-CSRFToken": csrf_token(client)})
+    refused(response, 400, None, "the body: invalid json body")
