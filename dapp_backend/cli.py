@@ -7,7 +7,8 @@ Serves the dApp with waitress (a production WSGI server; put it behind an HTTPS 
 LEC_PROXY_HOPS); --development uses Flask's own server instead. --workers N serves from N processes (one
 Python process runs on one core at a time), each with its own database pool, chain client and waitress threads.
 Configuration is the oracle's (LEC_HOME embedded defaults, or DATABASE_URL / LEC_RPC_URL / LEC_CHAIN_ID /
-LEC_MANIFEST) plus LEC_SESSION_SECRET.
+LEC_MANIFEST) plus LEC_SESSION_SECRET and LEC_TRUSTED_HOSTS (the host names it is served under; a configured
+setup signs nobody in without them: dapp_backend/config.py).
 Errors end in one sentence, with the oracle's exit statuses: 2 for a user mistake, 1 for the environment.
 """
 from __future__ import annotations
