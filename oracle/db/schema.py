@@ -6,12 +6,14 @@ Energy columns are Wh per 15-minute interval with the seed's sign convention.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Double,
     ForeignKey,
@@ -389,3 +391,121 @@ class DappAuditor(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(TZ)
     __table_args__ = (Index("uq_dapp_auditors_current", "address", unique=True,
                             postgresql_where=text("revoked_at IS NULL")),)
+
+
+# ------------------------------------------------------------------ PELL-IP public lighting (oracle.pell)
+
+PELL_TECHNOLOGIES = ("LED", "HPS", "MH", "MV", "LPS", "fluorescent", "other")
+
+
+class PellMunicipality(Base):
+    """A municipality of the regional Smart City Platform; `reserved` datasets are seen only by its accounts
+    and its region's administrators (pell_viewers), open ones by everyone."""
+
+    __tablename__ = "pell_municipalities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    istat_code: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(2))  # two-letter code, e.g. GE
+    region: Mapped[str] = mapped_column(String(100))
+    reserved: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    __table_args__ = (CheckConstraint("istat_code ~ '^[0-9]{6}$'", name="ck_pell_municipalities_istat_code"),
+                      CheckConstraint("province ~ '^[A-Z]{2}$'", name="ck_pell_municipalities_province"))
+
+
+class PellPlant(Base):
+    """A public-lighting plant (one POD, one electrical panel) with its WGS84 location."""
+
+    __tablename__ = "pell_plants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("pell_municipalities.id"))
+    plant_code: Mapped[str] = mapped_column(String(64))
+    pod: Mapped[str] = mapped_column(String(32))
+    latitude: Mapped[Decimal] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal] = mapped_column(Numeric(9, 6))
+    electrical_panel: Mapped[str | None] = mapped_column(String(100))
+    control_system: Mapped[str | None] = mapped_column(String(100))  # dimming / remote control, None if none
+    updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    source_file: Mapped[str | None] = mapped_column(Text)
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("municipality_id", "plant_code", name="uq_pell_plants_municipality_code"),
+                      CheckConstraint("pod <> ''", name="ck_pell_plants_pod"),
+                      CheckConstraint("plant_code <> ''", name="ck_pell_plants_code"),
+                      CheckConstraint("latitude BETWEEN -90 AND 90", name="ck_pell_plants_latitude"),
+                      CheckConstraint("longitude BETWEEN -180 AND 180", name="ck_pell_plants_longitude"))
+
+
+class PellLamp(Base):
+    """Lamps of a plant by technology (PELL_TECHNOLOGIES: LED, HPS high-pressure sodium, MH metal halide,
+    MV mercury vapour, LPS low-pressure sodium, fluorescent, other) and unit power."""
+
+    __tablename__ = "pell_lamps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plant_id: Mapped[int] = mapped_column(ForeignKey("pell_plants.id", ondelete="CASCADE"))
+    technology: Mapped[str] = mapped_column(String(16))
+    unit_power_w: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    count: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("plant_id", "technology", "unit_power_w", name="uq_pell_lamps_kind"),
+                      CheckConstraint(f"technology IN {PELL_TECHNOLOGIES}", name="ck_pell_lamps_technology"),
+                      CheckConstraint("unit_power_w > 0", name="ck_pell_lamps_power"),
+                      CheckConstraint("count > 0", name="ck_pell_lamps_count"))
+
+
+class PellConsumption(Base):
+    """Consumption of a plant: kWh (3 decimals) in a month or a 15-minute interval starting at period_start."""
+
+    __tablename__ = "pell_consumption"
+    plant_id: Mapped[int] = mapped_column(ForeignKey("pell_plants.id"), primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(TZ, primary_key=True)
+    resolution: Mapped[str] = mapped_column(String(8), primary_key=True)  # month | 15min
+    kwh: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    source_file: Mapped[str | None] = mapped_column(Text)
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    ingested_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    __table_args__ = (CheckConstraint("resolution IN ('month', '15min')", name="ck_pell_consumption_resolution"),
+                      CheckConstraint("kwh >= 0", name="ck_pell_consumption_kwh"))
+
+
+class PellCertification(Base):
+    """A mined LightingCertification certification, as the chain recorded it (certified_at is the block time)."""
+
+    __tablename__ = "pell_certifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certification_id: Mapped[int] = mapped_column(BigInteger, unique=True)  # the contract's id
+    kind: Mapped[str] = mapped_column(String(8))  # static | monthly
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("pell_municipalities.id"))
+    plant_id: Mapped[int | None] = mapped_column(ForeignKey("pell_plants.id"))  # None for monthly
+    month: Mapped[date | None] = mapped_column(Date)  # first day of the month; None for static
+    dataset_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    consumption_wh: Mapped[Decimal | None] = mapped_column(Numeric(30, 0))  # None for static
+    measurements: Mapped[int | None] = mapped_column(Integer)
+    schema_version: Mapped[int | None] = mapped_column(SmallInteger)
+    previous_certification_id: Mapped[int | None] = mapped_column(BigInteger)
+    submitter: Mapped[str] = mapped_column(String(42))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    certified_at: Mapped[datetime] = mapped_column(TZ)
+    canonical_record: Mapped[str | None] = mapped_column(Text)  # the static record certified (to tell what changed)
+    __table_args__ = (CheckConstraint("kind IN ('static', 'monthly')", name="ck_pell_certifications_kind"),
+                      CheckConstraint("(kind = 'static') = (plant_id IS NOT NULL AND month IS NULL)",
+                                      name="ck_pell_certifications_item"),
+                      Index("ix_pell_certifications_municipality", "municipality_id", "kind"),
+                      Index("ix_pell_certifications_tx_hash", "tx_hash"))
+
+
+class PellViewer(Base):
+    """Who may see reserved PELL data: an account of a municipality (municipality_id) or a regional
+    administrator (region); exactly one of the two is set. Revoking deletes the row."""
+
+    __tablename__ = "pell_viewers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(42))  # checksummed
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("pell_municipalities.id"))
+    region: Mapped[str | None] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    granted_by: Mapped[str | None] = mapped_column(String(42))
+    __table_args__ = (CheckConstraint("(municipality_id IS NULL) <> (region IS NULL)", name="ck_pell_viewers_scope"),
+                      Index("uq_pell_viewers_municipality", "address", "municipality_id", unique=True,
+                            postgresql_where=text("municipality_id IS NOT NULL")),
+                      Index("uq_pell_viewers_region", "address", "region", unique=True,
+                            postgresql_where=text("region IS NOT NULL")))
