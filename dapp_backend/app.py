@@ -31,6 +31,8 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     for blueprint in (auth.blp, me.blp, platform.blp, communities.blp, community_admin.blp, oracle_admin.blp,
                       platform_admin.blp):
         api.register_blueprint(blueprint)
+    from dapp_backend.blueprints import lighting  # PELL-IP public lighting (open to everyone, reserved to viewers)
+    api.register_blueprint(lighting.blp)
     app.register_blueprint(web.blp)
     register_error_handlers(app)  # after Api, whose own HTTPException handler these replace
     return app
