@@ -58,8 +58,10 @@ def certify(ctx, lighting: Lighting, municipality, *, plant=None, month: str | N
 
     chain, contract = ctx.chain, _contract(ctx)
     code = municipality.istat_code
-    digest = keccak(text=f"{code}/{plant.plant_code if plant else month}/{wh}")
+    digest, canonical = keccak(text=f"{code}/{month}/{wh}"), None  # a monthly dataset's hash: any will do here
     if plant is not None:
+        canonical = static_record_text(ctx, code, plant.plant_code)
+        digest = keccak(canonical.encode("utf-8"))  # the oracle's canonical hash: the live check says certified
         fn, event = contract.functions.certifyStatic(code, plant.plant_code, digest, 1), "StaticDataCertified"
     else:
         fn = contract.functions.certifyMonthly(code, int(month.replace("-", "")), wh, measurements, digest)
@@ -73,11 +75,22 @@ def certify(ctx, lighting: Lighting, municipality, *, plant=None, month: str | N
         measurements=None if plant else measurements, schema_version=1 if plant else None,
         previous_certification_id=args["previousId"] or None, submitter=args["submitter"],
         tx_hash=receipt["transactionHash"].to_0x_hex(), block_number=receipt["blockNumber"],
-        certified_at=from_unix(args["timestamp"]))
+        certified_at=from_unix(args["timestamp"]), canonical_record=canonical)
     with ctx.session() as s:
         s.add(row)
     lighting.certified[("static", code, plant.plant_code) if plant else ("monthly", code, month)] = row
     return row
+
+
+def static_record_text(ctx, code: str, plant_code: str) -> str:
+    """The plant's static record in the oracle's canonical form (oracle.pell.canonical)."""
+    from oracle.pell import data
+    from oracle.pell.canonical import static_record_bytes
+
+    with ctx.session() as s:
+        municipality = data.municipality_by_code(s, code)
+        plant = data.plant_by_code(s, municipality, plant_code)
+        return static_record_bytes(data.static_record(s, municipality, plant)).decode("utf-8")
 
 
 def _plant(s, municipality, code, pod, lamps, **extra):
@@ -271,7 +284,7 @@ def test_plants_with_lamps_and_the_certification_of_each(clients, lighting):
                                    "blockNumber": row.block_number,
                                    "certifiedAt": row.certified_at.astimezone(timezone.utc).isoformat(),
                                    "datasetHash": "0x" + row.dataset_hash.hex()}
-    assert p1["check"]["state"] in ("certified", "changed")  # the fixture's hash is not the oracle's canonical one
+    assert p1["check"]["state"] == "certified"
     assert (p2["certification"], p2["check"]["state"]) == (None, "never certified")
     second = get(clients["anonymous"], f"/api/lighting/municipalities/{lighting.open1}/plants?per_page=1&page=2")
     assert (second["total"], second["page"], [p["code"] for p in second["items"]]) == (2, 2, ["P2"])
@@ -427,9 +440,28 @@ def test_the_open_data_routes_are_documented(lighting_app):
 
 
 def test_the_live_check_turns_changed_after_a_plant_row_is_altered(clients, lighting, base_ctx):
-    pytest.importorskip("oracle.pell.verify")
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from oracle.db.schema import PellMunicipality, PellPlant
 
-    pytest.skip("written once oracle.pell lands")
+    path = f"/api/lighting/municipalities/{lighting.open2}/plants"
+    row = lighting.certified[("static", lighting.open2, "Q1")]
+
+    def q1():
+        return get(clients["anonymous"], path)["items"][0]
+
+    assert q1()["check"]["state"] == "certified"
+    with base_ctx.session() as s:
+        town = s.scalar(select(PellMunicipality.id).where(PellMunicipality.istat_code == lighting.open2))
+        where = (PellPlant.municipality_id == town, PellPlant.plant_code == "Q1")
+        s.execute(update(PellPlant).where(*where).values(electrical_panel="QE-altered"))
+    try:
+        changed = q1()
+        assert changed["electricalPanel"] == "QE-altered"
+        assert changed["check"]["state"] == "changed"
+        assert f"changed since certification on {row.certified_at.strftime('%Y-%m-%d')}" in changed["check"]["detail"]
+        assert changed["certification"]["id"] == row.certification_id  # still the certification it had
+    finally:
+        with base_ctx.session() as s:
+            s.execute(update(PellPlant).where(*where).values(electrical_panel="QE-Q1"))
+    assert q1()["check"]["state"] == "certified"
