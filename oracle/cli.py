@@ -1,6 +1,6 @@
 """The `oracle` command line.
 
-    oracle up | down | status [--check] | doctor
+    oracle up | down | status [--check] [--json | --text] | doctor
     oracle db upgrade
     oracle community create NAME [--symbol S] [--welcome-citizen X] [--welcome-stakeholder Y] [--fee-bps F]
                                  [--endowment T] [--reward-ceiling TOKENS]
@@ -35,6 +35,7 @@ from oracle.arguments import (GAP_LIMIT_MAX_HOURS, OneLineErrors, epoch_number, 
 from oracle.config import load_settings
 from oracle.context import Context
 from oracle.errors import EnvironmentProblem, OracleError
+from oracle.pell.commands import add_commands as add_pell_commands
 
 
 def _print(obj) -> None:
@@ -57,9 +58,14 @@ def cmd_down(ctx: Context, args) -> None:
 
 
 def cmd_status(ctx: Context, args) -> None:
-    from oracle.lifecycle import status
+    from oracle.lifecycle import format_status, status
 
-    _print(status(ctx))
+    report = status(ctx)
+    # JSON when asked, and by default when read by a program (scripts parsed it before it had a text form)
+    if args.json or (not args.text and not sys.stdout.isatty()):
+        _print(report)
+    else:
+        print(format_status(report))
     if args.check:
         cmd_doctor(ctx, args)
 
@@ -223,8 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("up", help="start the embedded PostgreSQL and anvil, migrate, deploy if needed").set_defaults(
         func=cmd_up)
     sub.add_parser("down", help="stop the embedded services").set_defaults(func=cmd_down)
-    status = sub.add_parser("status", help="what runs and where (each service is asked)")
+    status = sub.add_parser("status", help="what runs and where (each service is asked), the unfinished epochs and "
+                            "the command that goes on")
     status.add_argument("--check", action="store_true", help="also check the database against the chain (doctor)")
+    form = status.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="JSON (the default when the output is not a terminal)")
+    form.add_argument("--text", action="store_true", help="text for a person (the default on a terminal)")
     status.set_defaults(func=cmd_status)
     sub.add_parser("doctor", help="check that the database and the chain agree; say what disagrees and what "
                    "to do").set_defaults(func=cmd_doctor)
@@ -322,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
                     ).set_defaults(func=cmd_keys_rotate_data_key)
 
     sub.add_parser("demo", help="the main job: sample community, one epoch end to end").set_defaults(func=cmd_demo)
+    add_pell_commands(sub)
     return parser
 
 

@@ -23,8 +23,13 @@ ROLES = ("platform_admin", "oracle_admin", "oracle", "reward_payer", "community_
 DEV_SCRYPT_N = 2**14
 
 
+def is_pell_submitter(role: str) -> bool:
+    """A PELL-IP municipality's submitter key (oracle.pell.keys): `pell_submitter_<ISTAT code>`."""
+    return role.isascii() and role.startswith("pell_submitter_") and role[15:].isdigit() and len(role) == 21
+
+
 def keystore_file(settings: Settings, role: str) -> Path:
-    if role not in ROLES:
+    if role not in ROLES and not is_pell_submitter(role):
         raise ValueError(f"unknown role {role!r}")
     return settings.keystores / f"{role}.json"
 

@@ -1,4 +1,5 @@
-"""`oracle up`, `oracle down`, `oracle status` — all idempotent.
+"""`oracle up`, `oracle down`, `oracle status` — all idempotent. `oracle status` also lists the unfinished epochs
+(oracle/epochs/unfinished.py) with the command that goes on.
 
 `up` holds an exclusive lock on home/.lock while it works: a second `up` on the same home refuses at once
 (AlreadyRunning, exit 1) instead of starting a second PostgreSQL and anvil, or deploying twice. It
@@ -99,9 +100,10 @@ def down(ctx: Context) -> None:
 
 
 def status(ctx: Context) -> dict:
-    """What runs and where; a configured database or chain is asked, and said to answer or not."""
+    """What runs and where; a configured database or chain is asked, and said to answer or not; the unfinished
+    epochs with the command that goes on (a sentence instead while the database does not answer)."""
     settings = ctx.settings
-    return {
+    report = {
         "home": str(settings.home),
         "database": _configured_database(settings.database_url) if not settings.embedded_db else (
             "running" if embedded.postgres_url_if_running(settings) else "stopped"),
@@ -109,6 +111,29 @@ def status(ctx: Context) -> dict:
             f"anvil running at {settings.effective_rpc_url}" if embedded.anvil_running(settings) else "stopped"),
         "manifest": str(settings.manifest_path) if settings.manifest_path.exists() else None,
     }
+    report["unfinishedEpochs"] = _unfinished(ctx, report["database"])
+    return report
+
+
+def _unfinished(ctx: Context, database: str) -> list[dict] | str:
+    if database != "running" and not database.endswith(" answers"):
+        return "unknown: the database does not answer"
+    from oracle.epochs.unfinished import unfinished_epochs
+
+    try:
+        return unfinished_epochs(ctx)
+    except Exception as exc:  # a probe: a schema not migrated yet, a database gone meanwhile
+        text = str(exc).strip()
+        return f"unknown: {text.splitlines()[0] if text else type(exc).__name__}"
+
+
+def format_status(report: dict) -> str:
+    """`oracle status` for a person: one line per service, then the unfinished epochs."""
+    from oracle.epochs.unfinished import format_unfinished
+
+    lines = [f"{key:<9} {report[key] or 'none'}" for key in ("home", "database", "chain", "manifest")]
+    epochs = report["unfinishedEpochs"]
+    return "\n".join(lines + ([f"unfinished epochs: {epochs}"] if isinstance(epochs, str) else format_unfinished(epochs)))
 
 
 def _configured_database(url: str) -> str:

@@ -65,6 +65,18 @@ def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
                                  .order_by(EpochMember.leaf_index, EpochMember.wallet)))
     select_detail = next((st.detail for st in steps if st.step == "select"), None) or {}
     void = next((t.detail for t in txs if t.kind == "void" and t.status == "mined"), None)
+    return {**_report(community, number, epoch, steps, txs, members, select_detail, void, attempts),
+            "unfinished": _unfinished_state(ctx, community, epoch)}
+
+
+def _unfinished_state(ctx: Context, community: Community, epoch: Epoch) -> dict | None:
+    """Where an unfinished epoch stands and the command that goes on (None for a closed one)."""
+    from oracle.epochs.unfinished import CLOSED, epoch_state
+
+    return None if epoch.status in CLOSED else epoch_state(ctx, community, epoch)
+
+
+def _report(community, number, epoch, steps, txs, members, select_detail, void, attempts) -> dict:
     return {
         "community": community.name,
         "token": community.token_address,
@@ -132,6 +144,8 @@ def format_report(report: dict) -> str:
         was = report["recomputed"]
         lines.append(f"  recomputed from select: first computed with {was['model']} v{was['version']} (root "
                      f"{was['root']}), never committed")
+    if report["unfinished"]:
+        lines += [f"  unfinished {report['unfinished']['says']}", f"  next      {report['unfinished']['next']}"]
     for reason, wallets in report["leftOut"].items():
         lines.append(f"  left out  {reason}: {', '.join(wallets)}")
     for t in report["transactions"]:

@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from oracle.chain.client import EpochStatus, OnChainEpoch
 from oracle.chain.encoding import to_bytes32
+from oracle.chain.outage import CHAIN_DOWN, chain_stopped_answering
 from oracle.chain.transactions import pending_transactions, record_mined, send_recorded
 from oracle.communities import get_community
 from oracle.context import Context
@@ -63,6 +64,7 @@ CLOSED = ("done", "voided", "abandoned")
 BASELINE_MODELS = ("peak_shaving", "combined")
 ZERO_ADDRESS = "0x" + "00" * 20
 WAITING = "waiting"  # what a step returns when the run must stop and resume later
+STOPPED = "stopped"  # the epoch_steps row of a run that stopped: its step and sentence (for `oracle status`)
 
 
 class SimulatedCrash(RuntimeError):
@@ -152,6 +154,7 @@ class EpochRunner:
     def run(self) -> Epoch:
         steps = {"select": self.step_select, "compute": self.step_compute, "hash": self.step_hash,
                  "tree": self.step_tree, "commit": self.step_commit, "pay": self.step_pay, "done": self.step_done}
+        self._clear_stopped()
         done = self._done_steps()
         if "select" in done and "commit" not in done and self._recompute_if_the_model_changed():
             done = self._done_steps()
@@ -159,10 +162,35 @@ class EpochRunner:
             if name in done:
                 continue
             self.log(f"epoch {self.number}: {name}")
-            if steps[name]() == WAITING:
+            if self._run_step(name, steps[name]) == WAITING:
                 break
             self._crash(f"after:{name}")
         return self._load()
+
+    def _run_step(self, name: str, step) -> str | None:
+        """Runs one step; a run that stops there (a refusal, the chain going away) leaves its step and sentence
+        in the epoch's "stopped" row, which `oracle status` shows until the next run."""
+        try:
+            return step()
+        except OracleError as exc:
+            self._record_stopped(name, str(exc))
+            raise
+        except CHAIN_DOWN as exc:
+            problem = chain_stopped_answering(self.ctx.settings.effective_rpc_url, exc, f"the {name} step of epoch "
+                                              f"{self.number} of {self.community.name!r}")
+            self._record_stopped(name, str(problem))
+            raise problem from None
+
+    def _record_stopped(self, step: str, sentence: str) -> None:
+        try:
+            with self.ctx.session() as s:
+                self._record(s, self.epoch_id, STOPPED, {"step": step, "error": sentence})
+        except Exception:  # noqa: BLE001 - the database may be what went away; the sentence is raised all the same
+            pass
+
+    def _clear_stopped(self) -> None:
+        with self.ctx.session() as s:
+            s.execute(delete(EpochStep).where(EpochStep.epoch_id == self.epoch_id, EpochStep.step == STOPPED))
 
     # ------------------------------------------------------------ select
 
@@ -568,6 +596,10 @@ def run_epoch(ctx: Context, community_name: str, start: str, end: str, *, crash_
     community = get_community(ctx, community_name)
     with community_run_lock(ctx, community):
         from oracle.epochs.reconcile import reconcile_community  # the chain may have lost what the database recorded
-        reconcile_community(ctx, community, log=log)
-        epoch = open_epoch(ctx, community, period_start, period_end)
-        return EpochRunner(ctx, community, epoch, crash_at=crash_at, progress=progress, log=log).run()
+        try:
+            reconcile_community(ctx, community, log=log)
+            epoch = open_epoch(ctx, community, period_start, period_end)
+            return EpochRunner(ctx, community, epoch, crash_at=crash_at, progress=progress, log=log).run()
+        except CHAIN_DOWN as exc:  # before the steps (a step's own stop is said by the runner)
+            raise chain_stopped_answering(ctx.settings.effective_rpc_url, exc, f"the epoch run of {community.name!r}"
+                                          ) from None
