@@ -1,8 +1,9 @@
 """One writer per community at a time: PostgreSQL advisory locks held for the whole command.
 
-Two kinds of work are locked separately, each per community: epoch work (`epoch run`, `abandon`, `void`:
-they decide the same epoch's fate) and member changes (`members import`, `members remove`: they write the
-same memberships and send the same on-chain additions). The lock is taken with
+Three kinds of work are locked separately, each per community: epoch work (`epoch run`, `abandon`, `void`:
+they decide the same epoch's fate), member changes (`members import`, `members remove`: they write the
+same memberships and send the same on-chain additions) and ingestion (`ingest`: two loads of one community
+could store the same readings twice or miss each other's conflicting duplicates). The lock is taken with
 pg_try_advisory_lock(space, community id) on a connection of its own, kept open until the command ends:
 PostgreSQL releases a session's advisory locks when its connection ends, so a command that is killed never
 leaves the lock behind. Different communities do not wait for each other. A second command of the same
@@ -21,6 +22,7 @@ from oracle.errors import AlreadyRunning
 
 LOCK_SPACE = 0x4C4543  # "LEC": the advisory-lock key space of epoch work; the second key is the community id
 MEMBERS_LOCK_SPACE = 0x4C454D  # "LEM": member imports and removals
+INGEST_LOCK_SPACE = 0x4C4549  # "LEI": meter-reading ingestion
 
 
 @contextmanager
@@ -57,3 +59,10 @@ def community_members_lock(ctx: Context, community: Community):
     return community_lock(ctx, community, MEMBERS_LOCK_SPACE,
                           f"a member import or removal for {community.name!r} is already in progress (in another "
                           "process): wait for it to end, then run the same command again")
+
+
+def community_ingest_lock(ctx: Context, community: Community):
+    """The community's ingestion lock: one `oracle ingest` per community at a time."""
+    return community_lock(ctx, community, INGEST_LOCK_SPACE,
+                          f"an ingestion for {community.name!r} is already in progress (in another process): wait "
+                          "for it to end, then run the same command again (a file it loaded is not loaded twice)")

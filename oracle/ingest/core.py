@@ -64,6 +64,12 @@ class IngestFileError(OracleError):
         return (type(self), (self.path, self.line, self.column, self.message))
 
 
+class WholeFileNeeded(Exception):
+    """Internal signal of the streaming loader: this file cannot be cleaned chunk by chunk with the same result
+    as whole (a device's readings go back in time across chunks, quoted csv fields may span chunks), so it is
+    read again whole. Not a user error: the message says why, for the progress log."""
+
+
 @dataclass(frozen=True)
 class Anomaly:
     """A per-line problem or a pre-processing event; the line's row may have been dropped or fixed.

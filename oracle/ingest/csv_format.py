@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from oracle.numbers import is_plain, not_a_number
 
-from .core import (DEVICEID_MAX, OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, deviceid_too_long,
-                   readings_frame)
-from .source import delimited_text
-from .times import dst_change_anomalies, implausible, implausible_reason, utc_offsets
+from .core import (DEVICEID_MAX, OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, WholeFileNeeded,
+                   deviceid_too_long, readings_frame)
+from .source import decode_text, delimited_text, iter_line_blocks
+from .times import DstTracker, implausible, implausible_reason, utc_offsets
 
 REQUIRED = ("deviceid", "timestamp", "energy")
 KNOWN = REQUIRED + tuple(OPTIONAL_COLUMNS)
@@ -190,83 +191,136 @@ def _mask_anomalies(kind, mask, lines, dev, ts_at, message) -> list[Anomaly]:
 def parse_csv(path, data: bytes) -> ParsedFile:
     text = delimited_text(path, data, _column_of, "csv")
     header, _, body_text = text.partition("\n")
-    names = _header(path, header)
+    parser = CsvParser(path, header)
+    parsed = parser.parse(body_text, 2)
+    parser.finish()
+    return parsed
 
-    if '"' in body_text:
-        frame, lines, anomalies, all_blank, strip = _split_quoted(path, body_text, names, 2)
-    else:
-        frame, lines, anomalies, all_blank, strip = _split_fast(body_text, names, 2)
-    if frame is None:
-        if all_blank:
-            raise IngestFileError(path, 2, "1", "no data rows after the header (empty file)")
-        return ParsedFile(str(path), "csv", readings_frame([], [], [], []), anomalies)
 
-    def column(name: str) -> pd.Series:
-        values = frame[name].astype(object)
-        return values.str.strip() if strip else values
+def iter_csv_chunks(path, rows_per_chunk: int) -> Iterator[ParsedFile]:
+    """The file parsed ``rows_per_chunk`` lines at a time, with the same rows and anomalies as
+    :func:`parse_csv` of the whole file (WholeFileNeeded when that cannot be promised: quoted fields, a
+    device going back in time across chunks, a first chunk of blank lines)."""
+    blocks = iter_line_blocks(path, rows_per_chunk)
+    _, data = next(blocks, (1, b""))
+    following = next(blocks, None)
+    text = decode_text(path, data, _column_of)
+    if following is not None and not text.strip():
+        raise WholeFileNeeded("the file starts with a chunk of blank lines")
+    text = delimited_text(path, data, _column_of, "csv", text=text)
+    header, _, body_text = text.partition("\n")
+    parser = CsvParser(path, header, quotes_allowed=following is None)
+    header_bytes = data.split(b"\n", 1)[0].rstrip(b"\r")
+    yield parser.parse(body_text, 2)
+    while following is not None:
+        first_line, data = following
+        following = next(blocks, None)
+        yield parser.parse(decode_text(path, data, _column_of, first_line=first_line, header=header_bytes),
+                           first_line)
+    parser.finish()
 
-    dev = column("deviceid").to_numpy(dtype=object)
-    ts_text = column("timestamp")
-    en_text = column("energy")
-    ts = pd.to_datetime(ts_text, utc=True, format="ISO8601", errors="coerce")
-    ts_arr = ts.array  # tz-aware DatetimeArray: items are UTC Timestamps
 
-    offsets = utc_offsets(ts_text)
-    dev_missing = dev == ""
-    dev_lengths = pd.Series(dev, dtype=object).str.len().to_numpy()
-    dev_too_long = dev_lengths > DEVICEID_MAX
-    named = np.where(dev_too_long, "", dev)  # the device id an anomaly names must fit its column too
-    bad_ts = ts.isna().to_numpy()
-    missing_off = ~bad_ts & np.isnan(offsets)
-    out_of_window = ~bad_ts & ~missing_off & implausible(ts)
-    energy, en_empty, en_bad = _to_float(en_text)
+class CsvParser:
+    """Parses the body of one csv file, whole or in chunks of lines, against its header."""
 
-    def ts_at(i):  # Timestamp of row i for an anomaly (None where unknown or not placeable)
-        if bad_ts[i] or missing_off[i] or out_of_window[i]:
+    def __init__(self, path, header: str, *, quotes_allowed: bool = True):
+        self.path = path
+        self.names = _header(path, header)
+        self.quotes_allowed = quotes_allowed
+        self.dst = DstTracker()
+        self.saw_a_line = False  # a non-blank line after the header
+
+    def finish(self) -> None:
+        if not self.saw_a_line:
+            raise IngestFileError(self.path, 2, "1", "no data rows after the header (empty file)")
+
+    def parse(self, body_text: str, first_line: int) -> ParsedFile:
+        if '"' in body_text:
+            if not self.quotes_allowed:
+                raise WholeFileNeeded("quoted csv fields may span chunks")
+            frame, lines, anomalies, all_blank, strip = _split_quoted(self.path, body_text, self.names, first_line)
+        else:
+            frame, lines, anomalies, all_blank, strip = _split_fast(body_text, self.names, first_line)
+        self.saw_a_line = self.saw_a_line or not all_blank
+        if frame is None:
+            return ParsedFile(str(self.path), "csv", readings_frame([], [], [], []), anomalies)
+        fields = _Fields(frame, lines, strip)
+        anomalies += fields.required_anomalies()
+        optional = {}
+        for col in OPTIONAL_COLUMNS:
+            if col in frame.columns:
+                optional[col], found = fields.optional(col)
+                anomalies += found
+        keep = fields.keep
+        readings = readings_frame(fields.dev[keep], fields.ts[keep], fields.energy[keep], lines[keep], optional)
+        anomalies += self.dst.anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
+                                        fields.offsets[keep], lines[keep])
+        anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
+        return ParsedFile(str(self.path), "csv", readings, anomalies)
+
+
+class _Fields:
+    """The values of one chunk's rows and the masks of their problems."""
+
+    def __init__(self, frame: pd.DataFrame, lines: np.ndarray, strip: bool):
+        self.frame, self.lines, self.strip = frame, lines, strip
+        self.dev = self.column("deviceid").to_numpy(dtype=object)
+        self.ts_text = self.column("timestamp")
+        self.en_text = self.column("energy")
+        self.ts = pd.to_datetime(self.ts_text, utc=True, format="ISO8601", errors="coerce")
+        self.ts_arr = self.ts.array  # tz-aware DatetimeArray: items are UTC Timestamps
+        self.offsets = utc_offsets(self.ts_text)
+        self.dev_missing = self.dev == ""
+        self.dev_too_long = pd.Series(self.dev, dtype=object).str.len().to_numpy() > DEVICEID_MAX
+        self.named = np.where(self.dev_too_long, "", self.dev)  # the device id an anomaly names must fit its column
+        self.bad_ts = self.ts.isna().to_numpy()
+        self.missing_off = ~self.bad_ts & np.isnan(self.offsets)
+        self.out_of_window = ~self.bad_ts & ~self.missing_off & implausible(self.ts)
+        self.energy, self.en_empty, self.en_bad = _to_float(self.en_text)
+        self.keep = ~(self.dev_missing | self.dev_too_long | self.bad_ts | self.missing_off | self.out_of_window
+                      | self.en_empty | self.en_bad)
+
+    def column(self, name: str) -> pd.Series:
+        values = self.frame[name].astype(object)
+        return values.str.strip() if self.strip else values
+
+    def ts_at(self, i):
+        """Timestamp of row i for an anomaly (None where unknown or not placeable)."""
+        if self.bad_ts[i] or self.missing_off[i] or self.out_of_window[i]:
             return None
-        return ts_arr[i]
+        return self.ts_arr[i]
 
-    tsv = ts_text.to_numpy(dtype=object)
-    env = en_text.to_numpy(dtype=object)
-    anomalies += _mask_anomalies("missing_field", dev_missing, lines, named, ts_at,
-                                 lambda i: "deviceid is empty; reading dropped")
-    anomalies += _mask_anomalies("bad_deviceid", dev_too_long, lines, named, ts_at,
-                                 lambda i: f"{deviceid_too_long(dev[i])}; reading dropped")
-    anomalies += _mask_anomalies("bad_timestamp", bad_ts, lines, named, ts_at,
-                                 lambda i: f"timestamp {_short(tsv[i])!r} is not an ISO 8601 date-time; "
-                                           "reading dropped")
-    anomalies += _mask_anomalies("missing_offset", missing_off, lines, named, ts_at,
-                                 lambda i: f"timestamp {_short(tsv[i])!r} has no UTC offset (e.g. +01:00 or Z): "
-                                           "it cannot be placed in time; reading dropped")
-    anomalies += _mask_anomalies("implausible_time", out_of_window, lines, named, ts_at,
-                                 lambda i: f"timestamp {implausible_reason(_short(tsv[i]))}; reading dropped")
-    anomalies += _mask_anomalies("missing_field", en_empty, lines, named, ts_at,
-                                 lambda i: "energy is empty; reading dropped")
-    anomalies += _mask_anomalies("bad_number", en_bad, lines, named, ts_at,
-                                 lambda i: f"energy {_short(env[i])!r} {not_a_number(env[i])}; reading dropped")
+    def found(self, kind, mask, message) -> list[Anomaly]:
+        return _mask_anomalies(kind, mask, self.lines, self.named, self.ts_at, message)
 
-    keep = ~(dev_missing | dev_too_long | bad_ts | missing_off | out_of_window | en_empty | en_bad)
+    def required_anomalies(self) -> list[Anomaly]:
+        tsv, env, dev = self.ts_text.to_numpy(dtype=object), self.en_text.to_numpy(dtype=object), self.dev
+        return [
+            *self.found("missing_field", self.dev_missing, lambda i: "deviceid is empty; reading dropped"),
+            *self.found("bad_deviceid", self.dev_too_long, lambda i: f"{deviceid_too_long(dev[i])}; reading dropped"),
+            *self.found("bad_timestamp", self.bad_ts,
+                        lambda i: f"timestamp {_short(tsv[i])!r} is not an ISO 8601 date-time; reading dropped"),
+            *self.found("missing_offset", self.missing_off,
+                        lambda i: f"timestamp {_short(tsv[i])!r} has no UTC offset (e.g. +01:00 or Z): it cannot be "
+                                  "placed in time; reading dropped"),
+            *self.found("implausible_time", self.out_of_window,
+                        lambda i: f"timestamp {implausible_reason(_short(tsv[i]))}; reading dropped"),
+            *self.found("missing_field", self.en_empty, lambda i: "energy is empty; reading dropped"),
+            *self.found("bad_number", self.en_bad,
+                        lambda i: f"energy {_short(env[i])!r} {not_a_number(env[i])}; reading dropped"),
+        ]
 
-    optional = {}
-    for col in OPTIONAL_COLUMNS:
-        if col not in frame.columns:
-            continue
-        text_col = column(col)
+    def optional(self, col: str) -> tuple[np.ndarray, list[Anomaly]]:
+        """(values of the kept rows, NaN where unparsable or not finite; anomalies of those fields)."""
+        text_col = self.column(col)
         values, empty, bad = _to_float(text_col)
         values = values.copy()
-        non_finite = ~np.isfinite(values) & ~empty & ~bad & keep
-        col_text = text_col.to_numpy(dtype=object)
-        anomalies += _mask_anomalies("bad_number", bad & keep, lines, named, ts_at,
-                                     lambda i, c=col, t=col_text: f"{c} {_short(t[i])!r} {not_a_number(t[i])}; "
-                                                                  f"{c} left empty, reading kept")
-        anomalies += _mask_anomalies("non_finite", non_finite, lines, named, ts_at,
-                                     lambda i, c=col, t=col_text: f"{c} is {t[i]!r}; {c} left empty, "
-                                                                  "reading kept")
+        non_finite = ~np.isfinite(values) & ~empty & ~bad & self.keep
+        t = text_col.to_numpy(dtype=object)
+        found = [
+            *self.found("bad_number", bad & self.keep,
+                        lambda i: f"{col} {_short(t[i])!r} {not_a_number(t[i])}; {col} left empty, reading kept"),
+            *self.found("non_finite", non_finite, lambda i: f"{col} is {t[i]!r}; {col} left empty, reading kept"),
+        ]
         values[bad | non_finite] = np.nan
-        optional[col] = values[keep]
-
-    readings = readings_frame(dev[keep], ts[keep], energy[keep], lines[keep], optional)
-    anomalies += dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
-                                      offsets[keep], lines[keep])
-    anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
-    return ParsedFile(str(path), "csv", readings, anomalies)
+        return values[self.keep], found

@@ -1,30 +1,37 @@
-"""Loading a parsed and cleaned file into PostgreSQL: one transaction per file, bulk COPY.
+"""Loading one file into PostgreSQL: streamed chunk by chunk, one transaction per file.
 
-A file either loads whole (readings, its anomalies and its `ingestions` row) or not at all. A
-reading whose device and timestamp are already stored keeps the stored value; a different value
-is recorded as a `conflicting_duplicate` anomaly. A file already ingested for the community
-(same SHA-256) is not loaded again.
+A file either loads whole (readings, its anomalies and its `ingestions` row) or not at all: a bad line in
+the last chunk rolls back what the first chunks wrote. Memory holds one chunk (``chunk_rows`` lines of csv;
+ec-csv and UrbanDataset documents are parsed whole, their size is bounded), whatever the file's size. A
+reading whose device and timestamp are already stored keeps the stored value; a different value is recorded
+as a `conflicting_duplicate` anomaly. A file already ingested for the community (same SHA-256) is not
+loaded again, and one community's files are loaded one at a time (an advisory lock: a second `oracle
+ingest` of the same community stops at once).
 """
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from oracle.arguments import GAP_LIMIT_MAX_HOURS
 from oracle.communities import get_community
 from oracle.context import Context
-from oracle.db.schema import Device, Ingestion, Membership
+from oracle.db.schema import Community, Device, Ingestion, Membership
 from oracle.errors import OracleError
+from oracle.locks import community_ingest_lock
 
-OPTIONAL_COLUMNS = ["powactive", "powreactive", "current", "voltage", "chargestatus"]
-COPY_CHUNK = 500_000
+from .cleaning import ReadingCleaner
+from .core import IngestFileError, WholeFileNeeded
+from .store import CLEANING, GAPS, PARSE, FileStore
+from .stream import iter_parsed_chunks
+
+CHUNK_ROWS = 500_000  # lines of csv per chunk: about 0.3 GB of memory at the peak of a chunk
 
 
 @dataclass
@@ -42,8 +49,12 @@ def nothing_to_load(anomalies) -> str:
         return "the file holds no reading"
     kind, count = Counter(a.kind for a in anomalies).most_common(1)[0]
     first = next(a for a in anomalies if a.kind == kind)
-    example = f"the first at line {first.line}: {first.reason}" if first.line is not None else f"e.g. {first.reason}"
-    return f"no reading could be loaded, {len(anomalies):,} anomalies, most of them {kind} ({count:,}; {example})"
+    return _no_reading(kind, count, first.line, first.reason, len(anomalies))
+
+
+def _no_reading(kind: str, count: int, line: int | None, reason: str, total: int) -> str:
+    example = f"the first at line {line}: {reason}" if line is not None else f"e.g. {reason}"
+    return f"no reading could be loaded, {total:,} anomalies, most of them {kind} ({count:,}; {example})"
 
 
 def _sha256(path: Path) -> str:
@@ -54,42 +65,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_frame(cursor, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=False, columns=columns, na_rep="\\N", date_format="%Y-%m-%dT%H:%M:%S%z")
-    data = buffer.getvalue()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-        copy.write(data)
-
-
-def _copy_readings(cursor, staged: pd.DataFrame) -> None:
-    """Streams the readings into the staging table. Formatting with str.format/repr is several times
-    faster than DataFrame.to_csv, and repr() of a float round-trips exactly into double precision."""
-    optional = [c for c in OPTIONAL_COLUMNS if staged[c].notna().any()]
-    columns = ["device_id", "ts_s", "energy", "quality", *optional]
-
-    def cell(value) -> str:
-        return "\\N" if value is None or value != value else repr(float(value))
-
-    with cursor.copy(f"COPY staging ({', '.join(columns)}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-        for first in range(0, len(staged), COPY_CHUNK):
-            part = staged.iloc[first:first + COPY_CHUNK]
-            base = [part["device_id"].tolist(), part["ts_s"].tolist(), part["energy"].astype(float).tolist(),
-                    part["quality"].tolist()]
-            if optional:
-                extra = [[cell(v) for v in part[c].tolist()] for c in optional]
-                lines = map(lambda *row: f"{row[0]},{row[1]},{row[2]!r},{row[3]},{','.join(row[4:])}\n", *base, *extra)
-            else:
-                lines = map("{},{},{!r},{}\n".format, *base)
-            copy.write("".join(lines))
-
-
-def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv", *,
-                gap_limit_hours: float = 6.0, log=lambda message: None) -> IngestResult:
-    from oracle.ingest import IngestFileError, clean_readings, parse_file
-
-    community = get_community(ctx, community_name)
-    path = Path(path)
+def _checked_arguments(path: Path, gap_limit_hours: float) -> None:
     if not path.exists():
         raise OracleError(f"{path}: no such file")
     if path.is_dir():
@@ -97,68 +73,85 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
     if not 0 < gap_limit_hours <= GAP_LIMIT_MAX_HOURS:  # also refuses nan
         raise OracleError(f"--gap-limit-hours {gap_limit_hours} is outside the range: more than 0 and at most "
                           f"{GAP_LIMIT_MAX_HOURS:g}")
-    sha = _sha256(path)
-    with ctx.session() as s:
-        previous = s.scalar(select(Ingestion).where(Ingestion.community_id == community.id, Ingestion.sha256 == sha,
-                                                    Ingestion.finished_at.is_not(None)))
-        if previous is not None:
-            return IngestResult(previous.id, previous.rows_read, 0, 0, already_ingested=True)
-        devices = dict(s.execute(select(Device.deviceid, Device.id).join(Membership, Membership.id == Device.membership_id)
-                                 .where(Membership.community_id == community.id)).all())
-    try:
-        log(f"reading {path} as {fmt}…")
-        parsed = parse_file(path, fmt)
-        log(f"cleaning {len(parsed.readings):,} readings…")
-        clean, anomalies = clean_readings(parsed, set(devices), gap_limit=pd.Timedelta(hours=gap_limit_hours))
-    except IngestFileError as exc:
-        raise OracleError(f"{exc} — nothing was loaded") from None
-    if clean.empty:
-        raise OracleError(f"{path}: {nothing_to_load(anomalies)} — nothing was loaded")
 
-    staged = clean  # ours to extend: no copy of a possibly huge frame
-    staged["device_id"] = staged["deviceid"].map(devices).astype("int64")
-    staged["ts_s"] = staged["ts"].dt.tz_convert("UTC").astype("datetime64[s, UTC]").astype("int64")
-    anomaly_frame = pd.DataFrame({
-        "deviceid": [a.deviceid for a in anomalies],
-        "device_id": pd.array([devices.get(a.deviceid) for a in anomalies], dtype="Int64"),
-        "ts": [a.ts for a in anomalies],
-        "kind": [a.kind for a in anomalies],
-        "reason": [a.reason for a in anomalies],
-        "line": pd.array([a.line for a in anomalies], dtype="Int64"),
-    })
-    log(f"loading {len(clean):,} readings and {len(anomalies):,} anomalies in one transaction…")
-    with ctx.session() as s:
-        ingestion = Ingestion(community_id=community.id, path=str(path), format=fmt, sha256=sha,
-                              rows_read=int(len(parsed.readings)))
-        s.add(ingestion)
-        s.flush()
-        conn = s.connection()
-        conn.execute(text("CREATE TEMP TABLE staging (device_id bigint, ts_s bigint, energy double precision, "
-                          "powactive double precision, powreactive double precision, current double precision, "
-                          "voltage double precision, chargestatus double precision, quality text) ON COMMIT DROP"))
-        cursor = conn.connection.driver_connection.cursor()
-        _copy_readings(cursor, staged)
-        log("staged; inserting into counterreading…")
-        loaded = conn.execute(text(
-            "INSERT INTO counterreading (device_id, ts, energy, powactive, powreactive, current, voltage, "
-            "chargestatus, quality, ingestion_id) "
-            "SELECT device_id, to_timestamp(ts_s), energy, powactive, powreactive, current, voltage, chargestatus, "
-            "quality, :ing "
-            "FROM staging ON CONFLICT (device_id, ts) DO NOTHING"), {"ing": ingestion.id}).rowcount
-        log(f"{loaded:,} readings inserted; checking conflicts with stored readings…")
-        conflicts = conn.execute(text(
-            "INSERT INTO anomalies (ingestion_id, device_id, deviceid, ts, kind, reason) "
-            "SELECT :ing, s.device_id, d.deviceid, to_timestamp(s.ts_s), 'conflicting_duplicate', "
-            "'already stored with energy ' || r.energy || ' Wh by ingestion ' || r.ingestion_id || "
-            "'; this file says ' || s.energy || ' Wh: kept the stored reading' "
-            "FROM staging s JOIN counterreading r ON r.device_id = s.device_id AND r.ts = to_timestamp(s.ts_s) "
-            "JOIN devices d ON d.id = s.device_id "
-            "WHERE r.ingestion_id <> :ing AND r.energy IS DISTINCT FROM s.energy"), {"ing": ingestion.id}).rowcount
-        if len(anomaly_frame):
-            anomaly_frame["ingestion_id"] = ingestion.id
-            _copy_frame(cursor, "anomalies", ["ingestion_id", "device_id", "deviceid", "ts", "kind", "reason", "line"],
-                        anomaly_frame)
-        ingestion.rows_loaded = int(loaded)
-        ingestion.anomaly_count = int(len(anomaly_frame) + conflicts)
-        ingestion.finished_at = datetime.now(timezone.utc)
-        return IngestResult(ingestion.id, ingestion.rows_read, ingestion.rows_loaded, ingestion.anomaly_count)
+
+def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv", *,
+                gap_limit_hours: float = 6.0, chunk_rows: int | None = CHUNK_ROWS,
+                log=lambda message: None) -> IngestResult:
+    """Loads `path` for the community; ``chunk_rows`` None reads the file whole (one chunk)."""
+    community = get_community(ctx, community_name)
+    path = Path(path)
+    _checked_arguments(path, gap_limit_hours)
+    sha = _sha256(path)
+    with community_ingest_lock(ctx, community):
+        with ctx.session() as s:
+            previous = s.scalar(select(Ingestion).where(Ingestion.community_id == community.id,
+                                                        Ingestion.sha256 == sha, Ingestion.finished_at.is_not(None)))
+            if previous is not None:
+                return IngestResult(previous.id, previous.rows_read, 0, 0, already_ingested=True)
+            devices = dict(s.execute(select(Device.deviceid, Device.id)
+                                     .join(Membership, Membership.id == Device.membership_id)
+                                     .where(Membership.community_id == community.id)).all())
+        job = _FileLoad(ctx, community, path, fmt, sha, devices, pd.Timedelta(hours=gap_limit_hours), log)
+        try:
+            try:
+                return job.run(chunk_rows)
+            except WholeFileNeeded as why:
+                log(f"{why}: reading the file again, whole (memory grows with the file)")
+                return job.run(None)
+        except IngestFileError as exc:
+            raise OracleError(f"{exc} — nothing was loaded") from None
+
+
+@dataclass
+class _FileLoad:
+    ctx: Context
+    community: Community
+    path: Path
+    fmt: str
+    sha: str
+    devices: dict[str, int]
+    gap_limit: pd.Timedelta
+    log: object
+
+    def run(self, chunk_rows: int | None) -> IngestResult:
+        """The whole file in one transaction (rolled back by any error, WholeFileNeeded included)."""
+        self.log(f"reading {self.path} as {self.fmt}" + (f" in chunks of {chunk_rows:,} lines…" if chunk_rows
+                                                          else "…"))
+        with self.ctx.session() as s:
+            ingestion = Ingestion(community_id=self.community.id, path=str(self.path), format=self.fmt,
+                                  sha256=self.sha, rows_read=0)
+            s.add(ingestion)
+            s.flush()
+            store = FileStore(s.connection(), ingestion.id, self.devices)
+            rows_read, clean_rows = self._load_chunks(store, chunk_rows)
+            store.write_anomalies()
+            if clean_rows == 0:
+                raise OracleError(f"{self.path}: {self._why_nothing(store)} — nothing was loaded")
+            ingestion.rows_read = rows_read
+            ingestion.rows_loaded = store.loaded
+            ingestion.anomaly_count = store.anomalies + store.conflicts
+            ingestion.finished_at = datetime.now(timezone.utc)
+            self.log(f"{store.loaded:,} readings loaded, {ingestion.anomaly_count:,} anomalies; committing…")
+            return IngestResult(ingestion.id, rows_read, store.loaded, ingestion.anomaly_count)
+
+    def _load_chunks(self, store: FileStore, chunk_rows: int | None) -> tuple[int, int]:
+        cleaner = ReadingCleaner(set(self.devices), gap_limit=self.gap_limit)
+        rows_read = clean_rows = 0
+        for number, parsed in enumerate(iter_parsed_chunks(self.path, self.fmt, chunk_rows), start=1):
+            cleaned = cleaner.clean(parsed.readings)
+            store.stage_anomalies(PARSE, parsed.anomalies)
+            store.stage_anomalies(CLEANING, cleaned.anomalies)
+            store.stage_anomalies(GAPS, cleaned.gaps)
+            store.write_readings(cleaned.readings)
+            rows_read += len(parsed.readings)
+            clean_rows += len(cleaned.readings)
+            self.log(f"chunk {number}: {rows_read:,} readings read, {store.loaded:,} loaded so far")
+        return rows_read, clean_rows
+
+    @staticmethod
+    def _why_nothing(store: FileStore) -> str:
+        commonest = store.commonest_anomaly()
+        if commonest is None:
+            return "the file holds no reading"
+        return _no_reading(*commonest)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import codecs
 import gzip
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import numpy as np
 
 from .core import IngestFileError
 
@@ -23,12 +26,10 @@ MAX_DOCUMENT_BYTES = 256 << 20
 ColumnOf = Callable[[int, bytes, bytes, bytes], str]
 
 
-def read_bytes(path: str | Path, *, one_document: bool = False) -> bytes:
-    """The file's content, gunzipped when it starts with the gzip magic bytes (or ends in .gz).
-
-    Read in chunks, and refused (IngestFileError) as soon as a line grows longer than MAX_LINE_BYTES — or,
-    for ``one_document`` formats (JSON), the content than MAX_DOCUMENT_BYTES — before it is read whole.
-    """
+@contextmanager
+def _opened(path: str | Path):
+    """The file's byte stream (gunzipped when it starts with the gzip magic bytes); read errors inside the
+    block become IngestFileError naming the file."""
     p = Path(path)
     try:
         raw = open(p, "rb")
@@ -43,15 +44,58 @@ def read_bytes(path: str | Path, *, one_document: bool = False) -> bytes:
         compressed = magic == GZIP_MAGIC
         if not compressed and p.suffix.lower() == ".gz" and magic:
             raise IngestFileError(path, 1, "1", "the name ends in .gz but the content is not gzip-compressed")
-        stream = gzip.GzipFile(fileobj=raw) if compressed else raw
         try:
-            if one_document:
-                return _read_document(path, stream, MAX_DOCUMENT_BYTES)
-            return _read_lines(path, stream, MAX_LINE_BYTES)
+            yield gzip.GzipFile(fileobj=raw) if compressed else raw
         except (OSError, EOFError, zlib.error) as exc:
             if compressed:
                 raise IngestFileError(path, None, None, f"corrupt gzip data: {exc}") from None
             raise IngestFileError(path, None, None, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def read_bytes(path: str | Path, *, one_document: bool = False) -> bytes:
+    """The file's content, gunzipped when it starts with the gzip magic bytes (or ends in .gz).
+
+    Read in chunks, and refused (IngestFileError) as soon as a line grows longer than MAX_LINE_BYTES — or,
+    for ``one_document`` formats (JSON), the content than MAX_DOCUMENT_BYTES — before it is read whole.
+    """
+    with _opened(path) as stream:
+        if one_document:
+            return _read_document(path, stream, MAX_DOCUMENT_BYTES)
+        return _read_lines(path, stream, MAX_LINE_BYTES)
+
+
+def iter_line_blocks(path: str | Path, lines_per_block: int) -> Iterator[tuple[int, bytes]]:
+    """The file as blocks of ``lines_per_block`` whole lines (the last block may be shorter or lack its final
+    newline): (1-based number of the block's first line, bytes). Memory holds one block; a line longer than
+    MAX_LINE_BYTES is refused as in :func:`read_bytes`."""
+    with _opened(path) as stream:
+        pieces, newlines, open_run, first_line = [], 0, 0, 1  # open_run: bytes after the last newline
+        while piece := stream.read(min(CHUNK, MAX_LINE_BYTES)):
+            pieces.append(piece)
+            count = piece.count(b"\n")
+            newlines += count
+            open_run = open_run + len(piece) if count == 0 else len(piece) - piece.rfind(b"\n") - 1
+            if open_run > MAX_LINE_BYTES:
+                _line_too_long(path, first_line + newlines)
+            while newlines >= lines_per_block:
+                data = b"".join(pieces)
+                cut = _nth_newline_end(data, lines_per_block)
+                yield first_line, data[:cut]
+                pieces, newlines, first_line = [data[cut:]], newlines - lines_per_block, first_line + lines_per_block
+        rest = b"".join(pieces)
+        if rest:
+            yield first_line, rest
+
+
+def _nth_newline_end(data: bytes, n: int) -> int:
+    """The index just after the n-th newline of ``data`` (which holds at least n)."""
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    return int(newlines[n - 1]) + 1
+
+
+def _line_too_long(path, line: int):
+    raise IngestFileError(path, line, None, f"the line is longer than {_size(MAX_LINE_BYTES)} (the limit of one "
+                          "line of meter data): not a meter-reading file, or a wrong --format")
 
 
 def _read_lines(path, stream, limit: int) -> bytes:
@@ -93,13 +137,14 @@ def char_column(line_no: int, before: bytes, whole: bytes, first: bytes) -> str:
     return str(len(before.decode("utf-8", "replace")) + 1)
 
 
-def _position_error(path, data: bytes, pos: int, message: str, column_of: ColumnOf) -> IngestFileError:
-    line_no = data.count(b"\n", 0, pos) + 1
+def _position_error(path, data: bytes, pos: int, message: str, column_of: ColumnOf, first_line: int = 1,
+                    header: bytes | None = None) -> IngestFileError:
+    line_no = data.count(b"\n", 0, pos) + first_line
     start = data.rfind(b"\n", 0, pos) + 1
     end = data.find(b"\n", pos)
     end = len(data) if end < 0 else end
     first_end = data.find(b"\n")
-    first = data[: len(data) if first_end < 0 else first_end].rstrip(b"\r")
+    first = data[: len(data) if first_end < 0 else first_end].rstrip(b"\r") if header is None else header
     try:
         column = column_of(line_no, data[start:pos], data[start:end].rstrip(b"\r"), first)
     except Exception:  # a column resolver must never hide the real error
@@ -107,20 +152,30 @@ def _position_error(path, data: bytes, pos: int, message: str, column_of: Column
     return IngestFileError(path, line_no, column, message)
 
 
-def decode_text(path: str | Path, data: bytes, column_of: ColumnOf = char_column) -> str:
+def decode_text(path: str | Path, data: bytes, column_of: ColumnOf = char_column, *, first_line: int = 1,
+                header: bytes | None = None) -> str:
     """UTF-8 text of ``data`` (a leading BOM is dropped, CRLF becomes LF).
 
+    ``data`` may be a block of a file starting at line ``first_line`` (then ``header`` is the file's first
+    line, for ``column_of``; a BOM is only looked for at the start of the file).
     Raises IngestFileError for UTF-16/32 content, NUL bytes (binary files) and undecodable bytes.
     """
+    if first_line > 1:
+        return _decode_utf8(path, data, column_of, first_line, header)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise IngestFileError(path, 1, "1", "UTF-32 encoded file: the file must be UTF-8 encoded")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise IngestFileError(path, 1, "1", "UTF-16 encoded file: the file must be UTF-8 encoded")
+    return _decode_utf8(path, data, column_of, first_line, header)
+
+
+def _decode_utf8(path, data: bytes, column_of: ColumnOf, first_line: int, header: bytes | None) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise _position_error(path, data, nul, "binary content (NUL byte): not a UTF-8 text file", column_of)
+        raise _position_error(path, data, nul, "binary content (NUL byte): not a UTF-8 text file", column_of,
+                              first_line, header)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -128,6 +183,7 @@ def decode_text(path: str | Path, data: bytes, column_of: ColumnOf = char_column
         raise _position_error(
             path, data, exc.start,
             f"invalid UTF-8 byte 0x{bad:02x} ({exc.reason}): the file must be UTF-8 encoded", column_of,
+            first_line, header,
         ) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n")
@@ -150,9 +206,10 @@ def check_not_empty(path, text: str) -> None:
         raise IngestFileError(path, 1, "1", "empty file (no data rows)")
 
 
-def delimited_text(path, data: bytes, column_of: ColumnOf, what: str) -> str:
-    """The decoded text of a delimited file (csv, ec-csv): not empty, and not JSON given by mistake."""
-    text = decode_text(path, data, column_of=column_of)
+def delimited_text(path, data: bytes, column_of: ColumnOf, what: str, text: str | None = None) -> str:
+    """The decoded text of a delimited file (csv, ec-csv): not empty, and not JSON given by mistake (``text``:
+    ``data`` already decoded)."""
+    text = decode_text(path, data, column_of=column_of) if text is None else text
     check_not_empty(path, text)
     ch, line, col = first_char(text)
     if ch in "{[":

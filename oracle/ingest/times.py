@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from .core import Anomaly, fmt_offset, fmt_ts
+from .core import Anomaly, WholeFileNeeded, fmt_offset, fmt_ts
 
 # Readings outside this window are typing or clock mistakes (a year 2999, a meter reset to 1970), and
 # outside 1677-2262 they would not even fit pandas' nanosecond times: ``implausible_time`` anomalies.
@@ -152,28 +152,59 @@ def localize(wall: pd.Series, tz: TimeZoneSpec, order_keys: pd.Series | None = N
 def dst_change_anomalies(deviceid, ts: pd.Series, offsets: np.ndarray, line) -> list[Anomaly]:
     """Informational ``dst_change`` anomalies where a device's UTC offset changes within the file
     (readings of the device in time order; the anomaly names the first reading with the new offset)."""
-    offsets = np.asarray(offsets, dtype=float)
-    valid = ~np.isnan(offsets)
-    if not valid.any():
-        return []
-    present = offsets[valid]
-    if present.min() == present.max():
-        return []
-    dev = np.asarray(deviceid, dtype=object)[valid]
-    ns = pd.DatetimeIndex(pd.Series(ts)).as_unit("ns").asi8[valid]
-    lines = np.asarray(line, dtype=object)[valid]
-    codes, _ = pd.factorize(dev)
-    order = np.lexsort((ns, codes))
-    codes, ns, off = codes[order], ns[order], present[order]
-    change = np.flatnonzero((codes[1:] == codes[:-1]) & (off[1:] != off[:-1])) + 1
-    out = []
-    for i in change:
-        t = pd.Timestamp(int(ns[i]), unit="ns", tz="UTC")
-        k = order[i]
-        ln = lines[k]
-        out.append(Anomaly(
+    return DstTracker().anomalies(deviceid, ts, offsets, line)
+
+
+class DstTracker:
+    """``dst_change`` anomalies of a file read in chunks: it carries each device's last offset from one chunk
+    to the next. Chunks must bring each device's readings in time order (WholeFileNeeded otherwise)."""
+
+    def __init__(self):
+        self._last = pd.DataFrame({"ns": np.empty(0, np.int64), "offset": np.empty(0, float)},
+                                  index=pd.Index([], dtype=object))
+
+    def anomalies(self, deviceid, ts: pd.Series, offsets: np.ndarray, line) -> list[Anomaly]:
+        offsets = np.asarray(offsets, dtype=float)
+        valid = ~np.isnan(offsets)
+        dev = np.asarray(deviceid, dtype=object)[valid]
+        ns = pd.DatetimeIndex(pd.Series(ts)).as_unit("ns").asi8[valid]
+        lines = np.asarray(line, dtype=object)[valid]
+        carried = self._carried(dev, ns)
+        dev_all = np.concatenate([carried.index.to_numpy(dtype=object), dev])
+        ns_all = np.concatenate([carried["ns"].to_numpy(), ns])
+        off_all = np.concatenate([carried["offset"].to_numpy(), offsets[valid]])
+        codes, _ = pd.factorize(dev_all)
+        order = np.lexsort((ns_all, codes))
+        self._remember(dev_all[order], ns_all[order], off_all[order])
+        if len(off_all) == 0 or off_all.min() == off_all.max():
+            return []
+        codes, ns_sorted, off = codes[order], ns_all[order], off_all[order]
+        change = np.flatnonzero((codes[1:] == codes[:-1]) & (off[1:] != off[:-1])) + 1
+        # a carried reading comes first among its device's (stable sort), so a change is always in this chunk
+        return [self._anomaly(dev[k], lines[k], ns_sorted[i], off[i - 1], off[i])
+                for i, k in zip(change, order[change] - len(carried))]
+
+    def _carried(self, dev: np.ndarray, ns: np.ndarray) -> pd.DataFrame:
+        """The last reading of this chunk's devices from earlier chunks; they must come before this chunk's."""
+        carried = self._last[self._last.index.isin(dev)]
+        if len(carried):
+            first = pd.Series(ns).groupby(dev).min()
+            if (first.reindex(carried.index).to_numpy() < carried["ns"].to_numpy()).any():
+                raise WholeFileNeeded("a device's readings go back in time across chunks")
+        return carried
+
+    def _remember(self, dev: np.ndarray, ns: np.ndarray, offsets: np.ndarray) -> None:
+        if not len(dev):
+            return
+        last = np.append(dev[1:] != dev[:-1], True)
+        latest = pd.DataFrame({"ns": ns[last], "offset": offsets[last]}, index=pd.Index(dev[last], dtype=object))
+        self._last = pd.concat([self._last[~self._last.index.isin(latest.index)], latest])
+
+    @staticmethod
+    def _anomaly(dev, ln, ns: int, before: float, after: float) -> Anomaly:
+        t = pd.Timestamp(int(ns), unit="ns", tz="UTC")
+        return Anomaly(
             "dst_change",
-            f"UTC offset of device {dev[k]} changes from {fmt_offset(off[i - 1])} to {fmt_offset(off[i])} at "
-            f"{fmt_ts(t)} (daylight-saving time change); informational, reading kept",
-            None if ln is None or pd.isna(ln) else int(ln), str(dev[k]), t))
-    return out
+            f"UTC offset of device {dev} changes from {fmt_offset(before)} to {fmt_offset(after)} at {fmt_ts(t)} "
+            "(daylight-saving time change); informational, reading kept",
+            None if ln is None or pd.isna(ln) else int(ln), str(dev), t)
