@@ -75,8 +75,11 @@ def certify(ctx, municipality_code: str | None = None, month: str | None = None,
     items = plan(ctx, municipality_code, month, now)
     todo = due(ctx, items)
     summary.up_to_date = len(items) - len(todo)
+    roles: dict[str, str] = {}  # municipality code -> its submitter's keyring role, checked once a run
     for item in tqdm(todo, desc="certifying", unit="record", disable=not progress or not todo, file=sys.stderr):
-        summary.certified.append((item, certify_item(ctx, item, after_sent)))
+        if item.municipality_code not in roles:
+            roles[item.municipality_code] = ensure_submitter(ctx, item.municipality_code)
+        summary.certified.append((item, certify_item(ctx, item, roles[item.municipality_code], after_sent)))
     return summary
 
 
@@ -123,9 +126,8 @@ def _same_month(item: Item, cert) -> bool:
         cert.dataset_hash, cert.consumption_wh, cert.measurements)
 
 
-def certify_item(ctx, item: Item, after_sent: Callable[[str], None] | None = None) -> int:
-    """Sends one certification and records it; returns its certification id."""
-    role = ensure_submitter(ctx, item.municipality_code)
+def certify_item(ctx, item: Item, role: str, after_sent: Callable[[str], None] | None = None) -> int:
+    """Sends one certification signed by `role` and records it; returns its certification id."""
     contract = lighting(ctx)
     if item.kind == "static":
         fn = contract.functions.certifyStatic(item.municipality_code, item.plant_code, item.dataset_hash,
