@@ -38,6 +38,7 @@ DAPP_PORT ?= 5000
 
 run: setup
 	oracle demo
+	oracle pell demo
 	dapp demo-wallets --url http://127.0.0.1:$(DAPP_PORT)
 	@echo "==> the dApp (Ctrl-C stops the web server; \`oracle down\` stops PostgreSQL and anvil)"
 	dapp serve --port $(DAPP_PORT)

@@ -10,6 +10,9 @@ zone. A job that fails (e.g. the chain is down) is logged and retried at its nex
 the same period resumes where it stopped — every run first finishes the community's unfinished epoch,
 whatever its period. A run that stops in the notary's challenge window (committed, not yet payable)
 schedules a one-off resume of the same period at the time it becomes payable.
+
+A `"pell"` entry, `{"cron": "15 3 * * *", "timezone": "Europe/Rome"}`, also runs the PELL-IP certification
+(`oracle pell certify`) at those times; see oracle/pell/schedule.py. A schedule may hold only that entry.
 """
 from __future__ import annotations
 
@@ -52,7 +55,9 @@ def load_schedule(path: Path) -> list[dict]:
         raise OracleError(f"{path} is a directory, not a schedule file")
     data = read_json_file(path, "schedule file")
     jobs = data.get("jobs") if isinstance(data, dict) else None
-    if not isinstance(jobs, list) or not jobs:
+    if isinstance(data, dict) and "pell" in data and jobs is None:
+        jobs = []  # a schedule of PELL-IP certification only (oracle.pell.schedule)
+    if not isinstance(jobs, list) or (not jobs and not (isinstance(data, dict) and "pell" in data)):
         raise OracleError(f"{path}: expected {{\"jobs\": [...]}} with at least one job")
     from apscheduler.triggers.cron import CronTrigger
 
@@ -142,6 +147,9 @@ def serve(ctx: Context, schedule: Path | None) -> None:
                           name=f"{job['community']} {job['period']}", max_instances=1, coalesce=True,
                           misfire_grace_time=3600)
         log.info("scheduled %s for %r (%s, %s)", job["period"], job["community"], job["cron"], job["timezone"])
+    from oracle.pell.schedule import add_pell_job
+
+    add_pell_job(scheduler, ctx, schedule)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
