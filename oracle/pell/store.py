@@ -23,7 +23,8 @@ class ImportSummary:
     counts: dict[str, int] = field(default_factory=dict)  # e.g. "plants new" -> 3
 
     def add(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
+        if n:
+            self.counts[key] = self.counts.get(key, 0) + n
 
     def sentence(self) -> str:
         shown = ", ".join(f"{n} {key}" for key, n in self.counts.items() if n)
@@ -162,8 +163,14 @@ def _refuse_mixed_resolutions(s, parsed: ParsedFile, plant_ids: list[int]) -> No
     if not mixed:
         return
     bad = {(pid, date(m.year, m.month, 1)) for pid, m in mixed}
+    first: dict[tuple, str] = {}  # (plant, month) -> the resolution of the file's first line there
+    mixed_in_file = {key for r, pid in zip(parsed.consumption, plant_ids)
+                     if (key := (pid, month_of(r.period_start))) in bad
+                     and first.setdefault(key, r.resolution) != r.resolution}
     for r, pid in zip(parsed.consumption, plant_ids):
-        if (pid, month_of(r.period_start)) in bad:
+        key = (pid, month_of(r.period_start))
+        # name the line that brought the other resolution in (or any line, when the other one was stored before)
+        if key in bad and (key not in mixed_in_file or r.resolution != first[key]):
             raise PellRecordError(parsed.path, r.line, "period", f"plant {r.plant_code or r.pod} has both a monthly "
                                   f"figure and 15-minute readings for {month_of(r.period_start):%Y-%m}: they would "
                                   "count twice; keep one resolution per plant and month")
