@@ -90,3 +90,9 @@ export function formatTokens(baseUnits, symbol = "", { decimals = TOKEN_DECIMALS
   const text = `${negative ? "−" : ""}${nf.format(whole)}${shown ? separator + shown : ""}`;
   return symbol ? `${text} ${symbol}` : text;
 }
+
+// The home page's link to the public-lighting views (open to everyone, so it is not in any role's navigation)
+registerMessages({
+  en: { "home.lighting": "Public lighting (PELL-IP): municipalities, certified consumption and certifications, open to everyone" },
+  it: { "home.lighting": "Illuminazione pubblica (PELL-IP): comuni, consumi certificati e certificazioni, aperti a tutti" },
+});
