@@ -35,6 +35,7 @@ from oracle.arguments import (GAP_LIMIT_MAX_HOURS, OneLineErrors, epoch_number, 
 from oracle.config import load_settings
 from oracle.context import Context
 from oracle.errors import EnvironmentProblem, OracleError
+from oracle.planner.cli import add_commands as add_planner_commands
 from oracle.pell.commands import add_commands as add_pell_commands
 
 
@@ -333,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="the main job: sample community, one epoch end to end").set_defaults(func=cmd_demo)
     add_pell_commands(sub)
+    add_planner_commands(sub)
     return parser
 
 
