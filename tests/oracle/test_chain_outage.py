@@ -115,9 +115,10 @@ def test_the_chain_stopped_mid_payment_then_started_again_with_its_state_the_sam
             epoch = s.scalar(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id))
             paid = sum(s.scalars(select(EpochMember.paid).where(EpochMember.epoch_id == epoch.id)))
         assert epoch.status == "running" and 0 < paid < len(MEMBERS)
-        print(f"chain stopped at {bar.strip()!r}; {paid} of {len(MEMBERS)} recorded paid; the run said: {line}")
+        capsys.readouterr()
         assert oracle_main(["--home", str(ctx.settings.home), "status", "--json"]) == 0
         [unfinished] = [e for e in json.loads(capsys.readouterr().out)["unfinishedEpochs"] if e["community"] == name]
+        print(f"chain stopped at {bar.strip()!r}; {paid} of {len(MEMBERS)} recorded paid; the run said: {line}")
         assert unfinished["state"] == "stopped" and unfinished["stopped"]["step"] == "pay"
         assert unfinished["stopped"]["error"] == line.removeprefix("error: ")
     finally:
