@@ -2,7 +2,8 @@
 
 `send_recorded` is the one way the oracle sends a transaction: the hash is recorded (status "sent")
 before the receipt is awaited, then the receipt (status "mined" or "failed", block, gas), so a process
-that dies in between finds the hash again and asks the chain instead of sending twice.
+that dies in between finds the hash again and asks the chain instead of sending twice: `record_receipts`
+(over `pending_transactions`) is that asking, the one way back.
 
 Statuses: sent | mined | failed (mined, reverted) | dropped — recorded sent or mined, but the chain no longer
 has it (neither mined nor in its pool: it lost the blocks, or never mined it); see oracle.epochs.reconcile.
@@ -48,6 +49,18 @@ def send_recorded(ctx, fn, role: str, kind: str, *, what: str = "", epoch_id: in
     receipt = ctx.chain.send(fn, role, on_sent=on_sent, what=what)
     record_mined(ctx, receipt)
     return receipt
+
+
+def record_receipts(ctx, txs) -> list[tuple[ChainTransaction, dict | None]]:
+    """Each recorded transaction with its receipt now (None: not mined — still in the pool, or lost); the mined
+    ones are recorded (status, block, gas). Recording a receipt twice changes nothing."""
+    found = []
+    for tx in txs:
+        receipt = ctx.chain.receipt_or_none(tx.tx_hash)
+        if receipt is not None:
+            record_mined(ctx, receipt)
+        found.append((tx, receipt))
+    return found
 
 
 def pending_transactions(ctx, epoch_id: int, kind: str) -> list[ChainTransaction]:

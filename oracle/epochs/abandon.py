@@ -31,7 +31,7 @@ import socket
 
 from sqlalchemy import select
 
-from oracle.chain.transactions import pending_transactions, record_dropped, record_mined
+from oracle.chain.transactions import pending_transactions, record_dropped, record_receipts
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochStep
@@ -81,16 +81,14 @@ def _check_not_committed(ctx: Context, community: Community, epoch: Epoch) -> li
     void = (f"`oracle epoch void --community {shlex.quote(name)} --epoch {number} --reason …` is the way out of a "
             "committed epoch (before anything of it is paid)")
     dropped = []
-    for tx in pending_transactions(ctx, epoch.id, "commit"):
-        receipt = chain.receipt_or_none(tx.tx_hash)
+    for tx, receipt in record_receipts(ctx, pending_transactions(ctx, epoch.id, "commit")):
         if receipt is not None:
-            record_mined(ctx, receipt)
-        elif chain.transaction_known(tx.tx_hash):
+            continue
+        if chain.transaction_known(tx.tx_hash):
             raise OracleError(f"the commit of epoch {number} of {name!r} ({tx.tx_hash}) was sent and may still be "
                               "mined: wait until the chain mines it (the epoch is then committed: run it again to "
                               "finish it, or void it) or drops it (then abandon it again)")
-        else:
-            dropped.append(tx.tx_hash)
+        dropped.append(tx.tx_hash)
     onchain = chain.epoch(community.token_address, number)
     if onchain is not None:
         raise OracleError(f"epoch {number} of {name!r} is committed on-chain (root {onchain.merkle_root_hex}): only an "

@@ -45,7 +45,7 @@ from tqdm import tqdm
 from oracle.chain.client import EpochStatus, OnChainEpoch
 from oracle.chain.encoding import to_bytes32
 from oracle.chain.outage import CHAIN_DOWN, chain_stopped_answering
-from oracle.chain.transactions import pending_transactions, record_mined, send_recorded
+from oracle.chain.transactions import pending_transactions, record_receipts, send_recorded
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep, Membership
@@ -363,10 +363,7 @@ class EpochRunner:
 
     def _record_pending_receipts(self, kind: str) -> None:
         """Records the receipts of this epoch's `kind` transactions sent before a crash and mined meanwhile."""
-        for tx in pending_transactions(self.ctx, self.epoch_id, kind):
-            receipt = self.ctx.chain.receipt_or_none(tx.tx_hash)
-            if receipt is not None:
-                record_mined(self.ctx, receipt)
+        record_receipts(self.ctx, pending_transactions(self.ctx, self.epoch_id, kind))
 
     def _check_ours(self, onchain: OnChainEpoch, commitment: Commitment) -> None:
         """An epoch of our number already on-chain must be ours and still stand."""
@@ -463,13 +460,9 @@ class EpochRunner:
             sent = list(s.scalars(select(ChainTransaction).where(
                 ChainTransaction.epoch_id == self.epoch_id, ChainTransaction.kind == "push",
                 ChainTransaction.status.in_(("sent", "mined"))).order_by(ChainTransaction.id)))
-        for tx in sent:
-            receipt = self.ctx.chain.receipt_or_none(tx.tx_hash)
-            if receipt is None:
-                continue  # never mined: its leaves are still unpaid and go again (the notary skips paid ones)
-            if tx.status == "sent":
-                record_mined(self.ctx, receipt)
-            if receipt["status"] == 1:
+        for tx, receipt in record_receipts(self.ctx, sent):
+            # never mined (None): its leaves are still unpaid and go again (the notary skips paid ones)
+            if receipt is not None and receipt["status"] == 1:
                 self._settle(receipt, tx.detail["indexes"])
 
     def _wait_until(self, payable_at: int) -> str:

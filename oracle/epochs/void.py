@@ -9,7 +9,7 @@ from __future__ import annotations
 from eth_utils import keccak
 
 from oracle.chain.client import EpochStatus
-from oracle.chain.transactions import pending_transactions, record_mined, send_recorded
+from oracle.chain.transactions import pending_transactions, record_receipts, send_recorded
 from oracle.context import Context
 from oracle.db.schema import Epoch
 from oracle.epochs.report import find_epoch
@@ -32,11 +32,9 @@ def void_epoch(ctx: Context, community_name: str, number: int, reason: str) -> s
 def _void(ctx: Context, community, community_name: str, epoch: Epoch, number: int, reason: str) -> str:
     chain = ctx.chain
     token = community.token_address
-    for tx in pending_transactions(ctx, epoch.id, "commit"):
-        receipt = chain.receipt_or_none(tx.tx_hash)
+    for tx, receipt in record_receipts(ctx, pending_transactions(ctx, epoch.id, "commit")):
         if receipt is None:
             raise OracleError(f"the commit of epoch {number} ({tx.tx_hash}) is not mined yet: wait for it, then void")
-        record_mined(ctx, receipt)
     onchain = chain.epoch(token, number)
     if onchain is None:
         raise OracleError(f"epoch {number} of {community_name!r} is not committed on-chain: there is nothing to void")
