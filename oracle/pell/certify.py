@@ -26,6 +26,7 @@ from oracle.pell import data, ledger
 from oracle.pell.canonical import SCHEMA_VERSION, static_record_bytes
 from oracle.pell.chain import certification_from_receipt, latest_monthly_ids, latest_static_ids, lighting
 from oracle.pell.keys import ensure_submitter
+from oracle.pell.lock import certification_lock
 from oracle.pell.months import is_complete, month_number, month_text, parse_month
 
 TX_KINDS = {"static": "pell_static", "monthly": "pell_monthly"}
@@ -70,7 +71,11 @@ def _say(message: str) -> None:
 def certify(ctx, municipality_code: str | None = None, month: str | None = None, *, now: datetime | None = None,
             progress: bool = True, log: Callable[[str], None] = _say,
             after_sent: Callable[[str], None] | None = None) -> CertifySummary:
-    now = now or datetime.now(timezone.utc)
+    with certification_lock(ctx):
+        return _certify(ctx, municipality_code, month, now or datetime.now(timezone.utc), progress, log, after_sent)
+
+
+def _certify(ctx, municipality_code, month, now, progress, log, after_sent) -> CertifySummary:
     summary = CertifySummary(resumed=resume_pending(ctx, log))
     items = plan(ctx, municipality_code, month, now)
     todo = due(ctx, items)

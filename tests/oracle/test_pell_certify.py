@@ -3,7 +3,6 @@ crash between send and record."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -155,3 +154,12 @@ def test_a_crash_between_send_and_record_is_resumed_without_a_second_certificati
     with ctx.session() as s:
         assert s.scalar(select(PellCertification).where(PellCertification.tx_hash == crashed.value.args[0])) is not None
     assert {c.state for c in check_records(ctx, code)} == {"certified"}
+
+
+def test_a_second_certification_run_at_the_same_time_stops_at_once(ctx):
+    from oracle.errors import AlreadyRunning
+    from oracle.pell.lock import certification_lock
+
+    with certification_lock(ctx):
+        with pytest.raises(AlreadyRunning, match="another PELL-IP certification is running"):
+            certify(ctx, progress=False)

@@ -12,7 +12,7 @@ from oracle.cli import main
 from oracle.db.schema import PellMunicipality, PellViewer
 from oracle.errors import OracleError
 from oracle.pell.chain import latest_monthly_ids, latest_static_ids
-from tests.oracle.test_pell_certify import load, new_code, tiny_municipality
+from tests.oracle.test_pell_certify import new_code, tiny_municipality
 
 ADDRESS = "0x" + "ab" * 20
 CHECKSUMMED = to_checksum_address(ADDRESS)  # EIP-55
