@@ -45,7 +45,7 @@ def _conditions(reader: LightingReader, filters: dict) -> list:
         raise InvalidInput(f"to {end.isoformat()} is before from {start.isoformat()}", "to")
     if start:
         where.append(PellCertification.certified_at >= _midnight(start))
-    if end:
+    if end and end < date.max:  # to 9999-12-31 bounds nothing (and its next day is past Python's dates)
         where.append(PellCertification.certified_at < _midnight(end + timedelta(days=1)))
     return where
 

@@ -373,6 +373,13 @@ def test_a_bad_filter_is_a_400_naming_it(clients, query, field):
         assert response.status_code == 400 and response.get_json()["field"] == field, response.get_json()
 
 
+def test_the_extreme_dates_bound_nothing(clients, lighting):
+    base = f"/api/lighting/certifications?municipality={lighting.open1}"
+    assert get(clients["anonymous"], base + "&from=0001-01-01&to=9999-12-31")["total"] == 5
+    assert get(clients["anonymous"], base.replace("certifications?", "certifications.csv?") + "&to=9999-12-31"
+               ).count("\r\n") == 6  # header + 5
+
+
 def test_the_csv_of_a_municipality_by_hand(clients, lighting):
     response = clients["anonymous"].get(f"/api/lighting/certifications.csv?municipality={lighting.open2}")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -2,7 +2,7 @@
 // everyone: a visitor not signed in sees the open datasets and may sign in to see reserved ones), the tabs
 // between the views, and numbers as the API writes them (kWh as decimal strings) in the reader's locale.
 // data-testid: lighting-sign-in (not signed in), lighting-tabs, lighting-tab-<page>
-import { t, registerMessages, applyTranslations, setLanguage, currentLanguage, formatNumber, formatDate } from "./i18n.js";
+import { t, registerMessages, applyTranslations, setLanguage, currentLanguage, formatNumber, formatDate, locale } from "./i18n.js";
 import { loadMe } from "./session.js";
 import { startPage } from "./layout.js";
 import { showError } from "./errors.js";
@@ -184,4 +184,4 @@ export function pager(testid, envelope, go) {
     prev, el("span", { text: t("lighting.pageOf", { page: envelope.page, pages, total: envelope.total }) }), next);
 }
 
-export { t, formatNumber, formatDate, showError };
+export { t, formatNumber, formatDate, locale, showError };

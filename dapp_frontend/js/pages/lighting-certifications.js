@@ -7,7 +7,7 @@
 //   lighting-certification-rows, lighting-certification-row (data-id), lighting-certifications-empty,
 //   lighting-certification-pager
 import { api, withQuery } from "../lib/api.js";
-import { $, el, t, formatDate, formatKwhText, formatMonth, shortHash, pager, showError, startLightingPage,
+import { $, el, t, locale, formatDate, formatKwhText, formatMonth, shortHash, pager, showError, startLightingPage,
   renderOnLanguage } from "../lib/lighting.js";
 import { prepareCsvLink } from "../actions/lighting-export-csv.js";
 
@@ -32,7 +32,7 @@ function drawChart(name, canvas, config) {
   delete state.charts[name];
   if (typeof window.Chart !== "function") return;
   state.charts[name] = new window.Chart(canvas, { ...config, options: { responsive: true, maintainAspectRatio: false,
-    animation: false, ...config.options } });
+    animation: false, locale: locale(), ...config.options } });
 }
 
 function renderCharts() {

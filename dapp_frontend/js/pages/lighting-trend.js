@@ -5,7 +5,7 @@
 //   lighting-trend-empty, lighting-trend-head, lighting-trend-rows, lighting-trend-row (data-month),
 //   lighting-trend-missing
 import { api, withQuery } from "../lib/api.js";
-import { $, el, t, formatDate, formatKwhText, formatMonth, shortHash, showError, startLightingPage,
+import { $, el, t, locale, formatDate, formatKwhText, formatMonth, shortHash, showError, startLightingPage,
   renderOnLanguage } from "../lib/lighting.js";
 
 const state = { towns: [], subject: null, trend: null, chart: null };
@@ -41,7 +41,7 @@ function drawChart(labels, values, label) {
   state.chart = new window.Chart($("lighting-trend-chart"), {
     type: "bar",
     data: { labels, datasets: [{ label, data: values, backgroundColor: "#0b6e4f" }] },
-    options: { responsive: true, maintainAspectRatio: false, animation: false,
+    options: { responsive: true, maintainAspectRatio: false, animation: false, locale: locale(),
       scales: { y: { beginAtZero: true, title: { display: true, text: "kWh" } } } },
   });
 }

@@ -110,12 +110,20 @@ def test_a_reserved_municipality_appears_only_after_its_regional_administrator_s
     assert wallet.errors_except(*EXPECTED_ERRORS, f"/api/lighting/municipalities/{lighting.reserved}") == []
 
 
+ITALIAN_TITLES = {"lighting": "Portofino Test", "lighting-trend": "Consumi mensili certificati",
+                  "lighting-certifications": "Transazioni di certificazione"}
+
+
 @pytest.mark.parametrize("view", ["lighting", "lighting-trend", "lighting-certifications"])
-def test_each_view_fits_a_phone_screen(wallet_page, lighting, view):
+def test_each_view_fits_a_phone_screen_in_italian(wallet_page, lighting, view):
     query = {"lighting": f"?municipality={lighting.open1}", "lighting-trend": f"?region={lighting.region}",
              "lighting-certifications": ""}[view]
-    wallet = visit(wallet_page, f"/{view}.html{query}", viewport=PHONE)
+    wallet = wallet_page(Account.create(), viewport=PHONE, locale="it-IT")
+    wallet.goto(f"/{view}.html{query}")
+    expect(wallet.page.locator("body[data-ready=true]")).to_have_count(1, timeout=TIMEOUT)
     wallet.page.wait_for_load_state("networkidle")
+    expect(wallet.page.locator("main h1:visible")).to_have_text(ITALIAN_TITLES[view])
+    expect(wallet.page.get_by_test_id("lighting-sign-in")).to_have_text("Accedi (dataset riservati)")
     screenshot(wallet.page, f"{view}-phone")
     width = wallet.page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{view} is {width} px wide on a {PHONE['width']} px phone"
