@@ -30,6 +30,9 @@ PLANT_FIELDS = ("pod", "latitude", "longitude", "electrical_panel", "control_sys
 
 def file_kind(path, header: list[str]) -> str:
     names = [h.strip().lower() for h in header]
+    if len(names) == 1 and ";" in names[0]:
+        raise PellRecordError(path, 1, None, "the fields are separated by ';': separate them with commas "
+                                             "(and write decimals with a point)")
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise PellRecordError(path, 1, duplicates[0], "appears twice in the header")

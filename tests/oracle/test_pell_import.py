@@ -107,6 +107,7 @@ def test_a_bad_municipality_and_a_bad_header_are_refused(ctx, tmp_path):
         ("istat_code,name,province,region,reserved\n010996,Bad,GE,Liguria,maybe\n", 2, "reserved", "not true/false"),
         ("istat_code,name,province,region,mayor\n010995,Bad,GE,Liguria,X\n", 1, "mayor", "not a column"),
         ("code,name\n1,x\n", 1, None, "not one of a municipalities, plants or consumption file"),
+        ("istat_code;name;province;region\n010994;Bad;GE;Liguria\n", 1, None, "separated by ';'"),
     ]:
         path = tmp_path / "bad.csv"
         path.write_text(text)
