@@ -19,7 +19,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from oracle.chain.client import TransactionFailed
-from oracle.chain.transactions import record_dropped, record_mined, send_recorded
+from oracle.chain.transactions import record_dropped, record_receipts, send_recorded
 from oracle.db.schema import ChainTransaction, PellCertification
 from oracle.errors import OracleError
 from oracle.pell import data, ledger
@@ -157,29 +157,35 @@ def _record_receipt(ctx, kind: str, receipt, canonical: str | None) -> int:
 
 
 def resume_pending(ctx, log: Callable[[str], None] = _say) -> int:
-    """Finishes the certifications an earlier run sent but did not record (it stopped while waiting)."""
+    """Finishes the certifications an earlier run sent but did not record (it stopped while waiting): a mined one
+    is recorded from its receipt, one still in the chain's pool awaited, one the chain lost marked dropped (its
+    record is certified again if still due)."""
     with ctx.session() as s:
-        recorded = select(PellCertification.tx_hash)
-        pending = [(tx.tx_hash, tx.kind, (tx.detail or {}).get("canonical")) for tx in s.scalars(
-            select(ChainTransaction).where(ChainTransaction.kind.in_(TX_KINDS.values()),
-                                           ChainTransaction.status.in_(("sent", "mined")),
-                                           ChainTransaction.tx_hash.not_in(recorded)).order_by(ChainTransaction.id))]
+        pending = list(s.scalars(select(ChainTransaction).where(
+            ChainTransaction.kind.in_(TX_KINDS.values()), ChainTransaction.status.in_(("sent", "mined")),
+            ChainTransaction.tx_hash.not_in(select(PellCertification.tx_hash))).order_by(ChainTransaction.id)))
     done = 0
-    for tx_hash, tx_kind, canonical in pending:
-        kind = "static" if tx_kind == TX_KINDS["static"] else "monthly"
-        receipt = ctx.chain.receipt_or_none(tx_hash)
-        if receipt is None and ctx.chain.transaction_known(tx_hash):
-            try:
-                receipt = ctx.chain.wait(tx_hash, f"certification {tx_hash}")
-            except TransactionFailed:  # reverted: recorded as failed below
-                receipt = ctx.chain.receipt_or_none(tx_hash)
+    for tx, receipt in record_receipts(ctx, pending):
+        if receipt is None and ctx.chain.transaction_known(tx.tx_hash):
+            receipt = _await(ctx, tx)
+            if receipt is None:
+                log(f"certification {tx.tx_hash} still waits in the chain's pool: a later run records it")
+                continue
         if receipt is None:
             with ctx.session() as s:
-                record_dropped(s, [tx_hash])
-            log(f"certification {tx_hash} was never mined: its record is certified again if still due")
-            continue
-        record_mined(ctx, receipt)
-        if receipt["status"] == 1:
-            _record_receipt(ctx, kind, receipt, canonical)
+                record_dropped(s, [tx.tx_hash])
+            log(f"certification {tx.tx_hash} was never mined: its record is certified again if still due")
+        elif receipt["status"] == 1:
+            kind = "static" if tx.kind == TX_KINDS["static"] else "monthly"
+            _record_receipt(ctx, kind, receipt, (tx.detail or {}).get("canonical"))
             done += 1
     return done
+
+
+def _await(ctx, tx: ChainTransaction):
+    """The receipt of a transaction still in the chain's pool, recorded (None if it is still not mined)."""
+    try:
+        ctx.chain.wait(tx.tx_hash, f"certification {tx.tx_hash}")
+    except TransactionFailed:  # reverted (recorded as failed below) or not mined in time
+        pass
+    return record_receipts(ctx, [tx])[0][1]

@@ -163,3 +163,17 @@ def test_a_second_certification_run_at_the_same_time_stops_at_once(ctx):
     with certification_lock(ctx):
         with pytest.raises(AlreadyRunning, match="another PELL-IP certification is running"):
             certify(ctx, progress=False)
+
+
+def test_a_recorded_certification_the_chain_never_had_is_marked_dropped_and_its_record_certified(ctx, tmp_path):
+    code = new_code()
+    tiny_municipality(ctx, tmp_path, code)
+    lost = "0x" + keccak(text=f"lost {code}").hex()
+    with ctx.session() as s:  # a run that recorded the hash, then the chain lost the transaction
+        s.add(ChainTransaction(tx_hash=lost, kind="pell_static", status="sent", detail={"municipality": code}))
+    messages = []
+    summary = certify(ctx, code, progress=False, log=messages.append)
+    assert summary.resumed == 0 and len(summary.certified) == 3
+    assert messages == [f"certification {lost} was never mined: its record is certified again if still due"]
+    with ctx.session() as s:
+        assert s.scalar(select(ChainTransaction.status).where(ChainTransaction.tx_hash == lost)) == "dropped"
