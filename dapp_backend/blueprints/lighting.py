@@ -293,10 +293,7 @@ def open_municipalities(query):
 def open_municipality(query, code):
     """Open data: one open municipality's dataset: one page of its plants (page, per_page) with lamps and the
     certification of each, and its certified monthly consumption."""
-    detail = service.municipality_detail(lec(), ANONYMOUS, code)
-    found = service.find_municipality(lec(), ANONYMOUS, code)
-    return {**detail, "plantsPage": service.list_plants(lec(), ANONYMOUS, code, query, check=False),
-            "monthlyConsumption": service.certified_months(lec(), found)}
+    return service.open_dataset(lec(), code, query)
 
 
 @blp.route("/open-data/lighting/certifications", methods=["GET"])

@@ -21,7 +21,7 @@ from oracle.context import Context
 from oracle.db.schema import PellCertification, PellLamp, PellMunicipality, PellPlant
 from oracle.instants import iso
 from dapp_backend.services.errors import NotFound
-from dapp_backend.services.lighting_access import LightingReader
+from dapp_backend.services.lighting_access import ANONYMOUS, LightingReader
 from dapp_backend.services.pagination import paginate
 
 ISTAT_CODE = re.compile(r"[0-9]{6}")
@@ -96,12 +96,12 @@ def _municipality_view(m: PellMunicipality, totals) -> dict:
 def _municipalities_query(reader: LightingReader):
     totals = _lamp_totals()
     return (select(PellMunicipality, totals).outerjoin(totals, totals.c.municipality_id == PellMunicipality.id)
-            .where(reader.visible()), totals)
+            .where(reader.visible()))
 
 
 def list_municipalities(ctx: Context, reader: LightingReader, query_args: dict) -> dict:
     """One page of the municipalities the reader may see, by region and name."""
-    query, _ = _municipalities_query(reader)
+    query = _municipalities_query(reader)
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(PellMunicipality).where(reader.visible()))
         offset, limit, envelope = paginate(query_args, total)
@@ -112,7 +112,7 @@ def list_municipalities(ctx: Context, reader: LightingReader, query_args: dict) 
 
 def municipality_detail(ctx: Context, reader: LightingReader, code: str) -> dict:
     municipality = find_municipality(ctx, reader, code)
-    query, _ = _municipalities_query(reader)
+    query = _municipalities_query(reader)
     with ctx.session() as s:
         row = s.execute(query.where(PellMunicipality.id == municipality.id)).one()
         return _municipality_view(row[0], row)
@@ -255,3 +255,12 @@ def _month_range(first, last):
     while (year, month) <= (last.year, last.month):
         yield first.replace(year=year, month=month, day=1)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def open_dataset(ctx: Context, code: str, query_args: dict) -> dict:
+    """An open municipality as open data: its figures, one page of its plants (without the live check: the
+    dataset, not a verification) and its certified months."""
+    municipality = find_municipality(ctx, ANONYMOUS, code)
+    return {**municipality_detail(ctx, ANONYMOUS, code),
+            "plantsPage": list_plants(ctx, ANONYMOUS, code, query_args, check=False),
+            "monthlyConsumption": certified_months(ctx, municipality)}

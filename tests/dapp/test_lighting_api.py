@@ -143,6 +143,12 @@ def build_lighting(ctx) -> Lighting:
         lighting.accounts["member"] = Account.create()
         s.flush()
         s.expunge_all()  # kept readable after the session ends
+    _certify_all(ctx, lighting, towns, plants)
+    return lighting
+
+
+def _certify_all(ctx, lighting: Lighting, towns: dict, plants: dict) -> None:
+    """Four static records and eight months (one re-certified) on-chain, as the Platform Admin."""
     chain, admin = ctx.chain, ctx.keyring.address("platform_admin")
     for code in lighting.codes:
         chain.send(_contract(ctx).functions.setSubmitter(code, admin, True), "platform_admin")
@@ -155,7 +161,6 @@ def build_lighting(ctx) -> Lighting:
                             (lighting.open2, "2026-03", 700_250), (lighting.reserved, "2026-01", 100_000),
                             (lighting.elsewhere, "2026-01", 42_000)):
         certify(ctx, lighting, towns[town], month=month, wh=wh, measurements=30)
-    return lighting
 
 
 # ------------------------------------------------------------------ fixtures
