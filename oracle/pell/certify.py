@@ -131,7 +131,7 @@ def _same_month(item: Item, cert) -> bool:
         cert.dataset_hash, cert.consumption_wh, cert.measurements)
 
 
-def certify_item(ctx, item: Item, role: str, after_sent: Callable[[str], None] | None = None) -> int:
+def certify_item(ctx, item: Item, role: str, after_sent: Callable[[str], None] | None = None) -> int | None:
     """Sends one certification signed by `role` and records it; returns its certification id."""
     contract = lighting(ctx)
     if item.kind == "static":
@@ -148,12 +148,13 @@ def certify_item(ctx, item: Item, role: str, after_sent: Callable[[str], None] |
     return _record_receipt(ctx, item.kind, receipt, item.canonical)
 
 
-def _record_receipt(ctx, kind: str, receipt, canonical: str | None) -> int:
+def _record_receipt(ctx, kind: str, receipt, canonical: str | None) -> int | None:
+    """The certification id, once stored (None: its municipality or plant is no longer in the database)."""
     cert = certification_from_receipt(ctx, kind, receipt)
     with ctx.session() as s:
-        ledger.record(s, cert, receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"],
-                      canonical_record=canonical)
-    return cert.id
+        row = ledger.record(s, cert, receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"],
+                            canonical_record=canonical)
+    return cert.id if row is not None else None
 
 
 def resume_pending(ctx, log: Callable[[str], None] = _say) -> int:
@@ -177,8 +178,7 @@ def resume_pending(ctx, log: Callable[[str], None] = _say) -> int:
             log(f"certification {tx.tx_hash} was never mined: its record is certified again if still due")
         elif receipt["status"] == 1:
             kind = "static" if tx.kind == TX_KINDS["static"] else "monthly"
-            _record_receipt(ctx, kind, receipt, (tx.detail or {}).get("canonical"))
-            done += 1
+            done += _record_receipt(ctx, kind, receipt, (tx.detail or {}).get("canonical")) is not None
     return done
 
 
