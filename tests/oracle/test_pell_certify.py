@@ -177,3 +177,18 @@ def test_a_recorded_certification_the_chain_never_had_is_marked_dropped_and_its_
     assert messages == [f"certification {lost} was never mined: its record is certified again if still due"]
     with ctx.session() as s:
         assert s.scalar(select(ChainTransaction.status).where(ChainTransaction.tx_hash == lost)) == "dropped"
+
+
+def test_a_month_in_progress_is_neither_certified_nor_checked(ctx, tmp_path):
+    from datetime import datetime, timezone
+
+    code = new_code()
+    tiny_municipality(ctx, tmp_path, code)
+    mid_march = datetime(2026, 3, 15, tzinfo=timezone.utc)  # March 2026 still in progress
+    summary = certify(ctx, code, progress=False, now=mid_march)
+    assert sorted((i.kind, i.plant_code) for i, _ in summary.certified) == [("static", "P1"), ("static", "P2")]
+    assert latest_monthly_ids(ctx, [(code, 202603)]) == [0]
+    assert [c.kind for c in check_records(ctx, code, now=mid_march)] == ["static", "static"]
+    # March ends at 2026-03-31T22:00:00Z (midnight in Italy, summer time): from then on it is certified
+    summary = certify(ctx, code, progress=False, now=datetime(2026, 3, 31, 22, 0, tzinfo=timezone.utc))
+    assert [(i.kind, i.month.isoformat()) for i, _ in summary.certified] == [("monthly", "2026-03-01")]
