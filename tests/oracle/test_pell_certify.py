@@ -192,3 +192,22 @@ def test_a_month_in_progress_is_neither_certified_nor_checked(ctx, tmp_path):
     # March ends at 2026-03-31T22:00:00Z (midnight in Italy, summer time): from then on it is certified
     summary = certify(ctx, code, progress=False, now=datetime(2026, 3, 31, 22, 0, tzinfo=timezone.utc))
     assert [(i.kind, i.month.isoformat()) for i, _ in summary.certified] == [("monthly", "2026-03-01")]
+
+
+def test_a_certification_the_database_lost_is_adopted_from_the_chain_events(ctx, tmp_path):
+    from sqlalchemy import delete
+
+    code = new_code()
+    tiny_municipality(ctx, tmp_path, code)
+    certify(ctx, code, progress=False)
+    p1_id, = latest_static_ids(ctx, [(code, "P1")])
+    with ctx.session() as s:
+        row = s.scalar(select(PellCertification).where(PellCertification.certification_id == p1_id))
+        tx_hash, block = row.tx_hash, row.block_number
+        s.execute(delete(PellCertification).where(PellCertification.certification_id == p1_id))
+    [check] = check_records(ctx, code, "P1")
+    assert (check.state, check.certification_id, check.tx_hash) == ("certified", p1_id, tx_hash)
+    with ctx.session() as s:
+        row = s.scalar(select(PellCertification).where(PellCertification.certification_id == p1_id))
+        assert (row.tx_hash, row.block_number, row.kind) == (tx_hash, block, "static")
+    assert certify(ctx, code, progress=False).certified == []
