@@ -72,11 +72,15 @@ def existing_partitions(connection) -> set[str]:
     return {row[0] for row in _driver(connection).execute(_EXISTING_SQL, (PARENT,)).fetchall()}
 
 
-def create_partition_sql(year: int, month: int, parent: str = PARENT) -> sql.Composed:
-    upper = month_start(*next_month(year, month))
-    return sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
-        sql.Identifier(SCHEMA, partition_name(year, month)), sql.Identifier(parent),
-        sql.Literal(month_start(year, month).isoformat()), sql.Literal(upper.isoformat()))
+def create_partition(db, year: int, month: int, parent: str = PARENT) -> None:
+    """CREATE TABLE IF NOT EXISTS partitions.counterreading_yYYYYmMM, then ATTACH PARTITION: attaching takes a
+    SHARE UPDATE EXCLUSIVE lock on the parent, which lets readers and writers of the other months go on
+    (CREATE TABLE ... PARTITION OF would lock the whole table out until the creating transaction ends)."""
+    name, table = sql.Identifier(SCHEMA, partition_name(year, month)), sql.Identifier(parent)
+    db.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (LIKE {} INCLUDING ALL)").format(name, table))
+    db.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+        table, name, sql.Literal(month_start(year, month).isoformat()),
+        sql.Literal(month_start(*next_month(year, month)).isoformat())))
 
 
 def ensure_reading_partitions(connection, first_ts, last_ts) -> None:
@@ -95,4 +99,4 @@ def ensure_reading_partitions(connection, first_ts, last_ts) -> None:
     db.execute("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEYS)
     missing = set(wanted) - existing_partitions(db)  # another transaction may have made some meanwhile
     for name in sorted(missing):
-        db.execute(create_partition_sql(*wanted[name]))
+        create_partition(db, *wanted[name])

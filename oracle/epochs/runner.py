@@ -135,12 +135,15 @@ class EpochRunner:
             for name, value in fields.items():
                 setattr(epoch, name, value)
 
-    def _frozen_readings(self, epoch: Epoch) -> pd.DataFrame:
-        """The epoch's readings (frozen by its watermark), loaded once per run for compute and hash;
-        a resumed run loads them again."""
+    def _frozen_readings(self, epoch: Epoch):
+        """The epoch's readings (frozen by its watermark) as EpochReadings (oracle/epochs/data.py), loaded once
+        per run for compute and hash; a resumed run loads them again."""
+        from oracle.epochs.data import load_epoch_readings
+
         if self._readings is None:
-            self._readings = load_readings(self.ctx.engine, self.community.id, epoch.data_start, epoch.period_end,
-                                           epoch.ingestion_watermark)
+            with self.ctx.session() as s:
+                self._readings = load_epoch_readings(self.ctx.engine, s, self.community.id, epoch.data_start,
+                                                     epoch.period_end, epoch.ingestion_watermark)
         return self._readings
 
     def _done_steps(self) -> set[str]:
@@ -289,7 +292,7 @@ class EpochRunner:
     # ------------------------------------------------------------ compute, hash, tree
 
     def step_compute(self) -> None:
-        from oracle.models import compute_rewards
+        from oracle.epochs.compute import compute_epoch
 
         with self.ctx.session() as s:
             epoch = self._epoch(s)
@@ -299,30 +302,32 @@ class EpochRunner:
                 Membership.community_id == self.community.id, Membership.wallet.in_(wallets)))}
             readings = self._frozen_readings(epoch)
             try:
-                result = compute_rewards(epoch.model_id, epoch.params["values"], to_model_frame(readings), wallets,
-                                         pd.Timestamp(epoch.period_start), pd.Timestamp(epoch.period_end))
+                computed = compute_epoch(epoch.model_id, epoch.params["values"], readings, wallets,
+                                         epoch.period_start, epoch.period_end)
             except ValueError as exc:  # a version on-chain that no model can compute with (q 150, …)
                 raise OracleError(f"epoch {self.number} of {self.community.name!r} cannot be computed with "
                                   f"{epoch.model_id} v{epoch.model_version} as published on-chain: {exc}; publish a "
                                   "version for the period, then run the same command again") from None
-            counts = readings.groupby("member").size().to_dict() if len(readings) else {}
+            result, counts = computed.result, computed.reading_counts
             for wallet in wallets:
                 s.add(EpochMember(epoch_id=epoch.id, membership_id=memberships[wallet], wallet=wallet,
                                   amount=result.amounts[wallet], tokens=float(result.tokens[wallet]),
                                   kpis=result.member_kpis.get(wallet), reading_count=int(counts.get(wallet, 0))))
             epoch.community_kpis = result.community_kpis
             epoch.total_reward = result.total
-            self._record(s, epoch.id, "compute", {"readings": int(len(readings)), "total": str(result.total)})
+            self._record(s, epoch.id, "compute", {"readings": len(readings), "total": str(result.total)})
 
     def step_hash(self) -> None:
+        from oracle.epochs.hashing import salted_hashes
+
         with self.ctx.session() as s:
             epoch = self._epoch(s)
             readings = self._frozen_readings(epoch)
-            by_member = canonical.canonical_bytes_by_member(readings)
             members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)))
-            for member in tqdm(members, desc="hashing member data", unit="member", disable=not self.progress):
-                member.salt = secrets.token_bytes(32)
-                member.data_hash = canonical.data_hash(member.salt, by_member.get(member.wallet, b""))
+            salts = {member.wallet: secrets.token_bytes(32) for member in members}
+            hashes = salted_hashes(readings, salts, progress=self.progress)
+            for member in members:
+                member.salt, member.data_hash = salts[member.wallet], hashes[member.wallet]
             self._record(s, epoch.id, "hash")
         self._readings = None  # the later steps need no readings: free them
 

@@ -12,7 +12,7 @@ withdrawn/absorbed > 0, produced/injected < 0), then:
 """
 from .combined import combined
 from .compute import RewardResult, compute_rewards
-from .frames import INTERVAL, MemberFrames, interval_grid, member_frames
+from .frames import INTERVAL, MemberFrames, ReadingCodes, interval_grid, member_frames
 from .kpis import BASE_Q, KPI_KEYS, community_kpis, member_kpis
 from .parameters import (
     DEFAULTS,
@@ -30,7 +30,7 @@ from .self_consumption import self_consumption
 
 __all__ = [
     "BASE_Q", "DEFAULTS", "INTERVAL", "KPI_KEYS", "MODEL_IDS", "OPTIONAL_PARAMETERS",
-    "PARAM_DECIMALS", "REQUIRED_PARAMETERS", "MemberFrames", "RewardResult", "combined",
+    "PARAM_DECIMALS", "REQUIRED_PARAMETERS", "MemberFrames", "ReadingCodes", "RewardResult", "combined",
     "community_kpis", "compute_rewards", "interval_grid", "member_frames", "member_kpis",
     "params_from_chain", "params_to_chain", "peak_shaving", "self_consumption", "to_base_units",
     "validate_params",

@@ -14,7 +14,15 @@ from typing import Mapping
 import pandas as pd
 
 from .combined import combined
-from .frames import INTERVAL, _check_members, _frames_from_arrays, _utc_timestamp, build_arrays
+from .frames import (
+    INTERVAL,
+    ReadingCodes,
+    _check_members,
+    _frames_from_arrays,
+    _utc_timestamp,
+    build_arrays,
+    build_arrays_from_codes,
+)
 from .kpis import community_kpis, member_kpis
 from .parameters import DEFAULTS, validate_params
 from .peak_shaving import peak_shaving
@@ -37,9 +45,18 @@ class RewardResult:
         return sum(self.amounts.values())
 
 
-def compute_rewards(model_id: str, params: Mapping[str, float], readings: pd.DataFrame,
+def _arrays(readings: pd.DataFrame | ReadingCodes, members: list[str], start, end):
+    if isinstance(readings, ReadingCodes):
+        return build_arrays_from_codes(readings, members, start, end)
+    return build_arrays(readings, members, start, end)
+
+
+def compute_rewards(model_id: str, params: Mapping[str, float], readings: pd.DataFrame | ReadingCodes,
                     members: list[str], start: pd.Timestamp, end: pd.Timestamp) -> RewardResult:
     """Rewards of ``model_id`` for the epoch [start, end).
+
+    ``readings``: a DataFrame (member, device, ts, energy) or, the fast way, ReadingCodes whose member
+    codes are positions in ``members``; both give the same result.
 
     ``params`` are validated (defaults filled in, stored in the result). Every member of
     ``members`` gets an entry, in the given order (0 and None KPIs when it has no data); readings
@@ -53,12 +70,12 @@ def compute_rewards(model_id: str, params: Mapping[str, float], readings: pd.Dat
         raise ValueError(f"end {end} must be after start {start}")
 
     if model_id == "self_consumption":
-        load, production, has, grid = build_arrays(readings, members, start, end)
+        load, production, has, grid = _arrays(readings, members, start, end)
         epoch = _frames_from_arrays(load, production, has, grid, members)
         tokens = self_consumption(epoch, params)
     else:
         n = (end - start) // INTERVAL
-        load, production, has, grid = build_arrays(readings, members, start - (end - start), end)
+        load, production, has, grid = _arrays(readings, members, start - (end - start), end)
         previous = _frames_from_arrays(load[:, :n], production[:, :n], has[:, :n], grid[:n], members)
         epoch = _frames_from_arrays(load[:, n:], production[:, n:], has[:, n:], grid[n:], members)
         model = peak_shaving if model_id == "peak_shaving" else combined

@@ -203,48 +203,111 @@ def build_arrays(readings: pd.DataFrame, members: Sequence[str], start, end
     if len(device_code) and device_code.min() < 0:
         raise ValueError("readings.device has missing values")
     n_devices = max(n_devices, 1)
+    return (*accumulate(member_code, device_code, idx, energy, m, n, n_devices), grid)
+
+
+def _cells_are_unique(device_code: np.ndarray, idx: np.ndarray) -> bool:
+    """True when no (device, interval) pair repeats, seen in one pass when the rows come sorted by
+    device then time (as the database sends them); False when unsure (then the sort below decides)."""
+    if len(idx) < 2:
+        return True
+    same_device = device_code[1:] == device_code[:-1]
+    if not (np.diff(device_code) >= 0).all():
+        return False
+    return bool((idx[1:][same_device] > idx[:-1][same_device]).all())
+
+
+def accumulate(member_code: np.ndarray, device_code: np.ndarray, idx: np.ndarray, energy: np.ndarray,
+               m: int, n: int, n_devices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(L, P, has_data) of shape (m, n) from rows already filtered to members and intervals in range.
+    ``idx`` (int64) may be overwritten."""
     if m * n * n_devices >= 2**62:
         raise OverflowError("too many members x intervals x devices for int64 keys")
-
+    if _cells_are_unique(device_code, idx):
+        cell = idx
+        cell += member_code.astype(np.int64) * n
+        return _bincount_cells(cell, energy, m, n)
     # key = (cell, device) with cell = member * n + interval, the flat index into (m, n) arrays.
     # Built in place to keep few row-sized temporaries alive (memory: see module doc).
     key = idx
+    member_code = member_code.astype(np.int64)  # a copy: the caller's codes stay as they are
     np.multiply(member_code, n, out=member_code)
     key += member_code
-    del member_code, idx
+    del member_code
     key *= n_devices
     key += device_code
-    del device_code
+    key, energy = _sum_duplicate_keys(key, energy)
+    cell = key
+    cell //= n_devices  # in place (key is no longer needed)
+    return _bincount_cells(cell, energy, m, n)
 
-    # Duplicate (member, device, interval) rows: sum them before clipping. Detected with one
-    # sort of the int64 keys (fast); only the duplicated keys are aggregated.
+
+def _sum_duplicate_keys(key: np.ndarray, energy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Duplicate (member, device, interval) rows: sum them before clipping. Detected with one
+    sort of the int64 keys (fast); only the duplicated keys are aggregated."""
     sorted_key = np.sort(key)
     dup = sorted_key[1:] == sorted_key[:-1]
     dup_keys = np.unique(sorted_key[1:][dup]) if dup.any() else None
     del sorted_key, dup
-    if dup_keys is not None:
-        pos = np.minimum(np.searchsorted(dup_keys, key), len(dup_keys) - 1)
-        is_dup = dup_keys[pos] == key
-        del pos
-        sums = pd.Series(energy[is_dup]).groupby(key[is_dup]).sum()
-        key = np.concatenate([key[~is_dup], sums.index.to_numpy(dtype=np.int64)])
-        energy = np.concatenate([energy[~is_dup], sums.to_numpy(dtype=np.float64)])
-        del is_dup, sums
-    cell = key
-    cell //= n_devices  # in place (key is no longer needed)
-    del key
+    if dup_keys is None:
+        return key, energy
+    pos = np.minimum(np.searchsorted(dup_keys, key), len(dup_keys) - 1)
+    is_dup = dup_keys[pos] == key
+    del pos
+    sums = pd.Series(energy[is_dup]).groupby(key[is_dup]).sum()
+    key = np.concatenate([key[~is_dup], sums.index.to_numpy(dtype=np.int64)])
+    energy = np.concatenate([energy[~is_dup], sums.to_numpy(dtype=np.float64)])
+    return key, energy
 
-    size = m * n
+
+def _bincount_cells(cell: np.ndarray, energy: np.ndarray, m: int, n: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shape, size = (m, n), m * n
     weights = np.maximum(energy, 0.0)                               # max(E, 0)
     load = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
     np.subtract(weights, energy, out=weights)                       # max(E, 0) - E = max(-E, 0), exact
     production = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
-    del weights, energy
+    del weights
     has = np.zeros(size, dtype=bool)
     has[cell] = True
-    has = has.reshape(shape)
     # -0.0 never appears in the sums: bincount starts from +0.0 and adds non-negative weights.
-    return load, production, has, grid
+    return load, production, has.reshape(shape)
+
+
+@dataclass(frozen=True)
+class ReadingCodes:
+    """Readings as integer codes, the fast input of the models (no text, no timestamps): member = position
+    in the ``members`` list the model is given (-1: not one of them), device = any numbering of the meters,
+    interval = number of the 15-minute interval since ``origin`` (a grid instant), energy in Wh (float64).
+    Rows sorted by device then interval are summed in that order (the database sends them so)."""
+
+    origin: pd.Timestamp
+    member: np.ndarray
+    device: np.ndarray
+    interval: np.ndarray
+    energy: np.ndarray
+
+
+def build_arrays_from_codes(codes: ReadingCodes, members: Sequence[str], start, end
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """build_arrays for readings given as ReadingCodes (the same rules: see the module doc)."""
+    grid = interval_grid(start, end)
+    m, n = len(_check_members(members)), len(grid)
+    if n == 0 or m == 0 or len(codes.energy) == 0:
+        return np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, n), dtype=bool), grid
+    energy = np.asarray(codes.energy, dtype=np.float64)
+    if np.isinf(energy).any():
+        raise ValueError("readings.energy contains infinite values")
+    shift = (grid[0] - _utc_timestamp(codes.origin, "origin")) // INTERVAL
+    idx = codes.interval.astype(np.int64)
+    idx -= shift
+    keep = (idx >= 0) & (idx < n) & (codes.member >= 0) & (codes.member < m) & ~np.isnan(energy)
+    member_code, device_code = codes.member, codes.device
+    if not keep.all():
+        idx, member_code, device_code, energy = idx[keep], member_code[keep], device_code[keep], energy[keep]
+    del keep
+    n_devices = int(device_code.max()) + 1 if len(device_code) else 1
+    return (*accumulate(member_code, device_code, idx, energy, m, n, n_devices), grid)
 
 
 def member_frames(readings: pd.DataFrame, members: list[str], start, end) -> MemberFrames:
