@@ -23,19 +23,22 @@ def readings_copy_sql(table: str) -> str:
 
 def readings_binary(device_id: np.ndarray, clean: pd.DataFrame, ingestion_id: int) -> bytes:
     """One binary COPY stream (signature to trailer) of the clean rows, in READING_COPY_COLUMNS."""
+    return SIGNATURE + readings_binary_rows(device_id, clean, ingestion_id) + TRAILER
+
+
+def readings_binary_rows(device_id: np.ndarray, clean: pd.DataFrame, ingestion_id: int) -> bytes:
+    """The rows alone (no signature, no trailer): streams of several chunks are concatenated."""
     ts_us = pd.DatetimeIndex(clean["ts"]).as_unit("ns").asi8 // 1000
     values = {c: clean[c].to_numpy(dtype=float) for c in OPTIONAL_COLUMNS}
     present = np.column_stack([~np.isnan(values[c]) for c in OPTIONAL_COLUMNS]) if len(clean) else np.zeros((0, 5))
-    quality = clean["quality"].to_numpy(dtype=object)
-    qualities, quality_code = np.unique(quality, return_inverse=True)
+    quality_code, qualities = pd.factorize(clean["quality"].to_numpy(dtype=object))
     key = quality_code.astype(np.int64) * 32 + (present.astype(np.int64) << np.arange(5)).sum(axis=1)
-    parts = [SIGNATURE]
+    parts = []
     for group in np.unique(key):
         rows = np.flatnonzero(key == group)
         mask = [bool(group >> i & 1) for i in range(5)]
         parts.append(_group_bytes(rows, device_id, ts_us - POSTGRES_EPOCH_US, clean["energy"].to_numpy(dtype=float),
                                   values, mask, str(qualities[group // 32]), ingestion_id))
-    parts.append(TRAILER)
     return b"".join(parts)
 
 

@@ -124,8 +124,12 @@ class _FileLoad:
             s.add(ingestion)
             s.flush()
             store = FileStore(s.connection(), ingestion.id, self.devices)
-            rows_read, clean_rows = self._load_chunks(store, chunk_rows)
-            store.write_anomalies()
+            try:
+                rows_read, clean_rows = self._load_chunks(store, chunk_rows)
+                store.finish()
+            except BaseException:
+                store.abandon()
+                raise
             if clean_rows == 0:
                 raise OracleError(f"{self.path}: {self._why_nothing(store)} — nothing was loaded")
             ingestion.rows_read = rows_read
@@ -146,7 +150,7 @@ class _FileLoad:
             store.write_readings(cleaned.readings)
             rows_read += len(parsed.readings)
             clean_rows += len(cleaned.readings)
-            self.log(f"chunk {number}: {rows_read:,} readings read, {store.loaded:,} loaded so far")
+            self.log(f"chunk {number}: {rows_read:,} readings read and cleaned")
         return rows_read, clean_rows
 
     @staticmethod

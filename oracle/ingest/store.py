@@ -1,6 +1,10 @@
 """The database side of one file's ingestion, inside the file's transaction: readings written chunk by
 chunk, anomalies staged and written in the order a whole-file load gives them.
 
+The writes run on a thread of their own (:class:`SerialWriter`), in order, on the file's connection: while
+PostgreSQL stores chunk k (the thread waits on the socket, without the GIL), this process parses and cleans
+chunk k+1, on the machine's other core. The queue between them holds one chunk: memory stays bounded.
+
 A chunk whose devices have no stored reading in its time span (the usual case: new data) is COPYed straight
 into `counterreading`; otherwise it goes through a staging table and `INSERT ... ON CONFLICT DO NOTHING`,
 the stored value is kept and a different one recorded as a `conflicting_duplicate`. Readings of earlier
@@ -8,6 +12,9 @@ chunks of the same file never collide with a later chunk: the cleaner has made s
 come after the ones before.
 """
 from __future__ import annotations
+
+import queue
+import threading
 
 import numpy as np
 import pandas as pd
@@ -50,65 +57,126 @@ _COMMONEST = (
     "FROM k JOIN anomalies a ON a.id = k.first")
 
 
+ANOMALY_BUFFER = 100_000  # anomalies held before they are staged (a file of bad lines stays bounded too)
+
+
+class SerialWriter:
+    """Runs jobs (callables taking the cursor) on one thread, in the order they are submitted. An error
+    stops the writer; the next submit or :meth:`finish` raises it in the caller's thread."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self._jobs: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, job) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def finish(self) -> None:
+        """Waits for every job; raises the writer's error, if any."""
+        self._jobs.put(None)
+        self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stops after the job in hand, skipping the others (the transaction is about to roll back)."""
+        self._abandoned = True
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is not None or self._abandoned:
+                continue  # drain: the caller learns of an error at its next submit
+            try:
+                job(self.cursor)
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+
+
 class FileStore:
-    """Writes one file's readings and anomalies on the transaction of `connection` (SQLAlchemy)."""
+    """Writes one file's readings and anomalies in the transaction of `connection` (SQLAlchemy)."""
 
     def __init__(self, connection, ingestion_id: int, devices: dict[str, int]):
-        self.connection = connection
-        self.cursor = connection.connection.driver_connection.cursor()
         self.ingestion_id = ingestion_id
         self.devices = devices
         self.loaded = 0
         self.conflicts = 0
         self.anomalies = 0
         self._seq = 0
+        self._buffer: list = []
         for statement in _CREATE_STAGING:
             connection.execute(text(statement))
+        self.writer = SerialWriter(connection.connection.driver_connection.cursor())
 
     def write_readings(self, clean: pd.DataFrame) -> None:
         """Clean rows sorted by deviceid, ts (a ReadingCleaner's chunk)."""
         if clean.empty:
             return
-        device_id = clean["deviceid"].map(self.devices).to_numpy(dtype=np.int64)
-        ensure_reading_partitions(self.connection, clean["ts"].min(), clean["ts"].max())
-        data = readings_binary(device_id, clean, self.ingestion_id)
-        if not self._overlaps_stored(device_id, clean["ts"]):
-            self._copy(data, "counterreading")
-            self.loaded += len(clean)
-            return
-        self._copy(data, "ingest_staging")
-        self.loaded += self.cursor.execute(_MERGE_STAGED).rowcount
-        self.conflicts += self.cursor.execute(_CONFLICTS, {"ing": self.ingestion_id}).rowcount
-        self.cursor.execute("TRUNCATE ingest_staging")
-
-    def _overlaps_stored(self, device_id: np.ndarray, ts: pd.Series) -> bool:
-        """Whether any device of the chunk has a stored reading within the chunk's span of that device."""
+        codes, uniques = pd.factorize(clean["deviceid"].to_numpy(dtype=object))
+        device_id = np.asarray([self.devices[d] for d in uniques], dtype=np.int64)[codes]
+        stamps = pd.DatetimeIndex(clean["ts"])
         starts = np.flatnonzero(np.append(True, device_id[1:] != device_id[:-1]))
-        ends = np.append(starts[1:], len(device_id)) - 1
-        stamps = pd.DatetimeIndex(ts)
-        return self.cursor.execute(_OVERLAP, (device_id[starts].tolist(), list(stamps[starts].to_pydatetime()),
-                                              list(stamps[ends].to_pydatetime()))).fetchone()[0]
+        spans = (device_id[starts].tolist(), list(stamps[starts].to_pydatetime()),
+                 list(stamps[np.append(starts[1:], len(device_id)) - 1].to_pydatetime()))
+        data = readings_binary(device_id, clean, self.ingestion_id)
+        first, last = stamps.min(), stamps.max()
+        self.writer.submit(lambda cursor: self._store(cursor, data, spans, first, last))
 
-    def _copy(self, data: bytes, table: str) -> None:
-        with self.cursor.copy(readings_copy_sql(table)) as copy:
+    def _store(self, cursor, data: bytes, spans, first, last) -> None:
+        """A chunk of new readings is COPYed straight in; one that meets stored readings (`spans`: each
+        device's first and last time in the chunk) goes through the staging table."""
+        ensure_reading_partitions(cursor.connection, first, last)
+        if not cursor.execute(_OVERLAP, spans).fetchone()[0]:
+            with cursor.copy(readings_copy_sql("counterreading")) as copy:
+                copy.write(data)
+            self.loaded += cursor.rowcount
+            return
+        with cursor.copy(readings_copy_sql("ingest_staging")) as copy:
             copy.write(data)
+        self.loaded += cursor.execute(_MERGE_STAGED).rowcount
+        self.conflicts += cursor.execute(_CONFLICTS, {"ing": self.ingestion_id}).rowcount
+        cursor.execute("TRUNCATE ingest_staging")
 
     def stage_anomalies(self, phase: int, anomalies) -> None:
-        if not anomalies:
-            return
-        columns = "phase, seq, device_id, deviceid, ts, kind, reason, line"
-        with self.cursor.copy(f"COPY ingest_anomalies ({columns}) FROM STDIN") as copy:
-            for a in anomalies:
-                self._seq += 1
-                ts = None if a.ts is None or a.ts is pd.NaT else a.ts.to_pydatetime()
-                copy.write_row((phase, self._seq, self.devices.get(a.deviceid), a.deviceid, ts, a.kind, a.reason,
-                                a.line))
+        for a in anomalies:
+            self._seq += 1
+            ts = None if a.ts is None or a.ts is pd.NaT else a.ts.to_pydatetime()
+            self._buffer.append((phase, self._seq, self.devices.get(a.deviceid), a.deviceid, ts, a.kind, a.reason,
+                                 a.line))
         self.anomalies += len(anomalies)
+        if len(self._buffer) >= ANOMALY_BUFFER:
+            self._flush_anomalies()
 
-    def write_anomalies(self) -> None:
-        """The staged anomalies into `anomalies`, ordered as a whole-file load lists them."""
-        self.cursor.execute(_ANOMALIES_IN_ORDER, (self.ingestion_id,))
+    def _flush_anomalies(self) -> None:
+        rows, self._buffer = self._buffer, []
+        if rows:
+            self.writer.submit(lambda cursor: _copy_anomalies(cursor, rows))
+
+    def finish(self) -> None:
+        """Every write done; then the staged anomalies into `anomalies`, ordered as a whole-file load lists them."""
+        self._flush_anomalies()
+        self.writer.submit(lambda cursor: cursor.execute(_ANOMALIES_IN_ORDER, (self.ingestion_id,)))
+        self.writer.finish()
+
+    def abandon(self) -> None:
+        self.writer.abandon()
 
     def commonest_anomaly(self) -> tuple[str, int, int | None, str, int] | None:
         """(kind, its count, first line, first reason, all anomalies) once written, None without anomalies."""
-        return self.cursor.execute(_COMMONEST, {"ing": self.ingestion_id}).fetchone()
+        return self.writer.cursor.execute(_COMMONEST, {"ing": self.ingestion_id}).fetchone()
+
+
+def _copy_anomalies(cursor, rows) -> None:
+    columns = "phase, seq, device_id, deviceid, ts, kind, reason, line"
+    with cursor.copy(f"COPY ingest_anomalies ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
