@@ -199,9 +199,14 @@ class CounterReading(Base):
     """Quarter-hourly readings: the big table. No foreign keys and no index besides the primary key:
     a foreign-key check per row made bulk loading ten times slower, and the loader only writes device
     and ingestion ids it has just read from their tables, in the same transaction. The primary key
-    (device_id, ts) serves every query (all are per device and time range)."""
+    (device_id, ts) serves every query (all are per device and time range).
+
+    Partitioned by month on ts (migration 0006, oracle/db/partitions.py): one partition per UTC month in
+    schema `partitions`, no DEFAULT partition, so whatever inserts readings first calls
+    ensure_reading_partitions(connection, first_ts, last_ts) in its transaction."""
 
     __tablename__ = "counterreading"
+    __table_args__ = {"postgresql_partition_by": "RANGE (ts)"}
     device_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # devices.id
     ts: Mapped[datetime] = mapped_column(TZ, primary_key=True)  # start of the 15-minute interval
     flow_id: Mapped[int | None] = mapped_column(Integer)  # flows.id

@@ -88,9 +88,9 @@ def canonical_bytes_by_member(readings: pd.DataFrame, rows_per_slice: int = 1_00
 
 
 def canonical_block(device_ids: Sequence[str], device: np.ndarray, ts_s: np.ndarray, energy: np.ndarray
-                    ) -> tuple[bytes, np.ndarray]:
-    """The canonical lines of rows already in canonical order, built with numpy: (their bytes, the end
-    offset of every line in them). Row i is device_ids[device[i]] at Unix second ts_s[i] with energy[i];
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The canonical lines of rows already in canonical order, built with numpy: (their bytes as a uint8
+    array, the end offset of every line in them). Row i is device_ids[device[i]] at Unix second ts_s[i] with energy[i];
     the same bytes as canonical_bytes(canonical_lines(...)) (tests/oracle/test_epoch_scale.py).
 
     Every line is first written as a fixed-width record (meter id and comma left-aligned, time and comma,
@@ -99,7 +99,7 @@ def canonical_block(device_ids: Sequence[str], device: np.ndarray, ts_s: np.ndar
     read record by record, are the lines one after another."""
     values = np.asarray(energy, dtype=np.float64)
     if len(values) == 0:
-        return b"", np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
     times = _time_table(np.asarray(ts_s, dtype=np.int64))
     if times is None or not (np.abs(values) < FAST_LIMIT).all():  # Python's own formatting
         return _python_block(device_ids, device, ts_s, values)
@@ -114,7 +114,7 @@ def canonical_block(device_ids: Sequence[str], device: np.ndarray, ts_s: np.ndar
     records["time"] = times[0][times[1]]
     records["energy"], energy_lengths = _energy_records(values, keep[:, width + TIME_WIDTH:])
     line_ends = np.cumsum(lengths[device] + TIME_WIDTH + energy_lengths, dtype=np.int64)
-    return records.view(np.uint8).reshape(keep.shape)[keep].tobytes(), line_ends
+    return records.view(np.uint8).reshape(keep.shape)[keep], line_ends
 
 
 TIME_WIDTH = 21  # 'YYYY-MM-DDTHH:MM:SSZ,'
@@ -133,10 +133,10 @@ def _sign_words() -> np.ndarray:
 _SIGN_AND_HIGH, _LOW_AND_POINT, _FRACTION_AND_NEWLINE = _sign_words(), _digit_words(b"."), _digit_words(b"\n")
 
 
-def _python_block(device_ids, device, ts_s, values) -> tuple[bytes, np.ndarray]:
+def _python_block(device_ids, device, ts_s, values) -> tuple[np.ndarray, np.ndarray]:
     frame = pd.DataFrame({"device": np.asarray(device_ids, dtype=object)[device], "ts_s": ts_s, "energy": values})
     lines = [f"{d},{t},{e}\n".encode("utf-8") for d, t, e in zip(*_texts(frame))]
-    return b"".join(lines), np.cumsum([len(line) for line in lines], dtype=np.int64)
+    return np.frombuffer(b"".join(lines), dtype=np.uint8), np.cumsum([len(line) for line in lines], dtype=np.int64)
 
 
 def _text_table(texts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:

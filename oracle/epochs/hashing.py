@@ -31,6 +31,13 @@ def member_slices(member_bounds: np.ndarray, rows_per_slice: int) -> Iterator[tu
 def member_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_PER_SLICE
                            ) -> Iterator[tuple[str, bytes]]:
     """(wallet, canonical bytes) of every member with readings."""
+    for members in sliced_canonical_bytes(readings, rows_per_slice):
+        yield from members
+
+
+def sliced_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_PER_SLICE
+                           ) -> Iterator[list[tuple[str, bytes]]]:
+    """[(wallet, canonical bytes)] of the members with readings, one list per slice of members."""
     bounds = readings.member_bounds()
     origin_s = int(readings.origin.timestamp())
     for first, last in member_slices(bounds, rows_per_slice):
@@ -43,15 +50,13 @@ def member_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_P
                                                 readings.offset_s[lo:hi].astype(np.int64) + origin_s,
                                                 readings.energy[lo:hi])
         starts = np.concatenate(([0], ends))
-        for j in range(first, last):
-            a, b = int(bounds[j]) - lo, int(bounds[j + 1]) - lo
-            if b > a:
-                yield readings.wallets[j], block[starts[a]:starts[b]]
+        yield [(readings.wallets[j], block[starts[bounds[j] - lo]:starts[bounds[j + 1] - lo]].tobytes())
+               for j in range(first, last) if bounds[j + 1] > bounds[j]]
 
 
 def salted_hashes(readings: EpochReadings, salts: dict[str, bytes], progress: bool = False) -> dict[str, bytes]:
     """data_hash(salt, canonical bytes) of every wallet in `salts` (no readings: the hash of the salt alone)."""
-    hashes = {}
+    hashes: dict[str, bytes] = {}
     with tqdm(total=len(salts), desc="hashing member data", unit="member", disable=not progress) as bar:
         for wallet, data in member_canonical_bytes(readings):
             if wallet in salts:

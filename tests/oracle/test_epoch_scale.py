@@ -103,7 +103,7 @@ def test_numpy_energy_text_is_pythons_for_ties_and_random_decimals():
     device = np.zeros(len(values), dtype=np.int64)
     ts = np.full(len(values), int(START.timestamp()))
     block, ends = canonical.canonical_block(["M"], device, ts, values)
-    lines = block.decode().splitlines(keepends=True)
+    lines = block.tobytes().decode().splitlines(keepends=True)
     assert len(lines) == len(values) and ends[-1] == len(block)
     assert [line.split(",")[2] for line in lines] == [reference_energy(float(v)) + "\n" for v in values]
 
