@@ -50,6 +50,7 @@ class SolveOptions:
     mip_gap: float = 0.01
     time_limit: float = 60.0  # seconds per solve
     threads: int | None = None
+    highs: tuple = ()  # further HiGHS options, (name, value) pairs
 
 
 @contextmanager
@@ -71,6 +72,7 @@ def solve(hm: HubModel, objective, options: SolveOptions, relaxation: bool = Fal
     hm.m.add_objective(objective, overwrite=True)
     started = time.perf_counter()
     extra = {"threads": options.threads} if options.threads else {}
+    extra.update(dict(options.highs))
     if relaxation:
         extra["solve_relaxation"] = True
     if start is not None:
@@ -79,8 +81,10 @@ def solve(hm: HubModel, objective, options: SolveOptions, relaxation: bool = Fal
         status, condition = hm.m.solve(solver_name="highs", io_api="direct", progress=False, output_flag=False,
                                        mip_rel_gap=options.mip_gap, time_limit=options.time_limit, **extra)
     seconds = time.perf_counter() - started
-    if status != "ok" and condition not in ("time_limit",) or hm.m.objective.value is None:
-        raise SolverTrouble(f"HiGHS ended with {status}/{condition} and no solution for {hm.inputs.hub.path}")
+    value = hm.m.objective.value
+    if status != "ok" and condition not in ("time_limit",) or value is None or value != value:
+        raise SolverTrouble(f"HiGHS ended ({condition}) with no plan for {hm.inputs.hub.path} after "
+                            f"{seconds:.0f} s: allow more time per solve (--time-limit) or fewer typical days")
     gap = None
     try:
         gap = float(hm.m.solver_model.getInfo().mip_gap)
@@ -127,14 +131,14 @@ def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: boo
 
     if points < 2:
         raise OracleError(f"--points {points}: the front needs at least its two ends")
-    bar = tqdm(total=points, desc="Pareto points", unit="point", file=sys.stderr, disable=not progress)
     eps = hm.m.add_constraints(hm.co2 * 1e-3 <= 1e12, name="epsilon")  # in t: rows scaled alike
     # the relaxation is a quick test of balance: what it cannot serve, no choice of binaries can
     solve(hm, hm.cost + hm.penalty, options, relaxation=True)
     check_balances(hm)
-    cost_end = record(hm, 0, "cost-optimal", None, solve(hm, hm.cost, options))
-    bar.update(1)
-    with tempfile.TemporaryDirectory(prefix="oracle-plan-") as tmp:
+    with tqdm(total=points, desc="Pareto points", unit="point", file=sys.stderr, disable=not progress) as bar, \
+            tempfile.TemporaryDirectory(prefix="oracle-plan-") as tmp:
+        cost_end = record(hm, 0, "cost-optimal", None, solve(hm, hm.cost, options))
+        bar.update(1)
         _, _, s1 = solve(hm, hm.co2, options)
         start = save_solution(hm, Path(tmp) / "start.sol")
         eps.rhs = float(hm.co2.solution) * 1e-3  # the least CO₂ found; then the cheapest plan emitting no more
@@ -149,7 +153,6 @@ def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: boo
             inner.insert(0, record(hm, k, f"CO2 <= {target:,.1f} t", target,
                                    solve(hm, hm.cost, options, start=start)))
             bar.update(1)
-    bar.close()
     front = [cost_end] + inner + [co2_end]
     mark_dominated(front)
     return front

@@ -92,15 +92,23 @@ def _conversion(hm: HubModel, tech: Technology, cap, hours) -> None:
     out = m.add_variables(lower=0, upper=tech.cap_max, coords=[hours], name=f"out[{tech.name}]")
     m.add_constraints(out <= cap, name=f"out_cap[{tech.name}]")
     if tech.min_load > 0:
-        on = m.add_variables(binary=True, coords=[hours], name=f"on[{tech.name}]")
-        m.add_constraints(out <= tech.cap_max * on, name=f"off[{tech.name}]")
-        # when on, at least min_load × capacity; when off the big-M (min_load × cap_max) lifts the bound
-        m.add_constraints(out - tech.min_load * cap - tech.min_load * tech.cap_max * on >= -tech.min_load
-                          * tech.cap_max, name=f"min_load[{tech.name}]")
+        _min_load(m, tech, cap, out, hours)
     eff = tech.outputs[rated]
     for carrier, e in tech.outputs.items():
         hm.flows[(carrier, tech.name)] = out * (e / eff)
     hm.flows[(tech.input, f"{tech.name} input")] = out * (-1.0 / eff)
+
+
+def _min_load(m, tech: Technology, cap, out, hours) -> None:
+    """out = 0 when off, min_load × cap ≤ out ≤ cap when on. `running` is the capacity switched on
+    (on × cap, exact by McCormick's bounds because `on` is binary): out between min_load and all of it."""
+    on = m.add_variables(binary=True, coords=[hours], name=f"on[{tech.name}]")
+    running = m.add_variables(lower=0, upper=tech.cap_max, coords=[hours], name=f"running[{tech.name}]")
+    m.add_constraints(running - tech.cap_max * on <= 0, name=f"running_off[{tech.name}]")
+    m.add_constraints(running - cap <= 0, name=f"running_cap[{tech.name}]")
+    m.add_constraints(running - cap - tech.cap_max * on >= -tech.cap_max, name=f"running_on[{tech.name}]")
+    m.add_constraints(out - running <= 0, name=f"out_running[{tech.name}]")
+    m.add_constraints(out - tech.min_load * running >= 0, name=f"min_load[{tech.name}]")
 
 
 def _pv(hm: HubModel, tech: Technology, cap, hours) -> None:

@@ -63,8 +63,8 @@ def week_hours(inputs: Inputs, month: int) -> np.ndarray:
         return np.arange(len(tl))
     year = tl.times[0].year
     monday = pd.Timestamp(year=year, month=month, day=1)
-    monday += pd.Timedelta(days=(7 - monday.dayofweek) % 7)
-    first = monday.dayofyear - 1
+    monday += pd.Timedelta(days=(7 - monday.day_of_week) % 7)
+    first = monday.day_of_year - 1
     if tl.day_map is None:
         start = int(np.searchsorted(tl.times.tz_localize(None), monday))
         return np.arange(start, min(start + 7 * 24, len(tl)))
@@ -75,14 +75,18 @@ def plot_dispatch(path: Path, inputs: Inputs, point: Point) -> Path:
     import matplotlib.pyplot as plt
 
     carriers = [c for c in inputs.demand if inputs.demand[c].any()]
+    labels = sorted({label for (_, label) in point.dispatch})
+    colours = {label: plt.cm.tab20(i % 20) for i, label in enumerate(labels)}
     fig, axes = plt.subplots(len(carriers), 2, figsize=(12, 2.6 * len(carriers)), dpi=80, squeeze=False,
                              sharex="col")
     for col, (month, season) in enumerate([(1, "winter week"), (7, "summer week")]):
         hours = week_hours(inputs, month)
         for row, carrier in enumerate(carriers):
-            _stack(axes[row][col], inputs, point, carrier, hours)
+            _stack(axes[row][col], inputs, point, carrier, hours, colours)
             axes[row][col].set_title(f"{carrier}, {season}", fontsize=9)
-    axes[0][1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for row in range(len(carriers)):
+        axes[row][1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        axes[row][0].set_xlabel("hour of the week (from Monday 00:00)") if row == len(carriers) - 1 else None
     fig.suptitle(f"Dispatch of point {point.index} ({point.label})")
     fig.tight_layout()
     fig.savefig(path)
@@ -90,15 +94,16 @@ def plot_dispatch(path: Path, inputs: Inputs, point: Point) -> Path:
     return path
 
 
-def _stack(ax, inputs: Inputs, point: Point, carrier: str, hours: np.ndarray) -> None:
+def _stack(ax, inputs: Inputs, point: Point, carrier: str, hours: np.ndarray, colours: dict) -> None:
     x = np.arange(len(hours))
     flows = {label: v[hours] for (c, label), v in point.dispatch.items() if c == carrier and np.abs(v).max() > 1e-6}
     plus = {k: np.clip(v, 0, None) for k, v in flows.items() if v.max() > 1e-6}
     minus = {k: np.clip(v, None, 0) for k, v in flows.items() if v.min() < -1e-6}
     if plus:
-        ax.stackplot(x, *plus.values(), labels=list(plus), alpha=0.8)
+        ax.stackplot(x, *plus.values(), labels=list(plus), colors=[colours[k] for k in plus], alpha=0.85)
     if minus:
-        ax.stackplot(x, *minus.values(), labels=[f"{k} (use)" for k in minus], alpha=0.5)
+        ax.stackplot(x, *minus.values(), labels=[f"{k} (use)" for k in minus], colors=[colours[k] for k in minus],
+                     alpha=0.45, hatch="//")
     ax.plot(x, inputs.demand[carrier][hours], color="black", lw=1, label=f"{carrier} demand")
     ax.set_ylabel("kW")
     ax.grid(alpha=0.3)

@@ -96,7 +96,7 @@ def _day_shape(hub: Hub, spec: dict, times: pd.DatetimeIndex, where: str) -> np.
     monthly = _hours(hub, spec, "monthly", 12, where, required=False)
     weekend = weekday if weekend is None else weekend
     hour = times.hour.to_numpy()
-    values = np.where(times.dayofweek.to_numpy() >= 5, weekend[hour], weekday[hour])
+    values = np.where(times.day_of_week.to_numpy() >= 5, weekend[hour], weekday[hour])
     if monthly is not None:
         values = values * monthly[times.month.to_numpy() - 1]
     return values
