@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 
 from oracle.epochs.data import EpochReadings
-from oracle.models import INTERVAL, ReadingCodes, RewardResult, compute_rewards
-
-INTERVAL_S = int(INTERVAL.total_seconds())
+from oracle.models import ReadingCodes, RewardResult, compute_rewards
 
 
 @dataclass(frozen=True)
@@ -28,13 +26,9 @@ class EpochComputation:
 def reading_codes(readings: EpochReadings, wallets: list[str]) -> ReadingCodes:
     """The readings coded for the models: member codes are positions in `wallets` (-1 for the others)."""
     position = {wallet: j for j, wallet in enumerate(wallets)}
-    device_member = np.array([position.get(w, -1) for w in readings.wallets], dtype=np.int32)[readings.device_member]
-    counts = np.diff(readings.bounds)
-    return ReadingCodes(origin=pd.Timestamp(readings.origin),
-                        member=np.repeat(device_member, counts),
-                        device=readings.row_devices(),
-                        interval=readings.offset_s // np.int32(INTERVAL_S),
-                        energy=readings.energy)
+    device_member = np.array([position.get(w, -1) for w in readings.wallets], dtype=np.int64)[readings.device_member]
+    return ReadingCodes(origin=pd.Timestamp(readings.origin), device_member=device_member, bounds=readings.bounds,
+                        interval=readings.interval, energy=readings.energy)
 
 
 def compute_epoch(model_id: str, params: dict, readings: EpochReadings, wallets: list[str],

@@ -12,6 +12,7 @@ the meters are read by two connections at once (two PostgreSQL backends work in 
 """
 from __future__ import annotations
 
+import ctypes
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,6 +93,7 @@ READINGS_BY_DEVICE_SQL = f"COPY ({READINGS_BY_DEVICE_SELECT}) TO STDOUT (FORMAT 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # binary timestamptz: microseconds since this instant
 BINARY_HEADER = 19  # PGCOPY signature, flags, header extension length
 CONNECTIONS = 2
+QUARTER_HOUR = 900  # seconds
 _ELEMENT = {"ts": np.dtype([("length", ">i4"), ("value", ">i8")]),
             "energy": np.dtype([("length", ">i4"), ("value", ">f8")])}
 
@@ -99,15 +101,16 @@ _ELEMENT = {"ts": np.dtype([("length", ">i4"), ("value", ">i8")]),
 @dataclass
 class EpochReadings:
     """An epoch's readings as arrays. Meter k (code k, in canonical order: by wallet, then meter id in text
-    order) holds rows bounds[k]:bounds[k+1], sorted by time; a member's meters are consecutive.
-    offset_s = seconds since `origin` (the data start), energy in Wh."""
+    order) holds rows bounds[k]:bounds[k+1], sorted by time; a member's meters are consecutive. A reading's
+    time = origin (the data start) + 15 minutes x interval + second (None: every reading on the grid)."""
     origin: datetime
     wallets: list[str]          # member code -> wallet
     device_ids: list[str]       # meter code -> meter id
     device_member: np.ndarray   # meter code -> member code (int64)
     bounds: np.ndarray          # int64, n_meters + 1
-    offset_s: np.ndarray        # int32 per reading
+    interval: np.ndarray        # int32 per reading
     energy: np.ndarray          # float64 per reading
+    second: np.ndarray | None = None  # int16 per reading, seconds past its quarter-hour's start
 
     def __len__(self) -> int:
         return int(self.bounds[-1])
@@ -123,6 +126,13 @@ class EpochReadings:
 
     def reading_counts(self) -> dict[str, int]:
         return dict(zip(self.wallets, np.diff(self.member_bounds()).tolist()))
+
+    def ts_seconds(self, lo: int, hi: int) -> np.ndarray:
+        """Unix seconds (int64) of rows lo:hi."""
+        seconds = self.interval[lo:hi].astype(np.int64) * QUARTER_HOUR + int(self.origin.timestamp())
+        if self.second is not None:
+            seconds += self.second[lo:hi]
+        return seconds
 
 
 def community_devices(session, community_id: int) -> list[tuple[int, str, str]]:
@@ -198,16 +208,33 @@ def _assemble(devices: list[tuple[int, str, str]], arrays: dict, origin: datetim
     """One array per column, meters in canonical order; each meter's arrays are freed once copied."""
     counts = np.array([len(arrays[d[0]][0]) if d[0] in arrays else 0 for d in devices], dtype=np.int64)
     bounds = np.concatenate(([0], np.cumsum(counts)))
-    offset_s = np.empty(int(bounds[-1]), dtype=np.int32)
+    interval = np.empty(int(bounds[-1]), dtype=np.int32)
     energy = np.empty(int(bounds[-1]), dtype=np.float64)
+    second = None
     for k, (device_id, _, _) in enumerate(devices):
-        if device_id in arrays:
-            offset_s[bounds[k]:bounds[k + 1]], energy[bounds[k]:bounds[k + 1]] = arrays.pop(device_id)
+        if device_id not in arrays:
+            continue
+        rows = slice(bounds[k], bounds[k + 1])
+        offset_s, energy[rows] = arrays.pop(device_id)
+        interval[rows], past = np.divmod(offset_s, QUARTER_HOUR)
+        if past.any():
+            second = np.zeros(len(interval), dtype=np.int16) if second is None else second
+            second[rows] = past
+    _return_freed_memory()
     wallets = sorted({d[2] for d in devices})
     code = {w: j for j, w in enumerate(wallets)}
     return EpochReadings(origin=origin, wallets=wallets, device_ids=[d[1] for d in devices],
                          device_member=np.array([code[d[2]] for d in devices], dtype=np.int64), bounds=bounds,
-                         offset_s=offset_s, energy=energy)
+                         interval=interval, energy=energy, second=second)
+
+
+def _return_freed_memory() -> None:
+    """The meters' arrays (thousands of small blocks) are freed, but glibc keeps such memory for reuse:
+    give it back before the models take their share (a few hundred MB at 10,000 members)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def epoch_readings_from_frame(frame: pd.DataFrame, origin: datetime) -> EpochReadings:

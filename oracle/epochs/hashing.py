@@ -39,7 +39,6 @@ def sliced_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_P
                            ) -> Iterator[list[tuple[str, bytes]]]:
     """[(wallet, canonical bytes)] of the members with readings, one list per slice of members."""
     bounds = readings.member_bounds()
-    origin_s = int(readings.origin.timestamp())
     for first, last in member_slices(bounds, rows_per_slice):
         lo, hi = int(bounds[first]), int(bounds[last])
         if lo == hi:
@@ -47,7 +46,7 @@ def sliced_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_P
         d0, d1 = np.searchsorted(readings.device_member, [first, last])
         device = np.repeat(np.arange(d1 - d0), np.diff(readings.bounds[d0:d1 + 1]))
         block, ends = canonical.canonical_block(readings.device_ids[d0:d1], device,
-                                                readings.offset_s[lo:hi].astype(np.int64) + origin_s,
+                                                readings.ts_seconds(lo, hi),
                                                 readings.energy[lo:hi])
         starts = np.concatenate(([0], ends))
         yield [(readings.wallets[j], block[starts[bounds[j] - lo]:starts[bounds[j + 1] - lo]].tobytes())

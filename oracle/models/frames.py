@@ -276,21 +276,39 @@ def _bincount_cells(cell: np.ndarray, energy: np.ndarray, m: int, n: int
 
 @dataclass(frozen=True)
 class ReadingCodes:
-    """Readings as integer codes, the fast input of the models (no text, no timestamps): member = position
-    in the ``members`` list the model is given (-1: not one of them), device = any numbering of the meters,
-    interval = number of the 15-minute interval since ``origin`` (a grid instant), energy in Wh (float64).
-    Rows sorted by device then interval are summed in that order (the database sends them so)."""
+    """Readings grouped by meter, the fast input of the models (no text, no timestamps, no per-reading member
+    or meter column): meter k's readings are rows bounds[k]:bounds[k+1], in time order; device_member[k] is
+    the meter's member as a position in the ``members`` list the model is given (-1: none of them);
+    interval = the reading's 15-minute interval since ``origin`` (a grid instant); energy in Wh (float64).
+    A cell's readings are summed in meter order (the database sends them so)."""
 
     origin: pd.Timestamp
-    member: np.ndarray
-    device: np.ndarray
+    device_member: np.ndarray
+    bounds: np.ndarray
     interval: np.ndarray
     energy: np.ndarray
 
 
+_CHECK_CHUNK = 1 << 22  # rows per step of the order check: bounds its temporaries
+
+
+def _ascending_within_meters(interval: np.ndarray, bounds: np.ndarray) -> bool:
+    """True when every meter's intervals strictly increase: no (meter, interval) repeats."""
+    last = len(interval) - 1
+    for lo in range(0, max(last, 0), _CHECK_CHUNK):
+        hi = min(lo + _CHECK_CHUNK, last)
+        rising = interval[lo + 1:hi + 1] > interval[lo:hi]
+        new_meter = bounds[(bounds > lo) & (bounds <= hi)]  # a meter's first row may be below the last one's
+        rising[new_meter - 1 - lo] = True
+        if not rising.all():
+            return False
+    return True
+
+
 def build_arrays_from_codes(codes: ReadingCodes, members: Sequence[str], start, end
                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
-    """build_arrays for readings given as ReadingCodes (the same rules: see the module doc)."""
+    """build_arrays for readings given as ReadingCodes (the same rules: see the module doc). Besides the
+    outputs, one int64 and one float64 row-sized array are alive at once."""
     grid = interval_grid(start, end)
     m, n = len(_check_members(members)), len(grid)
     if n == 0 or m == 0 or len(codes.energy) == 0:
@@ -299,15 +317,23 @@ def build_arrays_from_codes(codes: ReadingCodes, members: Sequence[str], start, 
     if np.isinf(energy).any():
         raise ValueError("readings.energy contains infinite values")
     shift = (grid[0] - _utc_timestamp(codes.origin, "origin")) // INTERVAL
-    idx = codes.interval.astype(np.int64)
-    idx -= shift
-    keep = (idx >= 0) & (idx < n) & (codes.member >= 0) & (codes.member < m) & ~np.isnan(energy)
-    member_code, device_code = codes.member, codes.device
+    counts = np.diff(codes.bounds)
+    member = np.asarray(codes.device_member, dtype=np.int64)
+    if not _ascending_within_meters(codes.interval, codes.bounds):  # repeated intervals: the general way
+        idx = codes.interval.astype(np.int64) - shift
+        devices = np.repeat(np.arange(len(counts)), counts)
+        keep = (idx >= 0) & (idx < n) & (np.repeat(member, counts) >= 0) & ~np.isnan(energy)
+        return (*accumulate(np.repeat(member, counts)[keep], devices[keep], idx[keep], energy[keep], m, n,
+                            max(len(counts), 1)), grid)
+    cell = np.repeat(member * n - shift, counts)
+    cell += codes.interval  # member * n + interval within the grid
+    keep = (codes.interval >= shift) & (codes.interval < shift + n) & ~np.isnan(energy)
+    if (member < 0).any():
+        keep &= np.repeat(member >= 0, counts)
     if not keep.all():
-        idx, member_code, device_code, energy = idx[keep], member_code[keep], device_code[keep], energy[keep]
+        cell, energy = cell[keep], energy[keep]
     del keep
-    n_devices = int(device_code.max()) + 1 if len(device_code) else 1
-    return (*accumulate(member_code, device_code, idx, energy, m, n, n_devices), grid)
+    return (*_bincount_cells(cell, energy, m, n), grid)
 
 
 def member_frames(readings: pd.DataFrame, members: list[str], start, end) -> MemberFrames:

@@ -148,7 +148,7 @@ def test_fast_compute_equals_the_dataframe_models(model, params):
     ordered = model_frame(pd.DataFrame({  # the models sum a member's meters in this order either way
         "member": np.repeat(np.array(readings.wallets)[readings.device_member], np.diff(readings.bounds)),
         "device": np.repeat(readings.device_ids, np.diff(readings.bounds)),
-        "ts_s": readings.offset_s.astype(np.int64) + int(ORIGIN.timestamp()), "energy": readings.energy}))
+        "ts_s": readings.ts_seconds(0, len(readings)), "energy": readings.energy}))
     before = compute_rewards(model, params, ordered, wallets, pd.Timestamp(start), pd.Timestamp(end))
     after = compute_epoch(model, params, readings, wallets, start, end).result
     assert after.amounts == before.amounts and sum(before.amounts.values()) > 0
@@ -185,3 +185,21 @@ def test_database_reader_gives_the_take_out_readers_bytes(ctx, tmp_path):
     expected = reference_by_member(old.astype({"member": str, "device": str}))
     assert dict(member_canonical_bytes(readings)) == expected == canonical.canonical_bytes_by_member(old)
     assert sum("Zähler-α".encode() in data for data in expected.values()) == 1
+
+
+def test_fast_compute_sums_a_meters_readings_within_one_quarter_hour_like_the_dataframe_models():
+    """Times off the grid: two readings of one meter in the same quarter-hour are summed before clipping."""
+    t0 = int(START.timestamp())
+    frame = pd.DataFrame([(ANNA, "A-M", t0, 100.0), (ANNA, "A-M", t0 + 300, -400.0), (ANNA, "A-M", t0 + 900, 50.0),
+                          (BRUNO, "B-PV", t0, -200.0), (BRUNO, "B-PV", t0 + 600, -100.0), (SHOP, "C-M", t0, 300.0)],
+                         columns=["member", "device", "ts_s", "energy"])
+    end = datetime.fromtimestamp(t0 + 1800, timezone.utc)
+    params = {"alpha_consumer": 1, "alpha_producer": 0.5}
+    after = compute_epoch("self_consumption", params, epoch_readings_from_frame(frame, START), [ANNA, BRUNO, SHOP],
+                          START, end).result
+    before = compute_rewards("self_consumption", params, model_frame(frame), [ANNA, BRUNO, SHOP],
+                             pd.Timestamp(START), pd.Timestamp(end))
+    # t0: Anna 100 - 400 = -300 (produces 300), Bruno produces 300, Shop takes 300: L = 300, P = 600, S = 300;
+    # t1: Anna takes 50, nobody produces. Shop: 1 * 300 * 300/300 / 1000; Anna: 0.5 * 300 * 300/600 / 1000, Bruno too
+    assert after.amounts == before.amounts == {ANNA: 75_000 * 10**12, BRUNO: 75_000 * 10**12, SHOP: 300_000 * 10**12}
+    assert after.member_kpis == before.member_kpis
