@@ -271,7 +271,7 @@ class _Fields:
         self.ts_arr = self.ts.array  # tz-aware DatetimeArray: items are UTC Timestamps
         self.offsets = utc_offsets(self.ts_text)
         self.dev_missing = self.dev == ""
-        self.dev_too_long = pd.Series(self.dev, dtype=object).str.len().to_numpy() > DEVICEID_MAX
+        self.dev_too_long = np.fromiter(map(len, self.dev), dtype=np.int64, count=len(self.dev)) > DEVICEID_MAX
         self.named = np.where(self.dev_too_long, "", self.dev)  # the device id an anomaly names must fit its column
         self.bad_ts = self.ts.isna().to_numpy()
         self.missing_off = ~self.bad_ts & np.isnan(self.offsets)

@@ -33,9 +33,10 @@ PARSE, CLEANING, GAPS = 0, 1, 2  # anomaly phases, in the order a whole-file loa
 _CREATE_STAGING = ("CREATE TEMP TABLE ingest_staging (LIKE counterreading) ON COMMIT DROP",
                    "CREATE TEMP TABLE ingest_anomalies (phase smallint, seq bigint, device_id integer, deviceid text, "
                    "ts timestamptz, kind text, reason text, line integer) ON COMMIT DROP")
-_OVERLAP = ("SELECT EXISTS (SELECT 1 FROM unnest(%s::integer[], %s::timestamptz[], %s::timestamptz[]) "
-            "AS c(device_id, lo, hi) JOIN counterreading r ON r.device_id = c.device_id AND r.ts >= c.lo "
-            "AND r.ts <= c.hi)")
+_STORED_SPANS = (  # two index probes per device, whatever the planner's statistics say
+    "SELECT d.id, f.ts, l.ts FROM unnest(%s::integer[]) AS d(id) "
+    "CROSS JOIN LATERAL (SELECT ts FROM counterreading WHERE device_id = d.id ORDER BY ts LIMIT 1) f "
+    "CROSS JOIN LATERAL (SELECT ts FROM counterreading WHERE device_id = d.id ORDER BY ts DESC LIMIT 1) l")
 _MERGE_STAGED = ("INSERT INTO counterreading SELECT * FROM ingest_staging ON CONFLICT (device_id, ts) DO NOTHING")
 _CONFLICTS = (
     "INSERT INTO anomalies (ingestion_id, device_id, deviceid, ts, kind, reason) "
@@ -113,33 +114,50 @@ class FileStore:
         self.anomalies = 0
         self._seq = 0
         self._buffer: list = []
+        self._months: set[tuple[int, int]] = set()
         for statement in _CREATE_STAGING:
             connection.execute(text(statement))
-        self.writer = SerialWriter(connection.connection.driver_connection.cursor())
+        cursor = connection.connection.driver_connection.cursor()
+        self._stored = _stored_spans(cursor, list(devices.values()))
+        self.writer = SerialWriter(cursor)
 
     def write_readings(self, clean: pd.DataFrame) -> None:
-        """Clean rows sorted by deviceid, ts (a ReadingCleaner's chunk)."""
+        """Clean rows sorted by deviceid, ts (a ReadingCleaner's chunk): COPYed straight in when none of its
+        devices has a stored reading within the chunk's span of that device (new data), otherwise through the
+        staging table."""
         if clean.empty:
             return
         codes, uniques = pd.factorize(clean["deviceid"].to_numpy(dtype=object))
         device_id = np.asarray([self.devices[d] for d in uniques], dtype=np.int64)[codes]
-        stamps = pd.DatetimeIndex(clean["ts"])
-        starts = np.flatnonzero(np.append(True, device_id[1:] != device_id[:-1]))
-        spans = (device_id[starts].tolist(), list(stamps[starts].to_pydatetime()),
-                 list(stamps[np.append(starts[1:], len(device_id)) - 1].to_pydatetime()))
+        stamps = pd.DatetimeIndex(clean["ts"]).as_unit("ns")
         data = readings_binary(device_id, clean, self.ingestion_id)
         first, last = stamps.min(), stamps.max()
-        self.writer.submit(lambda cursor: self._store(cursor, data, spans, first, last))
+        months = {(p.year, p.month) for p in pd.period_range(first.tz_localize(None), last.tz_localize(None), freq="M")}
+        if not months <= self._months:
+            self._months |= months
+            self.writer.submit(lambda cursor: ensure_reading_partitions(cursor.connection, first, last))
+        if self._meets_stored(device_id, stamps.asi8):
+            self.writer.submit(lambda cursor: self._merge(cursor, data))
+        else:
+            self.writer.submit(lambda cursor: self._copy_new(cursor, data))
 
-    def _store(self, cursor, data: bytes, spans, first, last) -> None:
-        """A chunk of new readings is COPYed straight in; one that meets stored readings (`spans`: each
-        device's first and last time in the chunk) goes through the staging table."""
-        ensure_reading_partitions(cursor.connection, first, last)
-        if not cursor.execute(_OVERLAP, spans).fetchone()[0]:
-            with cursor.copy(readings_copy_sql("counterreading")) as copy:
-                copy.write(data)
-            self.loaded += cursor.rowcount
-            return
+    def _meets_stored(self, device_id: np.ndarray, ns: np.ndarray) -> bool:
+        """Whether a device's span in the chunk meets the span of its stored readings (known when the file's
+        transaction began: this file's earlier chunks are all before, the cleaner saw to it)."""
+        if self._stored.empty:
+            return False
+        starts = np.flatnonzero(np.append(True, device_id[1:] != device_id[:-1]))
+        ends = np.append(starts[1:], len(device_id)) - 1
+        stored = self._stored.reindex(device_id[starts])
+        return bool(((ns[starts] <= stored["last"].to_numpy()) & (ns[ends] >= stored["first"].to_numpy())).any())
+
+    def _copy_new(self, cursor, data: bytes) -> None:
+        with cursor.copy(readings_copy_sql("counterreading")) as copy:
+            copy.write(data)
+        self.loaded += cursor.rowcount
+
+    def _merge(self, cursor, data: bytes) -> None:
+        """Through the staging table: stored readings are kept, different values recorded as conflicts."""
         with cursor.copy(readings_copy_sql("ingest_staging")) as copy:
             copy.write(data)
         self.loaded += cursor.execute(_MERGE_STAGED).rowcount
@@ -180,3 +198,13 @@ def _copy_anomalies(cursor, rows) -> None:
     with cursor.copy(f"COPY ingest_anomalies ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _stored_spans(cursor, device_ids: list[int]) -> pd.DataFrame:
+    """Per device with stored readings (index: device id) the first and last time, in ns since 1970 (NaN
+    compares False: a device without readings meets nothing)."""
+    rows = cursor.execute(_STORED_SPANS, (device_ids,)).fetchall()
+    frame = pd.DataFrame(rows, columns=["id", "first", "last"])
+    for column in ("first", "last"):
+        frame[column] = pd.to_datetime(frame[column], utc=True).dt.as_unit("ns").astype("int64").astype(float)
+    return frame.set_index("id")
