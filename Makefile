@@ -86,6 +86,7 @@ gas: setup
 
 bench: setup
 	python benchmarks/oracle_bench.py
+	python benchmarks/ingest_bench.py
 
 bench-dapp: setup
 	python benchmarks/dapp_bench.py
