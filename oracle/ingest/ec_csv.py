@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -215,192 +214,244 @@ def _ids(reader: _Reader, label: str, count: int, what: str) -> list[str] | None
 def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str = "pv") -> ParsedFile:
     text = delimited_text(path, data, _column_of, "an ec-csv file")
     r = _Reader(path, text)
-    if "Δt" not in r.blocks and "Pfix" not in r.blocks:
-        first = text.split("\n", 1)[0]
-        hint = ""
-        if "," in first and ";" not in first:
-            hint = " (comma-separated with a header: canonical csv? use --format csv)"
-        raise IngestFileError(path, 1, r.first_label or "1",
-                              f"not a seed-003 energy-community file: no Δt/Pfix rows{hint}")
+    _check_is_ec_csv(path, r, text)
+    axis = _TimeAxis.read(r)
+    users = r.scalar("N", 1)
+    user_ids = _ids(r, "IDn", users, "one per user") or [f"{user_prefix}{n}" for n in range(1, users + 1)]
+    pfix, ppv = r.block("Pfix", required=False), r.block("PPV", required=False)
+    if pfix is None and ppv is None:
+        raise IngestFileError(path, None, "Pfix", "no user load profiles (row Pfix) and no PV production "
+                              "(row PPV): nothing to ingest")
+    out = _Readings()
+    if pfix is not None:
+        _user_readings(r, pfix, user_ids, axis, out)
+    if ppv is not None:
+        _pv_readings(r, ppv, user_ids if pfix is not None else [], pv_prefix, axis, out)
+    readings = out.frame(axis.timeline)
+    anomalies = out.anomalies + _dst_changes(readings, axis.tz)
+    anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
+    return ParsedFile(str(path), "ec-csv", readings, anomalies)
 
-    step_min = r.scalar("Δt", 1)
-    if step_min != 15:
-        raise r.error(r.blocks["Δt"], f"Δt = {step_min} min: only 15-minute data can be ingested", 1)
-    hours = step_min / 60
 
-    st_block, st_values = r.vector("St")
-    n_intervals = r.scalar("T", 1, required=False)
-    if n_intervals is not None and n_intervals != len(st_values):
-        raise r.error(st_block, f"T = {n_intervals} intervals but St has {len(st_values)} start dates")
-    n_intervals = len(st_values)
-    starts = []
-    for i, v in enumerate(st_values, start=1):
-        try:
-            starts.append(_date(v))
-        except ValueError:
-            raise r.error(st_block, f"start date {v!r} is not yyyymmdd, ddmmyyyy, dd/mm/yyyy or yyyy-mm-dd",
-                          i) from None
+def _check_is_ec_csv(path, r: _Reader, text: str) -> None:
+    if "Δt" in r.blocks or "Pfix" in r.blocks:
+        return
+    first = text.split("\n", 1)[0]
+    hint = ""
+    if "," in first and ";" not in first:
+        hint = " (comma-separated with a header: canonical csv? use --format csv)"
+    raise IngestFileError(path, 1, r.first_label or "1",
+                          f"not a seed-003 energy-community file: no Δt/Pfix rows{hint}")
+
+
+class _TimeAxis:
+    """The T̄ step starts of the file (rows Δt, St, T, Dt, TZ) and which of them are implausible."""
+
+    def __init__(self, st_values, starts, durations, tz):
+        self.st_values, self.tz = st_values, tz
+        # a start date far outside the plausible window would not even fit pandas' times: its steps are
+        # placed at a stand-in date and become implausible_time anomalies
+        far = implausible(pd.DatetimeIndex([pd.Timestamp(d) for d in starts]))
+        midnights = pd.DatetimeIndex([PLAUSIBLE_FROM.tz_localize(None) if f else pd.Timestamp(d)
+                                      for d, f in zip(starts, far)]).as_unit("ns")
+        start_utc = _local_midnights_in_utc(midnights, tz)
+        step_ns = np.concatenate([np.arange(d, dtype=np.int64) for d in durations]) * STEP.value
+        self.timeline = pd.DatetimeIndex(np.repeat(start_utc.as_unit("ns").asi8, durations) + step_ns).tz_localize("UTC")
+        self.t_bar = len(self.timeline)
+        self.interval_of_step = np.repeat(np.arange(len(starts)), durations)
+        self.step_outside = np.repeat(far, durations) | implausible(self.timeline)
+        self.hours = 15 / 60
+
+    @classmethod
+    def read(cls, r: _Reader) -> "_TimeAxis":
+        step_min = r.scalar("Δt", 1)
+        if step_min != 15:
+            raise r.error(r.blocks["Δt"], f"Δt = {step_min} min: only 15-minute data can be ingested", 1)
+        st_block, st_values = r.vector("St")
+        n_intervals = r.scalar("T", 1, required=False)
+        if n_intervals is not None and n_intervals != len(st_values):
+            raise r.error(st_block, f"T = {n_intervals} intervals but St has {len(st_values)} start dates")
+        starts = [_start_date(r, st_block, v, i) for i, v in enumerate(st_values, start=1)]
+        return cls(st_values, starts, _durations(r, len(st_values)), _time_zone(r))
+
+    def outside(self, t: int, who: str, line: int, dev: str) -> Anomaly | None:
+        """The implausible_time anomaly of step t (0-based) of a device, or None when the step is plausible."""
+        if not self.step_outside[t]:
+            return None
+        i = self.interval_of_step[t]
+        return Anomaly("implausible_time", f"step {t + 1} of {who} (interval {i + 1}, St[{i + 1}] = "
+                       f"{implausible_reason(self.st_values[i])}); no reading", line, dev, None)
+
+
+def _start_date(r: _Reader, st_block, value: str, i: int) -> dt.date:
+    try:
+        return _date(value)
+    except ValueError:
+        raise r.error(st_block, f"start date {value!r} is not yyyymmdd, ddmmyyyy, dd/mm/yyyy or yyyy-mm-dd",
+                      i) from None
+
+
+def _durations(r: _Reader, n_intervals: int) -> list[int]:
     dt_block, dt_values = r.vector("Dt")
     if len(dt_values) == 1:
         dt_values = dt_values * n_intervals
     elif len(dt_values) != n_intervals:
         raise r.error(dt_block, f"Dt has {len(dt_values)} values for {n_intervals} intervals (one value "
                       "for all, or one per interval)")
-    durations = [r.integer(dt_block, v, i, 1) for i, v in enumerate(dt_values, start=1)]
+    return [r.integer(dt_block, v, i, 1) for i, v in enumerate(dt_values, start=1)]
 
-    tz = None
+
+def _time_zone(r: _Reader):
     tz_got = r.vector("TZ", required=False)
-    if tz_got is not None:
-        try:
-            tz = parse_time_zone(tz_got[1][0])
-        except ValueError as exc:
-            raise r.error(tz_got[0], str(exc), 1) from None
+    if tz_got is None:
+        return None
+    try:
+        return parse_time_zone(tz_got[1][0])
+    except ValueError as exc:
+        raise r.error(tz_got[0], str(exc), 1) from None
 
-    # a start date far outside the plausible window would not even fit pandas' times: its steps are
-    # placed at a stand-in date and become implausible_time anomalies below
-    far = implausible(pd.DatetimeIndex([pd.Timestamp(d) for d in starts]))
-    midnights = pd.DatetimeIndex([PLAUSIBLE_FROM.tz_localize(None) if f else pd.Timestamp(d)
-                                  for d, f in zip(starts, far)]).as_unit("ns")
+
+def _local_midnights_in_utc(midnights: pd.DatetimeIndex, tz) -> pd.DatetimeIndex:
     if tz is None:
-        start_utc = midnights.tz_localize("UTC")
-    elif tz.zone is None:
-        start_utc = (midnights - pd.Timedelta(minutes=tz.fixed_minutes)).tz_localize("UTC")
-    else:
-        start_utc = midnights.tz_localize(tz.zone, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
-    step_ns = np.concatenate([np.arange(d, dtype=np.int64) for d in durations]) * STEP.value
-    base_ns = np.repeat(start_utc.as_unit("ns").asi8, durations)
-    timeline = pd.DatetimeIndex(base_ns + step_ns).tz_localize("UTC")  # T̄ step starts
-    t_bar = len(timeline)
-    interval_of_step = np.repeat(np.arange(n_intervals), durations)
-    step_outside = np.repeat(far, durations) | implausible(timeline)
+        return midnights.tz_localize("UTC")
+    if tz.zone is None:
+        return (midnights - pd.Timedelta(minutes=tz.fixed_minutes)).tz_localize("UTC")
+    return midnights.tz_localize(tz.zone, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
 
-    def outside(t: int, who: str) -> Anomaly | None:
-        """The implausible_time anomaly of step t (0-based) of a device, or None when the step is plausible."""
-        if not step_outside[t]:
-            return None
-        i = interval_of_step[t]
-        return Anomaly("implausible_time", f"step {t + 1} of {who} (interval {i + 1}, St[{i + 1}] = "
-                       f"{implausible_reason(st_values[i])}); no reading", None, None, None)
 
-    users = r.scalar("N", 1)
-    user_ids = _ids(r, "IDn", users, "one per user") or [f"{user_prefix}{n}" for n in range(1, users + 1)]
+class _Readings:
+    """Readings found so far (device, step index, Wh, line) and the anomalies."""
 
-    dev_out: list[str] = []
-    t_out: list[int] = []
-    e_out: list[float] = []
-    line_out: list[int] = []
-    anomalies: list[Anomaly] = []
+    def __init__(self):
+        self.dev, self.step, self.energy, self.line = [], [], [], []
+        self.anomalies: list[Anomaly] = []
 
-    pfix = r.block("Pfix", required=False)
-    ppv = r.block("PPV", required=False)
-    if pfix is None and ppv is None:
-        raise IngestFileError(path, None, "Pfix", "no user load profiles (row Pfix) and no PV production "
-                              "(row PPV): nothing to ingest")
+    def add(self, dev: str, t: int, energy: float, line: int) -> None:
+        self.dev.append(dev)
+        self.step.append(t)
+        self.energy.append(energy)
+        self.line.append(line)
 
-    if pfix is not None:
-        nfix = None
-        nfix_got = r.vector("Nfix", required=False)
-        if nfix_got is not None:
-            b, values = nfix_got
-            if len(values) != users:
-                raise r.error(b, f"Nfix must hold {users} values (one per user), found {len(values)}")
-            nfix = [r.integer(b, v, i, 1) for i, v in enumerate(values, start=1)]
-        expected = users * t_bar
-        if len(pfix.rows) != expected:
-            raise r.error(pfix, f"Pfix (N × Nfix × T̄) must be T̄ = {t_bar} stacked N×Nfix matrices, i.e. "
-                          f"{users} × {t_bar} = {expected} rows; found {len(pfix.rows)}")
-        for index, (number, values) in enumerate(pfix.rows):
-            t, n = divmod(index, users)
-            count = len(values) if nfix is None else nfix[n]
-            extra = [v for v in values[count:] if v not in ("", "-")]
-            if extra:
-                raise r.error(pfix, f"user {n + 1} has Nfix = {count} fixed loads but the row holds "
-                              f"{len(values)} values", count + 1, number)
-            dev = user_ids[n]
-            far_step = outside(t, f"user {n + 1}")
-            if far_step:
-                anomalies.append(replace(far_step, line=number, deviceid=dev))
-                continue
-            total = 0.0
-            problem = None
-            for k in range(count):
-                v = values[k] if k < len(values) else "-"
-                try:
-                    x = _number(v)
-                except ValueError:
-                    problem = ("bad_number", f"Pfix value {v!r} (user {n + 1}, load {k + 1}, step {t + 1}) "
-                                             f"{not_a_number(v)}; no reading")
-                    break
-                if x is None:
-                    problem = ("missing_value", f"Pfix of user {n + 1} (load {k + 1}, step {t + 1}) is missing "
-                                                "('-'); no reading")
-                    break
-                total += x
-            if problem:
-                anomalies.append(Anomaly(problem[0], problem[1], number, dev, timeline[t]))
-                continue
-            dev_out.append(dev)
-            t_out.append(t)
-            e_out.append(total * hours)
-            line_out.append(number)
+    def frame(self, timeline: pd.DatetimeIndex) -> pd.DataFrame:
+        ts = timeline[np.asarray(self.step, dtype=np.int64)] if self.step else pd.DatetimeIndex([], tz="UTC")
+        return readings_frame(self.dev, ts, self.energy, np.asarray(self.line, dtype=np.int64))
 
-    if ppv is not None:
-        n_models = r.scalar("NPV", 1, required=False)
-        if n_models is None:
-            n_models = len(ppv.rows)
-        if len(ppv.rows) != n_models:
-            raise r.error(ppv, f"PPV (N_PV × T̄) must have N_PV = {n_models} rows, found {len(ppv.rows)}")
-        pv_ids = _ids(r, "IDPV", n_models, "one per PV model") or [f"{pv_prefix}{k}"
-                                                                    for k in range(1, n_models + 1)]
-        clash = set(pv_ids) & set(user_ids) if pfix is not None else set()
-        if clash:
-            raise IngestFileError(path, None, "IDPV", f"PV device ids {sorted(clash)} are also user ids")
-        installed = [0.0] * n_models
-        z_got = r.vector("ZPV", required=False)
-        if z_got is not None:
-            b, values = z_got
-            if len(values) != n_models:
-                raise r.error(b, f"ZPV must hold {n_models} values (one per PV model), found {len(values)}")
-            for i, v in enumerate(values, start=1):
-                try:
-                    installed[i - 1] = _number(v) or 0.0
-                except ValueError:
-                    raise r.error(b, f"{v!r} {not_a_number(v)}", i) from None
-        for k, (number, values) in enumerate(ppv.rows):
-            if installed[k] <= 0:
-                continue
-            if len(values) != t_bar:
-                raise r.error(ppv, f"PV model {k + 1} has {len(values)} values, expected T̄ = {t_bar}",
-                              None, number)
-            dev = pv_ids[k]
-            for t, v in enumerate(values):
-                far_step = outside(t, f"PV model {k + 1}")
-                if far_step:
-                    anomalies.append(replace(far_step, line=number, deviceid=dev))
-                    continue
-                try:
-                    x = _number(v)
-                except ValueError:
-                    anomalies.append(Anomaly("bad_number", f"PPV value {v!r} (PV model {k + 1}, step {t + 1}) "
-                                             f"{not_a_number(v)}; no reading", number, dev, timeline[t]))
-                    continue
-                if x is None:
-                    anomalies.append(Anomaly("missing_value", f"PPV of PV model {k + 1} at step {t + 1} is "
-                                             "missing ('-'); no reading", number, dev, timeline[t]))
-                    continue
-                dev_out.append(dev)
-                t_out.append(t)
-                e_out.append(-installed[k] * x * 1000.0 * hours)
-                line_out.append(number)
 
-    ts = timeline[np.asarray(t_out, dtype=np.int64)] if t_out else pd.DatetimeIndex([], tz="UTC")
-    readings = readings_frame(dev_out, ts, e_out, np.asarray(line_out, dtype=np.int64))
-    if tz is not None and tz.zone is not None and len(readings):
-        utc = readings["ts"]
-        wall = utc.dt.tz_convert(tz.zone).dt.tz_localize(None)
-        offsets = ((wall - utc.dt.tz_localize(None)).dt.total_seconds() / 60).to_numpy()
-        anomalies += dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), utc, offsets,
-                                          readings["line"].to_numpy(dtype=object))
-    anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
-    return ParsedFile(str(path), "ec-csv", readings, anomalies)
+def _user_readings(r: _Reader, pfix, user_ids: list[str], axis: _TimeAxis, out: _Readings) -> None:
+    """Rows Nfix, Pfix: T̄ stacked N×Nfix matrices, one reading per user and step (the sum of its loads)."""
+    users = len(user_ids)
+    nfix = _nfix(r, users)
+    expected = users * axis.t_bar
+    if len(pfix.rows) != expected:
+        raise r.error(pfix, f"Pfix (N × Nfix × T̄) must be T̄ = {axis.t_bar} stacked N×Nfix matrices, i.e. "
+                      f"{users} × {axis.t_bar} = {expected} rows; found {len(pfix.rows)}")
+    for index, (number, values) in enumerate(pfix.rows):
+        t, n = divmod(index, users)
+        count = len(values) if nfix is None else nfix[n]
+        if [v for v in values[count:] if v not in ("", "-")]:
+            raise r.error(pfix, f"user {n + 1} has Nfix = {count} fixed loads but the row holds "
+                          f"{len(values)} values", count + 1, number)
+        dev = user_ids[n]
+        far_step = axis.outside(t, f"user {n + 1}", number, dev)
+        if far_step:
+            out.anomalies.append(far_step)
+            continue
+        total, problem = _user_load(values, count, n, t)
+        if problem:
+            out.anomalies.append(Anomaly(problem[0], problem[1], number, dev, axis.timeline[t]))
+            continue
+        out.add(dev, t, total * axis.hours, number)
 
+
+def _nfix(r: _Reader, users: int) -> list[int] | None:
+    nfix_got = r.vector("Nfix", required=False)
+    if nfix_got is None:
+        return None
+    b, values = nfix_got
+    if len(values) != users:
+        raise r.error(b, f"Nfix must hold {users} values (one per user), found {len(values)}")
+    return [r.integer(b, v, i, 1) for i, v in enumerate(values, start=1)]
+
+
+def _user_load(values: list[str], count: int, n: int, t: int) -> tuple[float, tuple[str, str] | None]:
+    """(W summed over the user's loads, None) or (0, (anomaly kind, reason)) at the first bad value."""
+    total = 0.0
+    for k in range(count):
+        v = values[k] if k < len(values) else "-"
+        try:
+            x = _number(v)
+        except ValueError:
+            return 0.0, ("bad_number", f"Pfix value {v!r} (user {n + 1}, load {k + 1}, step {t + 1}) "
+                                       f"{not_a_number(v)}; no reading")
+        if x is None:
+            return 0.0, ("missing_value", f"Pfix of user {n + 1} (load {k + 1}, step {t + 1}) is missing "
+                                          "('-'); no reading")
+        total += x
+    return total, None
+
+
+def _pv_readings(r: _Reader, ppv, user_ids: list[str], pv_prefix: str, axis: _TimeAxis, out: _Readings) -> None:
+    """Rows NPV, IDPV, ZPV, PPV: one production device per PV model with modules installed."""
+    n_models = r.scalar("NPV", 1, required=False)
+    if n_models is None:
+        n_models = len(ppv.rows)
+    if len(ppv.rows) != n_models:
+        raise r.error(ppv, f"PPV (N_PV × T̄) must have N_PV = {n_models} rows, found {len(ppv.rows)}")
+    pv_ids = _ids(r, "IDPV", n_models, "one per PV model") or [f"{pv_prefix}{k}" for k in range(1, n_models + 1)]
+    clash = set(pv_ids) & set(user_ids)
+    if clash:
+        raise IngestFileError(r.path, None, "IDPV", f"PV device ids {sorted(clash)} are also user ids")
+    installed = _installed(r, n_models)
+    for k, (number, values) in enumerate(ppv.rows):
+        if installed[k] <= 0:
+            continue
+        if len(values) != axis.t_bar:
+            raise r.error(ppv, f"PV model {k + 1} has {len(values)} values, expected T̄ = {axis.t_bar}",
+                          None, number)
+        for t, v in enumerate(values):
+            _pv_value(pv_ids[k], k, t, v, number, installed[k], axis, out)
+
+
+def _installed(r: _Reader, n_models: int) -> list[float]:
+    installed = [0.0] * n_models
+    z_got = r.vector("ZPV", required=False)
+    if z_got is None:
+        return installed
+    b, values = z_got
+    if len(values) != n_models:
+        raise r.error(b, f"ZPV must hold {n_models} values (one per PV model), found {len(values)}")
+    for i, v in enumerate(values, start=1):
+        try:
+            installed[i - 1] = _number(v) or 0.0
+        except ValueError:
+            raise r.error(b, f"{v!r} {not_a_number(v)}", i) from None
+    return installed
+
+
+def _pv_value(dev: str, k: int, t: int, v: str, number: int, installed: float, axis: _TimeAxis,
+              out: _Readings) -> None:
+    far_step = axis.outside(t, f"PV model {k + 1}", number, dev)
+    if far_step:
+        out.anomalies.append(far_step)
+        return
+    try:
+        x = _number(v)
+    except ValueError:
+        out.anomalies.append(Anomaly("bad_number", f"PPV value {v!r} (PV model {k + 1}, step {t + 1}) "
+                                     f"{not_a_number(v)}; no reading", number, dev, axis.timeline[t]))
+        return
+    if x is None:
+        out.anomalies.append(Anomaly("missing_value", f"PPV of PV model {k + 1} at step {t + 1} is "
+                                     "missing ('-'); no reading", number, dev, axis.timeline[t]))
+        return
+    out.add(dev, t, -installed * x * 1000.0 * axis.hours, number)
+
+
+def _dst_changes(readings: pd.DataFrame, tz) -> list[Anomaly]:
+    if tz is None or tz.zone is None or not len(readings):
+        return []
+    utc = readings["ts"]
+    wall = utc.dt.tz_convert(tz.zone).dt.tz_localize(None)
+    offsets = ((wall - utc.dt.tz_localize(None)).dt.total_seconds() / 60).to_numpy()
+    return dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), utc, offsets,
+                                readings["line"].to_numpy(dtype=object))
