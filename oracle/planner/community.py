@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import select, text
 
 from oracle.errors import OracleError
-from oracle.planner.front import SolveOptions, check_balances, knee, record, solve
+from oracle.planner.front import SolveOptions, check_balances, record, solve
 from oracle.planner.inputs import Inputs, build_inputs
 from oracle.planner.model import build_model
 from oracle.planner.profiles import period

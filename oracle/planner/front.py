@@ -150,7 +150,7 @@ def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: boo
             start = save_solution(hm, Path(tmp) / "start.sol")
             target = cost_end.co2_t - k * (cost_end.co2_t - co2_end.co2_t) / (points - 1)
             eps.rhs = target
-            inner.insert(0, record(hm, k, f"CO2 <= {target:,.1f} t", target,
+            inner.insert(0, record(hm, k, f"CO2 <= {target:.1f} t", target,
                                    solve(hm, hm.cost, options, start=start)))
             bar.update(1)
     front = [cost_end] + inner + [co2_end]
@@ -165,11 +165,14 @@ def mark_dominated(front: list[Point]) -> None:
                           and (q.cost < p.cost * (1 - 1e-6) or q.co2_t < p.co2_t * (1 - 1e-6)) for q in front)
 
 
-def knee(front: list[Point]) -> int:
-    """The point farthest below the straight line between the ends (both objectives scaled to 0..1)."""
+def knee(front: list[Point], max_gap: float = 1.0) -> int:
+    """The point farthest below the straight line between the ends (both objectives scaled to 0..1), among
+    the points solved within the gap tolerance (a point stopped by the time limit far from its bound may
+    sit above the true front)."""
     c0, c1 = front[0].cost, front[-1].cost
     e0, e1 = front[0].co2_t, front[-1].co2_t
     if c1 - c0 <= 0 or e0 - e1 <= 0:
         return 0
-    best = max(front, key=lambda p: 1 - (p.cost - c0) / (c1 - c0) - (p.co2_t - e1) / (e0 - e1))
+    trusted = [p for p in front if p.gap is None or p.gap <= max_gap] or front
+    best = max(trusted, key=lambda p: 1 - (p.cost - c0) / (c1 - c0) - (p.co2_t - e1) / (e0 - e1))
     return best.index

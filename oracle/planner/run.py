@@ -36,7 +36,7 @@ def plan_front(inputs: Inputs, points: int, options: SolveOptions, choose: int |
     front = pareto_front(build_model(inputs), points, options, progress=progress)
     if choose is not None and not 0 <= choose < len(front):
         raise OracleError(f"--choose {choose}: the front has points 0 to {len(front) - 1}")
-    chosen = knee(front) if choose is None else choose
+    chosen = knee(front, options.mip_gap) if choose is None else choose
     return Plan(inputs, front, chosen, time.perf_counter() - started)
 
 
@@ -48,6 +48,14 @@ def hub_inputs(hub_path: Path, year: int | None, days: int) -> Inputs:
     return typical_days(inputs, days) if days else inputs
 
 
+def _gap_note(front: list[Point], tolerance: float) -> str:
+    loose = [p.index for p in front if p.gap is not None and p.gap > tolerance]
+    if not loose:
+        return f"Every point was solved within the {tolerance:.1%} gap tolerance."
+    return (f"Points {', '.join(map(str, loose))} stopped at the time limit above the {tolerance:.1%} gap "
+            "tolerance: their cost may be above the true front (allow more --time-limit).")
+
+
 def run_plan(hub_path: Path, out: Path, points: int, year: int | None, days: int, options: SolveOptions,
              choose: int | None = None) -> Plan:
     from oracle.planner.outputs import write_outputs
@@ -57,8 +65,9 @@ def run_plan(hub_path: Path, out: Path, points: int, year: int | None, days: int
     notes = [resolution_note(inputs, days),
              f"Solver: HiGHS through linopy, MIP gap tolerance {options.mip_gap:.1%}, at most "
              f"{options.time_limit:g} s per solve; the whole front took {plan.seconds:.1f} s.",
-             f"Chosen point: the knee of the front (farthest below the line between the ends, both objectives "
-             f"scaled 0..1), unless --choose says otherwise."]
+             "Chosen point: the knee of the front (farthest below the line between the ends, both objectives "
+             "scaled 0..1) among the points within the gap tolerance, unless --choose says otherwise.",
+             _gap_note(plan.front, options.mip_gap)]
     write_outputs(out, inputs, plan.front, plan.chosen, notes)
     print(f"{len(plan.front)} points in {plan.seconds:.1f} s; chosen point {plan.chosen}: "
           f"{plan.front[plan.chosen].cost:,.0f} EUR/year, {plan.front[plan.chosen].co2_t:,.1f} t CO2/year; "
