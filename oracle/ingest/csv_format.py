@@ -91,11 +91,7 @@ def _split_fast(body_text: str, names: list[str], first_line: int):
     buf = np.frombuffer(body_text.encode("utf-8"), dtype=np.uint8)
     if len(buf) == 0:
         return None, np.empty(0, dtype=np.int64), [], True, False
-    newlines = np.flatnonzero(buf == 10)
-    ends = newlines if buf[-1] == 10 else np.append(newlines, len(buf))
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
+    starts, ends = _line_bounds(buf)
     commas = np.flatnonzero(buf == 44)
     counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
     lines = first_line + np.arange(len(ends), dtype=np.int64)
@@ -120,17 +116,31 @@ def _split_fast(body_text: str, names: list[str], first_line: int):
         lines = lines[good]
     else:
         text = body_text
-    spaces = np.flatnonzero((buf == 32) | (buf == 9))
-    strip = False
-    if len(spaces):
-        before = buf[np.maximum(spaces - 1, 0)]
-        after = buf[np.minimum(spaces + 1, len(buf) - 1)]
-        strip = bool((spaces == 0).any() or (spaces == len(buf) - 1).any()
-                     or np.isin(before, (10, 44)).any() or np.isin(after, (10, 44)).any())
     frame = pd.read_csv(io.StringIO(text), header=None, names=names, dtype=str, na_filter=False,
                         keep_default_na=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE,
                         engine="c")
-    return frame, lines, anomalies, False, strip
+    return frame, lines, anomalies, False, _blanks_around_fields(buf)
+
+
+def _line_bounds(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) byte offsets of every line of a non-empty body (end: its newline or the body's end)."""
+    newlines = np.flatnonzero(buf == 10)
+    ends = newlines if buf[-1] == 10 else np.append(newlines, len(buf))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    return starts, ends
+
+
+def _blanks_around_fields(buf: np.ndarray) -> bool:
+    """Whether a blank or tab touches a field's start or end (the fields then need stripping)."""
+    spaces = np.flatnonzero((buf == 32) | (buf == 9))
+    if not len(spaces):
+        return False
+    before = buf[np.maximum(spaces - 1, 0)]
+    after = buf[np.minimum(spaces + 1, len(buf) - 1)]
+    return bool((spaces == 0).any() or (spaces == len(buf) - 1).any()
+                or np.isin(before, (10, 44)).any() or np.isin(after, (10, 44)).any())
 
 
 def _split_quoted(path, body_text: str, names: list[str], first_line: int):

@@ -256,7 +256,8 @@ class _TimeAxis:
                                       for d, f in zip(starts, far)]).as_unit("ns")
         start_utc = _local_midnights_in_utc(midnights, tz)
         step_ns = np.concatenate([np.arange(d, dtype=np.int64) for d in durations]) * STEP.value
-        self.timeline = pd.DatetimeIndex(np.repeat(start_utc.as_unit("ns").asi8, durations) + step_ns).tz_localize("UTC")
+        base_ns = np.repeat(start_utc.as_unit("ns").asi8, durations)
+        self.timeline = pd.DatetimeIndex(base_ns + step_ns).tz_localize("UTC")  # T̄ step starts
         self.t_bar = len(self.timeline)
         self.interval_of_step = np.repeat(np.arange(len(starts)), durations)
         self.step_outside = np.repeat(far, durations) | implausible(self.timeline)

@@ -236,9 +236,28 @@ def _factor(path, units, lines: _Lines, name: str, kind: str, default: str, pref
 def parse_urbandataset(path, data: bytes) -> ParsedFile:
     text = decode_text(path, data)
     check_not_empty(path, text)
+    lines = _Lines(text)
+    ud, prefix = _unwrap(path, _load_json(path, text), lines)
+    tz = _context_time_zone(path, ud, prefix, lines)
+    entries, entry_lines = _entries(path, text, ud, prefix, lines)
+    factors = _Factors(path, ud, prefix, lines)
+    rows = _Rows()
+    for i, entry in enumerate(entries):
+        rows.read_entry(i, entry, entry_lines[i], factors)
+    placement = _Placement(rows, tz)
+    placement.place()
+    readings = placement.readings()
+    keep = ~placement.drop
+    anomalies = rows.anomalies + dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
+                                                      placement.offsets[keep], readings["line"].to_numpy(dtype=object))
+    anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
+    return ParsedFile(str(path), "urbandataset", readings, anomalies)
+
+
+def _load_json(path, text: str):
     ch, first_line, first_col = first_char(text)
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         hint = ""
         if ch not in "{[":
@@ -248,26 +267,29 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
         raise IngestFileError(path, first_line, str(first_col), "JSON nested too deeply") from None
     except ValueError as exc:  # an integer of thousands of digits (Python's limit on int conversion)
         raise IngestFileError(path, None, None, f"not readable JSON: {str(exc).split(';')[0]}") from None
-    lines = _Lines(text)
-    ud, prefix = _unwrap(path, doc, lines)
-    dotted = (lambda *keys: ".".join(prefix + list(keys)))
 
+
+def _context_time_zone(path, ud: dict, prefix: list, lines: _Lines) -> TimeZoneSpec | None:
     context = ud.get("context") if isinstance(ud.get("context"), dict) else {}
-    tz: TimeZoneSpec | None = None
-    if not _empty(context.get("timeZone")):
-        try:
-            tz = parse_time_zone(context["timeZone"])
-        except ValueError as exc:
-            raise IngestFileError(path, lines.of(prefix + ["context", "timeZone"]),
-                                  dotted("context", "timeZone"), str(exc)) from None
+    if _empty(context.get("timeZone")):
+        return None
+    try:
+        return parse_time_zone(context["timeZone"])
+    except ValueError as exc:
+        raise IngestFileError(path, lines.of(prefix + ["context", "timeZone"]),
+                              ".".join(prefix + ["context", "timeZone"]), str(exc)) from None
 
+
+def _entries(path, text: str, ud: dict, prefix: list, lines: _Lines) -> tuple[list, list]:
+    """The values.line entries and the text line where each starts (None where it cannot be found)."""
     values = ud.get("values")
     entries = values.get("line") if isinstance(values, dict) else None
+    where = ".".join(prefix + ["values", "line"])
     if not isinstance(entries, list):
-        raise IngestFileError(path, lines.of(prefix + ["values"]) or 1, dotted("values", "line"),
+        raise IngestFileError(path, lines.of(prefix + ["values"]) or 1, where,
                               "not an UrbanDataset: no values.line array")
     if not entries:
-        raise IngestFileError(path, lines.of(prefix + ["values", "line"]), dotted("values", "line"),
+        raise IngestFileError(path, lines.of(prefix + ["values", "line"]), where,
                               "empty file (no data rows): values.line is empty")
     try:
         starts = _array_starts(text, _value_start(text, prefix + ["values", "line"]))
@@ -275,185 +297,211 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
         starts = None
     if not starts or len(starts) != len(entries):
         starts = [None] * len(entries)
-    entry_lines = [lines.at(s) for s in starts]
+    return entries, [lines.at(s) for s in starts]
 
-    units = _units(path, ud, prefix, lines)
-    energy_factor = {name: sign * _factor(path, units, lines, name, kind, default, prefix)
-                     for name, (sign, kind, default) in ENERGY_PROPERTIES.items()}
-    optional_factor = {name: _factor(path, units, lines, name, kind, default, prefix)
-                       for specs in OPTIONAL_PROPERTIES.values() for name, kind, default in specs}
 
-    anomalies: list[Anomaly] = []
-    rows_dev, rows_start, rows_end, rows_energy, rows_line, rows_where = [], [], [], [], [], []
-    rows_optional = {c: [] for c in OPTIONAL_COLUMNS}
+class _Factors:
+    """Unit factors of the energy properties (signed) and of the optional ones, from the specification."""
 
-    for i, entry in enumerate(entries):
-        line_no = entry_lines[i]
+    def __init__(self, path, ud: dict, prefix: list, lines: _Lines):
+        units = _units(path, ud, prefix, lines)
+        self.energy = {name: sign * _factor(path, units, lines, name, kind, default, prefix)
+                       for name, (sign, kind, default) in ENERGY_PROPERTIES.items()}
+        self.optional = {name: _factor(path, units, lines, name, kind, default, prefix)
+                         for specs in OPTIONAL_PROPERTIES.values() for name, kind, default in specs}
+
+
+def _properties(entry: dict) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for p in entry.get("property") or []:
+        if isinstance(p, dict) and isinstance(p.get("name"), str):
+            props.setdefault(p["name"].strip().lower(), p.get("val"))
+    return props
+
+
+class _Rows:
+    """The entries read so far, before their times are placed, and the line anomalies."""
+
+    def __init__(self):
+        self.dev, self.start, self.end, self.energy, self.line, self.where = [], [], [], [], [], []
+        self.optional = {c: [] for c in OPTIONAL_COLUMNS}
+        self.anomalies: list[Anomaly] = []
+
+    def read_entry(self, i: int, entry, line_no: int | None, factors: _Factors) -> None:
         if not isinstance(entry, dict):
-            anomalies.append(Anomaly("bad_line", f"values.line[{i}] is not an object; skipped", line_no,
-                                     None, None))
-            continue
+            self.anomalies.append(Anomaly("bad_line", f"values.line[{i}] is not an object; skipped", line_no,
+                                          None, None))
+            return
         where = f"values.line[{i}]" + (f" (id {_text(entry['id'])})" if "id" in entry else "")
-        props: dict[str, object] = {}
-        for p in entry.get("property") or []:
-            if isinstance(p, dict) and isinstance(p.get("name"), str):
-                props.setdefault(p["name"].strip().lower(), p.get("val"))
+        props = _properties(entry)
+        found = self._device_and_energy(where, props, entry, line_no, factors)
+        if found is None:
+            return
+        dev, start, energy = found
+        for column, specs in OPTIONAL_PROPERTIES.items():
+            self.optional[column].append(self._optional(where, props, column, specs, line_no, dev, factors))
+        end = entry["period"].get("end_ts")
+        self.dev.append(dev)
+        self.start.append(start.strip())
+        self.end.append(end.strip() if isinstance(end, str) and end.strip() else None)
+        self.energy.append(energy)
+        self.line.append(line_no)
+        self.where.append(where)
+
+    def _drop(self, kind: str, reason: str, line_no, dev=None) -> None:
+        self.anomalies.append(Anomaly(kind, reason, line_no, dev, None))
+
+    def _device_and_energy(self, where, props, entry, line_no, factors: _Factors):
+        """(device id, start_ts text, Wh) of the entry, or None after recording why it is dropped."""
         dev = next((_text(props[k]) for k in DEVICE_PROPERTIES if k in props and not _empty(props[k])), None)
         if dev is None:
-            anomalies.append(Anomaly("missing_field", f"{where}: no device id (property deviceid, PODID, POD or "
-                                     "MeterID); line dropped", line_no, None, None))
-            continue
+            return self._drop("missing_field", f"{where}: no device id (property deviceid, PODID, POD or "
+                              "MeterID); line dropped", line_no)
         if deviceid_too_long(dev):
-            anomalies.append(Anomaly("bad_deviceid", f"{where}: {deviceid_too_long(dev)}; line dropped", line_no,
-                                     None, None))
-            continue
+            return self._drop("bad_deviceid", f"{where}: {deviceid_too_long(dev)}; line dropped", line_no)
         period = entry.get("period") if isinstance(entry.get("period"), dict) else {}
         start = period.get("start_ts")
         if _empty(start) or not isinstance(start, str):
-            anomalies.append(Anomaly("bad_timestamp", f"{where}: no period.start_ts; line dropped", line_no,
-                                     dev, None))
-            continue
+            return self._drop("bad_timestamp", f"{where}: no period.start_ts; line dropped", line_no, dev)
         present = [k for k in ENERGY_PROPERTIES if k in props and not _empty(props[k])]
         if len(present) > 1:
-            anomalies.append(Anomaly("ambiguous_energy", f"{where}: several energy properties {present}; "
-                                     "line dropped", line_no, dev, None))
-            continue
+            return self._drop("ambiguous_energy", f"{where}: several energy properties {present}; line dropped",
+                              line_no, dev)
         if not present:
-            anomalies.append(Anomaly("missing_field", f"{where}: no energy value (ActiveEnergy, "
-                                     "ElectricConsumption, ElectricProduction or energy); line dropped",
-                                     line_no, dev, None))
-            continue
+            return self._drop("missing_field", f"{where}: no energy value (ActiveEnergy, ElectricConsumption, "
+                              "ElectricProduction or energy); line dropped", line_no, dev)
         name = present[0]
         try:
-            energy = _number(props[name]) * energy_factor[name]
+            return dev, start, _number(props[name]) * factors.energy[name]
         except (ValueError, TypeError):
-            anomalies.append(Anomaly("bad_number", f"{where}: {name} {props[name]!r} "
-                                     f"{not_a_number(str(props[name]))}; line dropped", line_no, dev, None))
-            continue
-        for column, specs in OPTIONAL_PROPERTIES.items():
-            value = math.nan
-            for prop, _kind, _default in specs:
-                if prop in props and not _empty(props[prop]):
-                    try:
-                        value = _number(props[prop]) * optional_factor[prop]
-                    except (ValueError, TypeError):
-                        anomalies.append(Anomaly("bad_number", f"{where}: {prop} {props[prop]!r} "
-                                                 f"{not_a_number(str(props[prop]))}; {column} left empty",
-                                                 line_no, dev, None))
-                        value = math.nan
-                        break
-                    if not math.isfinite(value):
-                        anomalies.append(Anomaly("non_finite", f"{where}: {prop} is {props[prop]!r}; {column} "
-                                                 "left empty", line_no, dev, None))
-                        value = math.nan
-                    break
-            rows_optional[column].append(value)
-        end = period.get("end_ts")
-        rows_dev.append(dev)
-        rows_start.append(start.strip())
-        rows_end.append(end.strip() if isinstance(end, str) and end.strip() else None)
-        rows_energy.append(energy)
-        rows_line.append(line_no)
-        rows_where.append(where)
+            return self._drop("bad_number", f"{where}: {name} {props[name]!r} {not_a_number(str(props[name]))}; "
+                              "line dropped", line_no, dev)
 
-    n = len(rows_dev)
-    dev = pd.Series(rows_dev, dtype=object)
-    start_text = pd.Series(rows_start, dtype=object)
-    utc_ns = np.zeros(n, dtype=np.int64)
-    wall_ns = np.zeros(n, dtype=np.int64)
-    offsets = np.full(n, np.nan)
-    drop = np.zeros(n, dtype=bool)
+    def _optional(self, where, props, column, specs, line_no, dev, factors: _Factors) -> float:
+        """The column's value from its first property present (NaN, with an anomaly, when unusable)."""
+        for prop, _kind, _default in specs:
+            if prop not in props or _empty(props[prop]):
+                continue
+            try:
+                value = _number(props[prop]) * factors.optional[prop]
+            except (ValueError, TypeError):
+                self.anomalies.append(Anomaly("bad_number", f"{where}: {prop} {props[prop]!r} "
+                                              f"{not_a_number(str(props[prop]))}; {column} left empty", line_no,
+                                              dev, None))
+                return math.nan
+            if not math.isfinite(value):
+                self.anomalies.append(Anomaly("non_finite", f"{where}: {prop} is {props[prop]!r}; {column} "
+                                              "left empty", line_no, dev, None))
+                return math.nan
+            return value
+        return math.nan
 
-    def flag(mask, kind, message):
-        for i in np.flatnonzero(mask & ~drop):
-            anomalies.append(Anomaly(kind, f"{rows_where[i]}: {message(i)}; line dropped", rows_line[i],
-                                     rows_dev[i], None))
-        drop[:] |= mask
 
-    def not_iso(i):
-        return f"period.start_ts {rows_start[i]!r} is not an ISO 8601 date-time"
+class _Placement:
+    """Places the rows' start times in UTC (their own offset, or the context's time zone), drops those that
+    cannot be placed and those whose period is not 15 minutes."""
 
-    def outside(i):
-        return f"period.start_ts {implausible_reason(rows_start[i])}"
+    def __init__(self, rows: _Rows, tz: TimeZoneSpec | None):
+        self.rows, self.tz = rows, tz
+        n = len(rows.dev)
+        self.start_text = pd.Series(rows.start, dtype=object)
+        self.utc_ns = np.zeros(n, dtype=np.int64)
+        self.wall_ns = np.zeros(n, dtype=np.int64)
+        self.offsets = np.full(n, np.nan)
+        self.drop = np.zeros(n, dtype=bool)
+        self.written = utc_offsets(self.start_text)  # the offset written in each start_ts, NaN for none
+        self.explicit = ~np.isnan(self.written)
 
-    def at(idx, positions) -> np.ndarray:  # a mask over all rows from positions within idx
-        mask = np.zeros(n, dtype=bool)
+    def place(self) -> None:
+        if self.explicit.any():
+            self._place_explicit()
+        if (~self.explicit).any():
+            self._place_local()
+        self._check_periods()
+
+    def flag(self, mask, kind, message) -> None:
+        rows = self.rows
+        for i in np.flatnonzero(mask & ~self.drop):
+            rows.anomalies.append(Anomaly(kind, f"{rows.where[i]}: {message(i)}; line dropped", rows.line[i],
+                                          rows.dev[i], None))
+        self.drop |= mask
+
+    def _not_iso(self, i) -> str:
+        return f"period.start_ts {self.rows.start[i]!r} is not an ISO 8601 date-time"
+
+    def _outside(self, i) -> str:
+        return f"period.start_ts {implausible_reason(self.rows.start[i])}"
+
+    def _at(self, idx, positions) -> np.ndarray:
+        mask = np.zeros(len(self.drop), dtype=bool)
         mask[idx[positions]] = True
         return mask
 
-    written = utc_offsets(start_text)
-    explicit = ~np.isnan(written)
-    local = ~explicit
-    if explicit.any():
-        idx = np.flatnonzero(explicit)
-        parsed = pd.DatetimeIndex(pd.to_datetime(start_text[explicit], utc=True, format="ISO8601",
-                                                 errors="coerce"))
-        flag(at(idx, parsed.isna()), "bad_timestamp", not_iso)
-        far = implausible(parsed)
-        flag(at(idx, far), "implausible_time", outside)
-        ok = ~parsed.isna() & ~far
-        utc_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
-        offsets[explicit] = written[explicit]
-    if local.any():
-        idx = np.flatnonzero(local)
-        parsed = pd.DatetimeIndex(pd.to_datetime(start_text[local], format="ISO8601", errors="coerce"))
-        if parsed.tz is not None:  # cannot happen (no offset written), kept for safety
+    def _parse(self, which, utc: bool) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
+        """(row indices, parsed times, mask of the good ones) of the rows in `which`; bad ones flagged."""
+        idx = np.flatnonzero(which)
+        parsed = pd.DatetimeIndex(pd.to_datetime(self.start_text[which], utc=utc, format="ISO8601", errors="coerce"))
+        if not utc and parsed.tz is not None:  # cannot happen (no offset written), kept for safety
             parsed = parsed.tz_localize(None)
-        flag(at(idx, parsed.isna()), "bad_timestamp", not_iso)
+        self.flag(self._at(idx, parsed.isna()), "bad_timestamp", self._not_iso)
         far = implausible(parsed)
-        flag(at(idx, far), "implausible_time", outside)
-        ok = ~parsed.isna() & ~far
-        wall_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
-        if tz is None:
-            flag(local, "missing_offset",
-                 lambda i: f"period.start_ts {rows_start[i]!r} has no UTC offset and context.timeZone is "
-                           "missing: it cannot be placed in time")
-        else:
-            ok = local & ~drop
-            wall = pd.Series(pd.to_datetime(wall_ns[ok], unit="ns"))
-            loc_utc, loc_off, nonexistent = localize(wall, tz, dev[ok].reset_index(drop=True))
-            idx_ok = np.flatnonzero(ok)
-            exists = ~nonexistent
-            utc_ns[idx_ok[exists]] = pd.DatetimeIndex(loc_utc[exists]).as_unit("ns").asi8
-            offsets[idx_ok] = loc_off
-            mask = np.zeros(n, dtype=bool)
-            mask[idx_ok[nonexistent]] = True
-            flag(mask, "nonexistent_time",
-                 lambda i: f"period.start_ts {rows_start[i]!r} does not exist in {tz.name} (skipped "
-                           "daylight-saving hour)")
-            placed = ok & ~drop
-            flag(placed & implausible(pd.to_datetime(utc_ns, unit="ns", utc=True)), "implausible_time", outside)
+        self.flag(self._at(idx, far), "implausible_time", self._outside)
+        return idx, parsed, ~parsed.isna() & ~far
 
-    # period length
-    bad_period = np.zeros(n, dtype=bool)
-    allowed_wall = {15.0, -45.0, 75.0} if (tz is not None and tz.has_dst) else {15.0}
-    for i, end in enumerate(rows_end):
-        if end is None or drop[i]:
-            continue
+    def _place_explicit(self) -> None:
+        idx, parsed, ok = self._parse(self.explicit, utc=True)
+        self.utc_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
+        self.offsets[self.explicit] = self.written[self.explicit]
+
+    def _place_local(self) -> None:
+        local = ~self.explicit
+        idx, parsed, ok = self._parse(local, utc=False)
+        self.wall_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
+        if self.tz is None:
+            self.flag(local, "missing_offset",
+                      lambda i: f"period.start_ts {self.rows.start[i]!r} has no UTC offset and context.timeZone is "
+                                "missing: it cannot be placed in time")
+            return
+        ok = local & ~self.drop
+        wall = pd.Series(pd.to_datetime(self.wall_ns[ok], unit="ns"))
+        dev = pd.Series(self.rows.dev, dtype=object)
+        loc_utc, loc_off, nonexistent = localize(wall, self.tz, dev[ok].reset_index(drop=True))
+        idx_ok = np.flatnonzero(ok)
+        self.utc_ns[idx_ok[~nonexistent]] = pd.DatetimeIndex(loc_utc[~nonexistent]).as_unit("ns").asi8
+        self.offsets[idx_ok] = loc_off
+        self.flag(self._at(idx_ok, nonexistent), "nonexistent_time",
+                  lambda i: f"period.start_ts {self.rows.start[i]!r} does not exist in {self.tz.name} (skipped "
+                            "daylight-saving hour)")
+        placed = ok & ~self.drop
+        self.flag(placed & implausible(pd.to_datetime(self.utc_ns, unit="ns", utc=True)), "implausible_time",
+                  self._outside)
+
+    def _check_periods(self) -> None:
+        bad = np.zeros(len(self.drop), dtype=bool)
+        allowed_wall = {15.0, -45.0, 75.0} if (self.tz is not None and self.tz.has_dst) else {15.0}
+        for i, end in enumerate(self.rows.end):
+            if end is not None and not self.drop[i]:
+                bad[i] = not self._period_ok(i, end, allowed_wall)
+        self.flag(bad, "bad_period",
+                  lambda i: f"period {self.rows.start[i]} - {self.rows.end[i]} is not a 15-minute interval")
+
+    def _period_ok(self, i: int, end: str, allowed_wall: set) -> bool:
         end_has_offset = not np.isnan(utc_offsets(pd.Series([end], dtype=object))[0])
         try:
-            if end_has_offset and explicit[i]:
+            if end_has_offset and self.explicit[i]:
                 end_ts = pd.Timestamp(end).tz_convert("UTC")
-                ok = (end_ts - pd.Timestamp(int(utc_ns[i]), unit="ns", tz="UTC")) == pd.Timedelta(minutes=15)
-            elif not end_has_offset and not explicit[i]:
-                minutes = (pd.Timestamp(end) - pd.Timestamp(int(wall_ns[i]), unit="ns")).total_seconds() / 60
-                ok = minutes in allowed_wall
-            else:
-                continue  # one with and one without offset: not checked
+                return (end_ts - pd.Timestamp(int(self.utc_ns[i]), unit="ns", tz="UTC")) == pd.Timedelta(minutes=15)
+            if not end_has_offset and not self.explicit[i]:
+                minutes = (pd.Timestamp(end) - pd.Timestamp(int(self.wall_ns[i]), unit="ns")).total_seconds() / 60
+                return minutes in allowed_wall
+            return True  # one with and one without offset: not checked
         except (ValueError, TypeError):
-            ok = False
-        if not ok:
-            bad_period[i] = True
-    flag(bad_period, "bad_period",
-         lambda i: f"period {rows_start[i]} - {rows_end[i]} is not a 15-minute interval")
+            return False
 
-    keep = ~drop
-    optional = {c: np.asarray(v, dtype=float)[keep] for c, v in rows_optional.items()}
-    readings = readings_frame(np.asarray(rows_dev, dtype=object)[keep],
-                              pd.to_datetime(utc_ns[keep], unit="ns", utc=True),
-                              np.asarray(rows_energy, dtype=float)[keep],
-                              [rows_line[i] for i in np.flatnonzero(keep)], optional)
-    anomalies += dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
-                                      offsets[keep], readings["line"].to_numpy(dtype=object))
-    anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
-    return ParsedFile(str(path), "urbandataset", readings, anomalies)
+    def readings(self) -> pd.DataFrame:
+        rows, keep = self.rows, ~self.drop
+        optional = {c: np.asarray(v, dtype=float)[keep] for c, v in rows.optional.items()}
+        return readings_frame(np.asarray(rows.dev, dtype=object)[keep], pd.to_datetime(self.utc_ns[keep], unit="ns",
+                                                                                         utc=True),
+                              np.asarray(rows.energy, dtype=float)[keep], [rows.line[i] for i in np.flatnonzero(keep)],
+                              optional)

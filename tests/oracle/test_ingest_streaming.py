@@ -94,7 +94,8 @@ def csv_lines(p: str) -> list[str]:
             lines.append(f"{p}PV,{at(slot, offset)},-999,")  # a duplicate, next to the first (same chunk)
             lines.append(f"NOPE-1,{at(slot, offset)},1,")
         if slot == 20:
-            lines += ["", f"{p}M,2026-10-01T05:00:00,1,", f"{p}M,{at(21, offset)},2,3,4", f"{p}PV,{at(slot, offset)},300000,"]
+            lines += ["", f"{p}M,2026-10-01T05:00:00,1,", f"{p}M,{at(21, offset)},2,3,4",
+                      f"{p}PV,{at(slot, offset)},300000,"]
     return lines
 
 
@@ -103,7 +104,8 @@ def test_a_csv_file_of_many_chunks_loads_what_a_whole_load_does(ctx, tmp_path):
         return write(tmp_path / f"{p}.csv", "deviceid,timestamp,energy,voltage\n" + "\n".join(csv_lines(p)) + "\n")
 
     def before(p):  # M at slot 22 with another value, PV at slot 23 with the same: stored readings win
-        return write(tmp_path / f"{p}-before.csv", f"deviceid,timestamp,energy\n{p}M,{at(22)},7\n{p}PV,{at(23)},-73.5\n")
+        return write(tmp_path / f"{p}-before.csv",
+                     f"deviceid,timestamp,energy\n{p}M,{at(22)},7\n{p}PV,{at(23)},-73.5\n")
 
     streamed, whole, messages = load_both_ways(ctx, tmp_path, make_file, before=before)
     assert streamed == whole
