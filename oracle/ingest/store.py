@@ -129,6 +129,9 @@ class FileStore:
             return
         codes, uniques = pd.factorize(clean["deviceid"].to_numpy(dtype=object))
         device_id = np.asarray([self.devices[d] for d in uniques], dtype=np.int64)[codes]
+        if (np.diff(device_id) < 0).any():  # in primary-key order: the index grows at its end, page after page
+            order = np.argsort(device_id, kind="stable")  # each device's rows stay in time order
+            device_id, clean = device_id[order], clean.take(order)
         stamps = pd.DatetimeIndex(clean["ts"]).as_unit("ns")
         data = readings_binary(device_id, clean, self.ingestion_id)
         first, last = stamps.min(), stamps.max()
