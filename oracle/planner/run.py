@@ -45,6 +45,9 @@ def hub_inputs(hub_path: Path, year: int | None, days: int) -> Inputs:
 
     hub = read_hub(hub_path, year)
     inputs = build_inputs(hub, full_year(hub))
+    if days >= len(inputs.timeline) // 24:
+        raise OracleError(f"--days {days}: the year has {len(inputs.timeline) // 24} days; give fewer "
+                          "typical days, or 0 for the full year")
     return typical_days(inputs, days) if days else inputs
 
 
