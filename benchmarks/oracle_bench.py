@@ -255,14 +255,15 @@ def measure(n: int, model: str, ingest: bool) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def print_table(rows: list[dict]) -> None:
-    print("| members | readings | member import s | ingest rows/s | select + compute s | hashing s | whole epoch s "
-          "| epoch peak RSS MB | commit gas/member | payment gas/member |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+def print_table(rows: list[dict], model: str, ingest: bool) -> None:
+    ingest_head, ingest_rule = (" ingest rows/s |", "---:|") if ingest else ("", "")
+    print(f"| members | model | readings | member import s |{ingest_head} select + compute s | hashing s "
+          "| whole epoch s | epoch peak RSS MB | commit gas/member | payment gas/member |")
+    print(f"|---:|---|---:|---:|{ingest_rule}---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        ingest = f"{r['ingest_rows_per_s']:,.0f}" if "ingest_rows_per_s" in r else "(COPY)"
-        print(f"| {r['members']:,} | {r['readings']:,} | {r['import_s']:.1f} | {ingest} | {r['compute_s']:.2f} | "
-              f"{r['hash_s']:.2f} | {r['epoch_s']:.1f} | {r['peak_rss_mb']:,.0f} | "
+        ingest_cell = f" {r['ingest_rows_per_s']:,.0f} |" if ingest else ""
+        print(f"| {r['members']:,} | {model} | {r['readings']:,} | {r['import_s']:.1f} |{ingest_cell} "
+              f"{r['compute_s']:.2f} | {r['hash_s']:.2f} | {r['epoch_s']:.1f} | {r['peak_rss_mb']:,.0f} | "
               f"{r['commit_gas_per_member']:,.0f} | {r['push_gas_per_member']:,.0f} |")
 
 
@@ -284,8 +285,7 @@ def main() -> None:
             print(json.dumps(PHASES[args.phase](args.one, workdir)))
         return
     rows = [measure(n, args.model, args.ingest) for n in args.sizes]
-    print(f"model {args.model}; readings loaded by {'oracle ingest' if args.ingest else 'binary COPY'}")
-    print_table(rows)
+    print_table(rows, args.model, args.ingest)
 
 
 if __name__ == "__main__":
