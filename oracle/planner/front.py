@@ -82,7 +82,9 @@ def solve(hm: HubModel, objective, options: SolveOptions, relaxation: bool = Fal
                                        mip_rel_gap=options.mip_gap, time_limit=options.time_limit, **extra)
     seconds = time.perf_counter() - started
     value = hm.m.objective.value
-    if status != "ok" and condition not in ("time_limit",) or value is None or value != value:
+    some = next(iter(hm.capacity.values()), None)
+    planless = some is not None and not np.isfinite(float(some.solution))  # time limit before any plan
+    if status != "ok" and condition not in ("time_limit",) or value is None or value != value or planless:
         raise SolverTrouble(f"HiGHS ended ({condition}) with no plan for {hm.inputs.hub.path} after "
                             f"{seconds:.0f} s: allow more time per solve (--time-limit) or fewer typical days")
     gap = None
