@@ -10,7 +10,7 @@ VENV := .venv
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(PATH)
 
-.PHONY: setup run test test-contracts test-oracle test-dapp test-fuzz test-besu slither gas bench bench-dapp demo-contracts down clean
+.PHONY: setup run test test-contracts test-oracle test-dapp test-fuzz test-besu test-planner slither gas bench bench-dapp bench-planner demo-contracts down clean
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.networks
 
@@ -49,13 +49,17 @@ down:
 demo-contracts: setup
 	brownie run scripts/demo.py --network lec-dev --silent
 
-test: setup slither test-contracts test-oracle test-besu test-dapp test-fuzz
+test: setup slither test-contracts test-oracle test-planner test-besu test-dapp test-fuzz
 
 test-contracts: setup
 	brownie test tests/contracts --network lec-test
 
 test-oracle: setup
 	python -m pytest tests/oracle -p no:pytest-brownie -q
+
+# the energy-hub planner (oracle plan): its own embedded PostgreSQL, no chain
+test-planner: setup
+	python -m pytest tests/planner -p no:pytest-brownie -q
 
 test-dapp: setup
 	python -m pytest tests/dapp -p no:pytest-brownie -q
@@ -90,6 +94,9 @@ bench: setup
 
 bench-dapp: setup
 	python benchmarks/dapp_bench.py
+
+bench-planner: setup
+	python benchmarks/planner_bench.py
 
 clean:
 	rm -rf build reports .hypothesis deployments/*.json
