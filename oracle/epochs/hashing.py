@@ -7,6 +7,9 @@ the slice whatever the number of members.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+from contextlib import contextmanager
 from typing import Iterator
 
 import numpy as np
@@ -40,25 +43,62 @@ def sliced_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_P
     """[(wallet, canonical bytes)] of the members with readings, one list per slice of members."""
     bounds = readings.member_bounds()
     for first, last in member_slices(bounds, rows_per_slice):
-        lo, hi = int(bounds[first]), int(bounds[last])
-        if lo == hi:
-            continue
-        d0, d1 = np.searchsorted(readings.device_member, [first, last])
-        device = np.repeat(np.arange(d1 - d0), np.diff(readings.bounds[d0:d1 + 1]))
-        block, ends = canonical.canonical_block(readings.device_ids[d0:d1], device,
-                                                readings.ts_seconds(lo, hi),
-                                                readings.energy[lo:hi])
-        starts = np.concatenate(([0], ends))
-        yield [(readings.wallets[j], block[starts[bounds[j] - lo]:starts[bounds[j + 1] - lo]].tobytes())
-               for j in range(first, last) if bounds[j + 1] > bounds[j]]
+        yield slice_canonical_bytes(readings, bounds, first, last)
 
 
-def salted_hashes(readings: EpochReadings, salts: dict[str, bytes], progress: bool = False) -> dict[str, bytes]:
-    """data_hash(salt, canonical bytes) of every wallet in `salts` (no readings: the hash of the salt alone)."""
+def slice_canonical_bytes(readings: EpochReadings, bounds: np.ndarray, first: int, last: int
+                          ) -> list[tuple[str, bytes]]:
+    """[(wallet, canonical bytes)] of members first..last-1 that have readings (bounds: member_bounds())."""
+    lo, hi = int(bounds[first]), int(bounds[last])
+    if lo == hi:
+        return []
+    d0, d1 = np.searchsorted(readings.device_member, [first, last])
+    device = np.repeat(np.arange(d1 - d0), np.diff(readings.bounds[d0:d1 + 1]))
+    block, ends = canonical.canonical_block(readings.device_ids[d0:d1], device, readings.ts_seconds(lo, hi),
+                                            readings.energy[lo:hi])
+    starts = np.concatenate(([0], ends))
+    return [(readings.wallets[j], block[starts[bounds[j] - lo]:starts[bounds[j + 1] - lo]].tobytes())
+            for j in range(first, last) if bounds[j + 1] > bounds[j]]
+
+
+PARALLEL_ROWS = 2_000_000  # from this many readings on, two processes (forked: the arrays are shared) hash
+_WORK: tuple | None = None  # what the forked workers read: (readings, salts, member bounds)
+
+
+def _hash_slice(span: tuple[int, int]) -> dict[str, bytes]:
+    readings, salts, bounds = _WORK
+    return {wallet: canonical.data_hash(salts[wallet], data)
+            for wallet, data in slice_canonical_bytes(readings, bounds, *span) if wallet in salts}
+
+
+def salted_hashes(readings: EpochReadings, salts: dict[str, bytes], progress: bool = False,
+                  processes: int | None = None) -> dict[str, bytes]:
+    """data_hash(salt, canonical bytes) of every wallet in `salts` (no readings: the hash of the salt alone).
+    Slices of members are hashed by `processes` forked workers (default: two for PARALLEL_ROWS readings or
+    more on a machine with two cores or more, else this process): formatting and keccak hold Python's lock,
+    so threads would not share the work."""
+    global _WORK
+    if processes is None:
+        processes = 2 if len(readings) >= PARALLEL_ROWS and (os.cpu_count() or 1) > 1 else 1
+    bounds = readings.member_bounds()
     hashes: dict[str, bytes] = {}
-    with tqdm(total=len(salts), desc="hashing member data", unit="member", disable=not progress) as bar:
-        for wallet, data in member_canonical_bytes(readings):
-            if wallet in salts:
-                hashes[wallet] = canonical.data_hash(salts[wallet], data)
-                bar.update()
+    _WORK = (readings, salts, bounds)
+    try:
+        with tqdm(total=len(salts), desc="hashing member data", unit="member", disable=not progress) as bar, \
+                _mapper(processes) as mapped:
+            for part in mapped(_hash_slice, list(member_slices(bounds, ROWS_PER_SLICE))):
+                hashes.update(part)
+                bar.update(len(part))
+    finally:
+        _WORK = None
     return {w: hashes[w] if w in hashes else canonical.data_hash(salt, b"") for w, salt in salts.items()}
+
+
+@contextmanager
+def _mapper(processes: int):
+    """map in this process, or the ordered imap of a pool of forked workers (ended when the block ends)."""
+    if processes == 1:
+        yield map
+        return
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        yield pool.imap

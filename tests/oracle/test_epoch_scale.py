@@ -86,8 +86,9 @@ def test_canonical_bytes_and_hashes_equal_the_reference(seed, big):
     for member, group in frame.groupby("member"):
         assert canonical.canonical_bytes(canonical.canonical_lines(group)) == expected[member]
     salts = {member: keccak(member.encode()) for member in expected} | {"0x" + "ee" * 20: b"\x07" * 32}
-    hashes = salted_hashes(readings, salts)
-    assert hashes == {member: keccak(salt + expected.get(member, b"")) for member, salt in salts.items()}
+    for processes in (1, 2):  # in this process, and in two forked workers as an epoch of millions does
+        hashes = salted_hashes(readings, salts, processes=processes)
+        assert hashes == {member: keccak(salt + expected.get(member, b"")) for member, salt in salts.items()}
 
 
 def test_numpy_energy_text_is_pythons_for_ties_and_random_decimals():
