@@ -10,7 +10,7 @@ VENV := .venv
 export SOLCX_BINARY_PATH := $(CURDIR)/tools/solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$(PATH)
 
-.PHONY: setup run test test-contracts test-oracle test-dapp test-fuzz test-besu test-planner slither gas bench bench-dapp bench-planner demo-contracts down clean
+.PHONY: setup run test lint test-contracts test-oracle test-dapp test-fuzz test-besu test-planner slither gas bench bench-dapp bench-planner demo-contracts down clean
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.networks
 
@@ -49,7 +49,7 @@ down:
 demo-contracts: setup
 	brownie run scripts/demo.py --network lec-dev --silent
 
-test: setup slither test-contracts test-oracle test-planner test-besu test-dapp test-fuzz
+test: setup lint slither test-contracts test-oracle test-planner test-besu test-dapp test-fuzz
 
 test-contracts: setup
 	brownie test tests/contracts --network lec-test
@@ -81,6 +81,10 @@ test-fuzz: setup $(FUZZ_VENV)/.installed
 
 test-besu: setup
 	python -m pytest tests/besu -p no:pytest-brownie -q -rs
+
+lint: setup
+	ruff check .
+	ruff format --check .
 
 slither: setup
 	tools/slither.sh

@@ -13,6 +13,7 @@ after device. Measured in the same run:
 
 Prints a markdown table with the ratio of the ingest's rows/s to the faster raw COPY.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,19 +92,30 @@ def prepare_copy_files(ctx, name: str, readings_csv: Path, workdir: Path) -> tup
 
     community = get_community(ctx, name)
     with ctx.session() as s:
-        ids = dict(s.execute(select(Device.deviceid, Device.id).join(Membership, Membership.id == Device.membership_id)
-                             .where(Membership.community_id == community.id)).all())
+        ids = dict(
+            s.execute(
+                select(Device.deviceid, Device.id)
+                .join(Membership, Membership.id == Device.membership_id)
+                .where(Membership.community_id == community.id)
+            ).all()
+        )
     text_path, binary_path = workdir / "copy.csv", workdir / "copy.bin"
     with open(text_path, "w") as text, open(binary_path, "wb") as binary:
         binary.write(SIGNATURE)
         for part in pd.read_csv(readings_csv, chunksize=1_000_000, dtype={"deviceid": str, "timestamp": str}):
             device_id = part["deviceid"].map(ids).to_numpy(dtype=np.int64)
-            pd.DataFrame({"d": device_id, "t": part["timestamp"], "e": part["energy"], "q": "measured", "i": 0}
-                         ).to_csv(text, header=False, index=False)
-            clean = pd.DataFrame({"ts": pd.to_datetime(part["timestamp"], utc=True), "energy": part["energy"],
-                                  **{c: np.nan for c in ("powactive", "powreactive", "current", "voltage",
-                                                         "chargestatus")}, "quality": "measured"})
-            binary.write(readings_binary(device_id, clean, 0)[len(SIGNATURE):-len(TRAILER)])
+            pd.DataFrame({"d": device_id, "t": part["timestamp"], "e": part["energy"], "q": "measured", "i": 0}).to_csv(
+                text, header=False, index=False
+            )
+            clean = pd.DataFrame(
+                {
+                    "ts": pd.to_datetime(part["timestamp"], utc=True),
+                    "energy": part["energy"],
+                    **dict.fromkeys(("powactive", "powreactive", "current", "voltage", "chargestatus"), np.nan),
+                    "quality": "measured",
+                }
+            )
+            binary.write(readings_binary(device_id, clean, 0)[len(SIGNATURE) : -len(TRAILER)])
         binary.write(TRAILER)
     return text_path, binary_path
 
@@ -116,8 +128,10 @@ def raw_copy_seconds(ctx, source: Path, fmt: str) -> float:
     with ctx.engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
-        cursor.execute("CREATE TABLE bench_raw_copy (LIKE counterreading INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-                       "INCLUDING INDEXES)")
+        cursor.execute(
+            "CREATE TABLE bench_raw_copy (LIKE counterreading INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING INDEXES)"
+        )
         conn.commit()
         t0 = time.perf_counter()
         with open(source, "rb") as f, cursor.copy(f"COPY bench_raw_copy ({columns}) FROM STDIN (FORMAT {fmt})") as copy:
@@ -132,12 +146,25 @@ def raw_copy_seconds(ctx, source: Path, fmt: str) -> float:
 
 def ingest_subprocess(home: Path, name: str, readings_csv: Path, chunk_rows: int | None) -> tuple[float, float]:
     """(seconds, peak RSS MB) of `oracle ingest` run as its own process."""
-    code = ("import sys; from oracle.cli import main; sys.exit(main(sys.argv[1:]))" if chunk_rows is None else
-            "import sys; import oracle.ingest.loader as l; l.CHUNK_ROWS = int(sys.argv.pop(1)); "
-            "l.ingest_file.__kwdefaults__['chunk_rows'] = l.CHUNK_ROWS; from oracle.cli import main; "
-            "sys.exit(main(sys.argv[1:]))")
-    argv = [sys.executable, "-c", code, *([str(chunk_rows)] if chunk_rows else []), "--home", str(home), "ingest",
-            "--community", name, str(readings_csv)]
+    code = (
+        "import sys; from oracle.cli import main; sys.exit(main(sys.argv[1:]))"
+        if chunk_rows is None
+        else "import sys; import oracle.ingest.loader as l; l.CHUNK_ROWS = int(sys.argv.pop(1)); "
+        "l.ingest_file.__kwdefaults__['chunk_rows'] = l.CHUNK_ROWS; from oracle.cli import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    argv = [
+        sys.executable,
+        "-c",
+        code,
+        *([str(chunk_rows)] if chunk_rows else []),
+        "--home",
+        str(home),
+        "ingest",
+        "--community",
+        name,
+        str(readings_csv),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -172,8 +199,15 @@ def run_size(n: int, workdir: Path, chunk_rows: int | None) -> dict:
         text_copy.unlink()
         binary_copy.unlink()
         ingest_s, peak_mb = ingest_subprocess(home, name, readings_csv, chunk_rows)
-        return {"members": n, "rows": rows, "copy_text": rows / copy_text_s, "copy_binary": rows / copy_binary_s,
-                "ingest": rows / ingest_s, "ingest_s": ingest_s, "peak_rss_mb": peak_mb}
+        return {
+            "members": n,
+            "rows": rows,
+            "copy_text": rows / copy_text_s,
+            "copy_binary": rows / copy_binary_s,
+            "ingest": rows / ingest_s,
+            "ingest_s": ingest_s,
+            "peak_rss_mb": peak_mb,
+        }
     finally:
         down(ctx)
 
@@ -184,8 +218,12 @@ def measure(n: int, chunk_rows: int | None) -> dict:
     try:
         print(f"N = {n}: generating, importing, COPYing, ingesting…", file=sys.stderr, flush=True)
         extra = ["--chunk-rows", str(chunk_rows)] if chunk_rows else []
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--workdir", str(workdir), *extra],
-                             capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n), "--workdir", str(workdir), *extra],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         if out.returncode != 0:
             print(out.stderr[-4000:], file=sys.stderr)
             raise SystemExit(f"benchmark for N={n} failed")
@@ -195,13 +233,17 @@ def measure(n: int, chunk_rows: int | None) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    print("| members | rows | raw COPY csv rows/s | raw COPY binary rows/s | oracle ingest rows/s | ingest / best COPY "
-          "| ingest s | ingest peak RSS MB |")
+    print(
+        "| members | rows | raw COPY csv rows/s | raw COPY binary rows/s | oracle ingest rows/s | ingest / best COPY "
+        "| ingest s | ingest peak RSS MB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = r["ingest"] / max(r["copy_text"], r["copy_binary"])
-        print(f"| {r['members']:,} | {r['rows']:,} | {r['copy_text']:,.0f} | {r['copy_binary']:,.0f} | "
-              f"{r['ingest']:,.0f} | {ratio:.2f} | {r['ingest_s']:.1f} | {r['peak_rss_mb']:,.0f} |")
+        print(
+            f"| {r['members']:,} | {r['rows']:,} | {r['copy_text']:,.0f} | {r['copy_binary']:,.0f} | "
+            f"{r['ingest']:,.0f} | {ratio:.2f} | {r['ingest_s']:.1f} | {r['peak_rss_mb']:,.0f} |"
+        )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ epoch before it, so it loads twice the readings. Prints a markdown table: member
 --ingest), select + compute s, hashing s, whole epoch s, peak RSS of the epoch process, gas per member of the
 commit and of the payments.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -33,14 +35,27 @@ ROOT = Path(__file__).resolve().parent.parent
 DAYS = 30
 STEPS_PER_DAY = 96
 START = pd.Timestamp("2026-10-01T00:00:00Z")
-PARAMS = {"self_consumption": {"alpha_consumer": "1", "alpha_producer": "0.5"},
-          "combined": {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "50", "w_sc": "1",
-                       "w_ps": "1"}}
+PARAMS = {
+    "self_consumption": {"alpha_consumer": "1", "alpha_producer": "0.5"},
+    "combined": {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "50", "w_sc": "1", "w_ps": "1"},
+}
 DEVICES_PER_COPY = 200  # readings of this many meters per COPY buffer (~26 MB at 30 days)
 PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-_ROW = np.dtype([("fields", ">i2"), ("l_device", ">i4"), ("device", ">i4"), ("l_ts", ">i4"), ("ts", ">i8"),
-                 ("l_energy", ">i4"), ("energy", ">f8"), ("l_quality", ">i4"), ("quality", "S8"),
-                 ("l_ingestion", ">i4"), ("ingestion", ">i4")])
+_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("l_device", ">i4"),
+        ("device", ">i4"),
+        ("l_ts", ">i4"),
+        ("ts", ">i8"),
+        ("l_energy", ">i4"),
+        ("energy", ">f8"),
+        ("l_quality", ">i4"),
+        ("quality", "S8"),
+        ("l_ingestion", ">i4"),
+        ("ingestion", ">i4"),
+    ]
+)
 PG_EPOCH_US = int(pd.Timestamp("2000-01-01T00:00:00Z").value // 1000)  # binary timestamptz counts from here
 
 
@@ -97,7 +112,7 @@ def write_readings_csv(directory: Path, devices: list[tuple[str, bool]], start: 
 def copy_readings(ctx, community_name: str, devices: list[tuple[str, bool]], start: pd.Timestamp, days: int) -> int:
     """Loads the synthetic readings with one binary COPY into counterreading (one finished ingestion row as
     their watermark), after creating the monthly partitions they need. Returns the number of rows."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import select
 
@@ -109,17 +124,30 @@ def copy_readings(ctx, community_name: str, devices: list[tuple[str, bool]], sta
     steps = days * STEPS_PER_DAY
     ts_us = (start.value // 1000 - PG_EPOCH_US) + np.arange(steps, dtype=np.int64) * 900_000_000
     with ctx.session() as s:
-        ids = dict(s.execute(select(Device.deviceid, Device.id).join(Membership, Membership.id == Device.membership_id)
-                             .where(Membership.community_id == community.id)).all())
-        ingestion = Ingestion(community_id=community.id, path="benchmark (binary COPY)", format="csv",
-                              sha256="0" * 64, rows_read=len(devices) * steps, rows_loaded=len(devices) * steps,
-                              finished_at=datetime.now(timezone.utc))
+        ids = dict(
+            s.execute(
+                select(Device.deviceid, Device.id)
+                .join(Membership, Membership.id == Device.membership_id)
+                .where(Membership.community_id == community.id)
+            ).all()
+        )
+        ingestion = Ingestion(
+            community_id=community.id,
+            path="benchmark (binary COPY)",
+            format="csv",
+            sha256="0" * 64,
+            rows_read=len(devices) * steps,
+            rows_loaded=len(devices) * steps,
+            finished_at=datetime.now(UTC),
+        )
         s.add(ingestion)
         s.flush()
         conn = s.connection()
         ensure_reading_partitions(conn, start.to_pydatetime(), (start + pd.Timedelta(days=days)).to_pydatetime())
         cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy("COPY counterreading (device_id, ts, energy, quality, ingestion_id) FROM STDIN (FORMAT binary)") as copy:
+        with cursor.copy(
+            "COPY counterreading (device_id, ts, energy, quality, ingestion_id) FROM STDIN (FORMAT binary)"
+        ) as copy:
             copy.write(PGCOPY_HEADER)
             rows = np.zeros(DEVICES_PER_COPY * steps, dtype=_ROW)  # filled in place: big-endian kept
             rows["fields"], rows["l_device"], rows["l_ts"], rows["l_energy"] = 5, 4, 8, 8
@@ -134,7 +162,7 @@ def copy_readings(ctx, community_name: str, devices: list[tuple[str, bool]], sta
                     copy.write(rows.tobytes())
                     filled = 0
             if filled:
-                copy.write(rows[:filled * steps].tobytes())
+                copy.write(rows[: filled * steps].tobytes())
             copy.write((-1).to_bytes(2, "big", signed=True))
     return len(devices) * steps
 
@@ -198,16 +226,18 @@ def run_the_epoch(n: int, workdir: Path) -> dict:
     marks: dict[str, float] = {}
 
     def log(message: str) -> None:
-        marks.setdefault(message.split(": ")[-1], time.perf_counter())
+        marks.setdefault(message.rsplit(": ", maxsplit=1)[-1], time.perf_counter())
 
     t0 = time.perf_counter()
-    epoch = run_epoch(ctx, f"Bench {n}", START.isoformat(), (START + pd.Timedelta(days=DAYS)).isoformat(),
-                      progress=False, log=log)
+    epoch = run_epoch(
+        ctx, f"Bench {n}", START.isoformat(), (START + pd.Timedelta(days=DAYS)).isoformat(), progress=False, log=log
+    )
     total_s = time.perf_counter() - t0
     with ctx.session() as s:
         txs = list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id)))
-        paid = len(list(s.scalars(select(EpochMember.id).where(EpochMember.epoch_id == epoch.id,
-                                                               EpochMember.paid.is_(True)))))
+        paid = len(
+            list(s.scalars(select(EpochMember.id).where(EpochMember.epoch_id == epoch.id, EpochMember.paid.is_(True))))
+        )
     return {
         "root": epoch.merkle_root,
         "compute_s": marks["hash"] - marks["select"],
@@ -230,9 +260,13 @@ PHASES = {"setup": set_up, "epoch": run_the_epoch, "stop": stop}
 
 
 def run_phase(phase: str, n: int, workdir: Path, extra: list[str], port: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--one", str(n), "--workdir", str(workdir),
-                          *extra], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "LEC_BENCH_ANVIL_PORT": str(port)})
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--one", str(n), "--workdir", str(workdir), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "LEC_BENCH_ANVIL_PORT": str(port)},
+    )
     if out.returncode != 0:
         print(out.stderr[-4000:], file=sys.stderr)
         raise SystemExit(f"benchmark {phase} for N={n} failed")
@@ -257,14 +291,18 @@ def measure(n: int, model: str, ingest: bool) -> dict:
 
 def print_table(rows: list[dict], model: str, ingest: bool) -> None:
     ingest_head, ingest_rule = (" ingest rows/s |", "---:|") if ingest else ("", "")
-    print(f"| members | model | readings | member import s |{ingest_head} select + compute s | hashing s "
-          "| whole epoch s | epoch peak RSS MB | commit gas/member | payment gas/member |")
+    print(
+        f"| members | model | readings | member import s |{ingest_head} select + compute s | hashing s "
+        "| whole epoch s | epoch peak RSS MB | commit gas/member | payment gas/member |"
+    )
     print(f"|---:|---|---:|---:|{ingest_rule}---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ingest_cell = f" {r['ingest_rows_per_s']:,.0f} |" if ingest else ""
-        print(f"| {r['members']:,} | {model} | {r['readings']:,} | {r['import_s']:.1f} |{ingest_cell} "
-              f"{r['compute_s']:.2f} | {r['hash_s']:.2f} | {r['epoch_s']:.1f} | {r['peak_rss_mb']:,.0f} | "
-              f"{r['commit_gas_per_member']:,.0f} | {r['push_gas_per_member']:,.0f} |")
+        print(
+            f"| {r['members']:,} | {model} | {r['readings']:,} | {r['import_s']:.1f} |{ingest_cell} "
+            f"{r['compute_s']:.2f} | {r['hash_s']:.2f} | {r['epoch_s']:.1f} | {r['peak_rss_mb']:,.0f} | "
+            f"{r['commit_gas_per_member']:,.0f} | {r['push_gas_per_member']:,.0f} |"
+        )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ Then for each number of typical days: the whole front (`--points`, both ends inc
 markdown table row by row: seconds, the largest MIP gap of the points, the cost and CO₂ of the two ends,
 and their deviation from the reference's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,9 @@ SAMPLE = Path(__file__).resolve().parent.parent / "oracle/planner/samples/port.y
 
 def without_min_load(inputs):
     """The same inputs with every minimum load dropped: no hourly binaries, only the build decisions."""
-    hub = dataclasses.replace(inputs.hub, technologies=[dataclasses.replace(t, min_load=0.0)
-                                                         for t in inputs.hub.technologies])
+    hub = dataclasses.replace(
+        inputs.hub, technologies=[dataclasses.replace(t, min_load=0.0) for t in inputs.hub.technologies]
+    )
     return dataclasses.replace(inputs, hub=hub)
 
 
@@ -45,10 +47,15 @@ def run(hub: Path, days: int, points: int, time_limit: float, relax_min_load: bo
         return None
     front = plan.front
     mode = f"{days} typical days" if days else "full year"
-    return {"mode": mode + (", no minimum loads" if relax_min_load else ""), "steps": len(inputs.timeline),
-            "points": len(front), "seconds": time.perf_counter() - started,
-            "max_gap": max((p.gap or 0.0) for p in front), "cost_end": (front[0].cost, front[0].co2_t),
-            "co2_end": (front[-1].cost, front[-1].co2_t)}
+    return {
+        "mode": mode + (", no minimum loads" if relax_min_load else ""),
+        "steps": len(inputs.timeline),
+        "points": len(front),
+        "seconds": time.perf_counter() - started,
+        "max_gap": max((p.gap or 0.0) for p in front),
+        "cost_end": (front[0].cost, front[0].co2_t),
+        "co2_end": (front[-1].cost, front[-1].co2_t),
+    }
 
 
 def deviation(row: dict, ref: dict | None, end: str) -> str:
@@ -67,8 +74,11 @@ def main() -> None:
     parser.add_argument("--full-points", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--full-time-limit", type=float, default=120.0)
-    parser.add_argument("--full-milp", action="store_true",
-                        help="also the full year with its hourly on/off binaries (no plan in 300 s per solve here)")
+    parser.add_argument(
+        "--full-milp",
+        action="store_true",
+        help="also the full year with its hourly on/off binaries (no plan in 300 s per solve here)",
+    )
     args = parser.parse_args()
     # the reference: the full year with the minimum loads dropped (only build binaries), which HiGHS solves;
     # the full year with hourly on/off binaries found no plan within 300 s per solve on this machine
@@ -76,8 +86,10 @@ def main() -> None:
     if args.full_milp:
         refs.append(run(args.hub, 0, args.full_points, args.full_time_limit))
     ref = refs[0]
-    print("| mode | steps | points | seconds | max MIP gap | cost end: kEUR, t CO₂ | CO₂ end: kEUR, t CO₂ "
-          "| cost end vs reference (cost / CO₂) | CO₂ end vs reference (cost / CO₂) |")
+    print(
+        "| mode | steps | points | seconds | max MIP gap | cost end: kEUR, t CO₂ | CO₂ end: kEUR, t CO₂ "
+        "| cost end vs reference (cost / CO₂) | CO₂ end vs reference (cost / CO₂) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|", flush=True)
     for row in refs:
         show(row, ref)
@@ -91,9 +103,11 @@ def show(row: dict | None, ref: dict | None) -> None:
     if row is None:
         return
     ends = [f"{row[e][0] / 1e3:,.0f}, {row[e][1]:,.0f}" for e in ("cost_end", "co2_end")]
-    print(f"| {row['mode']} | {row['steps']} | {row['points']} | {row['seconds']:.1f} | {row['max_gap']:.2%} | "
-          f"{ends[0]} | {ends[1]} | {deviation(row, ref, 'cost_end')} | {deviation(row, ref, 'co2_end')} |",
-          flush=True)
+    print(
+        f"| {row['mode']} | {row['steps']} | {row['points']} | {row['seconds']:.1f} | {row['max_gap']:.2%} | "
+        f"{ends[0]} | {ends[1]} | {deviation(row, ref, 'cost_end')} | {deviation(row, ref, 'co2_end')} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
 """The application factory: configuration → one oracle Context → extensions → blueprints → error handlers."""
+
 from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from oracle.config import Settings, load_settings
-from oracle.context import Context
 from dapp_backend.config import flask_config
 from dapp_backend.context import EXTENSION
 from dapp_backend.errors import register_error_handlers
 from dapp_backend.extensions import csrf, limiter
+from oracle.config import Settings, load_settings
+from oracle.context import Context
 
 
 def create_app(settings: Settings | None = None, *, testing: bool = False) -> Flask:
@@ -25,13 +26,29 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     csrf.init_app(app)
     limiter.init_app(app)
     api = Api(app)
-    from dapp_backend.blueprints import (auth, communities, community_admin, me, oracle_admin, platform,
-                                         platform_admin, web)
+    from dapp_backend.blueprints import (
+        auth,
+        communities,
+        community_admin,
+        me,
+        oracle_admin,
+        platform,
+        platform_admin,
+        web,
+    )
 
-    for blueprint in (auth.blp, me.blp, platform.blp, communities.blp, community_admin.blp, oracle_admin.blp,
-                      platform_admin.blp):
+    for blueprint in (
+        auth.blp,
+        me.blp,
+        platform.blp,
+        communities.blp,
+        community_admin.blp,
+        oracle_admin.blp,
+        platform_admin.blp,
+    ):
         api.register_blueprint(blueprint)
     from dapp_backend.blueprints import lighting  # PELL-IP public lighting (open to everyone, reserved to viewers)
+
     api.register_blueprint(lighting.blp)
     app.register_blueprint(web.blp)
     register_error_handlers(app)  # after Api, whose own HTTPException handler these replace

@@ -11,6 +11,7 @@ LEC_MANIFEST) plus LEC_SESSION_SECRET and LEC_TRUSTED_HOSTS (the host names it i
 setup signs nobody in without them: dapp_backend/config.py).
 Errors end in one sentence, with the oracle's exit statuses: 2 for a user mistake, 1 for the environment.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,9 @@ def _serve_workers(args) -> None:
         if pid == 0:  # a worker: its own database pool and chain client, made after the fork
             status = 1
             try:
-                waitress.serve(create_app(load_settings(args.home)), sockets=[listener], threads=args.threads,
-                               ident="lec-dapp")
+                waitress.serve(
+                    create_app(load_settings(args.home)), sockets=[listener], threads=args.threads, ident="lec-dapp"
+                )
                 status = 0
             except KeyboardInterrupt:
                 status = 0
@@ -125,12 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8, help="waitress worker threads (default 8)")
-    serve.add_argument("--workers", type=_positive, default=1,
-                       help="processes, each with --threads threads (default 1)")
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="processes, each with --threads threads (default 1)"
+    )
     serve.add_argument("--development", action="store_true", help="Flask's own server instead of waitress")
     serve.set_defaults(func=cmd_serve)
-    wallets = sub.add_parser("demo-wallets", help="the development chain's demo wallets, their roles and keys, and "
-                                                  "how to use them in MetaMask (embedded setup only)")
+    wallets = sub.add_parser(
+        "demo-wallets",
+        help="the development chain's demo wallets, their roles and keys, and "
+        "how to use them in MetaMask (embedded setup only)",
+    )
     wallets.add_argument("--home", help="the oracle's home directory (default: $LEC_HOME or ~/.lec)")
     wallets.add_argument("--url", default="http://127.0.0.1:5000", help="where the dApp is served (for the text)")
     wallets.set_defaults(func=cmd_demo_wallets)

@@ -8,6 +8,7 @@ host names the dApp is served under, comma-separated, e.g. dapp.example.org: any
 is a 400, so a sign-in message a phishing site had signed for its own domain cannot be replayed here with that
 domain in the Host header; a configured setup signs nobody in without it, the embedded one answers any host).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ def session_secret(settings: Settings, env: dict) -> str:
     if env.get("LEC_SESSION_SECRET"):
         return env["LEC_SESSION_SECRET"]
     if settings.production:
-        raise ConfigError("LEC_SESSION_SECRET is not set: a configured setup needs the session secret from its "
-                          "environment (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        raise ConfigError(
+            "LEC_SESSION_SECRET is not set: a configured setup needs the session secret from its "
+            "environment (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     return _read_or_create(settings.secrets_dir / "session-secret")
 
 

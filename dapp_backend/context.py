@@ -1,4 +1,5 @@
 """The application's one oracle Context (settings, database engine, chain client), made by create_app."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -8,6 +8,7 @@ database) and an auditor (granted by the Platform Admin). Both get ether on anvi
 Private keys are shown only for a development setup: any configured resource (DATABASE_URL, LEC_RPC_URL, a
 chain id other than anvil's, LEC_KEYSTORE_DIR) makes the keys possibly real ones, and the command refuses.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,14 +65,22 @@ class DemoSetup:
 
 
 def refuse_configured(settings: Settings) -> None:
-    configured = [name for name, value in (("DATABASE_URL", settings.database_url), ("LEC_RPC_URL", settings.rpc_url),
-                                           ("LEC_KEYSTORE_DIR", settings.keystore_dir)) if value]
+    configured = [
+        name
+        for name, value in (
+            ("DATABASE_URL", settings.database_url),
+            ("LEC_RPC_URL", settings.rpc_url),
+            ("LEC_KEYSTORE_DIR", settings.keystore_dir),
+        )
+        if value
+    ]
     if settings.chain_id not in (None, ANVIL_CHAIN_ID):
         configured.append(f"LEC_CHAIN_ID={settings.chain_id}")
     if configured:
         raise NotADevelopmentSetup(
             f"refusing to print keys: this is a configured setup ({', '.join(configured)}), not the embedded "
-            "development one, and its keys may be real; demo wallets exist only on the local anvil chain")
+            "development one, and its keys may be real; demo wallets exist only on the local anvil chain"
+        )
 
 
 def demo_keystore(settings: Settings, who: str) -> Path:
@@ -129,8 +138,9 @@ def prepare_demo_wallets(ctx: Context) -> DemoSetup:
     refuse_configured(settings)
     answered = ctx.chain.w3.eth.chain_id
     if answered != ANVIL_CHAIN_ID:  # belt and braces: the chain that answers is anvil's
-        raise NotADevelopmentSetup(f"refusing to print keys: the chain answers with id {answered}, not anvil's "
-                                   f"{ANVIL_CHAIN_ID}")
+        raise NotADevelopmentSetup(
+            f"refusing to print keys: the chain answers with id {answered}, not anvil's {ANVIL_CHAIN_ID}"
+        )
     token, symbol = _demo_token(ctx)
     member, auditor = demo_account(settings, DEMO_MEMBER), demo_account(settings, DEMO_AUDITOR)
     ensure_member(ctx, token, member)
@@ -138,30 +148,35 @@ def prepare_demo_wallets(ctx: Context) -> DemoSetup:
     fund_dev_accounts(settings, [member.address, auditor.address])
     accounts = [(role, ctx.keyring.account(role)) for role in ROLES]
     accounts += [(DEMO_MEMBER, member), (DEMO_AUDITOR, auditor)]
-    wallets = [DemoWallet(role, a.address, "0x" + a.key.hex().removeprefix("0x"), WHAT_THEY_DO[role])
-               for role, a in accounts]
+    wallets = [
+        DemoWallet(role, a.address, "0x" + a.key.hex().removeprefix("0x"), WHAT_THEY_DO[role]) for role, a in accounts
+    ]
     return DemoSetup(wallets, settings.effective_rpc_url, ANVIL_CHAIN_ID, token, symbol)
 
 
 def describe(setup: DemoSetup, dapp_url: str = "http://127.0.0.1:5000") -> str:
     """The table of demo wallets and how to use them in MetaMask."""
-    lines = ["",
-             "WARNING: development keys of a LOCAL anvil chain only. Never send real funds to these addresses,",
-             "never use these keys on another network.", "",
-             f"{'role':<16} {'address':<42}  {'private key':<66}  what it does"]
+    lines = [
+        "",
+        "WARNING: development keys of a LOCAL anvil chain only. Never send real funds to these addresses,",
+        "never use these keys on another network.",
+        "",
+        f"{'role':<16} {'address':<42}  {'private key':<66}  what it does",
+    ]
     lines += [f"{w.role:<16} {w.address:<42}  {w.private_key:<66}  {w.does}" for w in setup.wallets]
-    lines += ["",
-              "MetaMask, for a local try:",
-              "  1. Add the network (Settings > Networks > Add a network manually):",
-              f"     name 'LEC development (anvil)', RPC URL {setup.rpc_url}, chain id {setup.chain_id}, "
-              "currency symbol ETH",
-              "  2. Import an account (account menu > Add account > Import account) and paste a private key above:",
-              f"     {DEMO_MEMBER} for the member page, community_admin / token_admin for the community admin page,",
-              f"     oracle_admin for the oracle admin page, {DEMO_AUDITOR} for the auditor page, platform_admin for "
-              "the platform admin page",
-              f"  3. Import the token (Tokens > Import tokens > Custom token): address {setup.token}, symbol "
-              f"{setup.symbol}, decimals 18",
-              f"  4. Open {dapp_url}, connect the wallet and sign in.",
-              "  (anvil restarted from its saved state keeps the nonces; if MetaMask says 'nonce too high', clear the",
-              "  account's activity: Settings > Advanced > Clear activity tab data.)"]
+    lines += [
+        "",
+        "MetaMask, for a local try:",
+        "  1. Add the network (Settings > Networks > Add a network manually):",
+        f"     name 'LEC development (anvil)', RPC URL {setup.rpc_url}, chain id {setup.chain_id}, currency symbol ETH",
+        "  2. Import an account (account menu > Add account > Import account) and paste a private key above:",
+        f"     {DEMO_MEMBER} for the member page, community_admin / token_admin for the community admin page,",
+        f"     oracle_admin for the oracle admin page, {DEMO_AUDITOR} for the auditor page, platform_admin for "
+        "the platform admin page",
+        f"  3. Import the token (Tokens > Import tokens > Custom token): address {setup.token}, symbol "
+        f"{setup.symbol}, decimals 18",
+        f"  4. Open {dapp_url}, connect the wallet and sign in.",
+        "  (anvil restarted from its saved state keeps the nonces; if MetaMask says 'nonce too high', clear the",
+        "  account's activity: Settings > Advanced > Clear activity tab data.)",
+    ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """Every error under /api is JSON {"error": "<sentence>", "field": <name or null>}."""
+
 from __future__ import annotations
 
 import logging
@@ -7,8 +8,8 @@ from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from oracle.errors import EnvironmentProblem, OracleError
 from dapp_backend.services.errors import ApiError
+from oracle.errors import EnvironmentProblem, OracleError
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,11 @@ def handle_http(exc: HTTPException):
     if exc.code in (400, 422) and (getattr(exc, "data", None) or {}).get("messages"):
         return _validation(exc)
     if isinstance(exc, CSRFError):
-        return error_response(400, f"{exc.description.rstrip('.')}: send the token of GET /api/auth/csrf in the "
-                                   "X-CSRFToken header", "X-CSRFToken")
+        return error_response(
+            400,
+            f"{exc.description.rstrip('.')}: send the token of GET /api/auth/csrf in the X-CSRFToken header",
+            "X-CSRFToken",
+        )
     if exc.code == 429:  # Flask-Limiter's description is the limit that was reached, e.g. "10 per 1 minute"
         return error_response(429, f"too many attempts (at most {exc.description}): wait a minute and try again")
     sentence = SENTENCES.get(exc.code) if exc.description == type(exc).description else exc.description
@@ -81,8 +85,10 @@ def handle_unexpected(exc: Exception):
     from oracle.outages import outage
 
     if outage(original, None) is not None:  # the driver's text names hosts, ports, users: logged above, not shown
-        return error_response(503, "the platform's database or chain does not answer right now: try again in a "
-                                   "minute (the error is logged)")
+        return error_response(
+            503,
+            "the platform's database or chain does not answer right now: try again in a minute (the error is logged)",
+        )
     return error_response(500, "the server failed on this request; the error is logged")
 
 

@@ -1,4 +1,5 @@
 """Flask extensions, bound to each application by create_app (init_app)."""
+
 from __future__ import annotations
 
 from flask_limiter import Limiter

@@ -1,6 +1,7 @@
 """Types of the command line's arguments: each takes the text a user wrote and returns the value, or
 refuses it (argparse.ArgumentTypeError) in one sentence that says what is accepted. Kept free of heavy
 imports: the parser is built for every command."""
+
 from __future__ import annotations
 
 import argparse

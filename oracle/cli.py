@@ -22,6 +22,7 @@ A user mistake ends with one line "error: …" and exit status 2; a problem of t
 or chain that does not answer, a home that cannot be written, another run holding the lock) with exit
 status 1; never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,13 +31,21 @@ import sys
 import warnings
 from pathlib import Path
 
-from oracle.arguments import (GAP_LIMIT_MAX_HOURS, OneLineErrors, epoch_number, existing_file, gap_limit_hours,
-                              instant, token_amount, whole_number)
+from oracle.arguments import (
+    GAP_LIMIT_MAX_HOURS,
+    OneLineErrors,
+    epoch_number,
+    existing_file,
+    gap_limit_hours,
+    instant,
+    token_amount,
+    whole_number,
+)
 from oracle.config import load_settings
 from oracle.context import Context
 from oracle.errors import EnvironmentProblem, OracleError
-from oracle.planner.cli import add_commands as add_planner_commands
 from oracle.pell.commands import add_commands as add_pell_commands
+from oracle.planner.cli import add_commands as add_planner_commands
 
 
 def _print(obj) -> None:
@@ -94,20 +103,31 @@ def cmd_db_upgrade(ctx: Context, args) -> None:
 def cmd_community_create(ctx: Context, args) -> None:
     from oracle.communities import create_community
 
-    community = create_community(ctx, args.name, symbol=args.symbol, welcome_citizen=args.welcome_citizen,
-                                 welcome_stakeholder=args.welcome_stakeholder, fee_bps=args.fee_bps,
-                                 endowment=args.endowment, reward_ceiling=args.reward_ceiling)
-    print(f"community {community.name!r}: token {community.token_address} ({community.symbol}), "
-          f"reward ceiling {args.reward_ceiling} tokens per epoch")
+    community = create_community(
+        ctx,
+        args.name,
+        symbol=args.symbol,
+        welcome_citizen=args.welcome_citizen,
+        welcome_stakeholder=args.welcome_stakeholder,
+        fee_bps=args.fee_bps,
+        endowment=args.endowment,
+        reward_ceiling=args.reward_ceiling,
+    )
+    print(
+        f"community {community.name!r}: token {community.token_address} ({community.symbol}), "
+        f"reward ceiling {args.reward_ceiling} tokens per epoch"
+    )
 
 
 def cmd_members_import(ctx: Context, args) -> None:
     from oracle.members import import_members
 
     summary = import_members(ctx, args.community, Path(args.file))
-    print(f"{summary.members} members, {summary.devices} devices in {args.file}: "
-          f"{summary.memberships_created} new memberships, {summary.devices_created} new devices, "
-          f"{summary.profiles_changed} profile changes, {len(summary.added_onchain)} added on-chain")
+    print(
+        f"{summary.members} members, {summary.devices} devices in {args.file}: "
+        f"{summary.memberships_created} new memberships, {summary.devices_created} new devices, "
+        f"{summary.profiles_changed} profile changes, {len(summary.added_onchain)} added on-chain"
+    )
 
 
 def cmd_members_remove(ctx: Context, args) -> None:
@@ -120,24 +140,33 @@ def cmd_members_remove(ctx: Context, args) -> None:
 def cmd_ingest(ctx: Context, args) -> None:
     from oracle.ingest.loader import ingest_file
 
-    result = ingest_file(ctx, args.community, Path(args.file), args.format,
-                         gap_limit_hours=args.gap_limit_hours, log=lambda m: print(m, file=sys.stderr, flush=True))
+    result = ingest_file(
+        ctx,
+        args.community,
+        Path(args.file),
+        args.format,
+        gap_limit_hours=args.gap_limit_hours,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     if result.already_ingested:
         print(f"{args.file} was already ingested (ingestion {result.ingestion_id}): nothing loaded")
         return
-    print(f"{args.file}: {result.rows_loaded} readings loaded ({result.rows_read} read), "
-          f"{result.anomaly_count} anomalies recorded (ingestion {result.ingestion_id})")
+    print(
+        f"{args.file}: {result.rows_loaded} readings loaded ({result.rows_read} read), "
+        f"{result.anomaly_count} anomalies recorded (ingestion {result.ingestion_id})"
+    )
 
 
 def cmd_models_publish(ctx: Context, args) -> None:
-    from oracle.model_registry import parse_assignments, publish_model
-
     from oracle.instants import iso
+    from oracle.model_registry import parse_assignments, publish_model
 
     params = parse_assignments(args.set or [])
     done = publish_model(ctx, args.model, params, community=args.community, effective_from=args.effective_from)
-    print(f"published {args.model} version {done.version} for {args.community!r}, effective from "
-          f"{iso(done.effective_from)}")
+    print(
+        f"published {args.model} version {done.version} for {args.community!r}, effective from "
+        f"{iso(done.effective_from)}"
+    )
     if done.active_from is not None:
         print(f"{args.model} made the active model of {args.community!r} from {iso(done.active_from)}")
 
@@ -150,11 +179,15 @@ def cmd_epoch_run(ctx: Context, args) -> None:
 
     epoch = run_epoch(ctx, args.community, args.start, args.end)
     if epoch.status == "waiting":
-        print(f"epoch {epoch.number} of {args.community!r} committed (root {epoch.merkle_root}); payable from "
-              f"{epoch.payable_at.isoformat()}, after the challenge window: run the same command then to pay")
+        print(
+            f"epoch {epoch.number} of {args.community!r} committed (root {epoch.merkle_root}); payable from "
+            f"{epoch.payable_at.isoformat()}, after the challenge window: run the same command then to pay"
+        )
         return
-    print(f"epoch {epoch.number} of {args.community!r} done: root {epoch.merkle_root}, "
-          f"total {epoch.total_reward} base units")
+    print(
+        f"epoch {epoch.number} of {args.community!r} done: root {epoch.merkle_root}, "
+        f"total {epoch.total_reward} base units"
+    )
 
 
 def cmd_epoch_show(ctx: Context, args) -> None:
@@ -196,8 +229,10 @@ def cmd_verify(ctx: Context, args) -> None:
         print(line)
     if not result.ok:
         raise OracleError(f"{args.file} does NOT match the chain, first at {result.failed_field}: {result.failure}")
-    print("OK: every field of the file matches the chain: the data, salt and amount are exactly what the oracle "
-          "committed on-chain")
+    print(
+        "OK: every field of the file matches the chain: the data, salt and amount are exactly what the oracle "
+        "committed on-chain"
+    )
 
 
 def cmd_serve(ctx: Context, args) -> None:
@@ -222,44 +257,61 @@ def cmd_demo(ctx: Context, args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineErrors(prog="oracle", description="LEC oracle: meter data -> public reward models -> "
-                                     "Merkle commitment and payment on-chain")
+    parser = OneLineErrors(
+        prog="oracle",
+        description="LEC oracle: meter data -> public reward models -> Merkle commitment and payment on-chain",
+    )
     parser.add_argument("--home", help="home directory of the embedded defaults (env LEC_HOME, default ~/.lec)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("up", help="start the embedded PostgreSQL and anvil, migrate, deploy if needed").set_defaults(
-        func=cmd_up)
+        func=cmd_up
+    )
     sub.add_parser("down", help="stop the embedded services").set_defaults(func=cmd_down)
-    status = sub.add_parser("status", help="what runs and where (each service is asked), the unfinished epochs and "
-                            "the command that goes on")
+    status = sub.add_parser(
+        "status", help="what runs and where (each service is asked), the unfinished epochs and the command that goes on"
+    )
     status.add_argument("--check", action="store_true", help="also check the database against the chain (doctor)")
     form = status.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="JSON (the default when the output is not a terminal)")
     form.add_argument("--text", action="store_true", help="text for a person (the default on a terminal)")
     status.set_defaults(func=cmd_status)
-    sub.add_parser("doctor", help="check that the database and the chain agree; say what disagrees and what "
-                   "to do").set_defaults(func=cmd_doctor)
+    sub.add_parser(
+        "doctor", help="check that the database and the chain agree; say what disagrees and what to do"
+    ).set_defaults(func=cmd_doctor)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(func=cmd_db_upgrade)
 
-    community = sub.add_parser("community", help="communities").add_subparsers(dest="community_command",
-                                                                             required=True)
+    community = sub.add_parser("community", help="communities").add_subparsers(dest="community_command", required=True)
     create = community.add_parser("create", help="create a community and its token")
     create.add_argument("name")
     create.add_argument("--symbol")
-    create.add_argument("--welcome-citizen", default="100", type=token_amount,
-                        help="welcome bonus of a citizen, tokens (default 100)")
-    create.add_argument("--welcome-stakeholder", default="500", type=token_amount,
-                        help="welcome bonus of a stakeholder, tokens (default 500)")
-    create.add_argument("--fee-bps", type=whole_number, default=100, help="transfer fee, basis points (default 100 = 1 %%)")
-    create.add_argument("--endowment", default="1000000", type=token_amount, help="tokens minted into the treasury at creation")
-    create.add_argument("--reward-ceiling", default="100000", type=token_amount, metavar="TOKENS",
-                        help="highest total reward of one epoch (default 100000; set again on a re-run)")
+    create.add_argument(
+        "--welcome-citizen", default="100", type=token_amount, help="welcome bonus of a citizen, tokens (default 100)"
+    )
+    create.add_argument(
+        "--welcome-stakeholder",
+        default="500",
+        type=token_amount,
+        help="welcome bonus of a stakeholder, tokens (default 500)",
+    )
+    create.add_argument(
+        "--fee-bps", type=whole_number, default=100, help="transfer fee, basis points (default 100 = 1 %%)"
+    )
+    create.add_argument(
+        "--endowment", default="1000000", type=token_amount, help="tokens minted into the treasury at creation"
+    )
+    create.add_argument(
+        "--reward-ceiling",
+        default="100000",
+        type=token_amount,
+        metavar="TOKENS",
+        help="highest total reward of one epoch (default 100000; set again on a re-run)",
+    )
     create.set_defaults(func=cmd_community_create)
 
-    members = sub.add_parser("members", help="community members").add_subparsers(dest="members_command",
-                                                                                 required=True)
+    members = sub.add_parser("members", help="community members").add_subparsers(dest="members_command", required=True)
     imp = members.add_parser("import", help="import members from wallet,name,email,kind,profile,deviceid")
     imp.add_argument("--community", required=True)
     imp.add_argument("file", type=existing_file)
@@ -273,9 +325,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="load meter readings")
     ingest.add_argument("--community", required=True)
     ingest.add_argument("--format", default="csv", choices=["csv", "ec-csv", "urbandataset"])
-    ingest.add_argument("--gap-limit-hours", type=gap_limit_hours, default=6.0,
-                        help="interpolate gaps shorter than this (default 6 h; more than 0, at most "
-                             f"{GAP_LIMIT_MAX_HOURS:g}); longer ones stay missing")
+    ingest.add_argument(
+        "--gap-limit-hours",
+        type=gap_limit_hours,
+        default=6.0,
+        help="interpolate gaps shorter than this (default 6 h; more than 0, at most "
+        f"{GAP_LIMIT_MAX_HOURS:g}); longer ones stay missing",
+    )
     ingest.add_argument("file", type=existing_file)
     ingest.set_defaults(func=cmd_ingest)
 
@@ -283,11 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
     publish = models.add_parser("publish", help="publish a new parameter version on-chain (Oracle Admin)")
     publish.add_argument("--model", required=True, choices=["self_consumption", "peak_shaving", "combined"])
     publish.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter (repeat)")
-    publish.add_argument("--community", required=True,
-                         help="the community it is for; the model becomes its active one if it is not")
-    publish.add_argument("--effective-from", metavar="ISO", type=instant,
-                         help="rules the periods starting at or after this time, ISO 8601 with offset "
-                              "(default: the earliest time the registry allows)")
+    publish.add_argument(
+        "--community", required=True, help="the community it is for; the model becomes its active one if it is not"
+    )
+    publish.add_argument(
+        "--effective-from",
+        metavar="ISO",
+        type=instant,
+        help="rules the periods starting at or after this time, ISO 8601 with offset "
+        "(default: the earliest time the registry allows)",
+    )
     publish.set_defaults(func=cmd_models_publish)
 
     epoch = sub.add_parser("epoch", help="reward epochs").add_subparsers(dest="epoch_command", required=True)
@@ -306,8 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     void.add_argument("--epoch", type=epoch_number, required=True)
     void.add_argument("--reason", required=True, help="why (kept off-chain; its keccak256 goes on-chain)")
     void.set_defaults(func=cmd_epoch_void)
-    abandon = epoch.add_parser("abandon", help="give up an epoch that was never committed on-chain; its period may "
-                               "run again")
+    abandon = epoch.add_parser(
+        "abandon", help="give up an epoch that was never committed on-chain; its period may run again"
+    )
     abandon.add_argument("--community", required=True)
     abandon.add_argument("--epoch", type=epoch_number, required=True)
     abandon.add_argument("--reason", required=True, help="why (recorded in the database)")
@@ -329,8 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     keys = sub.add_parser("keys", help="keys and secrets").add_subparsers(dest="keys_command", required=True)
-    keys.add_parser("rotate-data-key", help="re-encrypt all personal data under a new key, in one transaction"
-                    ).set_defaults(func=cmd_keys_rotate_data_key)
+    keys.add_parser(
+        "rotate-data-key", help="re-encrypt all personal data under a new key, in one transaction"
+    ).set_defaults(func=cmd_keys_rotate_data_key)
 
     sub.add_parser("demo", help="the main job: sample community, one epoch end to end").set_defaults(func=cmd_demo)
     add_pell_commands(sub)

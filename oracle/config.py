@@ -8,6 +8,7 @@ Two modes, chosen per resource:
   default ~/.lec): an embedded PostgreSQL in home/pgdata, an anvil chain whose state persists in
   home/anvil, generated keystores in home/keystores with their passphrase in home/secrets/.
 """
+
 from __future__ import annotations
 
 import os
@@ -108,8 +109,9 @@ def _recorded_port(path: Path) -> int:
     try:
         return int(path.read_text()) if path.is_file() else DEFAULT_ANVIL_PORT
     except (OSError, ValueError):
-        raise ConfigError(f"{path} does not hold the port of the home's chain: remove it, or set "
-                          "LEC_ANVIL_PORT") from None
+        raise ConfigError(
+            f"{path} does not hold the port of the home's chain: remove it, or set LEC_ANVIL_PORT"
+        ) from None
 
 
 def _rpc_url(url: str | None) -> str | None:
@@ -122,8 +124,10 @@ def _rpc_url(url: str | None) -> str | None:
     except ValueError:  # a port that is no number, a broken [IPv6] host
         usable = False
     if not usable:
-        raise ConfigError(f"LEC_RPC_URL={url!r} is not an http(s) URL of a JSON-RPC node, e.g. "
-                          "https://rpc.example.org or http://127.0.0.1:8545")
+        raise ConfigError(
+            f"LEC_RPC_URL={url!r} is not an http(s) URL of a JSON-RPC node, e.g. "
+            "https://rpc.example.org or http://127.0.0.1:8545"
+        )
     return url
 
 

@@ -1,4 +1,5 @@
 """What a command works with: settings, database engine, keys, chain client — each made on first use."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -19,8 +20,9 @@ class Context:
 
         url = postgres_url_if_running(self.settings)
         if url is None:
-            raise ConfigError(f"the embedded PostgreSQL of {self.settings.home} is not running: run `oracle up` "
-                              "(or set DATABASE_URL)")
+            raise ConfigError(
+                f"the embedded PostgreSQL of {self.settings.home} is not running: run `oracle up` (or set DATABASE_URL)"
+            )
         return url
 
     @cached_property
@@ -43,11 +45,16 @@ class Context:
             from oracle.embedded import anvil_running
 
             if not anvil_running(self.settings):
-                raise ConfigError(f"the embedded chain of {self.settings.home} is not running: run `oracle up` "
-                                  "(or set LEC_RPC_URL)")
-        return ChainClient.from_manifest_file(self.settings.effective_rpc_url, self.settings.effective_chain_id,
-                                              self.settings.manifest_path, self.keyring,
-                                              instant_mining=self.settings.embedded_chain)
+                raise ConfigError(
+                    f"the embedded chain of {self.settings.home} is not running: run `oracle up` (or set LEC_RPC_URL)"
+                )
+        return ChainClient.from_manifest_file(
+            self.settings.effective_rpc_url,
+            self.settings.effective_chain_id,
+            self.settings.manifest_path,
+            self.keyring,
+            instant_mining=self.settings.embedded_chain,
+        )
 
     @cached_property
     def cipher(self):

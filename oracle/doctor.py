@@ -6,6 +6,7 @@ every community's token has code; then, per community, what `oracle.epochs.recon
 payments, transactions, members), in dry-run mode. A check that cannot run (no database, no chain) skips those
 that need it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,10 @@ class AgreementReport:
         if self.ok:
             return "the database and the chain agree"
         n = self.disagreements
-        return (f"{n} disagreement{'s' if n != 1 else ''} between the database and the chain (listed above, each with "
-                "what to do)")
+        return (
+            f"{n} disagreement{'s' if n != 1 else ''} between the database and the chain (listed above, each with "
+            "what to do)"
+        )
 
 
 def check_agreement(ctx: Context) -> AgreementReport:
@@ -71,8 +74,9 @@ def _check_database(ctx: Context, report: AgreementReport) -> bool:
         return report.add(False, f"the database does not answer: {problem}{advice}")
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     if revision != head:
-        return report.add(False, f"the database schema is at revision {revision}, this oracle needs {head}: run "
-                                 "`oracle db upgrade`")
+        return report.add(
+            False, f"the database schema is at revision {revision}, this oracle needs {head}: run `oracle db upgrade`"
+        )
     return report.add(True, f"the database answers (PostgreSQL {version}), schema at the migrations head ({head})")
 
 
@@ -84,13 +88,19 @@ def _check_chain(ctx: Context, report: AgreementReport) -> bool:
         return report.add(False, f"the chain does not answer as configured: {_problem(exc)}")
     report.add(True, f"the chain at {settings.effective_rpc_url} answers with chain id {chain.chain_id}")
     contracts = {name: entry["address"] for name, entry in chain.manifest["contracts"].items()}
-    missing = [f"{name} ({address})" for (name, address), code
-               in zip(contracts.items(), chain.codes_at(list(contracts.values()))) if not code]
+    missing = [
+        f"{name} ({address})"
+        for (name, address), code in zip(contracts.items(), chain.codes_at(list(contracts.values())))
+        if not code
+    ]
     if missing:
-        return report.add(False, f"the manifest {settings.manifest_path} names contracts that have no code on this "
-                                 f"chain: {', '.join(missing)} — the chain lost them or the manifest is another "
-                                 "chain's: deploy again (embedded: `oracle down`, move the home away, `oracle up`) "
-                                 "or point LEC_MANIFEST at this chain's manifest")
+        return report.add(
+            False,
+            f"the manifest {settings.manifest_path} names contracts that have no code on this "
+            f"chain: {', '.join(missing)} — the chain lost them or the manifest is another "
+            "chain's: deploy again (embedded: `oracle down`, move the home away, `oracle up`) "
+            "or point LEC_MANIFEST at this chain's manifest",
+        )
     return report.add(True, f"the manifest's {len(contracts)} contracts have code")
 
 
@@ -112,9 +122,12 @@ def _check_communities(ctx: Context, report: AgreementReport) -> None:
             report.add(False, f"community {name!r} has no token yet: run `oracle community create {name!r}` again")
             continue
         if not codes[community.id]:
-            report.add(False, f"the token of {name!r} ({community.token_address}) has no code on the chain (the "
-                              f"chain lost the blocks that created it?): run `oracle community create {name!r}` to "
-                              "create it again; its members, models and epochs must then be sent again too")
+            report.add(
+                False,
+                f"the token of {name!r} ({community.token_address}) has no code on the chain (the "
+                f"chain lost the blocks that created it?): run `oracle community create {name!r}` to "
+                "create it again; its members, models and epochs must then be sent again too",
+            )
             continue
         try:
             sentences = reconcile_community(ctx, community, dry_run=True, log=lambda *_: None)

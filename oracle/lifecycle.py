@@ -7,6 +7,7 @@ refuses rather than waits because the first does all the second would, and a sta
 first deployment) — a script learns at once, and `oracle status` says when the home is up. The lock is a
 kernel flock: it goes away with the process, whatever kills it.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -34,17 +35,21 @@ def home_lock(home: Path):
     except (NotADirectoryError, FileExistsError):
         raise OracleError(f"the home {home} cannot be made: part of its path is a file, not a directory") from None
     except OSError as exc:
-        raise EnvironmentProblem(f"the home {home} cannot be written ({exc.strerror}): give --home (or LEC_HOME) "
-                                 "a directory this user can write") from None
+        raise EnvironmentProblem(
+            f"the home {home} cannot be written ({exc.strerror}): give --home (or LEC_HOME) "
+            "a directory this user can write"
+        ) from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip()
-            raise AlreadyRunning(f"another `oracle up` is running on this home ({home}"
-                                 f"{', process ' + holder if holder else ''}): wait for it to end, then see "
-                                 "`oracle status`") from None
+            raise AlreadyRunning(
+                f"another `oracle up` is running on this home ({home}"
+                f"{', process ' + holder if holder else ''}): wait for it to end, then see "
+                "`oracle status`"
+            ) from None
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
@@ -71,7 +76,7 @@ def _up(ctx: Context, quiet: bool) -> None:
         say(f"PostgreSQL (embedded) running, data in {settings.pgdata}")
     upgrade(ctx.database_url)
     say("database schema up to date")
-    ctx.cipher  # the personal-data key must be the database's: a different one is refused here, at start
+    ctx.cipher  # noqa: B018 -- the personal-data key must be the database's: a different one is refused here, at start
     if not settings.production:
         generate_dev_keystores(settings)
     roles = {role: Keyring(settings).address(role) for role in ROLES}
@@ -84,10 +89,13 @@ def _up(ctx: Context, quiet: bool) -> None:
             embedded.deploy_contracts(settings, roles, keystore_passphrase(settings))
         say(f"deployment manifest: {settings.manifest_path}")
     else:
-        ctx.chain  # checks the configured chain and manifest
-        say(f"chain {settings.effective_rpc_url} (chain id {settings.effective_chain_id}), manifest "
-            f"{settings.manifest_path}")
+        ctx.chain  # noqa: B018 -- checks the configured chain and manifest
+        say(
+            f"chain {settings.effective_rpc_url} (chain id {settings.effective_chain_id}), manifest "
+            f"{settings.manifest_path}"
+        )
     from oracle.doctor import warn_if_disagreeing  # does the database still match the chain? (never fails `up`)
+
     warn_if_disagreeing(ctx, quiet)
 
 
@@ -105,10 +113,12 @@ def status(ctx: Context) -> dict:
     settings = ctx.settings
     report = {
         "home": str(settings.home),
-        "database": _configured_database(settings.database_url) if not settings.embedded_db else (
-            "running" if embedded.postgres_url_if_running(settings) else "stopped"),
-        "chain": _configured_chain(settings) if not settings.embedded_chain else (
-            f"anvil running at {settings.effective_rpc_url}" if embedded.anvil_running(settings) else "stopped"),
+        "database": _configured_database(settings.database_url)
+        if not settings.embedded_db
+        else ("running" if embedded.postgres_url_if_running(settings) else "stopped"),
+        "chain": _configured_chain(settings)
+        if not settings.embedded_chain
+        else (f"anvil running at {settings.effective_rpc_url}" if embedded.anvil_running(settings) else "stopped"),
         "manifest": str(settings.manifest_path) if settings.manifest_path.exists() else None,
     }
     report["unfinishedEpochs"] = _unfinished(ctx, report["database"])
@@ -133,7 +143,9 @@ def format_status(report: dict) -> str:
 
     lines = [f"{key:<9} {report[key] or 'none'}" for key in ("home", "database", "chain", "manifest")]
     epochs = report["unfinishedEpochs"]
-    return "\n".join(lines + ([f"unfinished epochs: {epochs}"] if isinstance(epochs, str) else format_unfinished(epochs)))
+    return "\n".join(
+        lines + ([f"unfinished epochs: {epochs}"] if isinstance(epochs, str) else format_unfinished(epochs))
+    )
 
 
 def _configured_database(url: str) -> str:

@@ -10,6 +10,7 @@ leaves the lock behind. Different communities do not wait for each other. A seco
 kind on the same community does not wait either: it stops at once with AlreadyRunning (exit status 1),
 since the first one finishes the work.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -49,20 +50,32 @@ def community_lock(ctx: Context, community: Community, space: int, busy: str):
 
 def community_run_lock(ctx: Context, community: Community, doing: str = "run the same command again"):
     """The community's epoch-work lock; `doing` says what to do once the other run is over."""
-    return community_lock(ctx, community, LOCK_SPACE,
-                          f"an epoch run for this community is already in progress ({community.name!r}, in another "
-                          f"process): wait for it to end, then {doing}")
+    return community_lock(
+        ctx,
+        community,
+        LOCK_SPACE,
+        f"an epoch run for this community is already in progress ({community.name!r}, in another "
+        f"process): wait for it to end, then {doing}",
+    )
 
 
 def community_members_lock(ctx: Context, community: Community):
     """The community's member-changes lock (imports and removals)."""
-    return community_lock(ctx, community, MEMBERS_LOCK_SPACE,
-                          f"a member import or removal for {community.name!r} is already in progress (in another "
-                          "process): wait for it to end, then run the same command again")
+    return community_lock(
+        ctx,
+        community,
+        MEMBERS_LOCK_SPACE,
+        f"a member import or removal for {community.name!r} is already in progress (in another "
+        "process): wait for it to end, then run the same command again",
+    )
 
 
 def community_ingest_lock(ctx: Context, community: Community):
     """The community's ingestion lock: one `oracle ingest` per community at a time."""
-    return community_lock(ctx, community, INGEST_LOCK_SPACE,
-                          f"an ingestion for {community.name!r} is already in progress (in another process): wait "
-                          "for it to end, then run the same command again (a file it loaded is not loaded twice)")
+    return community_lock(
+        ctx,
+        community,
+        INGEST_LOCK_SPACE,
+        f"an ingestion for {community.name!r} is already in progress (in another process): wait "
+        "for it to end, then run the same command again (a file it loaded is not loaded twice)",
+    )

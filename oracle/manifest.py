@@ -14,11 +14,12 @@ Format (deployments/<chainId>.json; see README "Deployment manifest"):
                               "communityAdmin": "0x…", "tokenAdmin": "0x…"}}
 }
 """
+
 from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 FORMAT = "lec-deployment-v1"
@@ -38,7 +39,7 @@ def new_manifest(chain_id: int, network: str, deployer: str, roles: dict) -> dic
         "format": FORMAT,
         "chainId": chain_id,
         "network": network,
-        "deployedAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "deployedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "deployer": deployer,
         "roles": roles,
         "contracts": {},

@@ -26,15 +26,16 @@ database); then each is removed on-chain (removeMember, recorded with the reason
 the database has no reason column) and only then marked inactive in the database, so a kill in between leaves a
 member the epoch already leaves out, and a re-run only marks it. A removed member never gets a leaf again.
 """
+
 from __future__ import annotations
 
 import csv
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from eth_utils import is_address, remove_0x_prefix, to_checksum_address
 from sqlalchemy import select
@@ -46,8 +47,8 @@ from oracle.communities import get_community
 from oracle.context import Context
 from oracle.data_keys import hold_key
 from oracle.db.schema import ChainTransaction, Community, Device, Membership, Supplier, User
-from oracle.locks import community_members_lock
 from oracle.errors import OracleError
+from oracle.locks import community_members_lock
 
 COLUMNS = ["wallet", "name", "email", "kind", "profile", "deviceid"]
 KINDS = {"citizen": 1, "stakeholder": 2}
@@ -119,7 +120,9 @@ def read_member_file(path: Path) -> list[MemberRow]:
     if header != COLUMNS:
         missing = [c for c in COLUMNS if c not in header]
         extra = [c for c in header if c not in COLUMNS]
-        what = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}" if extra else "wrong order"
+        what = (
+            f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}" if extra else "wrong order"
+        )
         raise MemberFileError(path, 1, None, f"header must be {','.join(COLUMNS)} ({what})")
     members: dict[str, MemberRow] = {}
     device_owner: dict[str, tuple[str, int]] = {}
@@ -134,8 +137,9 @@ def read_member_file(path: Path) -> list[MemberRow]:
             raise MemberFileError(path, number, "wallet", problem)
         wallet = to_checksum_address(wallet)
         if wallet == ZERO_ADDRESS:
-            raise MemberFileError(path, number, "wallet", "the zero address cannot be a member's wallet "
-                                                          "(what is sent to it is burned)")
+            raise MemberFileError(
+                path, number, "wallet", "the zero address cannot be a member's wallet (what is sent to it is burned)"
+            )
         if not name:
             raise MemberFileError(path, number, "name", "empty name")
         if not EMAIL.match(email):
@@ -150,13 +154,18 @@ def read_member_file(path: Path) -> list[MemberRow]:
         if member is None:
             members[wallet] = member = MemberRow(wallet, name, email, kind, profile, line=number)
         elif (member.name, member.email.lower(), member.kind, member.profile) != (name, email.lower(), kind, profile):
-            raise MemberFileError(path, number, None,
-                                  f"wallet {wallet} appears on line {member.line} with other name, email, kind or profile")
+            raise MemberFileError(
+                path,
+                number,
+                None,
+                f"wallet {wallet} appears on line {member.line} with other name, email, kind or profile",
+            )
         if deviceid in device_owner:
             other_wallet, other_line = device_owner[deviceid]
             if other_wallet != wallet:
-                raise MemberFileError(path, number, "deviceid",
-                                      f"device {deviceid} already belongs to {other_wallet} (line {other_line})")
+                raise MemberFileError(
+                    path, number, "deviceid", f"device {deviceid} already belongs to {other_wallet} (line {other_line})"
+                )
             raise MemberFileError(path, number, "deviceid", f"device {deviceid} is listed twice (line {other_line})")
         device_owner[deviceid] = (wallet, number)
         member.devices.append(deviceid)
@@ -166,8 +175,12 @@ def read_member_file(path: Path) -> list[MemberRow]:
     for member in members.values():
         other = emails.setdefault(member.email.lower(), member.wallet)
         if other != member.wallet:
-            raise MemberFileError(path, member.line, "email",
-                                  f"{member.email} already has wallet {other} in this community: one wallet per person")
+            raise MemberFileError(
+                path,
+                member.line,
+                "email",
+                f"{member.email} already has wallet {other} in this community: one wallet per person",
+            )
     return list(members.values())
 
 
@@ -178,34 +191,54 @@ def refuse_contract_wallets(ctx: Context, path: Path, rows: list[MemberRow]) -> 
     codes = ctx.chain.codes_at([row.wallet for row in rows])
     for row, code in zip(rows, codes):
         if row.wallet in known:
-            raise MemberFileError(path, row.line, "wallet",
-                                  f"{row.wallet} is {known[row.wallet]}, not a member's wallet")
+            raise MemberFileError(
+                path, row.line, "wallet", f"{row.wallet} is {known[row.wallet]}, not a member's wallet"
+            )
         if code and not (len(code) == 23 and code.startswith(EIP7702_DELEGATION)):
-            raise MemberFileError(path, row.line, "wallet", f"{row.wallet} is a contract (it has code on-chain): a "
-                                                            "member's wallet is an externally owned account")
+            raise MemberFileError(
+                path,
+                row.line,
+                "wallet",
+                f"{row.wallet} is a contract (it has code on-chain): a member's wallet is an externally owned account",
+            )
 
 
 def platform_contracts(ctx: Context) -> dict[str, str]:
     """Every contract of the platform, named: the manifest's contracts and the token of every community (of this
     database, and of the factory: a community may have been created outside this oracle)."""
     chain = ctx.chain
-    named = {address: "a contract of the platform" for address in chain.platform_addresses()}
-    named.update({to_checksum_address(entry["address"]): f"the platform's {name} contract"
-                  for name, entry in chain.manifest["contracts"].items()})
-    named.update({to_checksum_address(token): "a community token of the platform's factory"
-                  for token in chain.call(chain.factory.functions.communities())})
+    named = dict.fromkeys(chain.platform_addresses(), "a contract of the platform")
+    named.update(
+        {
+            to_checksum_address(entry["address"]): f"the platform's {name} contract"
+            for name, entry in chain.manifest["contracts"].items()
+        }
+    )
+    named.update(
+        {
+            to_checksum_address(token): "a community token of the platform's factory"
+            for token in chain.call(chain.factory.functions.communities())
+        }
+    )
     with ctx.session() as s:
-        named.update({to_checksum_address(token): f"the token of community {name!r}" for name, token in s.execute(
-            select(Community.name, Community.token_address).where(Community.token_address.is_not(None)))})
+        named.update(
+            {
+                to_checksum_address(token): f"the token of community {name!r}"
+                for name, token in s.execute(
+                    select(Community.name, Community.token_address).where(Community.token_address.is_not(None))
+                )
+            }
+        )
     return named
 
 
-def import_members(ctx: Context, community_name: str, path: Path, *,
-                   log: Callable[[str], None] = print_to_stderr) -> ImportSummary:
+def import_members(
+    ctx: Context, community_name: str, path: Path, *, log: Callable[[str], None] = print_to_stderr
+) -> ImportSummary:
     """Imports a member file (see the module's docstring for the order of writes); `log` receives the notices
     (members who stay active though absent from the file, removed members admitted again)."""
     community = get_community(ctx, community_name)
-    ctx.cipher  # a personal-data key that is not the database's is refused before anything else
+    ctx.cipher  # noqa: B018 -- a personal-data key that is not the database's is refused before anything else
     rows = read_member_file(path)
     refuse_contract_wallets(ctx, path, rows)
     summary = ImportSummary(members=len(rows), devices=sum(len(r.devices) for r in rows))
@@ -218,8 +251,10 @@ def import_members(ctx: Context, community_name: str, path: Path, *,
     for wallet in summary.readmitted:
         removal = removals.get(wallet)
         reason = f"reason: {removal.detail['reason']}" if removal is not None else "no reason recorded"
-        log(f"{path}:{lines[wallet]}: {wallet} had been removed from {community_name!r} ({reason}) and is a member "
-            "again")
+        log(
+            f"{path}:{lines[wallet]}: {wallet} had been removed from {community_name!r} ({reason}) and is a member "
+            "again"
+        )
     if summary.not_in_file:
         log(_still_active_notice(community_name, path, summary.not_in_file))
     return summary
@@ -229,13 +264,22 @@ def _still_active_notice(community_name: str, path: Path, wallets: list[str]) ->
     n = len(wallets)
     shown = ", ".join(wallets[:WALLETS_SHOWN]) + (f" and {n - WALLETS_SHOWN} more" if n > WALLETS_SHOWN else "")
     who, are, stay, them = ("member", "is", "stays", "it") if n == 1 else ("members", "are", "stay", "them")
-    return (f"{n} {who} of {community_name!r} active in the database {are} not in {path} and {stay} active: {shown}; "
-            f"to take {them} out: oracle members remove --community {shlex.quote(community_name)} --reason TEXT "
-            "WALLET...")
+    return (
+        f"{n} {who} of {community_name!r} active in the database {are} not in {path} and {stay} active: {shown}; "
+        f"to take {them} out: oracle members remove --community {shlex.quote(community_name)} --reason TEXT "
+        "WALLET..."
+    )
 
 
-def _write_rows(ctx: Context, s, community: Community, community_name: str, path: Path, rows: list[MemberRow],
-                summary: ImportSummary) -> dict[str, Membership]:
+def _write_rows(
+    ctx: Context,
+    s,
+    community: Community,
+    community_name: str,
+    path: Path,
+    rows: list[MemberRow],
+    summary: ImportSummary,
+) -> dict[str, Membership]:
     """Writes users, memberships and devices in the open session `s` (flushed, not committed); returns every
     membership of the community by wallet, in the order they were created."""
     cipher = ctx.cipher
@@ -248,16 +292,25 @@ def _write_rows(ctx: Context, s, community: Community, community_name: str, path
     keys = {row.wallet: cipher.email_hmac(row.email) for row in rows}
     # everything this file can touch, read once (a community may onboard thousands of members)
     users = {u.email_hmac: u for u in s.scalars(select(User).where(User.email_hmac.in_(list(keys.values()))))}
-    memberships = {m.wallet: m for m in s.scalars(select(Membership).where(
-        Membership.community_id == community.id).order_by(Membership.id))}
+    memberships = {
+        m.wallet: m
+        for m in s.scalars(select(Membership).where(Membership.community_id == community.id).order_by(Membership.id))
+    }
     by_user = {m.user_id: m for m in memberships.values()}
-    devices = {d.deviceid: d for d in s.scalars(select(Device).where(
-        Device.supplier_id == supplier.id, Device.deviceid.in_([d for r in rows for d in r.devices])))}
+    devices = {
+        d.deviceid: d
+        for d in s.scalars(
+            select(Device).where(
+                Device.supplier_id == supplier.id, Device.deviceid.in_([d for r in rows for d in r.devices])
+            )
+        )
+    }
     for row in rows:
         user = users.get(keys[row.wallet])
         if user is None:
-            user = User(name_enc=cipher.encrypt(row.name), email_enc=cipher.encrypt(row.email),
-                        email_hmac=keys[row.wallet])
+            user = User(
+                name_enc=cipher.encrypt(row.name), email_enc=cipher.encrypt(row.email), email_hmac=keys[row.wallet]
+            )
             s.add(user)
             s.flush()
             users[keys[row.wallet]] = user
@@ -266,21 +319,32 @@ def _write_rows(ctx: Context, s, community: Community, community_name: str, path
         if membership is None:
             clash = by_user.get(user.id)
             if clash is not None:
-                raise OracleError(f"{path}:{row.line}:wallet: {row.email} is already a member of "
-                                  f"{community_name} with wallet {clash.wallet}: one wallet per person")
-            membership = Membership(user_id=user.id, community_id=community.id, wallet=row.wallet, kind=row.kind,
-                                    profile=row.profile, active=True)
+                raise OracleError(
+                    f"{path}:{row.line}:wallet: {row.email} is already a member of "
+                    f"{community_name} with wallet {clash.wallet}: one wallet per person"
+                )
+            membership = Membership(
+                user_id=user.id,
+                community_id=community.id,
+                wallet=row.wallet,
+                kind=row.kind,
+                profile=row.profile,
+                active=True,
+            )
             s.add(membership)
             s.flush()
             memberships[row.wallet] = by_user[user.id] = membership
             summary.memberships_created += 1
         else:
             if membership.user_id != user.id:
-                raise OracleError(f"{path}:{row.line}:wallet: {row.wallet} belongs to another person in "
-                                  f"{community_name}")
+                raise OracleError(
+                    f"{path}:{row.line}:wallet: {row.wallet} belongs to another person in {community_name}"
+                )
             if membership.kind != row.kind:
-                raise OracleError(f"{path}:{row.line}:kind: {row.wallet} is a {membership.kind}; a member's kind "
-                                  "cannot change (remove the member and add a new wallet)")
+                raise OracleError(
+                    f"{path}:{row.line}:kind: {row.wallet} is a {membership.kind}; a member's kind "
+                    "cannot change (remove the member and add a new wallet)"
+                )
             if membership.profile != row.profile:
                 membership.profile = row.profile
                 summary.profiles_changed += 1
@@ -290,12 +354,16 @@ def _write_rows(ctx: Context, s, community: Community, community_name: str, path
         for deviceid in row.devices:
             device = devices.get(deviceid)
             if device is None:
-                s.add(Device(deviceid=deviceid, supplier_id=supplier.id, owner_user_id=user.id,
-                             membership_id=membership.id))
+                s.add(
+                    Device(
+                        deviceid=deviceid, supplier_id=supplier.id, owner_user_id=user.id, membership_id=membership.id
+                    )
+                )
                 summary.devices_created += 1
             elif device.membership_id != membership.id:
-                raise OracleError(f"{path}:{row.line}:deviceid: device {deviceid} is already registered to "
-                                  "another member")
+                raise OracleError(
+                    f"{path}:{row.line}:deviceid: device {deviceid} is already registered to another member"
+                )
     s.flush()  # every database refusal (a constraint) before the first transaction on-chain
     in_file = {row.wallet for row in rows}
     summary.not_in_file = [w for w, m in memberships.items() if m.active and w not in in_file]
@@ -305,8 +373,14 @@ def _write_rows(ctx: Context, s, community: Community, community_name: str, path
 ONCHAIN_BATCH = 100
 
 
-def _sync_onchain(ctx: Context, s, community: Community, rows: list[MemberRow], memberships: dict[str, Membership],
-                  summary: ImportSummary) -> None:
+def _sync_onchain(
+    ctx: Context,
+    s,
+    community: Community,
+    rows: list[MemberRow],
+    memberships: dict[str, Membership],
+    summary: ImportSummary,
+) -> None:
     """Adds the members the chain does not know yet (in batches), syncs changed profiles, and notes each member's
     transaction in the open session `s`. The chain is asked first, so a re-run adds nobody twice. A transaction
     that fails ends the import: the caller's session rolls back, nothing is written in the database."""
@@ -322,39 +396,68 @@ def _sync_onchain(ctx: Context, s, community: Community, rows: list[MemberRow], 
         if info.active and membership.onchain_tx is None and row.wallet in additions:
             membership.onchain_tx = additions[row.wallet].tx_hash
     try:
-        for first in tqdm(range(0, len(to_add), ONCHAIN_BATCH), desc="adding members on-chain", unit="batch",
-                          disable=len(to_add) <= ONCHAIN_BATCH):
-            batch = to_add[first:first + ONCHAIN_BATCH]
+        for first in tqdm(
+            range(0, len(to_add), ONCHAIN_BATCH),
+            desc="adding members on-chain",
+            unit="batch",
+            disable=len(to_add) <= ONCHAIN_BATCH,
+        ):
+            batch = to_add[first : first + ONCHAIN_BATCH]
             wallets = [row.wallet for row in batch]
-            receipt = send_recorded(ctx, token.functions.addMembers(wallets, [KINDS[r.kind] for r in batch],
-                                                                    [PROFILES[r.profile] for r in batch]),
-                                    "community_admin", "add_members", what=f"addMembers({len(batch)})",
-                                    community_id=community.id, detail={"wallets": wallets})
+            receipt = send_recorded(
+                ctx,
+                token.functions.addMembers(
+                    wallets, [KINDS[r.kind] for r in batch], [PROFILES[r.profile] for r in batch]
+                ),
+                "community_admin",
+                "add_members",
+                what=f"addMembers({len(batch)})",
+                community_id=community.id,
+                detail={"wallets": wallets},
+            )
             tx_hash = receipt["transactionHash"].to_0x_hex()
             for wallet in wallets:
                 memberships[wallet].onchain_tx = tx_hash
             summary.added_onchain.extend(wallets)
             summary.transactions.append(tx_hash)
         for row in to_update:
-            receipt = send_recorded(ctx, token.functions.setEnergyProfile(row.wallet, PROFILES[row.profile]),
-                                    "community_admin", "set_profile", what=f"setEnergyProfile({row.wallet})",
-                                    community_id=community.id, detail={"wallets": [row.wallet]})
+            receipt = send_recorded(
+                ctx,
+                token.functions.setEnergyProfile(row.wallet, PROFILES[row.profile]),
+                "community_admin",
+                "set_profile",
+                what=f"setEnergyProfile({row.wallet})",
+                community_id=community.id,
+                detail={"wallets": [row.wallet]},
+            )
             memberships[row.wallet].onchain_tx = receipt["transactionHash"].to_0x_hex()
             summary.transactions.append(memberships[row.wallet].onchain_tx)
     except TransactionFailed as exc:
         added = len(summary.added_onchain)
-        kept = ("" if not added else f"; 1 member added on-chain before stays a member and is not added again"
-                if added == 1 else f"; {added} members added on-chain before stay members and are not added again")
-        raise TransactionFailed(f"{exc}; nothing was written in the database{kept}: fix the cause and import the "
-                                "file again") from None
+        kept = (
+            ""
+            if not added
+            else "; 1 member added on-chain before stays a member and is not added again"
+            if added == 1
+            else f"; {added} members added on-chain before stay members and are not added again"
+        )
+        raise TransactionFailed(
+            f"{exc}; nothing was written in the database{kept}: fix the cause and import the file again"
+        ) from None
 
 
 def _recorded_transactions(s, community_id: int, kind: str) -> dict[str, ChainTransaction]:
     """The latest recorded transaction of `kind` (not failed) for each wallet of its detail."""
     latest: dict[str, ChainTransaction] = {}
-    for tx in s.scalars(select(ChainTransaction).where(
-            ChainTransaction.community_id == community_id, ChainTransaction.kind == kind,
-            ChainTransaction.status != "failed").order_by(ChainTransaction.id)):
+    for tx in s.scalars(
+        select(ChainTransaction)
+        .where(
+            ChainTransaction.community_id == community_id,
+            ChainTransaction.kind == kind,
+            ChainTransaction.status != "failed",
+        )
+        .order_by(ChainTransaction.id)
+    ):
         for wallet in (tx.detail or {}).get("wallets", []):
             latest[wallet] = tx
     return latest
@@ -381,32 +484,53 @@ def remove_members(ctx: Context, community_name: str, wallets: list[str], reason
         return _remove_all(ctx, community, community_name, wanted, reason)
 
 
-def _remove_all(ctx: Context, community: Community, community_name: str, wanted: list[str],
-                reason: str) -> list[str]:
+def _remove_all(ctx: Context, community: Community, community_name: str, wanted: list[str], reason: str) -> list[str]:
     with ctx.session() as s:
-        active = {m.wallet: m.active for m in s.scalars(select(Membership).where(
-            Membership.community_id == community.id, Membership.wallet.in_(wanted)))}
+        active = {
+            m.wallet: m.active
+            for m in s.scalars(
+                select(Membership).where(Membership.community_id == community.id, Membership.wallet.in_(wanted))
+            )
+        }
         removals = _recorded_transactions(s, community.id, "remove_member")
     strangers = [w for w in wanted if w not in active]
     if strangers:
         are = "is not a member" if len(strangers) == 1 else "are not members"
         raise OracleError(f"{', '.join(strangers)} {are} of {community_name!r} in the database: nothing was removed")
     infos = ctx.chain.member_infos(community.token_address, wanted)
-    return [_remove(ctx, community, community_name, wallet, info, active[wallet], removals.get(wallet), reason)
-            for wallet, info in zip(wanted, infos)]
+    return [
+        _remove(ctx, community, community_name, wallet, info, active[wallet], removals.get(wallet), reason)
+        for wallet, info in zip(wanted, infos)
+    ]
 
 
-def _remove(ctx: Context, community: Community, community_name: str, wallet: str, info: MemberInfo,
-            active_in_db: bool, removal: ChainTransaction | None, reason: str) -> str:
+def _remove(
+    ctx: Context,
+    community: Community,
+    community_name: str,
+    wallet: str,
+    info: MemberInfo,
+    active_in_db: bool,
+    removal: ChainTransaction | None,
+    reason: str,
+) -> str:
     """Removes one member: on-chain first (recorded with the reason), then in the database."""
     name = repr(community_name)
     if info.active:
         token = ctx.chain.token(community.token_address)
-        receipt = send_recorded(ctx, token.functions.removeMember(wallet), "community_admin", "remove_member",
-                                what=f"removeMember({wallet})", community_id=community.id,
-                                detail={"wallets": [wallet], "reason": reason})
-        done = (f"removed from {name} on-chain by {receipt['transactionHash'].to_0x_hex()} (the reason is recorded "
-                "in that transaction's detail)")
+        receipt = send_recorded(
+            ctx,
+            token.functions.removeMember(wallet),
+            "community_admin",
+            "remove_member",
+            what=f"removeMember({wallet})",
+            community_id=community.id,
+            detail={"wallets": [wallet], "reason": reason},
+        )
+        done = (
+            f"removed from {name} on-chain by {receipt['transactionHash'].to_0x_hex()} (the reason is recorded "
+            "in that transaction's detail)"
+        )
     elif not active_in_db:
         how = f"on-chain by {removal.tx_hash}" if removal is not None else "on-chain"
         if info.kind == 0:
@@ -417,11 +541,14 @@ def _remove(ctx: Context, community: Community, community_name: str, wallet: str
     elif info.kind == 0:
         done = f"never a member of {name} on-chain"
     else:
-        done = (f"already removed from {name} on-chain, not by this oracle (the reason is not recorded: no "
-                "transaction of the oracle carries it)")
+        done = (
+            f"already removed from {name} on-chain, not by this oracle (the reason is not recorded: no "
+            "transaction of the oracle carries it)"
+        )
     if not active_in_db:
         return f"{wallet}: {done}, already inactive in the database"
     with ctx.session() as s:
-        s.scalar(select(Membership).where(Membership.community_id == community.id,
-                                          Membership.wallet == wallet)).active = False
+        s.scalar(
+            select(Membership).where(Membership.community_id == community.id, Membership.wallet == wallet)
+        ).active = False
     return f"{wallet}: {done}, {'inactive' if info.active else 'now inactive'} in the database"

@@ -13,10 +13,12 @@ so roots, proofs and dumps made here verify with OpenZeppelin's `MerkleProof` on
 - multiproofs (`multiproof`, `process_multiproof`) follow `getMultiProof`/`processMultiProof` of the
   npm package and `MerkleProof.multiProofVerifyCalldata` of OpenZeppelin Contracts.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
@@ -85,8 +87,9 @@ class StandardMerkleTree:
         self.leaf_encoding = leaf_encoding
 
     @classmethod
-    def of(cls, values: Sequence[Sequence[Any]], leaf_encoding: Sequence[str],
-           sort_leaves: bool = True) -> "StandardMerkleTree":
+    def of(
+        cls, values: Sequence[Sequence[Any]], leaf_encoding: Sequence[str], sort_leaves: bool = True
+    ) -> StandardMerkleTree:
         """Like `StandardMerkleTree.of(values, leafEncoding, {sortLeaves})` of @openzeppelin/merkle-tree."""
         if not values:
             raise ValueError("a Merkle tree needs at least one leaf")
@@ -137,7 +140,7 @@ class StandardMerkleTree:
     def proof_hex(self, index: int) -> list[str]:
         return [_hex(h) for h in self.proof(index)]
 
-    def multiproof(self, indexes: Sequence[int]) -> "MultiProof":
+    def multiproof(self, indexes: Sequence[int]) -> MultiProof:
         """A multiproof of the values at `indexes` (input positions), as OpenZeppelin's `getMultiProof`:
         `values` come back in the order the verifier consumes them (tree position descending)."""
         if not indexes:
@@ -160,8 +163,13 @@ class StandardMerkleTree:
                 flags.append(False)
                 proof.append(self._tree[sibling])
             queue.append((j - 1) // 2)
-        return MultiProof(indexes=[by_node[n] for n in nodes], values=[self._entries[by_node[n]].value for n in nodes],
-                          leaves=[self._tree[n] for n in nodes], proof=proof, proof_flags=flags)
+        return MultiProof(
+            indexes=[by_node[n] for n in nodes],
+            values=[self._entries[by_node[n]].value for n in nodes],
+            leaves=[self._tree[n] for n in nodes],
+            proof=proof,
+            proof_flags=flags,
+        )
 
     def index_of(self, predicate) -> int:
         for i, entry in enumerate(self._entries):
@@ -185,7 +193,7 @@ class StandardMerkleTree:
         }
 
     @classmethod
-    def load(cls, data: dict) -> "StandardMerkleTree":
+    def load(cls, data: dict) -> StandardMerkleTree:
         """Reads a "standard-v1" dump and validates it whole, as OpenZeppelin's `load` + `validate` do:
         every internal node is the hash of its children and every value sits on a leaf that is its hash."""
         if not isinstance(data, dict) or data.get("format") != "standard-v1":
@@ -222,12 +230,16 @@ class StandardMerkleTree:
     @staticmethod
     def verify_value(root: Hash, leaf_encoding: Sequence[str], value: Sequence[Any], proof: Sequence[Hash]) -> bool:
         """True when `value` is a leaf under `root` with `proof` (OpenZeppelin's static `verify`)."""
-        return process_proof(leaf_hash(value, leaf_encoding), [_unhex(p) if isinstance(p, str) else p for p in proof]) == root
+        return (
+            process_proof(leaf_hash(value, leaf_encoding), [_unhex(p) if isinstance(p, str) else p for p in proof])
+            == root
+        )
 
 
 @dataclass(frozen=True)
 class MultiProof:
     """`indexes`/`values`/`leaves` in the order the verifier consumes them, with `proof` and `proof_flags`."""
+
     indexes: list[int]
     values: list[tuple]
     leaves: list[Hash]
@@ -267,8 +279,7 @@ REWARD_LEAF_ENCODING_V1 = ["address", "uint256", "bytes32"]
 def reward_tree(leaves: Sequence[tuple[str, int, bytes]]) -> StandardMerkleTree:
     """The notary's tree over (member, amount, dataHash) leaves, in the given order: leaf i carries index i
     and sits at position i (unsorted), so consecutive indexes share one multiproof."""
-    return StandardMerkleTree.of([(i, *leaf) for i, leaf in enumerate(leaves)], REWARD_LEAF_ENCODING,
-                                 sort_leaves=False)
+    return StandardMerkleTree.of([(i, *leaf) for i, leaf in enumerate(leaves)], REWARD_LEAF_ENCODING, sort_leaves=False)
 
 
 def pack_leaves(values: Sequence[tuple]) -> bytes:
@@ -296,6 +307,7 @@ def sibling_path(tree_index: int) -> list[int]:
 @dataclass(frozen=True)
 class DumpedLeaf:
     """One value of a "standard-v1" dump with its leaf hash and its proof (both checked)."""
+
     value: tuple
     leaf: Hash
     proof: list[Hash]

@@ -5,6 +5,7 @@ Versions are per community; each applies to the periods that start at or after i
 closer to now than its minimum notice, or not after the previous entry of the same schedule; this
 module checks the same rules before sending anything, so a mistake costs no transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class ModelVersion:
 class Publication:
     """What `publish_model` did: the new version, and from when the model is the community's active one
     (`active_from` None when it already was at `effective_from`)."""
+
     model_id: str
     version: int
     effective_from: int
@@ -71,8 +73,9 @@ def _chain_parameters(model_id: str, params: dict[str, str]) -> tuple[list[bytes
     from oracle.models.parameters import check_plausible, params_to_chain, plain_decimal, validate_params
 
     try:
-        values = {name: plain_decimal(name, value if isinstance(value, str) else str(value))
-                  for name, value in params.items()}
+        values = {
+            name: plain_decimal(name, value if isinstance(value, str) else str(value)) for name, value in params.items()
+        }
         check_plausible(values)
         validate_params(model_id, values)
         names, fixed = params_to_chain(values)
@@ -101,27 +104,35 @@ def _switch_time(chain, token: str, when: int) -> int:
     return when if when >= earliest + NOTICE_MARGIN // 2 else earliest + NOTICE_MARGIN
 
 
-def _check_effective_from(chain, token: str, community: str, effective_from: int, previous_version: int,
-                          previous: int | None) -> None:
+def _check_effective_from(
+    chain, token: str, community: str, effective_from: int, previous_version: int, previous: int | None
+) -> None:
     """The registry's rules for a requested time, as clear errors (before any transaction)."""
     last_end = chain.call(chain.notary.functions.lastPeriodEnd(token))
     if effective_from < last_end:
-        raise OracleError(f"--effective-from {iso(effective_from)} is before the end of {community!r}'s last "
-                          f"committed period ({iso(last_end)}): committed periods keep their rules; choose a time "
-                          "at or after it")
+        raise OracleError(
+            f"--effective-from {iso(effective_from)} is before the end of {community!r}'s last "
+            f"committed period ({iso(last_end)}): committed periods keep their rules; choose a time "
+            "at or after it"
+        )
     min_notice = chain.call(chain.registry.functions.minNotice())
     earliest = chain.now() + min_notice
     if min_notice > 0 and effective_from < earliest:
-        raise OracleError(f"--effective-from {iso(effective_from)} gives too short a notice: the registry requires "
-                          f"{duration(min_notice)} between publishing and the time a change applies, so the "
-                          f"earliest is {iso(earliest)} (leave --effective-from out to use the earliest)")
+        raise OracleError(
+            f"--effective-from {iso(effective_from)} gives too short a notice: the registry requires "
+            f"{duration(min_notice)} between publishing and the time a change applies, so the "
+            f"earliest is {iso(earliest)} (leave --effective-from out to use the earliest)"
+        )
     if previous is not None and effective_from <= previous:
-        raise OracleError(f"--effective-from {iso(effective_from)} is not after version {previous_version}'s "
-                          f"({iso(previous)}): the versions of a model apply one after the other")
+        raise OracleError(
+            f"--effective-from {iso(effective_from)} is not after version {previous_version}'s "
+            f"({iso(previous)}): the versions of a model apply one after the other"
+        )
 
 
-def publish_model(ctx: Context, model_id: str, params: dict[str, str], *, community: str,
-                  effective_from: str | None = None) -> Publication:
+def publish_model(
+    ctx: Context, model_id: str, params: dict[str, str], *, community: str, effective_from: str | None = None
+) -> Publication:
     """Publishes a new version of `model_id` for `community` as the Oracle Admin, effective from
     `effective_from` (ISO 8601 with offset; default: the earliest time allowed), and makes the model the
     community's active one from then (or from the earliest time its schedule allows) unless it already is."""
@@ -139,16 +150,28 @@ def publish_model(ctx: Context, model_id: str, params: dict[str, str], *, commun
         when = to_unix(parse_instant(effective_from, "--effective-from"))
         _check_effective_from(chain, token, community, when, count, previous)
 
-    send_recorded(ctx, registry.functions.publishVersion(token, model_key, names, fixed, when), "oracle_admin",
-                  "publish_model", what=f"publishVersion({model_id})", community_id=record.id,
-                  detail={"model": model_id, "effectiveFrom": when})
+    send_recorded(
+        ctx,
+        registry.functions.publishVersion(token, model_key, names, fixed, when),
+        "oracle_admin",
+        "publish_model",
+        what=f"publishVersion({model_id})",
+        community_id=record.id,
+        detail={"model": model_id, "effectiveFrom": when},
+    )
     version = chain.call(registry.functions.versionCount(token, model_key))
     active_from = None
     if chain.call(registry.functions.activeModelAt(token, when)) != model_key:
         active_from = _switch_time(chain, token, when)
-        send_recorded(ctx, registry.functions.setActiveModel(token, model_key, active_from), "oracle_admin",
-                      "set_active_model", what=f"setActiveModel({model_id})", community_id=record.id,
-                      detail={"model": model_id, "effectiveFrom": active_from})
+        send_recorded(
+            ctx,
+            registry.functions.setActiveModel(token, model_key, active_from),
+            "oracle_admin",
+            "set_active_model",
+            what=f"setActiveModel({model_id})",
+            community_id=record.id,
+            detail={"model": model_id, "effectiveFrom": active_from},
+        )
     return Publication(model_id, version, when, active_from)
 
 
@@ -160,10 +183,15 @@ def model_for_period(ctx: Context, token_address: str, period_start: datetime) -
     try:
         model_id, version = chain.model_for_period(token_address, to_unix(period_start))
     except OracleError as exc:
-        raise OracleError(f"no reward model rules a period starting {iso(period_start)}: {exc} — publish one with "
-                          "`oracle models publish --model … --community … [--effective-from …]`") from None
+        raise OracleError(
+            f"no reward model rules a period starting {iso(period_start)}: {exc} — publish one with "
+            "`oracle models publish --model … --community … [--effective-from …]`"
+        ) from None
     published = chain.model_version(token_address, to_bytes32(model_id), version)
-    return ModelVersion(model_id, version, published.effective_from,
-                        params_from_chain(published.names, published.values),
-                        dict(zip(published.names, published.values)))
-
+    return ModelVersion(
+        model_id,
+        version,
+        published.effective_from,
+        params_from_chain(published.names, published.values),
+        dict(zip(published.names, published.values)),
+    )

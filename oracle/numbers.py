@@ -2,6 +2,7 @@
 an exponent. Python's float(), int() and Decimal() also take '_' digit separators ("1_000") and the
 digits of other scripts (Arabic-Indic "١٢٣"); a meter file or an amount holding those is a mistake to
 name, not a number to guess."""
+
 from __future__ import annotations
 
 import re

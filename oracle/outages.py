@@ -1,6 +1,7 @@
 """A database or chain that stops answering in the middle of a command, said in one sentence instead of a
 driver's traceback: the safety net of `cli.main` (exit 1). The known moments — connecting to the
 database, `oracle up`, `oracle status` — have sentences of their own."""
+
 from __future__ import annotations
 
 import re

@@ -14,10 +14,11 @@ schedules a one-off resume of the same period at the time it becomes payable.
 A `"pell"` entry, `{"cron": "15 3 * * *", "timezone": "Europe/Rome"}`, also runs the PELL-IP certification
 (`oracle pell certify`) at those times; see oracle/pell/schedule.py. A schedule may hold only that entry.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,7 +59,7 @@ def load_schedule(path: Path) -> list[dict]:
     if isinstance(data, dict) and "pell" in data and jobs is None:
         jobs = []  # a schedule of PELL-IP certification only (oracle.pell.schedule)
     if not isinstance(jobs, list) or (not jobs and not (isinstance(data, dict) and "pell" in data)):
-        raise OracleError(f"{path}: expected {{\"jobs\": [...]}} with at least one job")
+        raise OracleError(f'{path}: expected {{"jobs": [...]}} with at least one job')
     from apscheduler.triggers.cron import CronTrigger
 
     for n, job in enumerate(jobs, start=1):
@@ -123,12 +124,20 @@ def run_period(ctx: Context, community: str, start: str, end: str, scheduler=Non
     log.info("epoch %s of %s: %s, root %s", epoch.number, community, epoch.status, epoch.merkle_root)
     if epoch.status == "waiting" and scheduler is not None:
         # a chain whose latest block lags behind the clock may still be short of payableAt: try again later
-        at = max(epoch.payable_at + RESUME_DELAY, datetime.now(timezone.utc) + RETRY_DELAY)
-        scheduler.add_job(run_period, "date", run_date=at, args=[ctx, community, start, end, scheduler],
-                          id=f"resume {community} {start}", name=f"resume {community} {start} .. {end}",
-                          replace_existing=True, misfire_grace_time=None)
-        log.info("epoch %s of %s resumes at %s, when its challenge window is over", epoch.number, community,
-                 at.isoformat())
+        at = max(epoch.payable_at + RESUME_DELAY, datetime.now(UTC) + RETRY_DELAY)
+        scheduler.add_job(
+            run_period,
+            "date",
+            run_date=at,
+            args=[ctx, community, start, end, scheduler],
+            id=f"resume {community} {start}",
+            name=f"resume {community} {start} .. {end}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+        log.info(
+            "epoch %s of %s resumes at %s, when its challenge window is over", epoch.number, community, at.isoformat()
+        )
     return epoch
 
 
@@ -142,10 +151,15 @@ def serve(ctx: Context, schedule: Path | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     scheduler = BlockingScheduler()
     for job in jobs:
-        scheduler.add_job(run_job, CronTrigger.from_crontab(job["cron"], timezone=job["timezone"]),
-                          kwargs={"ctx": ctx, "job": job, "scheduler": scheduler},
-                          name=f"{job['community']} {job['period']}", max_instances=1, coalesce=True,
-                          misfire_grace_time=3600)
+        scheduler.add_job(
+            run_job,
+            CronTrigger.from_crontab(job["cron"], timezone=job["timezone"]),
+            kwargs={"ctx": ctx, "job": job, "scheduler": scheduler},
+            name=f"{job['community']} {job['period']}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
         log.info("scheduled %s for %r (%s, %s)", job["period"], job["community"], job["cron"], job["timezone"])
     from oracle.pell.schedule import add_pell_job
 

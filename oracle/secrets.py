@@ -7,6 +7,7 @@ A rotation of the embedded data key writes the new key to secrets/data-key.new b
 transaction commits and renames it over secrets/data-key afterwards (oracle.data_keys decides, from the
 database, whether a leftover data-key.new is the current key or a rotation that never committed).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,9 @@ def keystore_passphrase(settings: Settings) -> str:
     if settings.passphrase:
         return settings.passphrase
     if settings.production:
-        raise ConfigError("LEC_KEYSTORE_PASSPHRASE is not set: a configured setup needs the keystore passphrase "
-                          "from its environment")
+        raise ConfigError(
+            "LEC_KEYSTORE_PASSPHRASE is not set: a configured setup needs the keystore passphrase from its environment"
+        )
     return _read_or_create(settings.secrets_dir / "keystore-passphrase", lambda: random.token_urlsafe(32))
 
 
@@ -90,6 +92,8 @@ def data_key(settings: Settings) -> str:
     if settings.data_key:
         return settings.data_key
     if settings.production:
-        raise ConfigError("LEC_DATA_KEY is not set: a configured setup needs the personal-data key from its "
-                          f"environment (generate one with: {GENERATE_KEY})")
+        raise ConfigError(
+            "LEC_DATA_KEY is not set: a configured setup needs the personal-data key from its "
+            f"environment (generate one with: {GENERATE_KEY})"
+        )
     return _read_or_create(settings.secrets_dir / "data-key", lambda: Fernet.generate_key().decode())

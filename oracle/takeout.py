@@ -11,6 +11,7 @@ voided epoch proves nothing. `oracle verify` (oracle.takeout_verify) checks ever
 Files of the first notary ("lec-takeout-v1", leaf encoding ["address","uint256","bytes32"], no index)
 are still read and verified.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,10 +37,29 @@ from oracle.merkle import REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1, DumpedL
 FORMAT = "lec-takeout-v2"
 FORMAT_V1 = "lec-takeout-v1"
 FORMATS = (FORMAT_V1, FORMAT)
-CANONICALIZATION = ("one line per reading, sorted by deviceid then ts: '<deviceid>,<ts UTC YYYY-MM-DDTHH:MM:SSZ>,"
-                    "<energy Wh, 3 decimals>\\n' (UTF-8); dataHash = keccak256(salt ++ those bytes)")
-FIELDS = ("format", "chainId", "notary", "community", "epoch", "period", "model", "index", "member", "amount", "salt",
-          "dataHash", "leaf", "proof", "root", "canonicalization", "readings")
+CANONICALIZATION = (
+    "one line per reading, sorted by deviceid then ts: '<deviceid>,<ts UTC YYYY-MM-DDTHH:MM:SSZ>,"
+    "<energy Wh, 3 decimals>\\n' (UTF-8); dataHash = keccak256(salt ++ those bytes)"
+)
+FIELDS = (
+    "format",
+    "chainId",
+    "notary",
+    "community",
+    "epoch",
+    "period",
+    "model",
+    "index",
+    "member",
+    "amount",
+    "salt",
+    "dataHash",
+    "leaf",
+    "proof",
+    "root",
+    "canonicalization",
+    "readings",
+)
 
 
 # ------------------------------------------------------------------ export
@@ -68,8 +88,9 @@ def build_takeout(ctx: Context, community_name: str, number: int, member: str) -
         row = s.scalar(select(EpochMember).where(EpochMember.epoch_id == epoch.id, EpochMember.wallet == member))
     if row is None:
         raise OracleError(f"{member} has no leaf in epoch {number} of {community_name!r}")
-    readings = load_readings(ctx.engine, community.id, epoch.data_start, epoch.period_end, epoch.ingestion_watermark,
-                             wallet=member)
+    readings = load_readings(
+        ctx.engine, community.id, epoch.data_start, epoch.period_end, epoch.ingestion_watermark, wallet=member
+    )
     lines = canonical.canonical_lines(readings)
     recomputed = canonical.data_hash(bytes(row.salt), canonical.canonical_bytes(lines))
     if recomputed != bytes(row.data_hash):
@@ -77,8 +98,10 @@ def build_takeout(ctx: Context, community_name: str, number: int, member: str) -
     try:  # the leaf's path only: validating the whole stored tree takes seconds at 10,000 members
         leaf = dumped_leaf(epoch.tree_dump, row.leaf_index, bytes.fromhex(epoch.merkle_root.removeprefix("0x")))
     except (ValueError, KeyError, TypeError) as exc:
-        raise OracleError(f"the stored tree of epoch {number} does not prove the leaf of {member} ({exc}): run "
-                          "`oracle doctor` to see what to do") from None
+        raise OracleError(
+            f"the stored tree of epoch {number} does not prove the leaf of {member} ({exc}): run "
+            "`oracle doctor` to see what to do"
+        ) from None
     if leaf.value[:2] != (row.leaf_index, member):
         raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {row.leaf_index}")
     return _document(ctx, community, epoch, row, leaf, lines)
@@ -87,31 +110,45 @@ def build_takeout(ctx: Context, community_name: str, number: int, member: str) -
 def _require_standing_commitment(ctx: Context, community, epoch) -> None:
     """A take-out proves a leaf of a commitment that stands on-chain; anything else is refused, saying why."""
     name, number = community.name, epoch.number
-    run = (f"`oracle epoch run --community {name!r} --start {epoch.period_start.isoformat()} "
-           f"--end {epoch.period_end.isoformat()}`")
+    run = (
+        f"`oracle epoch run --community {name!r} --start {epoch.period_start.isoformat()} "
+        f"--end {epoch.period_end.isoformat()}`"
+    )
     again = "take out the epoch that ran its period again"
     if epoch.status == "abandoned":
-        raise OracleError(f"epoch {number} of {name!r} was abandoned and never committed on-chain, so a take-out "
-                          f"would prove nothing: {again} (or run it: {run})")
+        raise OracleError(
+            f"epoch {number} of {name!r} was abandoned and never committed on-chain, so a take-out "
+            f"would prove nothing: {again} (or run it: {run})"
+        )
     if epoch.status == "voided":
-        raise OracleError(f"epoch {number} of {name!r} was voided on-chain: its commitment does not stand, so a "
-                          f"take-out would prove nothing: {again} (or run it: {run})")
+        raise OracleError(
+            f"epoch {number} of {name!r} was voided on-chain: its commitment does not stand, so a "
+            f"take-out would prove nothing: {again} (or run it: {run})"
+        )
     if epoch.merkle_root is None:
-        raise OracleError(f"epoch {number} of {name!r} is not computed yet (status {epoch.status}): run {run} to "
-                          "commit it, then take out")
+        raise OracleError(
+            f"epoch {number} of {name!r} is not computed yet (status {epoch.status}): run {run} to "
+            "commit it, then take out"
+        )
     onchain = ctx.chain.epoch(community.token_address, number)
     if onchain is None:
-        raise OracleError(f"epoch {number} of {name!r} is computed but not committed on-chain (status "
-                          f"{epoch.status}), so a take-out would prove nothing: run {run} to commit it, then take "
-                          "out")
+        raise OracleError(
+            f"epoch {number} of {name!r} is computed but not committed on-chain (status "
+            f"{epoch.status}), so a take-out would prove nothing: run {run} to commit it, then take "
+            "out"
+        )
     if onchain.merkle_root_hex != epoch.merkle_root:
-        raise OracleError(f"epoch {number} of {name!r} is committed on-chain with root {onchain.merkle_root_hex}, "
-                          f"not the database's {epoch.merkle_root}: the database and the chain disagree; run "
-                          "`oracle doctor` to see what to do")
+        raise OracleError(
+            f"epoch {number} of {name!r} is committed on-chain with root {onchain.merkle_root_hex}, "
+            f"not the database's {epoch.merkle_root}: the database and the chain disagree; run "
+            "`oracle doctor` to see what to do"
+        )
     if onchain.status == EpochStatus.VOIDED:
-        raise OracleError(f"epoch {number} of {name!r} was voided on-chain (the database still says "
-                          f"{epoch.status}): its commitment does not stand, so a take-out would prove nothing: "
-                          f"{run} records the void; then {again}")
+        raise OracleError(
+            f"epoch {number} of {name!r} was voided on-chain (the database still says "
+            f"{epoch.status}): its commitment does not stand, so a take-out would prove nothing: "
+            f"{run} records the void; then {again}"
+        )
 
 
 def _write(out: Path, text: str) -> TakeoutExport:
@@ -146,17 +183,27 @@ def _document(ctx: Context, community, epoch, row: EpochMember, leaf: DumpedLeaf
         "notary": chain.manifest["contracts"]["ConsumptionNotary"]["address"],
         "community": {"name": community.name, "token": community.token_address},
         "epoch": epoch.number,
-        "period": {"start": epoch.period_start.isoformat(), "end": epoch.period_end.isoformat(),
-                   "dataStart": epoch.data_start.isoformat()},
-        "model": {"id": epoch.model_id, "version": epoch.model_version,
-                  "effectiveFrom": epoch.model_effective_from.isoformat(), "params": epoch.params["values"]},
+        "period": {
+            "start": epoch.period_start.isoformat(),
+            "end": epoch.period_end.isoformat(),
+            "dataStart": epoch.data_start.isoformat(),
+        },
+        "model": {
+            "id": epoch.model_id,
+            "version": epoch.model_version,
+            "effectiveFrom": epoch.model_effective_from.isoformat(),
+            "params": epoch.params["values"],
+        },
         "index": index,
         "member": member,
         "amount": str(int(row.amount)),
         "salt": "0x" + bytes(row.salt).hex(),
         "dataHash": data_hash,
-        "leaf": {"encoding": REWARD_LEAF_ENCODING, "value": [str(index), member, str(int(row.amount)), data_hash],
-                 "hash": "0x" + leaf.leaf.hex()},
+        "leaf": {
+            "encoding": REWARD_LEAF_ENCODING,
+            "value": [str(index), member, str(int(row.amount)), data_hash],
+            "hash": "0x" + leaf.leaf.hex(),
+        },
         "proof": ["0x" + node.hex() for node in leaf.proof],
         "root": epoch.merkle_root,
         "canonicalization": CANONICALIZATION,
@@ -170,6 +217,7 @@ def _document(ctx: Context, community, epoch, row: EpochMember, leaf: DumpedLeaf
 @dataclass(frozen=True)
 class Takeout:
     """A take-out file, typed. Fields a v1 file may lack are None."""
+
     format: str
     encoding: list[str]
     index: int | None  # None in a v1 file
@@ -273,8 +321,10 @@ def read_takeout(path: Path) -> Takeout:
 def _parse(doc: dict) -> Takeout:
     encoding = list(doc["leaf"]["encoding"])
     if encoding not in (REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1):
-        raise _Malformed(f"unknown leaf encoding {encoding}: expected {REWARD_LEAF_ENCODING} (or the first "
-                         f"notary's {REWARD_LEAF_ENCODING_V1})")
+        raise _Malformed(
+            f"unknown leaf encoding {encoding}: expected {REWARD_LEAF_ENCODING} (or the first "
+            f"notary's {REWARD_LEAF_ENCODING_V1})"
+        )
     v1 = encoding == REWARD_LEAF_ENCODING_V1
     if v1 != (doc["format"] == FORMAT_V1):
         raise _Malformed(f"format {doc['format']} does not go with the leaf encoding {encoding}")

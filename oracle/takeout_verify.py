@@ -24,6 +24,7 @@ A v2 file, field by field:
 Informational only: canonicalization (a description; the hash is recomputed by the oracle's own rule) and
 fields a take-out does not have. A v1 file is checked off-chain and through the first notary's interface.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -67,24 +68,42 @@ def verify_takeout(ctx: Context, takeout: Takeout) -> VerifyResult:
     result = VerifyResult()
     chain = ctx.chain
     served = chain.w3.eth.chain_id
-    same_chain = result.check(takeout.chain_id == served, "chainId", f"{served}, the chain the oracle's RPC serves",
-                              f"the file is for chain {takeout.chain_id}, the oracle's RPC serves chain {served}")
+    same_chain = result.check(
+        takeout.chain_id == served,
+        "chainId",
+        f"{served}, the chain the oracle's RPC serves",
+        f"the file is for chain {takeout.chain_id}, the oracle's RPC serves chain {served}",
+    )
     if takeout.v1:
         _check_file_leaf(takeout, result, carried=None)
         if same_chain:
             _verify_onchain_v1(chain, takeout, result)
-        result.info("period, model, community", "not checked for a v1 file: the first notary's registry and factory "
-                    "are not this platform's")
+        result.info(
+            "period, model, community",
+            "not checked for a v1 file: the first notary's registry and factory are not this platform's",
+        )
     else:
         committed = _check_commitment(chain, takeout, result) if same_chain else None
         carried = _check_leaf_on_chain(chain, takeout, committed, result) if committed is not None else None
         _check_file_leaf(takeout, result, carried)
         if committed is not None:
-            accepted = chain.call(chain.notary.functions.verifyTakeout(
-                takeout.token, takeout.epoch, takeout.index, takeout.member, takeout.amount, takeout.data_hash,
-                takeout.proof))
-            result.check(bool(accepted), "verifyTakeout", "the notary accepts (index, member, amount, dataHash, proof)",
-                         "the notary on-chain rejects this leaf and proof")
+            accepted = chain.call(
+                chain.notary.functions.verifyTakeout(
+                    takeout.token,
+                    takeout.epoch,
+                    takeout.index,
+                    takeout.member,
+                    takeout.amount,
+                    takeout.data_hash,
+                    takeout.proof,
+                )
+            )
+            result.check(
+                bool(accepted),
+                "verifyTakeout",
+                "the notary accepts (index, member, amount, dataHash, proof)",
+                "the notary on-chain rejects this leaf and proof",
+            )
     _informational(takeout, result)
     return result
 
@@ -95,25 +114,41 @@ def verify_takeout(ctx: Context, takeout: Takeout) -> VerifyResult:
 def _check_commitment(chain: ChainClient, takeout: Takeout, result: VerifyResult) -> OnChainEpoch | None:
     """notary, community, epoch, period and model; None when the epoch cannot be found (the rest is moot)."""
     notary = chain.notary.address
-    result.check(takeout.notary == notary, "notary", f"{notary}, the platform's ConsumptionNotary",
-                 f"the file names {takeout.notary}, but the platform's notary, the only contract whose commitments "
-                 f"pay its communities' rewards, is {notary}")
+    result.check(
+        takeout.notary == notary,
+        "notary",
+        f"{notary}, the platform's ConsumptionNotary",
+        f"the file names {takeout.notary}, but the platform's notary, the only contract whose commitments "
+        f"pay its communities' rewards, is {notary}",
+    )
     if not _check_community(chain, takeout, result, notary):
         return None
     committed = chain.epoch(takeout.token, takeout.epoch)
     if committed is None:
         count = chain.epoch_count(takeout.token)
-        result.check(False, "epoch", "", f"epoch {takeout.epoch} of {takeout.token} is not committed on the notary "
-                     f"({f'its latest is epoch {count}' if count else 'it has no epoch of that community'})")
+        result.check(
+            False,
+            "epoch",
+            "",
+            f"epoch {takeout.epoch} of {takeout.token} is not committed on the notary "
+            f"({f'its latest is epoch {count}' if count else 'it has no epoch of that community'})",
+        )
         return None
-    result.check(committed.status != EpochStatus.VOIDED, "epoch",
-                 f"{takeout.epoch}, committed on-chain {iso(committed.committed_at)} and standing "
-                 f"({committed.status.name.lower()})",
-                 f"epoch {takeout.epoch} was voided on-chain: its commitment does not stand")
+    result.check(
+        committed.status != EpochStatus.VOIDED,
+        "epoch",
+        f"{takeout.epoch}, committed on-chain {iso(committed.committed_at)} and standing "
+        f"({committed.status.name.lower()})",
+        f"epoch {takeout.epoch} was voided on-chain: its commitment does not stand",
+    )
     _check_period(takeout, committed, result)
     _check_model(chain, takeout, committed, result)
-    result.check(takeout.root == committed.merkle_root, "root", f"{committed.merkle_root_hex}, the committed root",
-                 f"the file says 0x{takeout.root.hex()}, the committed root is {committed.merkle_root_hex}")
+    result.check(
+        takeout.root == committed.merkle_root,
+        "root",
+        f"{committed.merkle_root_hex}, the committed root",
+        f"the file says 0x{takeout.root.hex()}, the committed root is {committed.merkle_root_hex}",
+    )
     return committed
 
 
@@ -121,25 +156,43 @@ def _check_community(chain: ChainClient, takeout: Takeout, result: VerifyResult,
     factory = chain.factory
     token = takeout.token
     if not chain.call(factory.functions.isCommunity(token)):
-        return result.check(False, "community.token", "", f"{token} is not a community token of the platform (its "
-                            f"CommunityFactory {factory.address} did not create it)")
+        return result.check(
+            False,
+            "community.token",
+            "",
+            f"{token} is not a community token of the platform (its "
+            f"CommunityFactory {factory.address} did not create it)",
+        )
     wired = chain.call(chain.token(token).functions.rewardDistributor())
-    result.check(wired == notary, "community.token", f"{token}, a community of the platform paid through its notary",
-                 f"{token} pays its rewards through {wired}, not through the platform's notary {notary}")
+    result.check(
+        wired == notary,
+        "community.token",
+        f"{token}, a community of the platform paid through its notary",
+        f"{token} pays its rewards through {wired}, not through the platform's notary {notary}",
+    )
     name = takeout.community_name
     if name is None:
         result.info("community.name", "not stated")
         return True
     named = chain.call(factory.functions.communityByName(name))
-    result.check(named == token, "community.name", f"{name!r}, the factory's name of that token",
-                 f"no community of the platform is named {name!r}" if named == ZERO_ADDRESS else
-                 f"the platform's community {name!r} has the token {named}, not {token}")
+    result.check(
+        named == token,
+        "community.name",
+        f"{name!r}, the factory's name of that token",
+        f"no community of the platform is named {name!r}"
+        if named == ZERO_ADDRESS
+        else f"the platform's community {name!r} has the token {named}, not {token}",
+    )
     return True
 
 
 def _same_instant(result: VerifyResult, name: str, stated: datetime, onchain: int, what: str) -> bool:
-    return result.check(to_unix(stated) == onchain, name, f"{iso(onchain)} = {what}",
-                        f"the file says {iso(stated)}, {what} is {iso(onchain)}")
+    return result.check(
+        to_unix(stated) == onchain,
+        name,
+        f"{iso(onchain)} = {what}",
+        f"the file says {iso(stated)}, {what} is {iso(onchain)}",
+    )
 
 
 def _check_period(takeout: Takeout, committed: OnChainEpoch, result: VerifyResult) -> None:
@@ -159,10 +212,18 @@ def _check_model(chain: ChainClient, takeout: Takeout, committed: OnChainEpoch, 
     from oracle.models import params_from_chain
 
     model, version = committed.model_id, committed.model_version
-    result.check(takeout.model_id == model, "model.id", f"{model}, the committed model",
-                 f"the file says {takeout.model_id!r}, the epoch was committed under {model!r}")
-    result.check(takeout.model_version == version, "model.version", f"{version}, the committed version",
-                 f"the file says {takeout.model_version}, the epoch was committed under version {version}")
+    result.check(
+        takeout.model_id == model,
+        "model.id",
+        f"{model}, the committed model",
+        f"the file says {takeout.model_id!r}, the epoch was committed under {model!r}",
+    )
+    result.check(
+        takeout.model_version == version,
+        "model.version",
+        f"{version}, the committed version",
+        f"the file says {takeout.model_version}, the epoch was committed under version {version}",
+    )
     where = f"the ModelRegistry's {model} v{version} of this community"
     try:
         published = chain.model_version(takeout.token, to_bytes32(model), version)
@@ -170,8 +231,13 @@ def _check_model(chain: ChainClient, takeout: Takeout, committed: OnChainEpoch, 
     except (OracleError, ValueError) as exc:
         result.check(False, "model.version", "", f"{where} cannot be read ({exc})")
         return
-    _same_instant(result, "model.effectiveFrom", takeout.effective_from, published.effective_from,
-                  f"the effective time of {where}")
+    _same_instant(
+        result,
+        "model.effectiveFrom",
+        takeout.effective_from,
+        published.effective_from,
+        f"the effective time of {where}",
+    )
     stated = takeout.params
     for name, value in registry.items():
         given = stated.get(name)
@@ -179,8 +245,12 @@ def _check_model(chain: ChainClient, takeout: Takeout, committed: OnChainEpoch, 
             result.check(False, f"model.params.{name}", "", f"missing from the file; {where} has it = {_num(value)}")
             continue
         number = isinstance(given, (int, float)) and not isinstance(given, bool)
-        result.check(number and float(given) == value, f"model.params.{name}", f"{_num(value)} = {where}",
-                     f"the file says {given!r}, {where} has {_num(value)}")
+        result.check(
+            number and float(given) == value,
+            f"model.params.{name}",
+            f"{_num(value)} = {where}",
+            f"the file says {given!r}, {where} has {_num(value)}",
+        )
     for name in stated.keys() - registry.keys():
         result.check(False, f"model.params.{name}", "", f"{where} has no parameter {name!r}")
 
@@ -197,6 +267,7 @@ def _num(value: float) -> str:
 class ChainLeaf:
     """A leaf of an epoch as a mined claim or pushRewards carried it to the notary (which checked it against
     the committed root)."""
+
     index: int
     member: str
     amount: int
@@ -215,9 +286,13 @@ def leaves_on_chain(chain: ChainClient, token: str, number: int) -> list[ChainLe
     decoded."""
     notary = chain.notary
     since = chain.manifest["contracts"]["ConsumptionNotary"].get("blockNumber", 0)
-    found = {bytes(log["transactionHash"]) for event in ("RewardsPushed", "RewardClaimed")
-             for log in notary.events[event]().get_logs(argument_filters={"community": token, "epoch": number},
-                                                         from_block=since)}
+    found = {
+        bytes(log["transactionHash"])
+        for event in ("RewardsPushed", "RewardClaimed")
+        for log in notary.events[event]().get_logs(
+            argument_filters={"community": token, "epoch": number}, from_block=since
+        )
+    }
     leaves = []
     for tx_hash in sorted(found):
         tx = chain.w3.eth.get_transaction(tx_hash)
@@ -228,14 +303,23 @@ def leaves_on_chain(chain: ChainClient, token: str, number: int) -> list[ChainLe
             continue
         shown = "0x" + tx_hash.hex()
         if fn.fn_name == "claim":
-            leaves.append(ChainLeaf(args["index"], args["member"], args["amount"], bytes(args["dataHash"]), "claim",
-                                    shown))
+            leaves.append(
+                ChainLeaf(args["index"], args["member"], args["amount"], bytes(args["dataHash"]), "claim", shown)
+            )
         elif fn.fn_name == "pushRewards":
             packed = bytes(args["leaves"])
             for at in range(0, len(packed) - PACKED_LEAF_BYTES + 1, PACKED_LEAF_BYTES):
-                leaf = packed[at:at + PACKED_LEAF_BYTES]
-                leaves.append(ChainLeaf(int.from_bytes(leaf[:3], "big"), to_checksum_address(leaf[3:23]),
-                                        int.from_bytes(leaf[23:35], "big"), leaf[35:], "pushRewards", shown))
+                leaf = packed[at : at + PACKED_LEAF_BYTES]
+                leaves.append(
+                    ChainLeaf(
+                        int.from_bytes(leaf[:3], "big"),
+                        to_checksum_address(leaf[3:23]),
+                        int.from_bytes(leaf[23:35], "big"),
+                        leaf[35:],
+                        "pushRewards",
+                        shown,
+                    )
+                )
     return leaves
 
 
@@ -244,29 +328,43 @@ def _committed_leaf(takeout: Takeout, leaves: list[ChainLeaf], root: bytes) -> C
     for leaf in leaves:
         if process_proof(leaf_hash(leaf.value, REWARD_LEAF_ENCODING), takeout.proof) == root:
             return leaf
-    return (next((leaf for leaf in leaves if leaf.index == takeout.index), None)
-            or next((leaf for leaf in leaves if leaf.member == takeout.member), None))
+    return next((leaf for leaf in leaves if leaf.index == takeout.index), None) or next(
+        (leaf for leaf in leaves if leaf.member == takeout.member), None
+    )
 
 
-def _check_leaf_on_chain(chain: ChainClient, takeout: Takeout, committed: OnChainEpoch,
-                         result: VerifyResult) -> ChainLeaf | None:
+def _check_leaf_on_chain(
+    chain: ChainClient, takeout: Takeout, committed: OnChainEpoch, result: VerifyResult
+) -> ChainLeaf | None:
     """The file's (index, member, amount, dataHash) against the committed leaf the chain carried (returned; None
     when the chain carried none of it yet)."""
     leaf = _committed_leaf(takeout, leaves_on_chain(chain, takeout.token, takeout.epoch), committed.merkle_root)
     if leaf is None:
         count = committed.leaf_count
-        result.check(takeout.index < count, "index", f"{takeout.index}, one of the epoch's {count} leaves",
-                     f"the file says {takeout.index}, but the epoch committed {count} leaves (0 to {count - 1})")
-        result.info("member, amount, dataHash", f"leaf {takeout.index} was not claimed or pushed on-chain yet: "
-                    "they are checked through the proof below")
+        result.check(
+            takeout.index < count,
+            "index",
+            f"{takeout.index}, one of the epoch's {count} leaves",
+            f"the file says {takeout.index}, but the epoch committed {count} leaves (0 to {count - 1})",
+        )
+        result.info(
+            "member, amount, dataHash",
+            f"leaf {takeout.index} was not claimed or pushed on-chain yet: they are checked through the proof below",
+        )
         return None
     carried = f"leaf {leaf.index} as the {leaf.carrier} {leaf.tx_hash} carried it"
-    for name, stated, onchain, shown in (("index", takeout.index, leaf.index, str),
-                                         ("member", takeout.member, leaf.member, str),
-                                         ("amount", takeout.amount, leaf.amount, str),
-                                         ("dataHash", takeout.data_hash, leaf.data_hash, lambda h: "0x" + h.hex())):
-        result.check(stated == onchain, name, f"{shown(stated)} = {carried}",
-                     f"the file says {shown(stated)}, the committed leaf has {shown(onchain)} ({carried})")
+    for name, stated, onchain, shown in (
+        ("index", takeout.index, leaf.index, str),
+        ("member", takeout.member, leaf.member, str),
+        ("amount", takeout.amount, leaf.amount, str),
+        ("dataHash", takeout.data_hash, leaf.data_hash, lambda h: "0x" + h.hex()),
+    ):
+        result.check(
+            stated == onchain,
+            name,
+            f"{shown(stated)} = {carried}",
+            f"the file says {shown(stated)}, the committed leaf has {shown(onchain)} ({carried})",
+        )
     return leaf
 
 
@@ -278,8 +376,11 @@ def _leaf_value_matches(takeout: Takeout) -> bool:
                 return False
             value = value[1:]
         member, amount, data_hash = value
-        return (to_checksum_address(member) == takeout.member and int(amount) == takeout.amount
-                and bytes.fromhex(str(data_hash).removeprefix("0x")) == takeout.data_hash)
+        return (
+            to_checksum_address(member) == takeout.member
+            and int(amount) == takeout.amount
+            and bytes.fromhex(str(data_hash).removeprefix("0x")) == takeout.data_hash
+        )
     except (ValueError, TypeError):
         return False
 
@@ -291,38 +392,66 @@ def _check_file_leaf(takeout: Takeout, result: VerifyResult, carried: ChainLeaf 
     count = len(takeout.readings)
     confirmed = carried is not None and carried.data_hash == takeout.data_hash  # the dataHash is the committed one
     suspects = "the readings or the salt" if confirmed else "the readings, the salt or the dataHash"
-    result.check(recomputed == takeout.data_hash, "readings or salt" if confirmed else "readings, salt or dataHash",
-                 f"keccak256(salt ++ the {count} readings) = dataHash",
-                 f"keccak256(salt ++ the {count} readings) is 0x{recomputed.hex()}, not the file's dataHash "
-                 f"0x{takeout.data_hash.hex()}: {suspects} were altered")
+    result.check(
+        recomputed == takeout.data_hash,
+        "readings or salt" if confirmed else "readings, salt or dataHash",
+        f"keccak256(salt ++ the {count} readings) = dataHash",
+        f"keccak256(salt ++ the {count} readings) is 0x{recomputed.hex()}, not the file's dataHash "
+        f"0x{takeout.data_hash.hex()}: {suspects} were altered",
+    )
     parts = "(member, amount, dataHash)" if takeout.v1 else "(index, member, amount, dataHash)"
-    result.check(_leaf_value_matches(takeout), "leaf.value", f"= {parts}",
-                 f"the leaf value {takeout.leaf_value} disagrees with the file's {parts}")
+    result.check(
+        _leaf_value_matches(takeout),
+        "leaf.value",
+        f"= {parts}",
+        f"the leaf value {takeout.leaf_value} disagrees with the file's {parts}",
+    )
     leaf = leaf_hash(takeout.leaf, takeout.encoding)
     if takeout.leaf_hash is None:
         result.info("leaf.hash", "not stated")
     elif leaf != takeout.leaf_hash and process_proof(takeout.leaf_hash, takeout.proof) == takeout.root:
         # the stated hash is the committed leaf: the parts it hashes were altered, not the hash
-        result.check(False, f"{parts[1:-1].replace(', dataHash', ' or dataHash')}", "",
-                     f"the file's leaf.hash is a committed leaf (its proof reaches the root) but not the hash of "
-                     f"its {parts}: one of them was altered")
+        result.check(
+            False,
+            f"{parts[1:-1].replace(', dataHash', ' or dataHash')}",
+            "",
+            f"the file's leaf.hash is a committed leaf (its proof reaches the root) but not the hash of "
+            f"its {parts}: one of them was altered",
+        )
     else:
-        result.check(leaf == takeout.leaf_hash, "leaf.hash", f"= the hash of {parts}",
-                     f"the file says 0x{takeout.leaf_hash.hex()}, the hash of {parts} is 0x{leaf.hex()}")
+        result.check(
+            leaf == takeout.leaf_hash,
+            "leaf.hash",
+            f"= the hash of {parts}",
+            f"the file says 0x{takeout.leaf_hash.hex()}, the hash of {parts} is 0x{leaf.hex()}",
+        )
     if carried is None:
-        why = (f"the {parts[1:-1]} or the proof were altered (the chain has not carried this leaf yet, so it cannot "
-               "say which)")
+        why = (
+            f"the {parts[1:-1]} or the proof were altered (the chain has not carried this leaf yet, so it cannot "
+            "say which)"
+        )
     else:
         why = "the proof was altered" if carried.value == takeout.leaf else "the leaf is not the committed one (above)"
-    result.check(process_proof(leaf, takeout.proof) == takeout.root, "proof", f"leads from the leaf {parts} to the "
-                 "root", f"the proof does not lead from the leaf to the root: {why}")
+    result.check(
+        process_proof(leaf, takeout.proof) == takeout.root,
+        "proof",
+        f"leads from the leaf {parts} to the root",
+        f"the proof does not lead from the leaf to the root: {why}",
+    )
 
 
 def _informational(takeout: Takeout, result: VerifyResult) -> None:
     if takeout.canonicalization is not None:
         same = takeout.canonicalization == CANONICALIZATION
-        result.info("canonicalization", "the file's description of the rule" + (
-            ", the oracle's own" if same else ", not the oracle's; the data hash was recomputed by the oracle's rule"))
+        result.info(
+            "canonicalization",
+            "the file's description of the rule"
+            + (
+                ", the oracle's own"
+                if same
+                else ", not the oracle's; the data hash was recomputed by the oracle's rule"
+            ),
+        )
     for name in takeout.unknown_fields:
         result.info(name, "not a take-out field: not checked")
 
@@ -336,19 +465,34 @@ def _verify_onchain_v1(chain: ChainClient, takeout: Takeout, result: VerifyResul
     notary = V1Notary(chain, takeout.notary)
     try:
         committed = notary.epoch(takeout.token, takeout.epoch)
-        accepted = notary.verify_takeout(takeout.token, takeout.epoch, takeout.member, takeout.amount,
-                                         takeout.data_hash, takeout.proof)
+        accepted = notary.verify_takeout(
+            takeout.token, takeout.epoch, takeout.member, takeout.amount, takeout.data_hash, takeout.proof
+        )
     except UnknownV1Epoch:
-        result.check(False, "epoch", "", f"epoch {takeout.epoch} of {takeout.token} is not on the v1 notary "
-                     f"{takeout.notary}")
+        result.check(
+            False, "epoch", "", f"epoch {takeout.epoch} of {takeout.token} is not on the v1 notary {takeout.notary}"
+        )
         return
     except (NotV1Notary, Web3Exception) as exc:
-        result.check(False, "notary", "", f"{takeout.notary} does not answer the first (v1) notary's interface "
-                     f"(getEpoch, verifyTakeout without an index), so this v1 file cannot be checked on-chain there "
-                     f"({exc})")
+        result.check(
+            False,
+            "notary",
+            "",
+            f"{takeout.notary} does not answer the first (v1) notary's interface "
+            f"(getEpoch, verifyTakeout without an index), so this v1 file cannot be checked on-chain there "
+            f"({exc})",
+        )
         return
     result.check(True, "notary", f"{takeout.notary} answers the first (v1) notary's interface", "")
-    result.check(committed.merkle_root == takeout.root, "root", f"0x{committed.merkle_root.hex()}, the committed root",
-                 f"the file says 0x{takeout.root.hex()}, the committed root is 0x{committed.merkle_root.hex()}")
-    result.check(accepted, "verifyTakeout", "the v1 notary accepts (member, amount, dataHash, proof)",
-                 "the v1 notary on-chain rejects this leaf and proof")
+    result.check(
+        committed.merkle_root == takeout.root,
+        "root",
+        f"0x{committed.merkle_root.hex()}, the committed root",
+        f"the file says 0x{takeout.root.hex()}, the committed root is 0x{committed.merkle_root.hex()}",
+    )
+    result.check(
+        accepted,
+        "verifyTakeout",
+        "the v1 notary accepts (member, amount, dataHash, proof)",
+        "the v1 notary on-chain rejects this leaf and proof",
+    )

@@ -1,4 +1,5 @@
 """Token amounts: 18 decimals on-chain; users write decimal token amounts."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation

@@ -10,10 +10,11 @@ under one multiproof (the leaver is skipped, the leaf stays claimable) → the l
 claimed → print balances. The reward amounts here are illustrative; the oracle computes real ones from
 meter data.
 """
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from brownie import ZERO_ADDRESS, ConsumptionNotary, ModelRegistry, accounts, chain, web3
 from eth_utils import keccak
@@ -42,9 +43,9 @@ def fmt(amount: int) -> str:
 
 def last_whole_month(now: int) -> tuple[int, int]:
     """[first of the previous month, first of this month), UTC, as unix seconds: a period that is over."""
-    today = datetime.fromtimestamp(now, timezone.utc)
+    today = datetime.fromtimestamp(now, UTC)
     end = today.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    start = (end.replace(year=end.year - 1, month=12) if end.month == 1 else end.replace(month=end.month - 1))
+    start = end.replace(year=end.year - 1, month=12) if end.month == 1 else end.replace(month=end.month - 1)
     return int(start.timestamp()), int(end.timestamp())
 
 
@@ -66,12 +67,15 @@ def main():
     print(f"   manifest: {path}")
 
     print("2. Creating the community 'Borgo Solare' (welcome 100 / 500 BSOL, fee 1 %)")
-    token = create_community(manifest, admin, "Borgo Solare", "BSOL", community_admin.address, token_admin.address,
-                             100 * E18, 500 * E18, 100)
+    token = create_community(
+        manifest, admin, "Borgo Solare", "BSOL", community_admin.address, token_admin.address, 100 * E18, 500 * E18, 100
+    )
     token.fundTreasury(100_000 * E18, b32("initial endowment"), {"from": token_admin})
     token.setEpochRewardCeiling(1_000 * E18, {"from": token_admin})
-    print(f"   token {token.address}, treasury funded with {fmt(token.balanceOf(token))} BSOL, "
-          f"reward ceiling {fmt(token.epochRewardCeiling())} BSOL per epoch")
+    print(
+        f"   token {token.address}, treasury funded with {fmt(token.balanceOf(token))} BSOL, "
+        f"reward ceiling {fmt(token.epochRewardCeiling())} BSOL per epoch"
+    )
 
     members = [
         ("Anna (citizen)", accounts[5], CITIZEN, CONSUMER),
@@ -94,28 +98,35 @@ def main():
     fee, to_provider, _, incentive, _ = tx.events["ServicePaid"]["split"]
     print(f"   fee {fmt(fee)} to the treasury, Bruno receives {fmt(to_provider)} + incentive {fmt(incentive)}")
 
-    print("5. Publishing the self-consumption model for the community (alpha_consumer 1.0, alpha_producer 0.5 "
-          "token/kWh), effective from the start")
+    print(
+        "5. Publishing the self-consumption model for the community (alpha_consumer 1.0, alpha_producer 0.5 "
+        "token/kWh), effective from the start"
+    )
     registry = ModelRegistry.at(manifest["contracts"]["ModelRegistry"]["address"])
     model = b32("self_consumption")
-    registry.publishVersion(token, model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0,
-                            {"from": oracle_admin})
+    registry.publishVersion(
+        token, model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0, {"from": oracle_admin}
+    )
     registry.setActiveModel(token, model, 0, {"from": oracle_admin})
 
     start, end = last_whole_month(chain.time())
-    period = f"{datetime.fromtimestamp(start, timezone.utc):%B %Y}"
+    period = f"{datetime.fromtimestamp(start, UTC):%B %Y}"
     print(f"6. Committing reward epoch 1 ({period}) as the oracle: the total moves from the treasury into escrow")
     notary = ConsumptionNotary.at(manifest["contracts"]["ConsumptionNotary"]["address"])
     rewards = [12 * E18, 31 * E18, 27 * E18, 9 * E18, 6 * E18, 18 * E18]
-    leaves = [(account.address, amount, keccak(secrets.token_bytes(32) + f"readings of {label}".encode()))
-              for (label, account, _, _), amount in zip(members, rewards)]
+    leaves = [
+        (account.address, amount, keccak(secrets.token_bytes(32) + f"readings of {label}".encode()))
+        for (label, account, _, _), amount in zip(members, rewards)
+    ]
     tree = reward_tree(leaves)  # leaf i = (i, member, amount, dataHash), unsorted
     commitment = (start, end, tree.root, model, 1, keccak(b"demo dataset"), len(leaves), sum(rewards))
     tx = notary.commitEpoch(token, 1, commitment, {"from": oracle})
     print(f"   root {tree.root_hex}  commit tx {tx.txid}")
-    payable_at = datetime.fromtimestamp(notary.getEpoch(token, 1)["payableAt"], timezone.utc)
-    print(f"   payable from {payable_at.isoformat()} (after the challenge window), escrow "
-          f"{fmt(token.rewardReserve())} BSOL")
+    payable_at = datetime.fromtimestamp(notary.getEpoch(token, 1)["payableAt"], UTC)
+    print(
+        f"   payable from {payable_at.isoformat()} (after the challenge window), escrow "
+        f"{fmt(token.rewardReserve())} BSOL"
+    )
 
     dario = members[3][1]
     print("7. Dario leaves the community; the reward payer pushes all six leaves under one multiproof")
@@ -124,15 +135,19 @@ def main():
     tx = notary.pushRewards(token, 1, pack_leaves(proof.values), proof.proof, proof.proof_flags, {"from": payer})
     pushed = tx.events["RewardsPushed"]
     skipped = [(e["member"], e["index"]) for e in tx.events["RewardSkipped"]] if "RewardSkipped" in tx.events else []
-    print(f"   paid {fmt(pushed['paidAmount'])} BSOL to {pushed['paidCount']} members, skipped {skipped}  "
-          f"push tx {tx.txid}")
+    print(
+        f"   paid {fmt(pushed['paidAmount'])} BSOL to {pushed['paidCount']} members, skipped {skipped}  "
+        f"push tx {tx.txid}"
+    )
 
     print("8. Dario rejoins (no second welcome bonus); anyone may send his claim, the tokens go to him")
     token.addMember(dario, CITIZEN, CONSUMER, {"from": community_admin})
     index = 3
     notary.claim(token, 1, *tree.values()[index], tree.proof(index), {"from": admin})
-    print(f"   epoch 1 paid {fmt(notary.getEpoch(token, 1)['paidTotal'])} of {fmt(sum(rewards))} BSOL, "
-          f"escrow left {fmt(token.rewardReserve())}")
+    print(
+        f"   epoch 1 paid {fmt(notary.getEpoch(token, 1)['paidTotal'])} of {fmt(sum(rewards))} BSOL, "
+        f"escrow left {fmt(token.rewardReserve())}"
+    )
     ok = notary.verifyTakeout(token, 1, *tree.values()[0], tree.proof(0))
     print(f"   take-out check of Anna's leaf on-chain: {'valid' if ok else 'INVALID'}")
 

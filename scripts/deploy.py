@@ -11,6 +11,7 @@ which nothing is paid and the commit may be voided (development chains 0, otherw
 LEC_MIN_NOTICE, the least time between publishing a reward-model change and the period it rules
 (development chains 0, otherwise 604 800 = 7 days).
 """
+
 from __future__ import annotations
 
 import os

@@ -9,6 +9,7 @@ holders already hold tokens (their welcome bonus), fresh holders hold none befor
 (per member: its share of a batch), calldata, the cold reads and writes of the member's balance and
 membership, the ERC-20 Transfer event.
 """
+
 from __future__ import annotations
 
 import time
@@ -35,8 +36,13 @@ TRANSFER_LOG = 375 + 3 * 375 + 8 * 32
 def send_raw(method, sender, *args) -> int:
     """Sends a large transaction through web3 and waits for its receipt (brownie's own confirmation
     loop sometimes reports 10-million-gas transactions on anvil as dropped); returns the gas used."""
-    tx = {"from": sender.address, "to": method._address, "data": method.encode_input(*args), "gas": 29_000_000,
-          "gasPrice": 0}
+    tx = {
+        "from": sender.address,
+        "to": method._address,
+        "data": method.encode_input(*args),
+        "gas": 29_000_000,
+        "gasPrice": 0,
+    }
     if hasattr(sender, "private_key"):  # a key of this session, not an account the node holds
         tx.update(nonce=web3.eth.get_transaction_count(sender.address), chainId=web3.eth.chain_id)
         signed = web3.eth.account.sign_transaction(tx, sender.private_key)
@@ -75,13 +81,16 @@ def main():
     started = time.time()
     roles = role_accounts()
     admin = roles.platform_admin
-    community_admin, token_admin = (accounts.at(roles.community_admin, force=True),
-                                    accounts.at(roles.token_admin, force=True))
+    community_admin, token_admin = (
+        accounts.at(roles.community_admin, force=True),
+        accounts.at(roles.token_admin, force=True),
+    )
     oracle, oracle_admin = accounts.at(roles.oracle, force=True), accounts.at(roles.oracle_admin, force=True)
     payer = accounts.at(roles.reward_payer, force=True)
     manifest = deploy_platform(roles)
-    token = create_community(manifest, admin, "Gas Bench", "GAS", community_admin.address, token_admin.address,
-                             100 * E18, 500 * E18, 100)
+    token = create_community(
+        manifest, admin, "Gas Bench", "GAS", community_admin.address, token_admin.address, 100 * E18, 500 * E18, 100
+    )
     token.fundTreasury(10**9 * E18, b32("bench"), {"from": token_admin})
     token.setEpochRewardCeiling(10**9 * E18, {"from": token_admin})
     rows = []
@@ -103,8 +112,9 @@ def main():
     registry = ModelRegistry.at(manifest["contracts"]["ModelRegistry"]["address"])
     notary = ConsumptionNotary.at(manifest["contracts"]["ConsumptionNotary"]["address"])
     model = b32("self_consumption")
-    registry.publishVersion(token, model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0,
-                            {"from": oracle_admin})
+    registry.publishVersion(
+        token, model, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0, {"from": oracle_admin}
+    )
     registry.setActiveModel(token, model, 0, {"from": oracle_admin})
 
     # addresses only: anyone may send a claim, so no member needs a key here
@@ -116,36 +126,60 @@ def main():
         for first in range(0, LEAVES, BATCH):
             if (first in FRESH) != fresh:
                 continue
-            batch = members[first:first + BATCH]
-            gas_used = send_raw(token.addMembers, community_admin, batch, [CITIZEN] * len(batch),
-                                [CONSUMER] * len(batch))
+            batch = members[first : first + BATCH]
+            gas_used = send_raw(
+                token.addMembers, community_admin, batch, [CITIZEN] * len(batch), [CONSUMER] * len(batch)
+            )
             if first == 0:
-                rows.append((f"addMembers, batch of {BATCH} (with welcome bonus)", gas_used, "",
-                             f"{gas_used // BATCH:,} per member"))
+                rows.append(
+                    (
+                        f"addMembers, batch of {BATCH} (with welcome bonus)",
+                        gas_used,
+                        "",
+                        f"{gas_used // BATCH:,} per member",
+                    )
+                )
     leaves = [(m, 3 * E18 + i, keccak(str(i).encode())) for i, m in enumerate(members)]
     tree = reward_tree(leaves)
     values = tree.values()
     total = sum(amount for _, amount, _ in leaves)
     period_end = chain.time() - 60
-    gas_used = send_raw(notary.commitEpoch, oracle, token, 1, (period_end - 2_678_400, period_end, tree.root, model, 1,
-                                                             keccak(b"ds"), LEAVES, total))
+    gas_used = send_raw(
+        notary.commitEpoch,
+        oracle,
+        token,
+        1,
+        (period_end - 2_678_400, period_end, tree.root, model, 1, keccak(b"ds"), LEAVES, total),
+    )
     rows.append((f"commitEpoch ({LEAVES:,} leaves)", gas_used, "", "constant in the number of leaves"))
 
     existing_gas, fresh_gas = [], []
     pushed = [i for i in range(LEAVES) if i not in CLAIMED]
     for first in range(0, len(pushed), BATCH):
-        indexes = pushed[first:first + BATCH]
+        indexes = pushed[first : first + BATCH]
         proof = tree.multiproof(indexes)
-        gas_used = send_raw(notary.pushRewards, payer, token, 1, pack_leaves(proof.values), proof.proof,
-                            proof.proof_flags)
+        gas_used = send_raw(
+            notary.pushRewards, payer, token, 1, pack_leaves(proof.values), proof.proof, proof.proof_flags
+        )
         per_member = gas_used / len(indexes)
         (fresh_gas if indexes[0] in FRESH else existing_gas).append(per_member)
     packed = pack_leaves([values[0]])
-    rows.append((f"pushRewards, batches of {BATCH}, existing holders", round(sum(existing_gas) / len(existing_gas)),
-                 payment_floor(packed, False),
-                 f"per member; worst batch {max(existing_gas):,.0f}; {len(existing_gas)} batches"))
-    rows.append((f"pushRewards, batches of {BATCH}, fresh holders", round(sum(fresh_gas) / len(fresh_gas)),
-                 payment_floor(packed, True), f"per member; worst batch {max(fresh_gas):,.0f}"))
+    rows.append(
+        (
+            f"pushRewards, batches of {BATCH}, existing holders",
+            round(sum(existing_gas) / len(existing_gas)),
+            payment_floor(packed, False),
+            f"per member; worst batch {max(existing_gas):,.0f}; {len(existing_gas)} batches",
+        )
+    )
+    rows.append(
+        (
+            f"pushRewards, batches of {BATCH}, fresh holders",
+            round(sum(fresh_gas) / len(fresh_gas)),
+            payment_floor(packed, True),
+            f"per member; worst batch {max(fresh_gas):,.0f}",
+        )
+    )
 
     first, second = CLAIMED[6], CLAIMED[7]
     for index, fresh_word in ((first, True), (second, False)):
@@ -153,8 +187,14 @@ def main():
         gas_used = send_raw(notary.claim, alice, *args)
         calldata = bytes.fromhex(notary.claim.encode_input(*args)[2:])
         label = "first of its 256-index bitmap word" if fresh_word else "bitmap word already started"
-        rows.append((f"claim, {label} (proof of {len(tree.proof(index))} hashes)", gas_used,
-                     claim_floor(calldata, fresh_word), "the word's storage slot is created" if fresh_word else ""))
+        rows.append(
+            (
+                f"claim, {label} (proof of {len(tree.proof(index))} hashes)",
+                gas_used,
+                claim_floor(calldata, fresh_word),
+                "the word's storage slot is created" if fresh_word else "",
+            )
+        )
 
     print("\n| operation | gas | floor | note |\n|---|---:|---:|---|")
     for name, gas, floor, note in rows:

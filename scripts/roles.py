@@ -9,6 +9,7 @@ LEC_ORACLE_ADMIN_ADDRESS, LEC_ORACLE_ADDRESS, LEC_REWARD_PAYER_ADDRESS, LEC_COMM
 LEC_TOKEN_ADMIN_ADDRESS (each defaults to the deployer, except the payer, which is required).
 Keys never appear in files of the repository or on a command line.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,9 @@ def is_development() -> bool:
 def role_accounts() -> RoleAccounts:
     if is_development() and not os.environ.get("LEC_DEPLOYER_KEYSTORE"):
         payer = os.environ.get("LEC_REWARD_PAYER_ADDRESS") or accounts.add().address
-        return RoleAccounts(accounts[0], accounts[1].address, accounts[2].address, accounts[3].address,
-                            accounts[4].address, payer)
+        return RoleAccounts(
+            accounts[0], accounts[1].address, accounts[2].address, accounts[3].address, accounts[4].address, payer
+        )
     keystore = os.environ.get("LEC_DEPLOYER_KEYSTORE")
     password = os.environ.get("LEC_DEPLOYER_PASSWORD")
     if not keystore or password is None:
@@ -65,8 +67,10 @@ def role_accounts() -> RoleAccounts:
 
     payer = os.environ.get("LEC_REWARD_PAYER_ADDRESS")
     if not payer:
-        raise RoleConfigError("live network: set LEC_REWARD_PAYER_ADDRESS (the account that pushes rewards; it must "
-                              "not be the oracle's committing account)")
+        raise RoleConfigError(
+            "live network: set LEC_REWARD_PAYER_ADDRESS (the account that pushes rewards; it must "
+            "not be the oracle's committing account)"
+        )
     return RoleAccounts(
         deployer,
         addr("LEC_ORACLE_ADMIN_ADDRESS"),

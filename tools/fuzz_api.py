@@ -16,6 +16,7 @@ tools/fuzz-requirements.txt), because eth-brownie pins a hypothesis too old for 
    the schema the document gives for its status). Exit 1 when any check fails, with the failing requests
    printed (schemathesis's curl line reproduces each; the server's traceback is printed above it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,8 +101,15 @@ def paid_community(ctx, folder: Path) -> Community:
         rows = rows.replace(fixed, members[who].address)
     (folder / "members.csv").write_text(rows)
     (folder / "readings.csv").write_text(READINGS_CSV.format(p=prefix))
-    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000",
-                     reward_ceiling="100000")
+    create_community(
+        ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=100,
+        endowment="10000",
+        reward_ceiling="100000",
+    )
     import_members(ctx, name, folder / "members.csv", log=quiet)
     ingest_file(ctx, name, folder / "readings.csv")
     publish_model(ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
@@ -110,7 +119,7 @@ def paid_community(ctx, folder: Path) -> Community:
 
 def sign_in(app, account) -> Audience:
     """Signs in through the app itself (the session cookie is the app's, whichever host serves it)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from eth_account import Account
     from eth_account.messages import encode_defunct
@@ -118,9 +127,16 @@ def sign_in(app, account) -> Audience:
 
     client = app.test_client()
     nonce = client.get("/api/auth/nonce").get_json()["nonce"]
-    message = SiweMessage(domain="localhost", address=account.address, statement="Sign in to the LEC platform.",
-                          uri="http://localhost/", version="1", chain_id=31337, nonce=nonce,
-                          issued_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")).prepare_message()
+    message = SiweMessage(
+        domain="localhost",
+        address=account.address,
+        statement="Sign in to the LEC platform.",
+        uri="http://localhost/",
+        version="1",
+        chain_id=31337,
+        nonce=nonce,
+        issued_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    ).prepare_message()
     signed = Account.sign_message(encode_defunct(text=message), account.key)
     signature = "0x" + signed.signature.hex().removeprefix("0x")
     response = client.post("/api/auth/login", json={"message": message, "signature": signature})
@@ -178,11 +194,30 @@ values = [{community.epoch}]
 
 
 def fuzz(schemathesis: str, config: Path, base_url: str, audience: Audience, args) -> tuple[bool, str]:
-    command = [schemathesis, "--config-file", str(config), "run", f"{base_url}/api/openapi.json",
-               "--checks", args.checks, "--max-examples", str(args.examples), "--workers", "1", "--no-color",
-               "--seed", str(args.seed), "--request-timeout", "30", "--suppress-health-check", "all",
-               "--phases", args.phases if audience.cookie else "examples,fuzzing",  # unsigned: mostly 401s
-               "--include-path-regex", audience.paths]
+    command = [
+        schemathesis,
+        "--config-file",
+        str(config),
+        "run",
+        f"{base_url}/api/openapi.json",
+        "--checks",
+        args.checks,
+        "--max-examples",
+        str(args.examples),
+        "--workers",
+        "1",
+        "--no-color",
+        "--seed",
+        str(args.seed),
+        "--request-timeout",
+        "30",
+        "--suppress-health-check",
+        "all",
+        "--phases",
+        args.phases if audience.cookie else "examples,fuzzing",  # unsigned: mostly 401s
+        "--include-path-regex",
+        audience.paths,
+    ]
     command += [arg for excluded in EXCLUDED for arg in ("--exclude-path", excluded)]
     if audience.cookie:
         command += ["--header", f"Cookie: {audience.cookie}", "--header", f"X-CSRFToken: {audience.csrf}"]
@@ -232,8 +267,11 @@ def run(args) -> int:
         people = audiences(ctx, app, community)
         server, base_url = serve(app)
         config = config_file(home, community)
-        print(f"dApp on {base_url}; community {community.token} with epoch {community.epoch} paid "
-              f"(set up in {time.monotonic() - started:.0f} s); checks: {args.checks}", flush=True)
+        print(
+            f"dApp on {base_url}; community {community.token} with epoch {community.epoch} paid "
+            f"(set up in {time.monotonic() - started:.0f} s); checks: {args.checks}",
+            flush=True,
+        )
         failed = fuzz_everyone(args, config, base_url, people)
     finally:
         if server is not None:
@@ -241,8 +279,11 @@ def run(args) -> int:
         if ctx is not None:
             down(ctx)
         shutil.rmtree(home, ignore_errors=True)
-    print(f"audiences with a failing check: {', '.join(failed)}" if failed
-          else f"no failing check for any of {len(people)} audiences")
+    print(
+        f"audiences with a failing check: {', '.join(failed)}"
+        if failed
+        else f"no failing check for any of {len(people)} audiences"
+    )
     print(f"fuzz: {len(people) - len(failed)} passed, {len(failed)} failed")  # one run per audience
     return 1 if failed else 0
 
@@ -251,8 +292,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=10, help="test cases per operation and audience")
     parser.add_argument("--checks", default=CHECKS, help=f"schemathesis checks (default {CHECKS})")
-    parser.add_argument("--phases", default="examples,coverage,fuzzing",
-                        help="schemathesis phases (default examples,coverage,fuzzing; stateful adds ~10 s each)")
+    parser.add_argument(
+        "--phases",
+        default="examples,coverage,fuzzing",
+        help="schemathesis phases (default examples,coverage,fuzzing; stateful adds ~10 s each)",
+    )
     parser.add_argument("--parallel", type=int, default=2, help="schemathesis runs at a time (default 2)")
     parser.add_argument("--seed", type=int, default=8, help="schemathesis's random seed (reproducible runs)")
     parser.add_argument("--schemathesis", default=str(ROOT / ".venv-fuzz" / "bin" / "schemathesis"))

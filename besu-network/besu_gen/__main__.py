@@ -1,6 +1,7 @@
 """python -m besu_gen generate | clear | settings | status — the Python half of besu-network/network.sh.
 
 A mistake the operator can fix prints `error: <sentence>` and exits 2; status exits 1 when a node is not ready."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from . import layout, status
 from .errors import NetworkError
-from .genesis import DEFAULT_BLOCK_PERIOD, SEED_CHAIN_ID
 from .extradata import CONSENSUS_NAMES
+from .genesis import DEFAULT_BLOCK_PERIOD, SEED_CHAIN_ID
 
 
 def positive_int(text: str) -> int:
@@ -23,12 +24,24 @@ def positive_int(text: str) -> int:
 
 def add_generation_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--consensus", default="ibft2", help="ibft2 (default) or qbft")
-    parser.add_argument("--validators", type=positive_int, default=None,
-                        help="number of validators (default 4, or as many as --keys-from gives)")
-    parser.add_argument("--keys-from", type=Path, default=None,
-                        help="a directory with one folder per node holding `key`, used in name order")
-    parser.add_argument("--block-period", type=positive_int, default=DEFAULT_BLOCK_PERIOD,
-                        help="blockperiodseconds (default 2; the seed used 10)")
+    parser.add_argument(
+        "--validators",
+        type=positive_int,
+        default=None,
+        help="number of validators (default 4, or as many as --keys-from gives)",
+    )
+    parser.add_argument(
+        "--keys-from",
+        type=Path,
+        default=None,
+        help="a directory with one folder per node holding `key`, used in name order",
+    )
+    parser.add_argument(
+        "--block-period",
+        type=positive_int,
+        default=DEFAULT_BLOCK_PERIOD,
+        help="blockperiodseconds (default 2; the seed used 10)",
+    )
     parser.add_argument("--chain-id", type=positive_int, default=SEED_CHAIN_ID, help="default 1981")
 
 
@@ -46,11 +59,15 @@ def cmd_generate(args) -> int:
         print("\n".join(gen.describe(args.out, options)))
         return 0
     network = gen.generate(args.out, options, dict(os.environ))
-    print(f"wrote a {len(network.nodes)}-validator {CONSENSUS_NAMES[network.settings.consensus]} network (chain "
-          f"{network.settings.chain_id}, {network.settings.block_period} s blocks) into {args.out}")
+    print(
+        f"wrote a {len(network.nodes)}-validator {CONSENSUS_NAMES[network.settings.consensus]} network (chain "
+        f"{network.settings.chain_id}, {network.settings.block_period} s blocks) into {args.out}"
+    )
     for node in network.nodes:
-        print(f"  {node.name}  {node.key.address_hex}  {node.enode_url}"
-              + (f"  (key from {node.source})" if node.source else ""))
+        print(
+            f"  {node.name}  {node.key.address_hex}  {node.enode_url}"
+            + (f"  (key from {node.source})" if node.source else "")
+        )
     print(f"  platform accounts (encrypted keystores in {layout.keystores_dir(args.out)}):")
     for role, address in network.accounts.items():
         print(f"    {role:<16} {address}")
@@ -73,8 +90,10 @@ def cmd_settings(args) -> int:
     """The generation options of an existing network, as arguments (restart keeps them)."""
     settings = layout.read_settings(args.dir)
     if settings:
-        print(f"--consensus {settings['consensus']} --block-period {settings['blockPeriod']} "
-              f"--chain-id {settings['chainId']} --validators {settings['validators']}")
+        print(
+            f"--consensus {settings['consensus']} --block-period {settings['blockPeriod']} "
+            f"--chain-id {settings['chainId']} --validators {settings['validators']}"
+        )
     return 0
 
 

@@ -1,6 +1,7 @@
 """The platform's accounts: one encrypted keystore per role in DIR/keystores/<role>.json (eth-account v3 JSON, the
 layout the oracle reads with LEC_KEYSTORE_DIR). Keys exist in clear only in memory while a keystore is written; an
 existing keystore is kept (an operator may put the platform's own keystores there before the first start)."""
+
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_utils import to_checksum_address
+
 from oracle.keystore import ROLES
 
 from .errors import NetworkError
@@ -43,7 +45,8 @@ def check_can_write(keystores: Path, env: dict) -> None:
     if missing and not env.get(PASSPHRASE_VARIABLE):
         raise NetworkError(
             f"set {PASSPHRASE_VARIABLE}: the platform accounts ({', '.join(missing)}) are written encrypted under "
-            f"it into {keystores}, and the oracle unlocks them with the same variable")
+            f"it into {keystores}, and the oracle unlocks them with the same variable"
+        )
     if missing:
         scrypt_n(env)
 

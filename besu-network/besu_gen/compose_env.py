@@ -5,6 +5,7 @@ the static nodes and the nodes allowlist. Host ports are published by node 1 onl
 RPC_BIND) plus each node's metrics on 127.0.0.1. Docker compose lets the shell's environment override any of these
 values (RPC_HTTP_PORT=9545 network.sh start); network.sh reads them with the same precedence.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

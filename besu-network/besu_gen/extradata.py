@@ -8,10 +8,11 @@ seals, and the two differ only in how those are written:
     IBFT 2.0     empty string  0x80    4-byte integer  0x8400000000
     QBFT         empty list    0xc0    minimal scalar  0x80
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import rlp
 
@@ -63,5 +64,4 @@ def decode_extra_data(consensus: str, raw: bytes) -> ExtraData:
         no_vote = vote == []
     else:
         raise ValueError(f"unknown consensus {consensus!r}")
-    return ExtraData(vanity, list(validators), None if no_vote else vote, int.from_bytes(round_, "big"),
-                     list(seals))
+    return ExtraData(vanity, list(validators), None if no_vote else vote, int.from_bytes(round_, "big"), list(seals))

@@ -1,4 +1,5 @@
 """`network.sh generate`: writes a whole network directory from options, checking everything before writing."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,9 @@ def check_options(options: Options) -> None:
     if options.validators is not None and options.validators < 1:
         raise NetworkError(f"--validators {options.validators}: a network needs at least one validator")
     if options.block_period < 1:
-        raise NetworkError(f"--block-period {options.block_period}: the block period is a whole number of seconds, "
-                           "at least 1")
+        raise NetworkError(
+            f"--block-period {options.block_period}: the block period is a whole number of seconds, at least 1"
+        )
     if options.chain_id < 1:
         raise NetworkError(f"--chain-id {options.chain_id} must be a positive integer")
 
@@ -72,8 +74,10 @@ def given_keys(folder: Path) -> list[tuple[Path, NodeKey, str]]:
             raise NetworkError(f"--keys-from: {sub} has no `key` file (one folder per node, each holding `key`)")
         key = read_key_file(key_file)
         if key.private in seen:
-            raise NetworkError(f"{seen[key.private]} and {key_file} hold the same key (node address "
-                               f"{key.address_hex}): each node needs its own key")
+            raise NetworkError(
+                f"{seen[key.private]} and {key_file} hold the same key (node address "
+                f"{key.address_hex}): each node needs its own key"
+            )
         seen[key.private] = key_file
         found.append((key_file, key, key_file.read_text()))
     return found
@@ -83,8 +87,10 @@ def plan_nodes(options: Options) -> list[Node]:
     given = given_keys(options.keys_from) if options.keys_from is not None else []
     count = options.validators if options.validators is not None else max(DEFAULT_VALIDATORS, len(given))
     if len(given) > count:
-        raise NetworkError(f"--keys-from {options.keys_from} gives {len(given)} node keys but --validators is "
-                           f"{count}: give as many validators as keys, or more")
+        raise NetworkError(
+            f"--keys-from {options.keys_from} gives {len(given)} node keys but --validators is "
+            f"{count}: give as many validators as keys, or more"
+        )
     nodes = []
     for index, name in enumerate(layout.node_names(count), start=1):
         if index <= len(given):
@@ -98,8 +104,10 @@ def plan_nodes(options: Options) -> list[Node]:
 def check_output(out: Path) -> None:
     found = layout.existing_network(out)
     if found:
-        raise NetworkError(f"{out} already holds a network ({found}): clear it first (network.sh clear), choose "
-                           "another --out, or keep its keys with --keys-from " + str(layout.nodes_dir(out)))
+        raise NetworkError(
+            f"{out} already holds a network ({found}): clear it first (network.sh clear), choose "
+            "another --out, or keep its keys with --keys-from " + str(layout.nodes_dir(out))
+        )
 
 
 def generate(out: Path, options: Options, env: dict) -> Network:
@@ -124,12 +132,20 @@ def write_network(out: Path, settings: ChainSettings, nodes: list[Node], platfor
     (out / "permissions_config.toml").write_text(permissions_toml(enodes, list(platform.values())))
     (out / "static-nodes.json").write_text(static_nodes_json(enodes))
     (out / ".env").write_text(env_file_text(out, settings.consensus, len(nodes)))
-    (out / "network.json").write_text(json.dumps({
-        "consensus": settings.consensus, "blockPeriod": settings.block_period, "chainId": settings.chain_id,
-        "validators": len(nodes),
-        "nodes": [{"name": n.name, "address": n.key.address_hex, "enode": n.enode_url} for n in nodes],
-        "platformAccounts": platform,
-    }, indent=2) + "\n")
+    (out / "network.json").write_text(
+        json.dumps(
+            {
+                "consensus": settings.consensus,
+                "blockPeriod": settings.block_period,
+                "chainId": settings.chain_id,
+                "validators": len(nodes),
+                "nodes": [{"name": n.name, "address": n.key.address_hex, "enode": n.enode_url} for n in nodes],
+                "platformAccounts": platform,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def describe(out: Path, options: Options) -> list[str]:
@@ -139,8 +155,10 @@ def describe(out: Path, options: Options) -> list[str]:
     nodes = plan_nodes(options)
     given = sum(1 for node in nodes if node.source is not None)
     name = CONSENSUS_NAMES[options.consensus]
-    lines = [f"would write a {len(nodes)}-validator {name} network (chain {options.chain_id}, "
-             f"{options.block_period} s blocks) into {out}:"]
+    lines = [
+        f"would write a {len(nodes)}-validator {name} network (chain {options.chain_id}, "
+        f"{options.block_period} s blocks) into {out}:"
+    ]
     for node in nodes:
         origin = f"key from {node.source}" if node.source else "new key"
         lines.append(f"  {layout.nodes_dir(out) / node.name}/  key key.pub address  ({origin})")

@@ -11,10 +11,11 @@ Values and why:
 - gasLimit 100 000 000 (see GAS_LIMIT);
 - the platform's accounts pre-funded (gas is free, but tools read balances).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .extradata import encode_extra_data
 

@@ -4,6 +4,7 @@
 - `key.pub`: the 64-byte uncompressed public key without its 0x04 prefix — the node id of its enode URL;
 - `address`: the last 20 bytes of keccak256 of those 64 bytes — the validator address in extraData.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,10 @@ def parse_key(text: str, where: str) -> NodeKey:
     value = text.strip()
     digits = value[2:] if value[:2].lower() == "0x" else value
     if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-        raise NetworkError(f"{where} is not a node key: expected one line of 64 hex digits (optionally 0x-prefixed), "
-                           f"found {_describe(value)}")
+        raise NetworkError(
+            f"{where} is not a node key: expected one line of 64 hex digits (optionally 0x-prefixed), "
+            f"found {_describe(value)}"
+        )
     number = int(digits, 16)
     if not 0 < number < SECP256K1_N:
         raise NetworkError(f"{where} is not a valid secp256k1 private key: it must be between 1 and n - 1")

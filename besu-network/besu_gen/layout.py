@@ -1,9 +1,10 @@
 """What a network directory holds, and removing what `generate` wrote (network.sh clear).
 
-    DIR/genesis.json  DIR/permissions_config.toml  DIR/static-nodes.json  DIR/.env  DIR/network.json
-    DIR/nodes/<node>/{key,key.pub,address}        node keys (0600 key)
-    DIR/keystores/<role>.json                     platform accounts, encrypted — kept by clear
+DIR/genesis.json  DIR/permissions_config.toml  DIR/static-nodes.json  DIR/.env  DIR/network.json
+DIR/nodes/<node>/{key,key.pub,address}        node keys (0600 key)
+DIR/keystores/<role>.json                     platform accounts, encrypted — kept by clear
 """
+
 from __future__ import annotations
 
 import json

@@ -4,10 +4,11 @@
 or Besu does not start) and `accounts-allowlist` (who may send transactions). Arrays are written on one line, as
 Besu itself rewrites the file when perm_* JSON-RPC methods change a list.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 HEADER = """\
 # Local permissioning of the LEC Besu network, written by besu-network/network.sh generate.
@@ -24,9 +25,7 @@ def permissions_toml(enode_urls: Sequence[str], accounts: Sequence[str]) -> str:
     """Accounts are written in lower case: Besu lower-cases the ones perm_addAccountsToAllowlist adds and checks,
     case-sensitively, that the file still holds its in-memory list before it rewrites the file."""
     accounts = [a.lower() for a in accounts]
-    return (HEADER
-            + f"nodes-allowlist={_toml_array(enode_urls)}\n"
-            + f"accounts-allowlist={_toml_array(accounts)}\n")
+    return HEADER + f"nodes-allowlist={_toml_array(enode_urls)}\n" + f"accounts-allowlist={_toml_array(accounts)}\n"
 
 
 def static_nodes_json(enode_urls: Sequence[str]) -> str:

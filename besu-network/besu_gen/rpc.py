@@ -1,12 +1,12 @@
 """A node's HTTP surface: JSON-RPC POSTs and the GET /liveness, /readiness health endpoints (200 or 503 with
 {"status": "UP"|"DOWN", "checks": {...}})."""
+
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-
 
 # Nodes are asked directly, never through an HTTP proxy of the environment (http_proxy, no_proxy).
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

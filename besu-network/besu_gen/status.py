@@ -5,6 +5,7 @@ Node 1 answers on the published RPC port (127.0.0.1:RPC_HTTP_PORT); the other no
 their address in the compose network (NODE<i>_IP:8545, reachable from a Linux host). BESU_NODE_URLS
 (comma-separated, node 1 first) replaces those URLs, e.g. where containers are not reachable by address.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,11 @@ def network_facts(network_dir: Path) -> tuple[str, int, list[str]]:
         raise NetworkError(f"there is no network in {network_dir} (no genesis.json): start one with network.sh start")
     config = json.loads(genesis_file.read_text())["config"]
     consensus = "qbft" if "qbft" in config else "ibft2"
-    settings = json.loads((network_dir / "network.json").read_text()) if (network_dir / "network.json").exists() \
+    settings = (
+        json.loads((network_dir / "network.json").read_text())
+        if (network_dir / "network.json").exists()
         else {"nodes": []}
+    )
     return consensus, config["chainId"], [node["address"] for node in settings["nodes"]]
 
 
@@ -112,11 +116,21 @@ def table(nodes: list[NodeStatus]) -> list[str]:
     rows = [("node", "url", "live", "ready", "peers", "block", "")]
     for n in nodes:
         note = n.error or n.why_not_ready
-        rows.append((n.name, n.url, n.live or "-", n.ready or "-", "-" if n.peers is None else str(n.peers),
-                     "-" if n.block is None else str(n.block), note))
+        rows.append(
+            (
+                n.name,
+                n.url,
+                n.live or "-",
+                n.ready or "-",
+                "-" if n.peers is None else str(n.peers),
+                "-" if n.block is None else str(n.block),
+                note,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths)) + ("  " + row[6] if row[6] else "")
-            for row in rows]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths)) + ("  " + row[6] if row[6] else "") for row in rows
+    ]
 
 
 def report(network_dir: Path, env: dict, timeout: float = 3.0) -> tuple[list[str], int]:
@@ -134,8 +148,10 @@ def report(network_dir: Path, env: dict, timeout: float = 3.0) -> tuple[list[str
     lines += validators_line(nodes, consensus, known, timeout)
     not_ready = [n for n in nodes if n.ready != "UP"]
     if not_ready:
-        lines.append(f"{len(not_ready)} of {len(nodes)} nodes not ready: "
-                     + ", ".join(f"{n.name} ({n.why_not_ready or n.error or 'not ready'})" for n in not_ready))
+        lines.append(
+            f"{len(not_ready)} of {len(nodes)} nodes not ready: "
+            + ", ".join(f"{n.name} ({n.why_not_ready or n.error or 'not ready'})" for n in not_ready)
+        )
         return lines, 1
     lines.append(f"all {len(nodes)} nodes ready")
     return lines, 0
@@ -144,5 +160,7 @@ def report(network_dir: Path, env: dict, timeout: float = 3.0) -> tuple[list[str
 def describe(network_dir: Path, env: dict) -> list[str]:
     consensus, _, _ = network_facts(network_dir)
     method = f"{CONSENSUS_API[consensus].lower()}_getValidatorsByBlockNumber"
-    return [f"would ask {name} at {url}: GET /liveness, GET /readiness, net_peerCount, eth_blockNumber"
-            for name, url in node_urls(network_dir, env)] + [f"and {method}(latest) of the first node that answers"]
+    return [
+        f"would ask {name} at {url}: GET /liveness, GET /readiness, net_peerCount, eth_blockNumber"
+        for name, url in node_urls(network_dir, env)
+    ] + [f"and {method}(latest) of the first node that answers"]

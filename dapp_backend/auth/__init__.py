@@ -5,6 +5,7 @@ request, cached in flask.g). Decorators answer JSON 401 (not signed in) and 403 
     @require_role("community_admin")      # on the community of the URL's <token>
     def members(token): ...
 """
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,14 @@ SESSION_ADDRESS = "address"
 SIGNED_IN_AT = "signed_in_at"  # unix seconds of the sign-in
 SIGN_IN_RECORD = "sign_in"  # the id of the sign-in's consumed nonce (services/signin.py)
 
-__all__ = ["current_address", "current_standing", "require_role", "require_signed_in", "sign_in_session",
-           "sign_out_session"]
+__all__ = [
+    "current_address",
+    "current_standing",
+    "require_role",
+    "require_signed_in",
+    "sign_in_session",
+    "sign_out_session",
+]
 
 
 def current_address() -> str | None:
@@ -76,6 +83,7 @@ def require_signed_in(view):
         if current_address() is None:
             current_standing()  # raises NotSignedIn
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -105,5 +113,7 @@ def require_role(*roles: str):
                 where = f" of community {token}" if token and set(roles) & set(COMMUNITY_ROLES) else ""
                 raise Forbidden(f"{held.address} is not {' or '.join(roles)}{where}")
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorate

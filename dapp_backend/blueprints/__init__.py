@@ -3,6 +3,7 @@
 Blueprints are `ApiBlueprint`s: a request that fails its schema is a 400 (not webargs' 422), so the OpenAPI
 document says what the API answers; dapp_backend.errors turns it into {"error", "field"} naming the field.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Sign-In with Ethereum: /api/auth/nonce, /api/auth/login, /api/auth/logout, /api/auth/csrf."""
+
 from __future__ import annotations
 
 from flask import current_app, request
@@ -6,12 +7,12 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields, validate
 
-from oracle.errors import EnvironmentProblem
 from dapp_backend.auth import sign_in_session, sign_out_session
 from dapp_backend.blueprints import ApiBlueprint
 from dapp_backend.context import lec
 from dapp_backend.extensions import csrf, limiter
 from dapp_backend.services import signin
+from oracle.errors import EnvironmentProblem
 
 MAX_MESSAGE_LENGTH = 1024
 
@@ -24,8 +25,11 @@ class NonceSchema(Schema):
 
 class LoginSchema(Schema):
     # the EIP-4361 parser is quadratic in a long line: cap before it runs (a real message is ~400 characters)
-    message = fields.String(required=True, validate=validate.Length(max=MAX_MESSAGE_LENGTH),
-                            metadata={"description": "the EIP-4361 text that was signed"})
+    message = fields.String(
+        required=True,
+        validate=validate.Length(max=MAX_MESSAGE_LENGTH),
+        metadata={"description": "the EIP-4361 text that was signed"},
+    )
     signature = fields.String(required=True, metadata={"description": "0x + 65 bytes in hex (personal_sign)"})
 
 
@@ -67,17 +71,23 @@ def nonce():
 @blp.arguments(LoginSchema)
 @blp.response(200, AddressSchema)
 @blp.alt_response(400, description="malformed message or signature, naming the field")
-@blp.alt_response(401, description="refused: nonce unknown, used or expired; another signer; another domain, "
-                                   "URI or chain; an expired message")
+@blp.alt_response(
+    401,
+    description="refused: nonce unknown, used or expired; another signer; another domain, "
+    "URI or chain; an expired message",
+)
 @blp.alt_response(429, description="too many sign-in attempts for this address or from this IP")
 def login(body):
     """Signs in with a signed EIP-4361 message; sets the session cookie."""
     if current_app.config["TRUSTED_HOSTS"] is None and lec().settings.production:
         # the message's domain is checked against the Host header: only trusted hosts make that check mean much
-        raise EnvironmentProblem("this server does not know the host names it is served under: set "
-                                 "LEC_TRUSTED_HOSTS (e.g. dapp.example.org) before anyone signs in")
-    address, record = signin.sign_in(lec(), body["message"], body["signature"], host=request.host,
-                                     scheme=request.scheme)
+        raise EnvironmentProblem(
+            "this server does not know the host names it is served under: set "
+            "LEC_TRUSTED_HOSTS (e.g. dapp.example.org) before anyone signs in"
+        )
+    address, record = signin.sign_in(
+        lec(), body["message"], body["signature"], host=request.host, scheme=request.scheme
+    )
     sign_in_session(address, record)
     return {"address": address}
 
@@ -96,4 +106,3 @@ def csrf_token():
     """The CSRF token of this session, for the X-CSRFToken header of state-changing requests. Ask again after
     signing in: a sign-in starts a new session."""
     return {"csrf_token": generate_csrf()}
-

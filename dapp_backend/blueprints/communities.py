@@ -4,6 +4,7 @@ Every route needs a signed-in address (401); the services decide who sees what (
 aggregates to the community's members and the platform's readers, personal data to the member themself,
 the community admin and auditors (403 others). Unknown token, epoch or member: 404.
 """
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -19,7 +20,12 @@ from dapp_backend.services import readings as reading_service
 from dapp_backend.services import rewards as reward_service
 from dapp_backend.services import takeouts as takeout_service
 
-blp = ApiBlueprint("communities", __name__, url_prefix="/api/communities", description="Communities, epochs, rewards, take-out files and readings")
+blp = ApiBlueprint(
+    "communities",
+    __name__,
+    url_prefix="/api/communities",
+    description="Communities, epochs, rewards, take-out files and readings",
+)
 
 AMOUNT = {"description": "base units (18 decimals), as a decimal string"}
 
@@ -40,8 +46,12 @@ class CommunitySummarySchema(Schema):
     treasury = fields.String(required=True)
     treasuryBalance = fields.String(required=True, metadata=AMOUNT)
     feeBps = fields.Integer(required=True)
-    activeModel = fields.Nested(RewardModelSchema, allow_none=True, required=True,
-                                metadata={"description": "the version ruling a period that starts now; null: none"})
+    activeModel = fields.Nested(
+        RewardModelSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the version ruling a period that starts now; null: none"},
+    )
 
 
 class WelcomeBonusSchema(Schema):
@@ -104,8 +114,9 @@ class EpochSchema(Schema):
     datasetHash = fields.String(allow_none=True, required=True)
     leafCount = fields.Integer(allow_none=True, required=True)
     total = fields.String(allow_none=True, required=True, metadata=AMOUNT)
-    paidCount = fields.Integer(allow_none=True, required=True,
-                               metadata={"description": "leaves paid, from the notary; null when not on-chain"})
+    paidCount = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "leaves paid, from the notary; null when not on-chain"}
+    )
     payableAt = fields.String(allow_none=True, required=True)
     kpis = fields.Dict(allow_none=True, required=True, metadata={"description": "the community's KPIs"})
 

@@ -4,6 +4,7 @@ member's token history.
 Every route answers, in this order: 401 not signed in, 404 a <token> that is no community of the platform,
 403 an address without the route's standing on that community, 400 a bad query (naming the field).
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -20,8 +21,9 @@ from dapp_backend.services.members_admin import community_members, community_of
 from dapp_backend.services.roles import COMMUNITY_ADMIN, TOKEN_ADMIN
 from dapp_backend.services.work_requests import STATUSES, work_requests
 
-blp = ApiBlueprint("community_admin", __name__, url_prefix="/api/communities",
-                   description="What a community's administrators see")
+blp = ApiBlueprint(
+    "community_admin", __name__, url_prefix="/api/communities", description="What a community's administrators see"
+)
 
 ADMINS = (COMMUNITY_ADMIN, TOKEN_ADMIN)
 
@@ -29,6 +31,7 @@ ADMINS = (COMMUNITY_ADMIN, TOKEN_ADMIN)
 def community_standing(*, members: bool = False, themself: bool = False):
     """Lets through the community's Community Admin and Token Admin; also its active members (`members`) or the
     URL's <member> (`themself`). The URL's <token> reaches the view checksummed."""
+
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -42,10 +45,15 @@ def community_standing(*, members: bool = False, themself: bool = False):
                 return view(*args, **kwargs)
             if themself and held.address == member_address(kwargs["member"]):
                 return view(*args, **kwargs)
-            who = "Community Admin or Token Admin" + (", or a member," if members else "") + \
-                  (", or the member themself," if themself else "")
+            who = (
+                "Community Admin or Token Admin"
+                + (", or a member," if members else "")
+                + (", or the member themself," if themself else "")
+            )
             raise Forbidden(f"{held.address} is not a {who} of community {community.name!r} ({community.token})")
+
         return wrapped
+
     return decorate
 
 
@@ -55,13 +63,17 @@ class AdminMemberSchema(Schema):
     profile = fields.String(allow_none=True, metadata={"description": "consumer | prosumer | prostormer"})
     active = fields.Boolean(required=True, metadata={"description": "an active member on-chain now"})
     balance = fields.String(required=True, metadata={"description": "base units, as a decimal string"})
-    name = fields.String(allow_none=True, metadata={"description": "from the oracle's records; null when added "
-                                                                   "on-chain only or forgotten"})
+    name = fields.String(
+        allow_none=True,
+        metadata={"description": "from the oracle's records; null when added on-chain only or forgotten"},
+    )
 
 
 class WorkRequestArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(list(STATUSES.values())),
-                           metadata={"description": "pending | approved | rejected; all when left out"})
+    status = fields.String(
+        validate=validate.OneOf(list(STATUSES.values())),
+        metadata={"description": "pending | approved | rejected; all when left out"},
+    )
 
 
 class WorkRequestSchema(Schema):
@@ -77,8 +89,11 @@ class WorkRequestSchema(Schema):
 
 
 class ActivityArgs(Schema):
-    days = fields.Integer(load_default=DEFAULT_DAYS, validate=validate.Range(min=1, max=MAX_DAYS),
-                          metadata={"description": f"the last N UTC days, today included (1..{MAX_DAYS})"})
+    days = fields.Integer(
+        load_default=DEFAULT_DAYS,
+        validate=validate.Range(min=1, max=MAX_DAYS),
+        metadata={"description": f"the last N UTC days, today included (1..{MAX_DAYS})"},
+    )
 
 
 class ActivityDaySchema(Schema):
@@ -93,20 +108,30 @@ class ActivitySchema(Schema):
     days = fields.List(fields.Nested(ActivityDaySchema), required=True)
 
 
-HistoryItemSchema = Schema.from_dict({
-    "tx": fields.String(required=True), "block": fields.Integer(required=True),
-    "time": fields.String(required=True),
-    "kind": fields.String(required=True,
-                          metadata={"description": "transfer | service | reward | welcome | fee | work"}),
-    "from": fields.String(required=True), "to": fields.String(required=True),
-    "amount": fields.String(required=True, metadata={"description": "base units the sender sent"}),
-    "fee": fields.String(required=True, metadata={"description": "base units of it that went to the treasury"}),
-}, name="HistoryItemSchema")
+HistoryItemSchema = Schema.from_dict(
+    {
+        "tx": fields.String(required=True),
+        "block": fields.Integer(required=True),
+        "time": fields.String(required=True),
+        "kind": fields.String(
+            required=True, metadata={"description": "transfer | service | reward | welcome | fee | work"}
+        ),
+        "from": fields.String(required=True),
+        "to": fields.String(required=True),
+        "amount": fields.String(required=True, metadata={"description": "base units the sender sent"}),
+        "fee": fields.String(required=True, metadata={"description": "base units of it that went to the treasury"}),
+    },
+    name="HistoryItemSchema",
+)
 
 
 def _documented(view):
-    for status, what in ((401, "not signed in"), (403, "not an administrator of the community"),
-                         (404, "no community has this token"), (400, "a query argument is not valid")):
+    for status, what in (
+        (401, "not signed in"),
+        (403, "not an administrator of the community"),
+        (404, "no community has this token"),
+        (400, "a query argument is not valid"),
+    ):
         view = blp.alt_response(status, description=what)(view)
     return view
 

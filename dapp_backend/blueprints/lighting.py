@@ -6,6 +6,7 @@ transactions are everyone's. A reserved one's are seen only by its municipality'
 administrators (pell_viewers); for anyone else it is 404, as an unknown ISTAT code is, and it is left out of
 lists, sums and the CSV (dapp_backend/services/lighting_access.py).
 """
+
 from __future__ import annotations
 
 from flask import Response
@@ -20,9 +21,13 @@ from dapp_backend.services import lighting_certifications as certifications
 from dapp_backend.services.errors import NotFound
 from dapp_backend.services.lighting_access import ANONYMOUS, LightingReader, lighting_reader
 
-blp = ApiBlueprint("lighting", __name__, url_prefix="/api",
-                   description="PELL-IP public lighting: municipalities, plants, certified consumption and "
-                               "certifications (open datasets to everyone, reserved ones to their viewers)")
+blp = ApiBlueprint(
+    "lighting",
+    __name__,
+    url_prefix="/api",
+    description="PELL-IP public lighting: municipalities, plants, certified consumption and "
+    "certifications (open datasets to everyone, reserved ones to their viewers)",
+)
 
 KWH = {"description": "kWh with 3 decimals, as a decimal string"}
 KW = {"description": "kW with 3 decimals, as a decimal string"}
@@ -48,8 +53,9 @@ class MunicipalitySchema(Schema):
     plants = fields.Integer(required=True)
     lamps = fields.Integer(required=True)
     installedKw = fields.String(required=True, metadata=KW)
-    ledSharePercent = fields.String(required=True, allow_none=True,
-                                    metadata={"description": "LED lamps among all lamps, %, 1 decimal; null: none"})
+    ledSharePercent = fields.String(
+        required=True, allow_none=True, metadata={"description": "LED lamps among all lamps, %, 1 decimal; null: none"}
+    )
 
 
 class LampSchema(Schema):
@@ -68,8 +74,11 @@ class CertificationRefSchema(Schema):
 
 
 class CheckSchema(Schema):
-    state = fields.String(required=True, validate=validate.OneOf(["certified", "changed", "never certified"]),
-                          metadata={"description": "the plant's record in the database against the chain, now"})
+    state = fields.String(
+        required=True,
+        validate=validate.OneOf(["certified", "changed", "never certified"]),
+        metadata={"description": "the plant's record in the database against the chain, now"},
+    )
     detail = fields.String(required=True, allow_none=True)
 
 
@@ -85,8 +94,12 @@ class PlantSchema(Schema):
     lampCount = fields.Integer(required=True)
     installedKw = fields.String(required=True, metadata=KW)
     ledSharePercent = fields.String(required=True, allow_none=True)
-    certification = fields.Nested(CertificationRefSchema, required=True, allow_none=True,
-                                  metadata={"description": "the latest certification of its static record"})
+    certification = fields.Nested(
+        CertificationRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the latest certification of its static record"},
+    )
     check = fields.Nested(CheckSchema, metadata={"description": "the live check (not in the open-data answer)"})
 
 
@@ -120,8 +133,9 @@ class RegionMonthSchema(Schema):
 
 class RegionTrendSchema(Schema):
     region = fields.String(required=True)
-    municipalities = fields.List(fields.Nested(TownSchema), required=True,
-                                 metadata={"description": "the region's municipalities you may see"})
+    municipalities = fields.List(
+        fields.Nested(TownSchema), required=True, metadata={"description": "the region's municipalities you may see"}
+    )
     months = fields.List(fields.Nested(RegionMonthSchema), required=True)
 
 
@@ -137,8 +151,9 @@ class CertificationSchema(Schema):
     measurements = fields.Integer(required=True, allow_none=True)
     datasetHash = fields.String(required=True)
     schemaVersion = fields.Integer(required=True, allow_none=True)
-    previousId = fields.Integer(required=True, allow_none=True,
-                                metadata={"description": "the certification it supersedes"})
+    previousId = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "the certification it supersedes"}
+    )
     submitter = fields.String(required=True)
     txHash = fields.String(required=True)
     blockNumber = fields.Integer(required=True)
@@ -155,8 +170,10 @@ class TownTotalSchema(Schema):
     municipality = fields.String(required=True)
     name = fields.String(required=True)
     certifications = fields.Integer(required=True)
-    consumptionKwh = fields.String(required=True, metadata={
-        "description": "the latest certified figure of each month among the matching certifications, summed"})
+    consumptionKwh = fields.String(
+        required=True,
+        metadata={"description": "the latest certified figure of each month among the matching certifications, summed"},
+    )
 
 
 class SummarySchema(Schema):
@@ -165,10 +182,16 @@ class SummarySchema(Schema):
 
 
 class OpenMunicipalitySchema(MunicipalitySchema):
-    plantsPage = fields.Nested(page_schema(PlantSchema), required=True,
-                               metadata={"description": "one page of its plants (page, per_page), no live check"})
-    monthlyConsumption = fields.List(fields.Nested(CertifiedMonthSchema), required=True,
-                                     metadata={"description": "the certified monthly consumption, oldest first"})
+    plantsPage = fields.Nested(
+        page_schema(PlantSchema),
+        required=True,
+        metadata={"description": "one page of its plants (page, per_page), no live check"},
+    )
+    monthlyConsumption = fields.List(
+        fields.Nested(CertifiedMonthSchema),
+        required=True,
+        metadata={"description": "the certified monthly consumption, oldest first"},
+    )
 
 
 ISTAT = validate.Regexp(r"^[0-9]{6}$", error="not an ISTAT code (6 digits)")
@@ -185,8 +208,14 @@ class CertificationPageArgs(PageArgs, CertificationFilters):
     pass
 
 
-CSV_DOC = {"responses": {"200": {"description": "text/csv; UTF-8, a header row, RFC 4180 quoting",
-                                 "content": {"text/csv": {"schema": {"type": "string"}}}}}}
+CSV_DOC = {
+    "responses": {
+        "200": {
+            "description": "text/csv; UTF-8, a header row, RFC 4180 quoting",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
 
 
 # ------------------------------------------------------------------ /api/lighting (the session's rights)

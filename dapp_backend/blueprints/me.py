@@ -1,4 +1,5 @@
 """/api/me: the signed-in address, its roles and its communities."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -21,9 +22,11 @@ class CommunitySchema(Schema):
 
 class MeSchema(Schema):
     address = fields.String(required=True)
-    roles = fields.List(fields.String(), required=True,
-                        metadata={"description": "platform_admin, oracle_admin, community_admin, token_admin, "
-                                                 "auditor"})
+    roles = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "platform_admin, oracle_admin, community_admin, token_admin, auditor"},
+    )
     communities = fields.List(fields.Nested(CommunitySchema), required=True)
 
 
@@ -34,7 +37,19 @@ class MeSchema(Schema):
 def me():
     """Who the session is: roles from the chain (auditor from the platform's records), every community."""
     held = current_standing()
-    return {"address": held.address, "roles": held.roles,
-            "communities": [{"name": c.name, "token": c.token, "member": c.member, "kind": c.kind,
-                             "profile": c.profile, "balance": str(c.balance), "roles": list(c.roles)}
-                            for c in held.communities]}
+    return {
+        "address": held.address,
+        "roles": held.roles,
+        "communities": [
+            {
+                "name": c.name,
+                "token": c.token,
+                "member": c.member,
+                "kind": c.kind,
+                "profile": c.profile,
+                "balance": str(c.balance),
+                "roles": list(c.roles),
+            }
+            for c in held.communities
+        ],
+    }

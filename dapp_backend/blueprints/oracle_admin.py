@@ -1,4 +1,5 @@
 """Oracle Admin: reward models of a community and a preview of a parameter change on the last epoch."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -29,15 +30,22 @@ class ModelVersionSchema(Schema):
 
 
 class ModelsSchema(Schema):
-    schedule = fields.List(fields.Nested(ScheduleEntrySchema), required=True,
-                           metadata={"description": "which model is the community's active one from when"})
+    schedule = fields.List(
+        fields.Nested(ScheduleEntrySchema),
+        required=True,
+        metadata={"description": "which model is the community's active one from when"},
+    )
     versions = fields.List(fields.Nested(ModelVersionSchema), required=True)
 
 
 class PreviewArgs(Schema):
     model = fields.String(required=True, metadata={"description": "self_consumption | peak_shaving | combined"})
-    params = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True,
-                         metadata={"description": "parameter name -> value in plain decimal (text or number)"})
+    params = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True),
+        required=True,
+        metadata={"description": "parameter name -> value in plain decimal (text or number)"},
+    )
 
 
 class PreviewMemberSchema(Schema):
@@ -56,8 +64,12 @@ class PreviewModelSchema(Schema):
 class PreviewSchema(Schema):
     epoch = fields.Integer(required=True)
     model = fields.String(required=True)
-    params = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
-                         metadata={"description": "as computed: defaults filled in, through the 6-decimal fixed point"})
+    params = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        required=True,
+        metadata={"description": "as computed: defaults filled in, through the 6-decimal fixed point"},
+    )
     period = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     currentModel = fields.Nested(PreviewModelSchema, required=True)
     total = fields.String(required=True)

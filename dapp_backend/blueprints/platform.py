@@ -1,4 +1,5 @@
 """/api/platform: what a browser needs to talk to the platform's chain (chain id, RPC, contracts and ABIs)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -36,9 +37,12 @@ class PlatformSchema(Schema):
     rpcUrl = fields.String(required=True, metadata={"description": "for wallet_addEthereumChain"})
     nativeCurrency = fields.Nested(NativeCurrencySchema, required=True)
     siwe = fields.Nested(SiweSchema, required=True)
-    contracts = fields.Dict(keys=fields.String(), values=fields.Nested(ContractSchema), required=True,
-                            metadata={"description": "CommunityFactory, ModelRegistry, ConsumptionNotary, "
-                                                     "LightingCertification"})
+    contracts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ContractSchema),
+        required=True,
+        metadata={"description": "CommunityFactory, ModelRegistry, ConsumptionNotary, LightingCertification"},
+    )
     communityToken = fields.Nested(TokenAbiSchema, required=True)
 
 

@@ -1,4 +1,5 @@
 """Platform Admin: auditors granted and revoked (kept in the database, see services/auditors.py)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -11,8 +12,9 @@ from dapp_backend.services.auditors import current_auditor, grant_auditor, list_
 from dapp_backend.services.errors import NotFound
 from dapp_backend.services.roles import PLATFORM_ADMIN
 
-blp = ApiBlueprint("platform_admin", __name__, url_prefix="/api/platform-admin",
-                   description="What the Platform Admin does")
+blp = ApiBlueprint(
+    "platform_admin", __name__, url_prefix="/api/platform-admin", description="What the Platform Admin does"
+)
 
 
 class AuditorSchema(Schema):
@@ -65,4 +67,3 @@ def revoke(address):
     """Ends an address's auditor role; the grant stays on record with who revoked it and when."""
     if not revoke_auditor(lec(), address, by=current_address()):
         raise NotFound(f"{address} is not an auditor: nothing to revoke", "address")
-    return None

@@ -4,6 +4,7 @@ Every answer carries a strict Content-Security-Policy: scripts only from this se
 eval), connections to this server and to the platform's public RPC URL (the one /api/platform hands wallets:
 a wallet injected into the page, as the browser tests' is, reads the chain from the page itself).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,11 +18,24 @@ from dapp_backend.services.platform import public_rpc_url
 
 FRONTEND = Path(__file__).resolve().parents[2] / "dapp_frontend"
 PAGE_NAME = re.compile(r"[a-z][a-z0-9-]*")
-POLICY = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-          "connect-src 'self'{rpc}", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
-          "form-action 'self'", "frame-ancestors 'none'")
-MIME_TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-              ".css": "text/css; charset=utf-8", ".map": "application/json"}
+POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'{rpc}",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
+MIME_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".map": "application/json",
+}
 
 blp = Blueprint("web", __name__)
 

@@ -9,21 +9,22 @@ created the community, so no single request scans the whole chain:
   searches on block times.
 Block times come from get_block, cached per block number for the process (blocks are final on IBFT).
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import select
 
-from oracle.context import Context
-from oracle.db.schema import ChainTransaction
-from oracle.instants import iso
 from dapp_backend.services.errors import InvalidInput
 from dapp_backend.services.members_admin import CommunityRecord, community_of
 from dapp_backend.services.pagination import paginate
+from oracle.context import Context
+from oracle.db.schema import ChainTransaction
+from oracle.instants import iso
 
 LOG_WINDOW = 50_000  # blocks per eth_getLogs
 HISTORY_BLOCKS = 1_000_000
@@ -43,9 +44,16 @@ def creation_block(ctx: Context, community: CommunityRecord) -> int:
     if community.token in _CREATED_AT_BLOCK:
         return _CREATED_AT_BLOCK[community.token]
     with ctx.session() as s:
-        block = s.scalar(select(ChainTransaction.block_number).where(
-            ChainTransaction.community_id == community.id, ChainTransaction.kind == "create_community",
-            ChainTransaction.block_number.is_not(None)).order_by(ChainTransaction.block_number).limit(1))
+        block = s.scalar(
+            select(ChainTransaction.block_number)
+            .where(
+                ChainTransaction.community_id == community.id,
+                ChainTransaction.kind == "create_community",
+                ChainTransaction.block_number.is_not(None),
+            )
+            .order_by(ChainTransaction.block_number)
+            .limit(1)
+        )
     if block is None:
         found = logs(ctx, ctx.chain.factory.events.CommunityCreated, 0, {"token": community.token})
         block = found[0]["blockNumber"] if found else 0
@@ -62,8 +70,9 @@ def logs(ctx: Context, event, first: int, filters: dict | None = None, last: int
     last = head(ctx) if last is None else last
     found = []
     for start in range(first, last + 1, LOG_WINDOW):
-        found += event.get_logs(from_block=start, to_block=min(start + LOG_WINDOW - 1, last),
-                                argument_filters=filters or None)
+        found += event.get_logs(
+            from_block=start, to_block=min(start + LOG_WINDOW - 1, last), argument_filters=filters or None
+        )
     return found
 
 
@@ -73,7 +82,7 @@ def block_times(ctx: Context, numbers) -> dict[int, int]:
     w3 = ctx.chain.w3
     for first in range(0, len(wanted), 500):
         with w3.batch_requests() as batch:
-            for number in wanted[first:first + 500]:
+            for number in wanted[first : first + 500]:
                 batch.add(w3.eth.get_block(number))
             for block in batch.execute():
                 _remember(int(block["number"]), int(block["timestamp"]))
@@ -132,16 +141,21 @@ def member_history(ctx: Context, token: str, member: str, query_args: dict) -> d
     contract = ctx.chain.token(community.token)
     last = head(ctx)
     first = max(creation_block(ctx, community), last - HISTORY_BLOCKS)
-    legs = (logs(ctx, contract.events.Transfer, first, {"from": member}, last)
-            + logs(ctx, contract.events.Transfer, first, {"to": member}, last))
-    txs = sorted({(log["blockNumber"], log["transactionIndex"], log["transactionHash"].to_0x_hex()) for log in legs},
-                 reverse=True)
+    legs = logs(ctx, contract.events.Transfer, first, {"from": member}, last) + logs(
+        ctx, contract.events.Transfer, first, {"to": member}, last
+    )
+    txs = sorted(
+        {(log["blockNumber"], log["transactionIndex"], log["transactionHash"].to_0x_hex()) for log in legs},
+        reverse=True,
+    )
     offset, limit, envelope = paginate(query_args, len(txs))
-    page = txs[offset:offset + limit]
+    page = txs[offset : offset + limit]
     receipts = _receipts(ctx, [tx for _, _, tx in page])
     times = block_times(ctx, [block for block, _, _ in page])
-    items = [{"tx": tx, "block": block, "time": iso(times[block]),
-              **_movement(ctx, contract, member, receipts[tx])} for block, _, tx in page]
+    items = [
+        {"tx": tx, "block": block, "time": iso(times[block]), **_movement(ctx, contract, member, receipts[tx])}
+        for block, _, tx in page
+    ]
     return {**envelope, "items": items}
 
 
@@ -157,8 +171,10 @@ def _receipts(ctx: Context, hashes: list[str]) -> dict:
 
 def _movement(ctx: Context, contract, member: str, receipt) -> dict:
     """What a transaction did to `member`'s tokens: kind, from, to, amount, fee (base units, strings)."""
-    events = {name: ctx.chain.events(contract, name, receipt)
-              for name in ("TransferWithFee", "ServicePaid", "WelcomeBonusPaid", "CommunityWorkPaid", "Transfer")}
+    events = {
+        name: ctx.chain.events(contract, name, receipt)
+        for name in ("TransferWithFee", "ServicePaid", "WelcomeBonusPaid", "CommunityWorkPaid", "Transfer")
+    }
     treasury = contract.address
     for e in events["TransferWithFee"]:
         if member in (e["from"], e["to"]):
@@ -195,13 +211,23 @@ def _split(split) -> dict:
     if isinstance(split, dict) or hasattr(split, "keys"):
         return dict(split)
     fee, to_provider, to_structure, incentive, incentive_to = split
-    return {"fee": fee, "toProvider": to_provider, "toStructure": to_structure, "incentive": incentive,
-            "incentiveTo": incentive_to}
+    return {
+        "fee": fee,
+        "toProvider": to_provider,
+        "toStructure": to_structure,
+        "incentive": incentive,
+        "incentiveTo": incentive_to,
+    }
 
 
 def _row(kind: str, sender: str, receiver: str, amount: int, fee: int) -> dict:
-    return {"kind": kind, "from": to_checksum_address(sender), "to": to_checksum_address(receiver),
-            "amount": str(int(amount)), "fee": str(int(fee))}
+    return {
+        "kind": kind,
+        "from": to_checksum_address(sender),
+        "to": to_checksum_address(receiver),
+        "amount": str(int(amount)),
+        "fee": str(int(fee)),
+    }
 
 
 # ------------------------------------------------------------------ the community's volume per day
@@ -216,18 +242,26 @@ def community_activity(ctx: Context, token: str, days: int = DEFAULT_DAYS) -> di
     community = community_of(ctx, token)
     contract = ctx.chain.token(community.token)
     last = head(ctx)
-    today = datetime.fromtimestamp(block_times(ctx, [last])[last], timezone.utc).date()
+    today = datetime.fromtimestamp(block_times(ctx, [last])[last], UTC).date()
     dates = [today - timedelta(days=days - 1 - i) for i in range(days)]
-    starts = [int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()) for d in dates]
+    starts = [int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()) for d in dates]
     firsts = first_blocks_at(ctx, starts, creation_block(ctx, community), last)
     table = [{"date": d.isoformat(), "transfers": 0, "volume": 0, "fees": 0, "services": 0} for d in dates]
     if firsts[0] <= last:
         for log in logs(ctx, contract.events.TransferWithFee, firsts[0], None, last):
-            _count(table[bisect_right(firsts, log["blockNumber"]) - 1], "transfers", log["args"]["sent"],
-                   log["args"]["fee"])
+            _count(
+                table[bisect_right(firsts, log["blockNumber"]) - 1],
+                "transfers",
+                log["args"]["sent"],
+                log["args"]["fee"],
+            )
         for log in logs(ctx, contract.events.ServicePaid, firsts[0], None, last):
-            _count(table[bisect_right(firsts, log["blockNumber"]) - 1], "services", log["args"]["amount"],
-                   _split(log["args"]["split"])["fee"])
+            _count(
+                table[bisect_right(firsts, log["blockNumber"]) - 1],
+                "services",
+                log["args"]["amount"],
+                _split(log["args"]["split"])["fee"],
+            )
     return {"days": [{**row, "volume": str(row["volume"]), "fees": str(row["fees"])} for row in table]}
 
 

@@ -7,25 +7,32 @@ address must hold PLATFORM_ADMIN on the factory at the time of the grant, and ea
 keeps who made it and when: a grant is a row (address, granted_by, granted_at); a revocation fills its
 revoked_by and revoked_at, and the row stays as the record (a later grant is a new row).
 """
+
 from __future__ import annotations
 
 from eth_utils import keccak, to_checksum_address
 from sqlalchemy import func, select, update
 
+from dapp_backend.services.errors import Forbidden, InvalidInput
+from dapp_backend.services.pagination import paginate
 from oracle.context import Context
 from oracle.db.schema import DappAuditor
 from oracle.instants import iso
 from oracle.members import ZERO_ADDRESS, wallet_problem
-from dapp_backend.services.errors import Forbidden, InvalidInput
-from dapp_backend.services.pagination import paginate
 
 _PLATFORM_ADMIN = keccak(text="PLATFORM_ADMIN")
 
 
 def is_auditor(ctx: Context, address: str) -> bool:
     with ctx.session() as s:
-        return s.scalar(select(DappAuditor.id).where(DappAuditor.address == to_checksum_address(address),
-                                                     DappAuditor.revoked_at.is_(None))) is not None
+        return (
+            s.scalar(
+                select(DappAuditor.id).where(
+                    DappAuditor.address == to_checksum_address(address), DappAuditor.revoked_at.is_(None)
+                )
+            )
+            is not None
+        )
 
 
 def _platform_admin(ctx: Context, by: str) -> str:
@@ -50,8 +57,10 @@ def grant_auditor(ctx: Context, address: str, *, by: str) -> bool:
     """Makes `address` an auditor; False when it already was one."""
     address, by = _auditor_address(address), _platform_admin(ctx, by)
     with ctx.session() as s:
-        if s.scalar(select(DappAuditor.id).where(DappAuditor.address == address,
-                                                 DappAuditor.revoked_at.is_(None))) is not None:
+        if (
+            s.scalar(select(DappAuditor.id).where(DappAuditor.address == address, DappAuditor.revoked_at.is_(None)))
+            is not None
+        ):
             return False
         s.add(DappAuditor(address=address, granted_by=by))
     return True
@@ -61,8 +70,12 @@ def revoke_auditor(ctx: Context, address: str, *, by: str) -> bool:
     """Ends `address`'s auditor role; False when it held none."""
     address, by = _auditor_address(address), _platform_admin(ctx, by)
     with ctx.session() as s:
-        done = s.execute(update(DappAuditor).where(DappAuditor.address == address, DappAuditor.revoked_at.is_(None))
-                         .values(revoked_at=func.now(), revoked_by=by).returning(DappAuditor.id)).first()
+        done = s.execute(
+            update(DappAuditor)
+            .where(DappAuditor.address == address, DappAuditor.revoked_at.is_(None))
+            .values(revoked_at=func.now(), revoked_by=by)
+            .returning(DappAuditor.id)
+        ).first()
     return done is not None
 
 
@@ -84,6 +97,11 @@ def list_auditors(ctx: Context, query_args: dict) -> dict:
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(DappAuditor).where(current))
         offset, limit, envelope = paginate(query_args, total)
-        rows = s.scalars(select(DappAuditor).where(current).order_by(DappAuditor.granted_at, DappAuditor.id)
-                         .offset(offset).limit(limit))
+        rows = s.scalars(
+            select(DappAuditor)
+            .where(current)
+            .order_by(DappAuditor.granted_at, DappAuditor.id)
+            .offset(offset)
+            .limit(limit)
+        )
         return {**envelope, "items": [_entry(row) for row in rows]}

@@ -7,23 +7,29 @@ the database's memberships are the oracle's import and may lag or hold people ne
 Treasury, fee, welcome bonuses, incentives come from the token, the active model from the ModelRegistry
 and the claim window from the notary. Every community's reads go in one JSON-RPC batch (ChainClient.read_many).
 """
+
 from __future__ import annotations
 
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import func, select
 
+from dapp_backend.services.errors import InvalidInput, NotFound
+from dapp_backend.services.pagination import paginate
 from oracle.chain.client import RegistryVersion, TransactionFailed
 from oracle.chain.encoding import from_bytes32
 from oracle.context import Context
 from oracle.db.schema import Community
 from oracle.instants import iso
 from oracle.models.parameters import params_from_chain
-from dapp_backend.services.errors import InvalidInput, NotFound
-from dapp_backend.services.pagination import paginate
 
 # CommunityTokenBase.Category 1..5: paid member to member with payService, each with its incentive
-PAYABLE_CATEGORIES = ("CitizenToCitizen", "CitizenToCitizenWithStructure", "CitizenToStakeholder",
-                      "StakeholderToStakeholder", "StakeholderToCitizen")
+PAYABLE_CATEGORIES = (
+    "CitizenToCitizen",
+    "CitizenToCitizenWithStructure",
+    "CitizenToStakeholder",
+    "StakeholderToStakeholder",
+    "StakeholderToCitizen",
+)
 INCENTIVE_RECIPIENTS = ("payer", "provider")  # ServicePayments.IncentiveRecipient
 CITIZEN, STAKEHOLDER = 1, 2  # CommunityTokenBase.MemberKind
 ZERO32 = bytes(32)
@@ -55,8 +61,13 @@ def list_communities(ctx: Context, query_args: dict) -> dict:
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(Community).where(*_on_this_chain(ctx)))
         offset, limit, envelope = paginate(query_args, total)
-        rows = s.execute(select(Community.name, Community.token_address).where(*_on_this_chain(ctx))
-                         .order_by(Community.name).offset(offset).limit(limit)).all()
+        rows = s.execute(
+            select(Community.name, Community.token_address)
+            .where(*_on_this_chain(ctx))
+            .order_by(Community.name)
+            .offset(offset)
+            .limit(limit)
+        ).all()
     return {**envelope, "items": summaries(ctx, [(name, to_checksum_address(token)) for name, token in rows])}
 
 
@@ -66,16 +77,28 @@ def summaries(ctx: Context, communities: list[tuple[str, str]]) -> list[dict]:
     calls = []
     for _name, token in communities:
         contract = chain.token(token)
-        calls += [(contract, name) for name in ("symbol", "decimals", "memberCount", "treasury", "treasuryAvailable",
-                                                "feeBps")]
+        calls += [
+            (contract, name)
+            for name in ("symbol", "decimals", "memberCount", "treasury", "treasuryAvailable", "feeBps")
+        ]
     results = chain.read_many(calls)
     models = active_models(ctx, [token for _name, token in communities])
     out = []
     for i, (name, token) in enumerate(communities):
-        symbol, decimals, members, treasury, balance, fee = results[6 * i: 6 * i + 6]
-        out.append({"name": name, "token": token, "symbol": symbol, "decimals": int(decimals), "members": int(members),
-                    "treasury": to_checksum_address(treasury), "treasuryBalance": str(int(balance)),
-                    "feeBps": int(fee), "activeModel": models[token]})
+        symbol, decimals, members, treasury, balance, fee = results[6 * i : 6 * i + 6]
+        out.append(
+            {
+                "name": name,
+                "token": token,
+                "symbol": symbol,
+                "decimals": int(decimals),
+                "members": int(members),
+                "treasury": to_checksum_address(treasury),
+                "treasuryBalance": str(int(balance)),
+                "feeBps": int(fee),
+                "activeModel": models[token],
+            }
+        )
     return out
 
 
@@ -93,8 +116,10 @@ def _model_in_force(ctx: Context, tokens: list[str], now: int) -> dict[str, tupl
                 results.append(chain.read_many([call])[0])
             except TransactionFailed:  # NoActiveModel / NoVersionForPeriod
                 results.append(None)
-    return {token: (None if found is None or bytes(found[0]) == ZERO32 else (bytes(found[0]), int(found[1])))
-            for token, found in zip(tokens, results)}
+    return {
+        token: (None if found is None or bytes(found[0]) == ZERO32 else (bytes(found[0]), int(found[1])))
+        for token, found in zip(tokens, results)
+    }
 
 
 def active_models(ctx: Context, tokens: list[str]) -> dict[str, dict | None]:
@@ -102,13 +127,18 @@ def active_models(ctx: Context, tokens: list[str]) -> dict[str, dict | None]:
     chain = ctx.chain
     ruling = _model_in_force(ctx, tokens, chain.now())
     wanted = [(token, key_version) for token, key_version in ruling.items() if key_version is not None]
-    versions = chain.read_many([(chain.registry, "getVersion", token, key, version)
-                                for token, (key, version) in wanted])
-    models: dict[str, dict | None] = {token: None for token in tokens}
+    versions = chain.read_many(
+        [(chain.registry, "getVersion", token, key, version) for token, (key, version) in wanted]
+    )
+    models: dict[str, dict | None] = dict.fromkeys(tokens)
     for (token, (key, version)), raw in zip(wanted, versions):
         published = RegistryVersion.decode(raw)
-        models[token] = {"id": from_bytes32(key), "version": version, "effectiveFrom": iso(published.effective_from),
-                         "params": params_from_chain(published.names, published.values)}
+        models[token] = {
+            "id": from_bytes32(key),
+            "version": version,
+            "effectiveFrom": iso(published.effective_from),
+            "params": params_from_chain(published.names, published.values),
+        }
     return models
 
 
@@ -118,14 +148,20 @@ def community_detail(ctx: Context, token: str) -> dict:
     token = to_checksum_address(community.token_address)
     chain = ctx.chain
     contract = chain.token(token)
-    calls = [(contract, "welcomeBonus", CITIZEN), (contract, "welcomeBonus", STAKEHOLDER),
-             (chain.notary, "claimWindow")]
+    calls = [
+        (contract, "welcomeBonus", CITIZEN),
+        (contract, "welcomeBonus", STAKEHOLDER),
+        (chain.notary, "claimWindow"),
+    ]
     calls += [(contract, "categoryIncentive", number) for number in range(1, len(PAYABLE_CATEGORIES) + 1)]
     citizen, stakeholder, claim_window, *incentives = chain.read_many(calls)
     [summary] = summaries(ctx, [(community.name, token)])
-    return {**summary,
-            "welcomeBonus": {"citizen": str(int(citizen)), "stakeholder": str(int(stakeholder))},
-            "incentives": [{"category": number, "name": name, "bps": int(bps),
-                            "recipient": INCENTIVE_RECIPIENTS[int(recipient)]}
-                           for number, (name, (bps, recipient)) in enumerate(zip(PAYABLE_CATEGORIES, incentives), 1)],
-            "claimWindow": int(claim_window)}
+    return {
+        **summary,
+        "welcomeBonus": {"citizen": str(int(citizen)), "stakeholder": str(int(stakeholder))},
+        "incentives": [
+            {"category": number, "name": name, "bps": int(bps), "recipient": INCENTIVE_RECIPIENTS[int(recipient)]}
+            for number, (name, (bps, recipient)) in enumerate(zip(PAYABLE_CATEGORIES, incentives), 1)
+        ],
+        "claimWindow": int(claim_window),
+    }

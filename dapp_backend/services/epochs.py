@@ -6,21 +6,21 @@ directly on-chain (in MetaMask), which the database learns only when the oracle 
 bitmap is the record. An epoch the chain does not have (running, never committed) has paidCount null.
 Abandoned attempts (number moved below zero, never on-chain) are not listed.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
-from oracle.chain.client import OnChainEpoch
-from oracle.context import Context
-from oracle.db.schema import Community, Epoch, EpochStep
-from oracle.instants import iso
 from dapp_backend.services.access import require_community_reader
 from dapp_backend.services.communities import find_community
 from dapp_backend.services.errors import NotFound
 from dapp_backend.services.pagination import paginate
 from dapp_backend.services.roles import Standing
-
+from oracle.chain.client import OnChainEpoch
+from oracle.context import Context
+from oracle.db.schema import Community, Epoch, EpochStep
+from oracle.instants import iso
 
 MAX_EPOCH_NUMBER = 2**31 - 1  # epochs.number is a PostgreSQL integer: a larger number names no epoch
 
@@ -46,8 +46,9 @@ def epoch_number(text) -> int:
 def find_epoch(ctx: Context, community: Community, number) -> Epoch:
     number = epoch_number(number)
     with ctx.session() as s:
-        epoch = s.scalar(select(Epoch).options(WITHOUT_TREE)
-                         .where(*_standing_epochs(community.id), Epoch.number == number))
+        epoch = s.scalar(
+            select(Epoch).options(WITHOUT_TREE).where(*_standing_epochs(community.id), Epoch.number == number)
+        )
     if epoch is None:
         raise NotFound(f"community {community.name!r} has no epoch {number}", "epoch")
     return epoch
@@ -59,16 +60,21 @@ def onchain_epochs(ctx: Context, token: str, numbers: list[int]) -> dict[int, tu
     notary = chain.notary
     [count] = chain.read_many([(notary, "epochCount", token)])
     wanted = sorted({n for n in numbers if 1 <= n <= count})
-    results = chain.read_many([call for n in wanted
-                               for call in ((notary, "getEpoch", token, n), (notary, "paidCount", token, n))])
+    results = chain.read_many(
+        [call for n in wanted for call in ((notary, "getEpoch", token, n), (notary, "paidCount", token, n))]
+    )
     return {n: (OnChainEpoch.decode(results[2 * i]), int(results[2 * i + 1])) for i, n in enumerate(wanted)}
 
 
 def model_of(epoch: Epoch) -> dict | None:
     if epoch.model_id is None:
         return None
-    return {"id": epoch.model_id, "version": epoch.model_version, "effectiveFrom": iso(epoch.model_effective_from),
-            "params": (epoch.params or {}).get("values")}
+    return {
+        "id": epoch.model_id,
+        "version": epoch.model_version,
+        "effectiveFrom": iso(epoch.model_effective_from),
+        "params": (epoch.params or {}).get("values"),
+    }
 
 
 def epoch_view(epoch: Epoch, onchain: tuple[OnChainEpoch, int] | None) -> dict:
@@ -77,8 +83,11 @@ def epoch_view(epoch: Epoch, onchain: tuple[OnChainEpoch, int] | None) -> dict:
     return {
         "number": epoch.number,
         "status": epoch.status,
-        "period": {"start": iso(epoch.period_start), "end": iso(epoch.period_end),
-                   "dataStart": iso(epoch.data_start) if epoch.data_start else None},
+        "period": {
+            "start": iso(epoch.period_start),
+            "end": iso(epoch.period_end),
+            "dataStart": iso(epoch.data_start) if epoch.data_start else None,
+        },
         "model": model_of(epoch),
         "root": epoch.merkle_root,
         "datasetHash": epoch.dataset_hash,
@@ -96,8 +105,16 @@ def list_epochs(ctx: Context, held: Standing, token: str, query_args: dict) -> d
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(Epoch).where(*_standing_epochs(community.id)))
         offset, limit, envelope = paginate(query_args, total)
-        epochs = list(s.scalars(select(Epoch).options(WITHOUT_TREE).where(*_standing_epochs(community.id))
-                                .order_by(Epoch.number.desc()).offset(offset).limit(limit)))
+        epochs = list(
+            s.scalars(
+                select(Epoch)
+                .options(WITHOUT_TREE)
+                .where(*_standing_epochs(community.id))
+                .order_by(Epoch.number.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        )
     onchain = onchain_epochs(ctx, community.token_address, [e.number for e in epochs])
     return {**envelope, "items": [epoch_view(e, onchain.get(e.number)) for e in epochs]}
 
@@ -109,5 +126,7 @@ def epoch_detail(ctx: Context, held: Standing, token: str, number) -> dict:
     with ctx.session() as s:
         steps = list(s.scalars(select(EpochStep).where(EpochStep.epoch_id == epoch.id).order_by(EpochStep.id)))
     onchain = onchain_epochs(ctx, community.token_address, [epoch.number])
-    return {**epoch_view(epoch, onchain.get(epoch.number)),
-            "steps": [{"step": st.step, "finishedAt": iso(st.finished_at), "detail": st.detail} for st in steps]}
+    return {
+        **epoch_view(epoch, onchain.get(epoch.number)),
+        "steps": [{"step": st.step, "finishedAt": iso(st.finished_at), "detail": st.detail} for st in steps],
+    }

@@ -1,5 +1,6 @@
 """Refusals a service raises; dapp_backend.errors turns each into its HTTP status and JSON
 {"error": <sentence>, "field": <name or null>}. They are OracleErrors: one sentence a person can act on."""
+
 from __future__ import annotations
 
 from oracle.errors import OracleError
@@ -15,6 +16,7 @@ class ApiError(OracleError):
 
 class InvalidInput(ApiError):
     """The request itself is malformed (400), naming the field."""
+
     status = 400
 
 
@@ -24,6 +26,7 @@ class NotSignedIn(ApiError):
 
 class SignInRefused(ApiError):
     """A well-formed sign-in that does not prove control of the address for this server, now (401)."""
+
     status = 401
 
 

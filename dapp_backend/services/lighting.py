@@ -9,6 +9,7 @@ exact), power in kW with 3 decimals, lamp unit power in W with 2 (as stored), ti
 YYYY-MM. The trend reads pell_certifications of kind monthly only: a month nobody certified has no figure,
 whatever the database holds for it, and a re-certified month counts with its latest certification.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,12 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
 
-from oracle.context import Context
-from oracle.db.schema import PellCertification, PellLamp, PellMunicipality, PellPlant
-from oracle.instants import iso
 from dapp_backend.services.errors import NotFound
 from dapp_backend.services.lighting_access import ANONYMOUS, LightingReader
 from dapp_backend.services.pagination import paginate
+from oracle.context import Context
+from oracle.db.schema import PellCertification, PellLamp, PellMunicipality, PellPlant
+from oracle.instants import iso
 
 ISTAT_CODE = re.compile(r"[0-9]{6}")
 LED = "LED"
@@ -74,29 +75,52 @@ def find_municipality(ctx: Context, reader: LightingReader, code: str) -> PellMu
 
 def _lamp_totals():
     """Per municipality: plants, lamps, installed W, LED lamps (one grouped subquery)."""
-    lamps = (select(PellLamp.plant_id, func.sum(PellLamp.count).label("lamps"),
-                    func.sum(PellLamp.count * PellLamp.unit_power_w).label("watts"),
-                    func.sum(case((PellLamp.technology == LED, PellLamp.count), else_=0)).label("led"))
-             .group_by(PellLamp.plant_id).subquery())
-    return (select(PellPlant.municipality_id, func.count(PellPlant.id).label("plants"),
-                   func.coalesce(func.sum(lamps.c.lamps), 0).label("lamps"),
-                   func.coalesce(func.sum(lamps.c.watts), 0).label("watts"),
-                   func.coalesce(func.sum(lamps.c.led), 0).label("led"))
-            .outerjoin(lamps, lamps.c.plant_id == PellPlant.id)
-            .group_by(PellPlant.municipality_id).subquery())
+    lamps = (
+        select(
+            PellLamp.plant_id,
+            func.sum(PellLamp.count).label("lamps"),
+            func.sum(PellLamp.count * PellLamp.unit_power_w).label("watts"),
+            func.sum(case((PellLamp.technology == LED, PellLamp.count), else_=0)).label("led"),
+        )
+        .group_by(PellLamp.plant_id)
+        .subquery()
+    )
+    return (
+        select(
+            PellPlant.municipality_id,
+            func.count(PellPlant.id).label("plants"),
+            func.coalesce(func.sum(lamps.c.lamps), 0).label("lamps"),
+            func.coalesce(func.sum(lamps.c.watts), 0).label("watts"),
+            func.coalesce(func.sum(lamps.c.led), 0).label("led"),
+        )
+        .outerjoin(lamps, lamps.c.plant_id == PellPlant.id)
+        .group_by(PellPlant.municipality_id)
+        .subquery()
+    )
 
 
 def _municipality_view(m: PellMunicipality, totals) -> dict:
     plants, lamps, watts, led = (totals.plants, totals.lamps, totals.watts, totals.led) if totals else (0, 0, 0, 0)
-    return {"code": m.istat_code, "name": m.name, "province": m.province, "region": m.region,
-            "reserved": bool(m.reserved), "plants": int(plants), "lamps": int(lamps), "installedKw": kw_text(watts),
-            "ledSharePercent": share_text(led, lamps)}
+    return {
+        "code": m.istat_code,
+        "name": m.name,
+        "province": m.province,
+        "region": m.region,
+        "reserved": bool(m.reserved),
+        "plants": int(plants),
+        "lamps": int(lamps),
+        "installedKw": kw_text(watts),
+        "ledSharePercent": share_text(led, lamps),
+    }
 
 
 def _municipalities_query(reader: LightingReader):
     totals = _lamp_totals()
-    return (select(PellMunicipality, totals).outerjoin(totals, totals.c.municipality_id == PellMunicipality.id)
-            .where(reader.visible()))
+    return (
+        select(PellMunicipality, totals)
+        .outerjoin(totals, totals.c.municipality_id == PellMunicipality.id)
+        .where(reader.visible())
+    )
 
 
 def list_municipalities(ctx: Context, reader: LightingReader, query_args: dict) -> dict:
@@ -105,8 +129,11 @@ def list_municipalities(ctx: Context, reader: LightingReader, query_args: dict) 
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(PellMunicipality).where(reader.visible()))
         offset, limit, envelope = paginate(query_args, total)
-        rows = s.execute(query.order_by(PellMunicipality.region, PellMunicipality.name, PellMunicipality.istat_code)
-                         .offset(offset).limit(limit)).all()
+        rows = s.execute(
+            query.order_by(PellMunicipality.region, PellMunicipality.name, PellMunicipality.istat_code)
+            .offset(offset)
+            .limit(limit)
+        ).all()
         return {**envelope, "items": [_municipality_view(row[0], row) for row in rows]}
 
 
@@ -122,15 +149,24 @@ def municipality_detail(ctx: Context, reader: LightingReader, code: str) -> dict
 
 
 def _lamp_view(lamp: PellLamp) -> dict:
-    return {"technology": lamp.technology, "unitPowerW": f"{Decimal(lamp.unit_power_w):.2f}", "count": lamp.count,
-            "installedKw": kw_text(Decimal(lamp.unit_power_w) * lamp.count)}
+    return {
+        "technology": lamp.technology,
+        "unitPowerW": f"{Decimal(lamp.unit_power_w):.2f}",
+        "count": lamp.count,
+        "installedKw": kw_text(Decimal(lamp.unit_power_w) * lamp.count),
+    }
 
 
 def _certification_ref(c: PellCertification | None) -> dict | None:
     if c is None:
         return None
-    return {"id": int(c.certification_id), "txHash": c.tx_hash, "blockNumber": int(c.block_number),
-            "certifiedAt": iso(c.certified_at), "datasetHash": hash_text(c.dataset_hash)}
+    return {
+        "id": int(c.certification_id),
+        "txHash": c.tx_hash,
+        "blockNumber": int(c.block_number),
+        "certifiedAt": iso(c.certified_at),
+        "datasetHash": hash_text(c.dataset_hash),
+    }
 
 
 def _check_view(check) -> dict:
@@ -143,19 +179,30 @@ def _plant_view(plant: PellPlant, lamps: list[PellLamp], certification, check) -
     count = sum(lamp.count for lamp in lamps)
     watts = sum(Decimal(lamp.unit_power_w) * lamp.count for lamp in lamps)
     led = sum(lamp.count for lamp in lamps if lamp.technology == LED)
-    return {"code": plant.plant_code, "pod": plant.pod, "latitude": float(plant.latitude),
-            "longitude": float(plant.longitude), "electricalPanel": plant.electrical_panel,
-            "controlSystem": plant.control_system, "updatedAt": iso(plant.updated_at),
-            "lamps": [_lamp_view(lamp) for lamp in lamps], "lampCount": count, "installedKw": kw_text(watts),
-            "ledSharePercent": share_text(led, count), "certification": _certification_ref(certification),
-            "check": _check_view(check)}
+    return {
+        "code": plant.plant_code,
+        "pod": plant.pod,
+        "latitude": float(plant.latitude),
+        "longitude": float(plant.longitude),
+        "electricalPanel": plant.electrical_panel,
+        "controlSystem": plant.control_system,
+        "updatedAt": iso(plant.updated_at),
+        "lamps": [_lamp_view(lamp) for lamp in lamps],
+        "lampCount": count,
+        "installedKw": kw_text(watts),
+        "ledSharePercent": share_text(led, count),
+        "certification": _certification_ref(certification),
+        "check": _check_view(check),
+    }
 
 
 def _latest_static(s, plant_ids: list[int]) -> dict[int, PellCertification]:
-    rows = s.scalars(select(PellCertification).where(PellCertification.kind == "static",
-                                                     PellCertification.plant_id.in_(plant_ids))
-                     .distinct(PellCertification.plant_id)
-                     .order_by(PellCertification.plant_id, PellCertification.certification_id.desc()))
+    rows = s.scalars(
+        select(PellCertification)
+        .where(PellCertification.kind == "static", PellCertification.plant_id.in_(plant_ids))
+        .distinct(PellCertification.plant_id)
+        .order_by(PellCertification.plant_id, PellCertification.certification_id.desc())
+    )
     return {c.plant_id: c for c in rows}
 
 
@@ -180,12 +227,14 @@ def list_plants(ctx: Context, reader: LightingReader, code: str, query_args: dic
     with ctx.session() as s:
         total = s.scalar(select(func.count()).select_from(PellPlant).where(where))
         offset, limit, envelope = paginate(query_args, total)
-        plants = list(s.scalars(select(PellPlant).where(where).order_by(PellPlant.plant_code)
-                                .offset(offset).limit(limit)))
+        plants = list(
+            s.scalars(select(PellPlant).where(where).order_by(PellPlant.plant_code).offset(offset).limit(limit))
+        )
         ids = [p.id for p in plants]
         lamps = defaultdict(list)
-        for lamp in s.scalars(select(PellLamp).where(PellLamp.plant_id.in_(ids))
-                              .order_by(PellLamp.technology, PellLamp.unit_power_w)):
+        for lamp in s.scalars(
+            select(PellLamp).where(PellLamp.plant_id.in_(ids)).order_by(PellLamp.technology, PellLamp.unit_power_w)
+        ):
             lamps[lamp.plant_id].append(lamp)
         certified = _latest_static(s, ids)
     checks = live_checks(ctx, municipality.istat_code, [p.plant_code for p in plants]) if check else {}
@@ -201,17 +250,23 @@ def list_plants(ctx: Context, reader: LightingReader, code: str, query_args: dic
 
 def _current_monthly(municipality_ids):
     """The latest monthly certification of each (municipality, month) among `municipality_ids`."""
-    return (select(PellCertification).where(PellCertification.kind == "monthly",
-                                            PellCertification.municipality_id.in_(municipality_ids))
-            .distinct(PellCertification.municipality_id, PellCertification.month)
-            .order_by(PellCertification.municipality_id, PellCertification.month,
-                      PellCertification.certification_id.desc()))
+    return (
+        select(PellCertification)
+        .where(PellCertification.kind == "monthly", PellCertification.municipality_id.in_(municipality_ids))
+        .distinct(PellCertification.municipality_id, PellCertification.month)
+        .order_by(PellCertification.municipality_id, PellCertification.month, PellCertification.certification_id.desc())
+    )
 
 
 def _month_view(c: PellCertification) -> dict:
-    return {"month": month_text(c.month), "consumptionKwh": kwh_text(c.consumption_wh),
-            "measurements": c.measurements, "certificationId": int(c.certification_id), "txHash": c.tx_hash,
-            "certifiedAt": iso(c.certified_at)}
+    return {
+        "month": month_text(c.month),
+        "consumptionKwh": kwh_text(c.consumption_wh),
+        "measurements": c.measurements,
+        "certificationId": int(c.certification_id),
+        "txHash": c.tx_hash,
+        "certifiedAt": iso(c.certified_at),
+    }
 
 
 def certified_months(ctx: Context, municipality: PellMunicipality) -> list[dict]:
@@ -223,8 +278,12 @@ def certified_months(ctx: Context, municipality: PellMunicipality) -> list[dict]
 def municipality_trend(ctx: Context, reader: LightingReader, code: str) -> dict:
     """The municipality's certified consumption per month, oldest first."""
     municipality = find_municipality(ctx, reader, code)
-    return {"code": municipality.istat_code, "name": municipality.name, "region": municipality.region,
-            "months": certified_months(ctx, municipality)}
+    return {
+        "code": municipality.istat_code,
+        "name": municipality.name,
+        "region": municipality.region,
+        "months": certified_months(ctx, municipality),
+    }
 
 
 def region_trend(ctx: Context, reader: LightingReader, region: str) -> dict:
@@ -232,8 +291,13 @@ def region_trend(ctx: Context, reader: LightingReader, region: str) -> dict:
     which of them it sums and which have no certified figure that month (missing). Months run from the first
     to the last with any certified figure."""
     with ctx.session() as s:
-        towns = list(s.scalars(select(PellMunicipality).where(PellMunicipality.region == region, reader.visible())
-                               .order_by(PellMunicipality.name)))
+        towns = list(
+            s.scalars(
+                select(PellMunicipality)
+                .where(PellMunicipality.region == region, reader.visible())
+                .order_by(PellMunicipality.name)
+            )
+        )
         if not towns:
             raise NotFound(f"there is no region {region!r} with municipalities you may see", "region")
         by_month = defaultdict(dict)
@@ -243,11 +307,19 @@ def region_trend(ctx: Context, reader: LightingReader, region: str) -> dict:
     months = []
     for month in _month_range(min(by_month), max(by_month)) if by_month else []:
         figures = by_month.get(month, {})
-        months.append({"month": month_text(month), "consumptionKwh": kwh_text(sum(figures.values())),
-                       "certified": [codes[m.id] for m in towns if m.id in figures],
-                       "missing": [codes[m.id] for m in towns if m.id not in figures]})
-    return {"region": region, "municipalities": [{"code": m.istat_code, "name": m.name} for m in towns],
-            "months": months}
+        months.append(
+            {
+                "month": month_text(month),
+                "consumptionKwh": kwh_text(sum(figures.values())),
+                "certified": [codes[m.id] for m in towns if m.id in figures],
+                "missing": [codes[m.id] for m in towns if m.id not in figures],
+            }
+        )
+    return {
+        "region": region,
+        "municipalities": [{"code": m.istat_code, "name": m.name} for m in towns],
+        "months": months,
+    }
 
 
 def _month_range(first, last):
@@ -261,6 +333,8 @@ def open_dataset(ctx: Context, code: str, query_args: dict) -> dict:
     """An open municipality as open data: its figures, one page of its plants (without the live check: the
     dataset, not a verification) and its certified months."""
     municipality = find_municipality(ctx, ANONYMOUS, code)
-    return {**municipality_detail(ctx, ANONYMOUS, code),
-            "plantsPage": list_plants(ctx, ANONYMOUS, code, query_args, check=False),
-            "monthlyConsumption": certified_months(ctx, municipality)}
+    return {
+        **municipality_detail(ctx, ANONYMOUS, code),
+        "plantsPage": list_plants(ctx, ANONYMOUS, code, query_args, check=False),
+        "monthlyConsumption": certified_months(ctx, municipality),
+    }

@@ -9,6 +9,7 @@ as for an unknown ISTAT code, and lists and sums leave it out, so its existence 
 Viewers are read from the database on each request (no chain role is involved): revoking a row ends the
 access at the next request.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,19 +23,23 @@ from oracle.db.schema import PellMunicipality, PellViewer
 @dataclass(frozen=True)
 class LightingReader:
     """The reserved municipalities (ids) and regions an address may see; nobody's sets are empty."""
+
     address: str | None = None
     municipality_ids: frozenset[int] = field(default_factory=frozenset)
     regions: frozenset[str] = field(default_factory=frozenset)
 
     def may_see(self, municipality: PellMunicipality) -> bool:
-        return (not municipality.reserved or municipality.id in self.municipality_ids
-                or municipality.region in self.regions)
+        return (
+            not municipality.reserved or municipality.id in self.municipality_ids or municipality.region in self.regions
+        )
 
     def visible(self):
         """The SQL condition on PellMunicipality matching what this reader may see."""
-        return or_(PellMunicipality.reserved.is_(False),
-                   PellMunicipality.id.in_(self.municipality_ids) if self.municipality_ids else false(),
-                   PellMunicipality.region.in_(self.regions) if self.regions else false())
+        return or_(
+            PellMunicipality.reserved.is_(False),
+            PellMunicipality.id.in_(self.municipality_ids) if self.municipality_ids else false(),
+            PellMunicipality.region.in_(self.regions) if self.regions else false(),
+        )
 
 
 ANONYMOUS = LightingReader()
@@ -45,8 +50,13 @@ def lighting_reader(ctx: Context, address: str | None) -> LightingReader:
     if address is None:
         return ANONYMOUS
     with ctx.session() as s:
-        rows = s.execute(select(PellViewer.municipality_id, PellViewer.region)
-                         .where(func.lower(PellViewer.address) == address.lower())).all()
-    return LightingReader(address,
-                          frozenset(r.municipality_id for r in rows if r.municipality_id is not None),
-                          frozenset(r.region for r in rows if r.region is not None))
+        rows = s.execute(
+            select(PellViewer.municipality_id, PellViewer.region).where(
+                func.lower(PellViewer.address) == address.lower()
+            )
+        ).all()
+    return LightingReader(
+        address,
+        frozenset(r.municipality_id for r in rows if r.municipality_id is not None),
+        frozenset(r.region for r in rows if r.region is not None),
+    )

@@ -5,31 +5,47 @@ Filters (the keys of `filters`): municipality (ISTAT code), kind (static | month
 inclusive, on the certification's block time in UTC; the query names them `from` and `to`). A municipality the reader may not see filters to an empty list, as an
 unknown code does.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from oracle.context import Context
-from oracle.db.schema import PellCertification, PellMunicipality, PellPlant
-from oracle.instants import iso
 from dapp_backend.services.errors import InvalidInput
 from dapp_backend.services.lighting import hash_text, kwh_text, month_text
 from dapp_backend.services.lighting_access import LightingReader
 from dapp_backend.services.pagination import paginate
+from oracle.context import Context
+from oracle.db.schema import PellCertification, PellMunicipality, PellPlant
+from oracle.instants import iso
 
 KINDS = ("static", "monthly")
-CSV_COLUMNS = ("certification_id", "kind", "municipality_code", "municipality_name", "region", "plant_code",
-               "month", "consumption_kwh", "measurements", "dataset_hash", "schema_version",
-               "previous_certification_id", "submitter", "tx_hash", "block_number", "certified_at")
+CSV_COLUMNS = (
+    "certification_id",
+    "kind",
+    "municipality_code",
+    "municipality_name",
+    "region",
+    "plant_code",
+    "month",
+    "consumption_kwh",
+    "measurements",
+    "dataset_hash",
+    "schema_version",
+    "previous_certification_id",
+    "submitter",
+    "tx_hash",
+    "block_number",
+    "certified_at",
+)
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _conditions(reader: LightingReader, filters: dict) -> list:
@@ -51,21 +67,34 @@ def _conditions(reader: LightingReader, filters: dict) -> list:
 
 
 def _rows(filters: dict, reader: LightingReader):
-    return (select(PellCertification, PellMunicipality, PellPlant.plant_code)
-            .join(PellMunicipality, PellMunicipality.id == PellCertification.municipality_id)
-            .outerjoin(PellPlant, PellPlant.id == PellCertification.plant_id)
-            .where(*_conditions(reader, filters)))
+    return (
+        select(PellCertification, PellMunicipality, PellPlant.plant_code)
+        .join(PellMunicipality, PellMunicipality.id == PellCertification.municipality_id)
+        .outerjoin(PellPlant, PellPlant.id == PellCertification.plant_id)
+        .where(*_conditions(reader, filters))
+    )
 
 
 def _view(c: PellCertification, m: PellMunicipality, plant_code: str | None) -> dict:
     monthly = c.kind == "monthly"
-    return {"id": int(c.certification_id), "kind": c.kind, "municipality": m.istat_code,
-            "municipalityName": m.name, "region": m.region, "plant": plant_code, "month": month_text(c.month),
-            "consumptionKwh": kwh_text(c.consumption_wh) if monthly and c.consumption_wh is not None else None,
-            "measurements": c.measurements, "datasetHash": hash_text(c.dataset_hash),
-            "schemaVersion": c.schema_version, "previousId": c.previous_certification_id,
-            "submitter": c.submitter, "txHash": c.tx_hash, "blockNumber": int(c.block_number),
-            "certifiedAt": iso(c.certified_at)}
+    return {
+        "id": int(c.certification_id),
+        "kind": c.kind,
+        "municipality": m.istat_code,
+        "municipalityName": m.name,
+        "region": m.region,
+        "plant": plant_code,
+        "month": month_text(c.month),
+        "consumptionKwh": kwh_text(c.consumption_wh) if monthly and c.consumption_wh is not None else None,
+        "measurements": c.measurements,
+        "datasetHash": hash_text(c.dataset_hash),
+        "schemaVersion": c.schema_version,
+        "previousId": c.previous_certification_id,
+        "submitter": c.submitter,
+        "txHash": c.tx_hash,
+        "blockNumber": int(c.block_number),
+        "certifiedAt": iso(c.certified_at),
+    }
 
 
 def list_certifications(ctx: Context, reader: LightingReader, filters: dict) -> dict:
@@ -87,10 +116,26 @@ def certifications_csv(ctx: Context, reader: LightingReader, filters: dict) -> s
     with ctx.session() as s:
         for row in s.execute(_rows(filters, reader).order_by(PellCertification.certification_id)):
             view = _view(*row)
-            writer.writerow([view["id"], view["kind"], view["municipality"], view["municipalityName"],
-                             view["region"], view["plant"], view["month"], view["consumptionKwh"],
-                             view["measurements"], view["datasetHash"], view["schemaVersion"], view["previousId"],
-                             view["submitter"], view["txHash"], view["blockNumber"], view["certifiedAt"]])
+            writer.writerow(
+                [
+                    view["id"],
+                    view["kind"],
+                    view["municipality"],
+                    view["municipalityName"],
+                    view["region"],
+                    view["plant"],
+                    view["month"],
+                    view["consumptionKwh"],
+                    view["measurements"],
+                    view["datasetHash"],
+                    view["schemaVersion"],
+                    view["previousId"],
+                    view["submitter"],
+                    view["txHash"],
+                    view["blockNumber"],
+                    view["certifiedAt"],
+                ]
+            )
     return out.getvalue()
 
 
@@ -103,15 +148,24 @@ def certification_summary(ctx: Context, reader: LightingReader, filters: dict) -
     latest: dict[tuple[str, date], tuple[int, int]] = {}
     with ctx.session() as s:
         for c, m, _plant in s.execute(_rows(filters, reader).order_by(PellCertification.certification_id)):
-            per_month[month_text(c.certified_at.astimezone(timezone.utc))][c.kind] += 1
-            town = towns.setdefault(m.istat_code, {"municipality": m.istat_code, "name": m.name,
-                                                   "certifications": 0, "wh": 0})
+            per_month[month_text(c.certified_at.astimezone(UTC))][c.kind] += 1
+            town = towns.setdefault(
+                m.istat_code, {"municipality": m.istat_code, "name": m.name, "certifications": 0, "wh": 0}
+            )
             town["certifications"] += 1
             if c.kind == "monthly":
                 latest[(m.istat_code, c.month)] = (int(c.certification_id), int(c.consumption_wh or 0))
     for (code, _month), (_id, wh) in latest.items():
         towns[code]["wh"] += wh
-    return {"perMonth": [{"month": month, **counts} for month, counts in sorted(per_month.items())],
-            "perMunicipality": [{"municipality": t["municipality"], "name": t["name"],
-                                 "certifications": t["certifications"], "consumptionKwh": kwh_text(t["wh"])}
-                                for t in sorted(towns.values(), key=lambda t: t["name"])]}
+    return {
+        "perMonth": [{"month": month, **counts} for month, counts in sorted(per_month.items())],
+        "perMunicipality": [
+            {
+                "municipality": t["municipality"],
+                "name": t["name"],
+                "certifications": t["certifications"],
+                "consumptionKwh": kwh_text(t["wh"]),
+            }
+            for t in sorted(towns.values(), key=lambda t: t["name"])
+        ],
+    }

@@ -9,6 +9,7 @@ Which wallets: every membership the oracle's database holds (imported with `orac
 account the token's MemberAdded events name (a Community Admin adds members in the browser, on-chain only,
 so those have no name here). Ordered by address, like the epochs' leaves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import select
 
-from oracle.chain.client import MemberInfo
-from oracle.context import Context
-from oracle.db.schema import Community, Membership, User
 from dapp_backend.services.errors import NotFound
 from dapp_backend.services.pagination import paginate
 from dapp_backend.services.roles import KIND_NAMES, PROFILE_NAMES
+from oracle.chain.client import MemberInfo
+from oracle.context import Context
+from oracle.db.schema import Community, Membership, User
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,11 @@ def community_of(ctx: Context, token: str) -> CommunityRecord:
         raise NotFound(f"{token!r} is not the address of a community token", "token")
     token = to_checksum_address(token)
     with ctx.session() as s:
-        row = s.scalar(select(Community).where(Community.token_address == token,
-                                               Community.chain_id == ctx.settings.effective_chain_id))
+        row = s.scalar(
+            select(Community).where(
+                Community.token_address == token, Community.chain_id == ctx.settings.effective_chain_id
+            )
+        )
         if row is None:
             raise NotFound(f"{token} is not the token of a community of this platform", "token")
         return CommunityRecord(row.id, row.name, token, row.created_at)
@@ -53,28 +57,39 @@ def community_members(ctx: Context, token: str, query_args: dict) -> dict:
     names = _names_by_wallet(ctx, community.id)
     wallets = sorted(set(names) | set(member_added_accounts(ctx, community)), key=lambda w: int(w, 16))
     offset, limit, envelope = paginate(query_args, len(wallets))
-    page = wallets[offset:offset + limit]
+    page = wallets[offset : offset + limit]
     contract = ctx.chain.token(community.token)
     calls = [fn for w in page for fn in (contract.functions.memberInfo(w), contract.functions.balanceOf(w))]
     results = ctx.chain.call_many(calls)
-    items = [_member(w, MemberInfo.decode(results[2 * i]), int(results[2 * i + 1]), names.get(w))
-             for i, w in enumerate(page)]
+    items = [
+        _member(w, MemberInfo.decode(results[2 * i]), int(results[2 * i + 1]), names.get(w)) for i, w in enumerate(page)
+    ]
     return {**envelope, "items": items}
 
 
 def _member(wallet: str, info: MemberInfo, balance: int, name: str | None) -> dict:
-    return {"wallet": wallet, "kind": KIND_NAMES.get(info.kind), "profile": PROFILE_NAMES.get(info.profile),
-            "active": info.active, "balance": str(balance), "name": name}
+    return {
+        "wallet": wallet,
+        "kind": KIND_NAMES.get(info.kind),
+        "profile": PROFILE_NAMES.get(info.profile),
+        "active": info.active,
+        "balance": str(balance),
+        "name": name,
+    }
 
 
 def _names_by_wallet(ctx: Context, community_id: int) -> dict[str, str | None]:
     """Every wallet the database knows in the community, with its holder's name (None once forgotten)."""
     with ctx.session() as s:
-        rows = s.execute(select(Membership.wallet, User.name_enc, User.forgotten_at)
-                         .join(User, User.id == Membership.user_id)
-                         .where(Membership.community_id == community_id)).all()
+        rows = s.execute(
+            select(Membership.wallet, User.name_enc, User.forgotten_at)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.community_id == community_id)
+        ).all()
     if not rows:
         return {}
     cipher = ctx.cipher
-    return {to_checksum_address(wallet): None if forgotten else cipher.decrypt_or_none(name)
-            for wallet, name, forgotten in rows}
+    return {
+        to_checksum_address(wallet): None if forgotten else cipher.decrypt_or_none(name)
+        for wallet, name, forgotten in rows
+    }

@@ -7,11 +7,14 @@ oracle.models.compute_rewards — only the model and parameters differ. The para
 taken through the registry's fixed point and back, so the preview computes with exactly the values a
 publication would put on-chain. Nothing is written: no epoch, no step, no transaction.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import select
 
+from dapp_backend.services.errors import InvalidInput, NotFound
+from dapp_backend.services.members_admin import community_of
 from oracle.context import Context
 from oracle.db.schema import Epoch, EpochMember
 from oracle.epochs.data import load_readings, to_model_frame
@@ -19,8 +22,6 @@ from oracle.epochs.runner import BASELINE_MODELS
 from oracle.instants import iso
 from oracle.models import MODEL_IDS, OPTIONAL_PARAMETERS, REQUIRED_PARAMETERS, compute_rewards, params_from_chain
 from oracle.models.parameters import check_plausible, params_to_chain, plain_decimal, validate_params
-from dapp_backend.services.errors import InvalidInput, NotFound
-from dapp_backend.services.members_admin import community_of
 
 
 def checked_parameters(model_id, params) -> dict[str, float]:
@@ -34,8 +35,9 @@ def checked_parameters(model_id, params) -> dict[str, float]:
     decimals = {}
     for name, value in params.items():
         if name not in allowed:
-            raise InvalidInput(f"{name!r} is not a parameter of {model_id}: its parameters are "
-                               f"{', '.join(allowed)}", f"params.{name}")
+            raise InvalidInput(
+                f"{name!r} is not a parameter of {model_id}: its parameters are {', '.join(allowed)}", f"params.{name}"
+            )
         try:
             decimals[name] = plain_decimal(name, value if isinstance(value, str) else str(value))
             check_plausible({name: decimals[name]})
@@ -44,8 +46,10 @@ def checked_parameters(model_id, params) -> dict[str, float]:
             raise InvalidInput(f"model {model_id}: {exc}", f"params.{name}") from None
     for name in REQUIRED_PARAMETERS[model_id]:
         if name not in decimals:
-            raise InvalidInput(f"model {model_id} needs parameter {name!r} (needed: "
-                               f"{', '.join(REQUIRED_PARAMETERS[model_id])})", f"params.{name}")
+            raise InvalidInput(
+                f"model {model_id} needs parameter {name!r} (needed: {', '.join(REQUIRED_PARAMETERS[model_id])})",
+                f"params.{name}",
+            )
     try:
         return validate_params(model_id, params_from_chain(*params_to_chain(decimals)))
     except ValueError as exc:
@@ -54,12 +58,21 @@ def checked_parameters(model_id, params) -> dict[str, float]:
 
 def last_done_epoch(ctx: Context, community) -> tuple[Epoch, list[EpochMember]]:
     with ctx.session() as s:
-        epoch = s.scalar(select(Epoch).where(Epoch.community_id == community.id, Epoch.status == "done")
-                         .order_by(Epoch.number.desc()).limit(1))
+        epoch = s.scalar(
+            select(Epoch)
+            .where(Epoch.community_id == community.id, Epoch.status == "done")
+            .order_by(Epoch.number.desc())
+            .limit(1)
+        )
         if epoch is None:
             raise NotFound(f"community {community.name!r} has no done epoch yet: nothing to preview on")
-        members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)
-                                 .order_by(EpochMember.leaf_index, EpochMember.wallet)))
+        members = list(
+            s.scalars(
+                select(EpochMember)
+                .where(EpochMember.epoch_id == epoch.id)
+                .order_by(EpochMember.leaf_index, EpochMember.wallet)
+            )
+        )
         s.expunge_all()
     return epoch, members
 
@@ -72,19 +85,44 @@ def preview_model(ctx: Context, token: str, model_id, params) -> dict:
     epoch, members = last_done_epoch(ctx, community)
     length = epoch.period_end - epoch.period_start
     data_start = epoch.period_start - length if model_id in BASELINE_MODELS else epoch.period_start
-    readings = load_readings(ctx.engine, community.id, min(data_start, epoch.data_start or data_start),
-                             epoch.period_end, epoch.ingestion_watermark or 0)
+    readings = load_readings(
+        ctx.engine,
+        community.id,
+        min(data_start, epoch.data_start or data_start),
+        epoch.period_end,
+        epoch.ingestion_watermark or 0,
+    )
     wallets = [m.wallet for m in members]
-    result = compute_rewards(model_id, values, to_model_frame(readings), wallets,
-                             pd.Timestamp(epoch.period_start), pd.Timestamp(epoch.period_end))
-    return {"epoch": epoch.number, "model": model_id, "params": values,
-            "period": {"start": iso(epoch.period_start), "end": iso(epoch.period_end)},
-            "currentModel": {"id": epoch.model_id, "version": epoch.model_version,
-                             "params": (epoch.params or {}).get("values")},
-            "total": str(result.total), "currentTotal": str(int(epoch.total_reward or 0)),
-            "members": [{"member": m.wallet, "amount": str(result.amounts[m.wallet]), "current": str(int(m.amount)),
-                         "paid": bool(m.paid)} for m in members]}
-
+    result = compute_rewards(
+        model_id,
+        values,
+        to_model_frame(readings),
+        wallets,
+        pd.Timestamp(epoch.period_start),
+        pd.Timestamp(epoch.period_end),
+    )
+    return {
+        "epoch": epoch.number,
+        "model": model_id,
+        "params": values,
+        "period": {"start": iso(epoch.period_start), "end": iso(epoch.period_end)},
+        "currentModel": {
+            "id": epoch.model_id,
+            "version": epoch.model_version,
+            "params": (epoch.params or {}).get("values"),
+        },
+        "total": str(result.total),
+        "currentTotal": str(int(epoch.total_reward or 0)),
+        "members": [
+            {
+                "member": m.wallet,
+                "amount": str(result.amounts[m.wallet]),
+                "current": str(int(m.amount)),
+                "paid": bool(m.paid),
+            }
+            for m in members
+        ],
+    }
 
 
 def community_models(ctx: Context, token: str) -> dict:
@@ -102,10 +140,23 @@ def community_models(ctx: Context, token: str) -> dict:
     versions = []
     for (model_id, version), raw in zip(wanted, raws):
         published = RegistryVersion.decode(raw)
-        versions.append({"id": model_id, "version": version, "effectiveFrom": iso(published.effective_from),
-                         "publishedAt": iso(published.published_at), "publishedBy": published.publisher,
-                         "params": params_from_chain(published.names, published.values)})
-    schedule = [{"model": switch.model_id, "effectiveFrom": iso(switch.effective_from),
-                 "scheduledAt": iso(switch.scheduled_at), "by": switch.by}
-                for switch in chain.model_schedule(community.token)]
+        versions.append(
+            {
+                "id": model_id,
+                "version": version,
+                "effectiveFrom": iso(published.effective_from),
+                "publishedAt": iso(published.published_at),
+                "publishedBy": published.publisher,
+                "params": params_from_chain(published.names, published.values),
+            }
+        )
+    schedule = [
+        {
+            "model": switch.model_id,
+            "effectiveFrom": iso(switch.effective_from),
+            "scheduledAt": iso(switch.scheduled_at),
+            "by": switch.by,
+        }
+        for switch in chain.model_schedule(community.token)
+    ]
     return {"schedule": schedule, "versions": versions}

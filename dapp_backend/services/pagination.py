@@ -4,6 +4,7 @@ A list route counts its rows, asks `paginate` where the page starts, reads that 
 `{**envelope, "items": rows}`. The marshmallow schema (dapp_backend/blueprints/paging.py) refuses bad values
 with a 400 before a view runs; `paginate` checks again so that a service called without the schema is safe.
 """
+
 from __future__ import annotations
 
 from dapp_backend.services.errors import InvalidInput

@@ -1,6 +1,7 @@
 """What a browser needs to reach the platform's chain: chain id and name, an RPC URL a wallet can add
 (wallet_addEthereumChain), the sign-in statement, and every contract's address and ABI from the deployment
 manifest (the one way Python and JavaScript find contracts)."""
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,10 @@ def platform(ctx: Context, env: dict | None = None) -> dict:
         "rpcUrl": public_rpc_url(ctx, env),
         "nativeCurrency": dict(NATIVE_CURRENCY),
         "siwe": {"statement": SIWE_STATEMENT, "version": SIWE_VERSION},
-        "contracts": {name: {"address": to_checksum_address(contracts[name]["address"]), "abi": contracts[name]["abi"]}
-                      for name in CONTRACTS if name in contracts},
+        "contracts": {
+            name: {"address": to_checksum_address(contracts[name]["address"]), "abi": contracts[name]["abi"]}
+            for name in CONTRACTS
+            if name in contracts
+        },
         "communityToken": {"abi": manifest["communityToken"]["abi"]},
     }

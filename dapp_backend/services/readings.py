@@ -7,20 +7,21 @@ PV meters read negative). Per interval, consumption = Σ over devices of max(E, 
 watermark: this is the data as it is now, not an epoch's frozen view). An interval without any reading is
 null, not 0: a chart should show the gap.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from oracle.context import Context
-from oracle.errors import OracleError
-from oracle.instants import iso, parse_instant
 from dapp_backend.services.access import require_community_reader
 from dapp_backend.services.communities import find_community
 from dapp_backend.services.errors import InvalidInput
 from dapp_backend.services.rewards import personal_request, require_known_member
 from dapp_backend.services.roles import Standing
+from oracle.context import Context
+from oracle.errors import OracleError
+from oracle.instants import iso, parse_instant
 
 MAX_SPAN = timedelta(days=31)
 INTERVAL = timedelta(minutes=15)
@@ -41,8 +42,9 @@ GROUP BY bucket ORDER BY bucket
 
 def _instant(value, name: str) -> datetime:
     if value is None or value == "":
-        raise InvalidInput(f"{name} is missing: give an ISO 8601 time with its UTC offset, e.g. "
-                           "2026-10-01T00:00:00+00:00", name)
+        raise InvalidInput(
+            f"{name} is missing: give an ISO 8601 time with its UTC offset, e.g. 2026-10-01T00:00:00+00:00", name
+        )
     try:
         return parse_instant(value, name, grid="15min")
     except OracleError as exc:
@@ -58,8 +60,11 @@ def time_range(start, end) -> tuple[datetime, datetime]:
     if last <= first:
         raise InvalidInput(f"end {iso(last)} is not after start {iso(first)}", "end")
     if last - first > MAX_SPAN:
-        raise InvalidInput(f"from start {iso(first)} to end {iso(last)} is more than {MAX_SPAN.days} days: ask at "
-                           f"most {MAX_SPAN.days} days at a time", "end")
+        raise InvalidInput(
+            f"from start {iso(first)} to end {iso(last)} is more than {MAX_SPAN.days} days: ask at "
+            f"most {MAX_SPAN.days} days at a time",
+            "end",
+        )
     return first, last
 
 
@@ -71,9 +76,13 @@ def _series(ctx: Context, community_id: int, start: datetime, end: datetime, mem
     series, moment = [], start
     while moment < end:
         row = found.get(moment)
-        series.append({"ts": iso(moment),
-                       "consumption_wh": None if row is None else float(row.consumption),
-                       "production_wh": None if row is None else float(row.production)})
+        series.append(
+            {
+                "ts": iso(moment),
+                "consumption_wh": None if row is None else float(row.consumption),
+                "production_wh": None if row is None else float(row.production),
+            }
+        )
         moment += INTERVAL
     return series
 
@@ -82,8 +91,12 @@ def member_readings(ctx: Context, held: Standing, token: str, member: str, start
     community, member = personal_request(ctx, held, token, member)
     first, last = time_range(start, end)
     require_known_member(ctx, community, member)
-    return {"member": member, "start": iso(first), "end": iso(last),
-            "series": _series(ctx, community.id, first, last, member)}
+    return {
+        "member": member,
+        "start": iso(first),
+        "end": iso(last),
+        "series": _series(ctx, community.id, first, last, member),
+    }
 
 
 def community_production(ctx: Context, held: Standing, token: str, start, end) -> dict:

@@ -6,21 +6,22 @@ only later); `paidTx` is the oracle's push that paid it, when it did. `claimable
 on-chain (root as computed, status committed), the challenge window is over, the claim window not,
 the leaf is unpaid and the member is an active member (the token pays members only).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from oracle.chain.client import EpochStatus, OnChainEpoch
-from oracle.context import Context
-from oracle.db.schema import Community, Epoch, EpochMember, Membership
-from oracle.errors import OracleError
-from oracle.merkle import REWARD_LEAF_ENCODING, leaf_hash, process_proof, sibling_path
 from dapp_backend.services.access import require_personal_reader
 from dapp_backend.services.communities import find_community, member_address
 from dapp_backend.services.epochs import WITHOUT_TREE, find_epoch, onchain_epochs
 from dapp_backend.services.errors import NotFound
 from dapp_backend.services.pagination import paginate
 from dapp_backend.services.roles import Standing
+from oracle.chain.client import EpochStatus, OnChainEpoch
+from oracle.context import Context
+from oracle.db.schema import Community, Epoch, EpochMember, Membership
+from oracle.errors import OracleError
+from oracle.merkle import REWARD_LEAF_ENCODING, leaf_hash, process_proof, sibling_path
 
 
 def _hex(raw: bytes | None) -> str | None:
@@ -38,8 +39,9 @@ def personal_request(ctx: Context, held: Standing, token: str, member: str) -> t
 def require_known_member(ctx: Context, community: Community, member: str) -> None:
     """404 unless `member` is (or was) a member of the community in the oracle's records."""
     with ctx.session() as s:
-        known = s.scalar(select(Membership.id).where(Membership.community_id == community.id,
-                                                     Membership.wallet == member))
+        known = s.scalar(
+            select(Membership.id).where(Membership.community_id == community.id, Membership.wallet == member)
+        )
     if known is None:
         raise NotFound(f"{member} is not a member of community {community.name!r}", "member")
 
@@ -51,11 +53,14 @@ def _standing_onchain(epoch: Epoch, onchain: tuple[OnChainEpoch, int] | None) ->
     return onchain[0]
 
 
-_TREE_INDEX = text("SELECT (tree_dump -> 'values' -> CAST(:leaf AS int) ->> 'treeIndex')::int "
-                   "FROM epochs WHERE id = :epoch")
+_TREE_INDEX = text(
+    "SELECT (tree_dump -> 'values' -> CAST(:leaf AS int) ->> 'treeIndex')::int FROM epochs WHERE id = :epoch"
+)
 # the tree array is taken out of the stored dump once (OFFSET 0 keeps the subquery), then indexed per node
-_TREE_NODES = text("SELECT ARRAY(SELECT t ->> n FROM unnest(CAST(:path AS int[])) WITH ORDINALITY AS p(n, k) "
-                   "ORDER BY k) FROM (SELECT tree_dump -> 'tree' AS t FROM epochs WHERE id = :epoch OFFSET 0) AS s")
+_TREE_NODES = text(
+    "SELECT ARRAY(SELECT t ->> n FROM unnest(CAST(:path AS int[])) WITH ORDINALITY AS p(n, k) "
+    "ORDER BY k) FROM (SELECT tree_dump -> 'tree' AS t FROM epochs WHERE id = :epoch OFFSET 0) AS s"
+)
 
 
 def leaf_proof(epoch: Epoch, row: EpochMember) -> list[str]:
@@ -85,30 +90,50 @@ def _checked_proof(epoch: Epoch, row: EpochMember, proof: list[str | None]) -> l
     """`proof` once the leaf rebuilt from the row leads to the epoch's root with it (OracleError otherwise)."""
     leaf = leaf_hash((row.leaf_index, row.wallet, int(row.amount), bytes(row.data_hash)), REWARD_LEAF_ENCODING)
     if None in proof or "0x" + process_proof(leaf, [bytes.fromhex(p[2:]) for p in proof]).hex() != epoch.merkle_root:
-        raise OracleError(f"the stored tree of epoch {epoch.number} does not prove the leaf of {row.wallet} under "
-                          f"the root {epoch.merkle_root}: run `oracle doctor` to see what to do")
+        raise OracleError(
+            f"the stored tree of epoch {epoch.number} does not prove the leaf of {row.wallet} under "
+            f"the root {epoch.merkle_root}: run `oracle doctor` to see what to do"
+        )
     return proof
 
 
 def is_claimable(chain_epoch: OnChainEpoch | None, row: EpochMember, paid: bool, active: bool, now: int) -> bool:
-    return (chain_epoch is not None and chain_epoch.status == EpochStatus.COMMITTED and row.leaf_index is not None
-            and chain_epoch.payable_at <= now < chain_epoch.claim_deadline and not paid and active)
+    return (
+        chain_epoch is not None
+        and chain_epoch.status == EpochStatus.COMMITTED
+        and row.leaf_index is not None
+        and chain_epoch.payable_at <= now < chain_epoch.claim_deadline
+        and not paid
+        and active
+    )
 
 
-def reward_view(epoch: Epoch, row: EpochMember, chain_epoch: OnChainEpoch | None, paid: bool | None, active: bool,
-                now: int) -> dict:
+def reward_view(
+    epoch: Epoch, row: EpochMember, chain_epoch: OnChainEpoch | None, paid: bool | None, active: bool, now: int
+) -> dict:
     paid = bool(row.paid) if paid is None else paid
-    return {"epoch": epoch.number, "member": row.wallet, "index": row.leaf_index, "amount": str(int(row.amount)),
-            "kpis": row.kpis, "paid": paid, "paidTx": row.paid_tx, "skipped": row.skipped_tx is not None,
-            "dataHash": _hex(row.data_hash), "root": epoch.merkle_root,
-            "claimable": is_claimable(chain_epoch, row, paid, active, now)}
+    return {
+        "epoch": epoch.number,
+        "member": row.wallet,
+        "index": row.leaf_index,
+        "amount": str(int(row.amount)),
+        "kpis": row.kpis,
+        "paid": paid,
+        "paidTx": row.paid_tx,
+        "skipped": row.skipped_tx is not None,
+        "dataHash": _hex(row.data_hash),
+        "root": epoch.merkle_root,
+        "claimable": is_claimable(chain_epoch, row, paid, active, now),
+    }
 
 
 def _chain_state(ctx: Context, token: str, member: str, leaves: list[tuple[int, int]]) -> tuple[list[bool], bool, int]:
     """(paid bit of each (epoch, leaf index), whether `member` is active now, the chain's time) in one batch."""
     chain = ctx.chain
-    results = chain.read_many([(chain.notary, "isPaid", token, n, index) for n, index in leaves]
-                              + [(chain.token(token), "membersActive", [member])])
+    results = chain.read_many(
+        [(chain.notary, "isPaid", token, n, index) for n, index in leaves]
+        + [(chain.token(token), "membersActive", [member])]
+    )
     return [bool(p) for p in results[:-1]], bool(results[-1] & 1), chain.now()
 
 
@@ -132,21 +157,40 @@ def member_rewards(ctx: Context, held: Standing, token: str, member: str, query_
     """A member's rewards of every epoch that stands, newest first (without proofs)."""
     community, member = personal_request(ctx, held, token, member)
     require_known_member(ctx, community, member)
-    where = (Epoch.community_id == community.id, Epoch.number > 0, Epoch.status != "abandoned",
-             EpochMember.wallet == member)
+    where = (
+        Epoch.community_id == community.id,
+        Epoch.number > 0,
+        Epoch.status != "abandoned",
+        EpochMember.wallet == member,
+    )
     with ctx.session() as s:
-        total = s.scalar(select(func.count()).select_from(EpochMember).join(Epoch, Epoch.id == EpochMember.epoch_id)
-                         .where(*where))
+        total = s.scalar(
+            select(func.count()).select_from(EpochMember).join(Epoch, Epoch.id == EpochMember.epoch_id).where(*where)
+        )
         offset, limit, envelope = paginate(query_args, total)
-        rows = s.execute(select(Epoch, EpochMember).options(WITHOUT_TREE)
-                         .join(EpochMember, EpochMember.epoch_id == Epoch.id).where(*where)
-                         .order_by(Epoch.number.desc()).offset(offset).limit(limit)).all()
+        rows = s.execute(
+            select(Epoch, EpochMember)
+            .options(WITHOUT_TREE)
+            .join(EpochMember, EpochMember.epoch_id == Epoch.id)
+            .where(*where)
+            .order_by(Epoch.number.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
     token = community.token_address
     onchain = onchain_epochs(ctx, token, [epoch.number for epoch, _row in rows])
     chain_epochs = [_standing_onchain(epoch, onchain.get(epoch.number)) for epoch, _row in rows]
-    asked = [i for i, (chain_epoch, (_e, row)) in enumerate(zip(chain_epochs, rows))
-             if chain_epoch is not None and row.leaf_index is not None]
+    asked = [
+        i
+        for i, (chain_epoch, (_e, row)) in enumerate(zip(chain_epochs, rows))
+        if chain_epoch is not None and row.leaf_index is not None
+    ]
     paid, active, now = _chain_state(ctx, token, member, [(rows[i][0].number, rows[i][1].leaf_index) for i in asked])
     paid_of = dict(zip(asked, paid))
-    return {**envelope, "items": [reward_view(epoch, row, chain_epoch, paid_of.get(i), active, now)
-                                  for i, ((epoch, row), chain_epoch) in enumerate(zip(rows, chain_epochs))]}
+    return {
+        **envelope,
+        "items": [
+            reward_view(epoch, row, chain_epoch, paid_of.get(i), active, now)
+            for i, ((epoch, row), chain_epoch) in enumerate(zip(rows, chain_epochs))
+        ],
+    }

@@ -4,6 +4,7 @@ and, for auditors only, from the database (see services/auditors.py).
 Role names: platform_admin (PLATFORM_ADMIN on the factory), oracle_admin (ORACLE_ADMIN on the registry),
 community_admin and token_admin (COMMUNITY_ADMIN / TOKEN_ADMIN on a community's token), auditor.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,11 +12,11 @@ from dataclasses import dataclass, field
 from eth_utils import keccak, to_checksum_address
 from sqlalchemy import select
 
+from dapp_backend.services.auditors import is_auditor
 from oracle.chain.client import MemberInfo
 from oracle.context import Context
 from oracle.db.schema import Community
 from oracle.members import KINDS, PROFILES
-from dapp_backend.services.auditors import is_auditor
 
 PLATFORM_ADMIN = "platform_admin"
 ORACLE_ADMIN = "oracle_admin"
@@ -65,10 +66,11 @@ class Standing:
 def communities(ctx: Context) -> list[tuple[str, str]]:
     """(name, checksummed token) of every community with a token on this platform's chain, by name."""
     with ctx.session() as s:
-        rows = s.execute(select(Community.name, Community.token_address)
-                         .where(Community.token_address.is_not(None),
-                                Community.chain_id == ctx.settings.effective_chain_id)
-                         .order_by(Community.name)).all()
+        rows = s.execute(
+            select(Community.name, Community.token_address)
+            .where(Community.token_address.is_not(None), Community.chain_id == ctx.settings.effective_chain_id)
+            .order_by(Community.name)
+        ).all()
     return [(name, to_checksum_address(token)) for name, token in rows]
 
 
@@ -77,25 +79,40 @@ def standing(ctx: Context, address: str) -> Standing:
     address = to_checksum_address(address)
     chain = ctx.chain
     known = communities(ctx)
-    calls = [(chain.factory, "hasRole", ROLE_ID[PLATFORM_ADMIN], address),
-             (chain.registry, "hasRole", ROLE_ID[ORACLE_ADMIN], address)]
+    calls = [
+        (chain.factory, "hasRole", ROLE_ID[PLATFORM_ADMIN], address),
+        (chain.registry, "hasRole", ROLE_ID[ORACLE_ADMIN], address),
+    ]
     for _name, token in known:
         contract = chain.token(token)
-        calls += [(contract, "memberInfo", address), (contract, "balanceOf", address),
-                  (contract, "hasRole", ROLE_ID[COMMUNITY_ADMIN], address),
-                  (contract, "hasRole", ROLE_ID[TOKEN_ADMIN], address)]
+        calls += [
+            (contract, "memberInfo", address),
+            (contract, "balanceOf", address),
+            (contract, "hasRole", ROLE_ID[COMMUNITY_ADMIN], address),
+            (contract, "hasRole", ROLE_ID[TOKEN_ADMIN], address),
+        ]
     results = chain.read_many(calls)  # read on every request, never cached: a revoked role is gone at once
     platform = {role for role, held in zip((PLATFORM_ADMIN, ORACLE_ADMIN), results[:2]) if held}
     if is_auditor(ctx, address):
         platform.add(AUDITOR)
-    per_community = [results[2 + 4 * i: 6 + 4 * i] for i in range(len(known))]
-    return Standing(address, frozenset(platform),
-                    tuple(_community(name, token, found) for (name, token), found in zip(known, per_community)))
+    per_community = [results[2 + 4 * i : 6 + 4 * i] for i in range(len(known))]
+    return Standing(
+        address,
+        frozenset(platform),
+        tuple(_community(name, token, found) for (name, token), found in zip(known, per_community)),
+    )
 
 
 def _community(name: str, token: str, results) -> CommunityStanding:
     info_raw, balance, community_admin, token_admin = results
     info = MemberInfo.decode(info_raw)
     roles = tuple(role for role, held in ((COMMUNITY_ADMIN, community_admin), (TOKEN_ADMIN, token_admin)) if held)
-    return CommunityStanding(name=name, token=token, member=info.active, kind=KIND_NAMES.get(info.kind),
-                             profile=PROFILE_NAMES.get(info.profile), balance=int(balance), roles=roles)
+    return CommunityStanding(
+        name=name,
+        token=token,
+        member=info.active,
+        kind=KIND_NAMES.get(info.kind),
+        profile=PROFILE_NAMES.get(info.profile),
+        balance=int(balance),
+        roles=roles,
+    )

@@ -6,22 +6,23 @@ The `siwe` package parses the message and verifies it; domain, URI, chain id, ex
 also checked here, each refused with its own sentence (siwe's verify re-serialises the message and so
 proves nothing about the exact text signed; eth-account's recovery checks only the signature).
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import siwe
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from sqlalchemy import delete, select, update, func
+from sqlalchemy import delete, func, select, update
 
+from dapp_backend.services.errors import InvalidInput, SignInRefused
 from oracle.context import Context
 from oracle.db.schema import DappNonce
-from dapp_backend.services.errors import InvalidInput, SignInRefused
 
 NONCE_LIFETIME = timedelta(minutes=10)
 # expired rows are deleted by later issues, after this; a used nonce's row is also the record of the session it
@@ -43,11 +44,12 @@ def issue_nonce(ctx: Context) -> str:
     return nonce
 
 
-def sign_in(ctx: Context, message: str, signature: str, *, host: str, scheme: str,
-            now: datetime | None = None) -> tuple[str, int]:
+def sign_in(
+    ctx: Context, message: str, signature: str, *, host: str, scheme: str, now: datetime | None = None
+) -> tuple[str, int]:
     """(the checksummed address the message proves, the id of its consumed nonce: the session's record), once
     every check passed."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     parsed = parse_message(message)
     if not SIGNATURE.fullmatch(signature):
         raise InvalidInput("the signature is not 65 bytes in hex (0x followed by 130 hex digits)", "signature")
@@ -85,8 +87,7 @@ def _check_audience(ctx: Context, parsed: siwe.SiweMessage, host: str, scheme: s
         raise SignInRefused(f"the message's URI {parsed.uri} is not on this server ({scheme}://{host})")
     chain_id = ctx.settings.effective_chain_id
     if parsed.chain_id != chain_id:
-        raise SignInRefused(f"the message is for chain {parsed.chain_id}, but this platform runs on chain "
-                            f"{chain_id}")
+        raise SignInRefused(f"the message is for chain {parsed.chain_id}, but this platform runs on chain {chain_id}")
 
 
 def _check_time(parsed: siwe.SiweMessage, now: datetime) -> None:
@@ -114,10 +115,12 @@ def _check_signer(parsed: siwe.SiweMessage, message: str, signature: str, now: d
 def _consume_nonce(ctx: Context, nonce: str) -> int:
     digest = _digest(nonce)
     with ctx.session() as s:
-        used = s.execute(update(DappNonce)
-                         .where(DappNonce.nonce_hash == digest, DappNonce.used_at.is_(None),
-                                DappNonce.expires_at > func.now())
-                         .values(used_at=func.now()).returning(DappNonce.id)).first()
+        used = s.execute(
+            update(DappNonce)
+            .where(DappNonce.nonce_hash == digest, DappNonce.used_at.is_(None), DappNonce.expires_at > func.now())
+            .values(used_at=func.now())
+            .returning(DappNonce.id)
+        ).first()
         if used is not None:
             return used.id
         row = s.execute(select(DappNonce.used_at, DappNonce.expires_at).where(DappNonce.nonce_hash == digest)).first()

@@ -1,11 +1,12 @@
 """Community-work requests, read from the token (CommunityWork): every request 1..workRequestCount in batches of
 calls, so the status is the contract's own (pending, approved = paid by the treasury, rejected), newest first."""
+
 from __future__ import annotations
 
-from oracle.context import Context
 from dapp_backend.services.errors import InvalidInput
 from dapp_backend.services.members_admin import community_of
 from dapp_backend.services.pagination import paginate
+from oracle.context import Context
 
 STATUSES = {1: "pending", 2: "approved", 3: "rejected"}  # CommunityWork.WorkStatus (0: no request)
 CATEGORIES = {6: "citizen_to_community", 7: "stakeholder_to_community", 8: "citizen_to_community_with_structure"}
@@ -27,15 +28,22 @@ def work_requests(ctx: Context, token: str, query_args: dict) -> dict:
     if wanted is not None:
         requests = [r for r in requests if r["status"] == wanted]
     offset, limit, envelope = paginate(query_args, len(requests))
-    return {**envelope, "items": requests[offset:offset + limit]}
+    return {**envelope, "items": requests[offset : offset + limit]}
 
 
 def _request(number: int, raw) -> dict:
     member, category, status, share_bps, structure, amount, work_ref = raw
-    return {"id": number, "member": member, "category": CATEGORIES.get(category, str(category)),
-            "amount": str(amount), "ref": "0x" + bytes(work_ref).hex(), "description": _text(bytes(work_ref)),
-            "status": STATUSES.get(status, str(status)), "structure": None if structure == ZERO else structure,
-            "structureShareBps": int(share_bps)}
+    return {
+        "id": number,
+        "member": member,
+        "category": CATEGORIES.get(category, str(category)),
+        "amount": str(amount),
+        "ref": "0x" + bytes(work_ref).hex(),
+        "description": _text(bytes(work_ref)),
+        "status": STATUSES.get(status, str(status)),
+        "structure": None if structure == ZERO else structure,
+        "structureShareBps": int(share_bps),
+    }
 
 
 def _text(ref: bytes) -> str | None:

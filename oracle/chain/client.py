@@ -11,15 +11,16 @@ Reverts are decoded into the contracts' custom errors ("ReceiverNotMember(0x…)
 Structs the contracts return are decoded here, once, into named types (`OnChainEpoch`,
 `RegistryVersion`); callers never index into chain tuples.
 """
+
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from enum import IntEnum
+from functools import cached_property
 from pathlib import Path
-from typing import Callable, Sequence
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -38,6 +39,7 @@ MEMBER_QUERY = 256  # RewardEscrow.MAX_MEMBER_QUERY: accounts per membersActive 
 
 class EpochStatus(IntEnum):
     """ConsumptionNotary.EpochStatus."""
+
     NONE = 0
     COMMITTED = 1
     VOIDED = 2
@@ -48,6 +50,7 @@ class EpochStatus(IntEnum):
 class OnChainEpoch:
     """An epoch as ConsumptionNotary.getEpoch returns it (times in unix seconds, amounts in base units).
     `payable_at` is 0 once the epoch is voided or released."""
+
     status: EpochStatus
     period_start: int
     period_end: int
@@ -62,11 +65,35 @@ class OnChainEpoch:
     claim_deadline: int
 
     @classmethod
-    def decode(cls, raw: Sequence) -> "OnChainEpoch":
-        (status, period_start, period_end, root, model_id, version, leaf_count, total, paid, committed_at,
-         payable_at, claim_deadline) = raw
-        return cls(EpochStatus(status), period_start, period_end, bytes(root), from_bytes32(model_id), version,
-                   leaf_count, total, paid, committed_at, payable_at, claim_deadline)
+    def decode(cls, raw: Sequence) -> OnChainEpoch:
+        (
+            status,
+            period_start,
+            period_end,
+            root,
+            model_id,
+            version,
+            leaf_count,
+            total,
+            paid,
+            committed_at,
+            payable_at,
+            claim_deadline,
+        ) = raw
+        return cls(
+            EpochStatus(status),
+            period_start,
+            period_end,
+            bytes(root),
+            from_bytes32(model_id),
+            version,
+            leaf_count,
+            total,
+            paid,
+            committed_at,
+            payable_at,
+            claim_deadline,
+        )
 
     @property
     def merkle_root_hex(self) -> str:
@@ -76,6 +103,7 @@ class OnChainEpoch:
 @dataclass(frozen=True)
 class RegistryVersion:
     """One published version of a community's model (ModelRegistry.getVersion); values are fixed point."""
+
     effective_from: int
     published_at: int
     publisher: str
@@ -83,7 +111,7 @@ class RegistryVersion:
     values: list[int]
 
     @classmethod
-    def decode(cls, raw: Sequence) -> "RegistryVersion":
+    def decode(cls, raw: Sequence) -> RegistryVersion:
         effective_from, published_at, publisher, names, values = raw
         return cls(effective_from, published_at, publisher, [from_bytes32(n) for n in names], list(values))
 
@@ -95,7 +123,7 @@ class TransactionFailed(OracleError):
 def _abi_type(param: dict) -> str:
     """The canonical type of an ABI parameter ("(uint8,bool)[]" for a tuple array)."""
     if param["type"].startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + param["type"][len("tuple"):]
+        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + param["type"][len("tuple") :]
     return param["type"]
 
 
@@ -103,7 +131,7 @@ def _as_web3_returns(value, param: dict):
     """A value eth_abi decoded as web3 returns it: addresses checksummed (structs and arrays walked)."""
     kind = param["type"]
     if kind.endswith("]"):
-        inner = {**param, "type": kind[:kind.rindex("[")]}
+        inner = {**param, "type": kind[: kind.rindex("[")]}
         return [_as_web3_returns(v, inner) for v in value]
     if kind == "tuple":
         return tuple(_as_web3_returns(v, c) for v, c in zip(value, param["components"]))
@@ -113,12 +141,13 @@ def _as_web3_returns(value, param: dict):
 @dataclass(frozen=True)
 class _Function:
     """One function of an ABI, ready to encode calls and decode answers without web3's per-call machinery."""
+
     selector: bytes
     inputs: list[str]
     outputs: list[dict]
 
     @classmethod
-    def of(cls, abi: list[dict], name: str) -> "_Function":
+    def of(cls, abi: list[dict], name: str) -> _Function:
         found = [item for item in abi if item.get("type") == "function" and item.get("name") == name]
         if len(found) != 1:
             raise ConfigError(f"the ABI has {len(found)} functions named {name}, read_many needs exactly one")
@@ -139,8 +168,10 @@ def _error_map(abis: list[list[dict]]) -> dict[bytes, tuple[str, list[str]]]:
     for abi in abis:
         for item in abi:
             if item.get("type") == "error":
-                types = [i["type"] if i["type"] != "tuple" else "(" + ",".join(c["type"] for c in i["components"]) + ")"
-                         for i in item["inputs"]]
+                types = [
+                    i["type"] if i["type"] != "tuple" else "(" + ",".join(c["type"] for c in i["components"]) + ")"
+                    for i in item["inputs"]
+                ]
                 selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
                 errors[selector] = (item["name"], types)
     return errors
@@ -149,13 +180,14 @@ def _error_map(abis: list[list[dict]]) -> dict[bytes, tuple[str, list[str]]]:
 @dataclass(frozen=True)
 class ModelSwitch:
     """One entry of a community's active-model schedule (ModelRegistry.modelSchedule)."""
+
     effective_from: int
     scheduled_at: int
     by: str
     model_id: str
 
     @classmethod
-    def decode(cls, raw: Sequence) -> "ModelSwitch":
+    def decode(cls, raw: Sequence) -> ModelSwitch:
         effective_from, scheduled_at, by, model_id = raw
         return cls(effective_from, scheduled_at, by, from_bytes32(model_id))
 
@@ -163,6 +195,7 @@ class ModelSwitch:
 @dataclass(frozen=True)
 class MemberInfo:
     """CommunityTokenBase.memberInfo: kind and profile are the token's enum numbers (0 when never a member)."""
+
     kind: int
     profile: int
     active: bool
@@ -170,7 +203,7 @@ class MemberInfo:
     joined_at: int
 
     @classmethod
-    def decode(cls, raw: Sequence) -> "MemberInfo":
+    def decode(cls, raw: Sequence) -> MemberInfo:
         kind, profile, active, welcomed, joined_at = raw
         return cls(kind, profile, bool(active), bool(welcomed), joined_at)
 
@@ -183,24 +216,28 @@ class ChainClient:
         self.chain_id = chain_id
         self.manifest = manifest
         self.keyring = keyring
-        self._errors = _error_map([c["abi"] for c in manifest["contracts"].values()]
-                                  + [manifest["communityToken"]["abi"]])
+        self._errors = _error_map(
+            [c["abi"] for c in manifest["contracts"].values()] + [manifest["communityToken"]["abi"]]
+        )
         self._tokens: dict[str, object] = {}  # checksummed address -> token contract (see token())
         self._tokens_lock = threading.Lock()
         self._functions: dict[tuple[str, str], _Function] = {}  # (contract address, function name)
 
     @classmethod
-    def from_manifest_file(cls, rpc_url: str, chain_id: int, path: Path, keyring=None,
-                           instant_mining: bool = False) -> "ChainClient":
+    def from_manifest_file(
+        cls, rpc_url: str, chain_id: int, path: Path, keyring=None, instant_mining: bool = False
+    ) -> ChainClient:
         if not path.exists():
             raise ConfigError(f"no deployment manifest at {path}: run `oracle up` (embedded) or scripts/deploy.py")
         manifest = json.loads(path.read_text())
         if manifest.get("format") != FORMAT or manifest.get("chainId") != chain_id:
             raise ConfigError(f"{path} is not a {FORMAT} manifest for chain {chain_id}")
         if "rewardPayer" not in manifest.get("roles", {}):
-            raise ConfigError(f"{path} describes the first (v1) contracts, which this oracle no longer speaks: "
-                              "deploy the current ones (embedded: `oracle down`, remove the home directory, "
-                              "`oracle up`)")
+            raise ConfigError(
+                f"{path} describes the first (v1) contracts, which this oracle no longer speaks: "
+                "deploy the current ones (embedded: `oracle down`, remove the home directory, "
+                "`oracle up`)"
+            )
         client = cls(rpc_url, chain_id, manifest, keyring, instant_mining)
         try:
             actual = client.w3.eth.chain_id
@@ -286,7 +323,7 @@ class ChainClient:
     def members_active(self, token: str, wallets: Sequence[str]) -> list[bool]:
         """Whether each wallet is an active member of the community now (membersActive, 256 per call)."""
         contract = self.token(token)
-        chunks = [list(wallets[i:i + MEMBER_QUERY]) for i in range(0, len(wallets), MEMBER_QUERY)]
+        chunks = [list(wallets[i : i + MEMBER_QUERY]) for i in range(0, len(wallets), MEMBER_QUERY)]
         masks = self.call_many([contract.functions.membersActive(chunk) for chunk in chunks])
         return [bool(mask >> i & 1) for chunk, mask in zip(chunks, masks) for i in range(len(chunk))]
 
@@ -299,8 +336,11 @@ class ChainClient:
         """The `name` events `contract` emitted in a transaction, decoded (args by name)."""
         from web3.logs import DISCARD
 
-        return [dict(event["args"]) for event in contract.events[name]().process_receipt(receipt, errors=DISCARD)
-                if event["address"] == contract.address]
+        return [
+            dict(event["args"])
+            for event in contract.events[name]().process_receipt(receipt, errors=DISCARD)
+            if event["address"] == contract.address
+        ]
 
     # ------------------------------------------------------------ errors
 
@@ -344,7 +384,7 @@ class ChainClient:
         """Many read-only calls in JSON-RPC batches (one round trip per `chunk`)."""
         results = []
         for first in range(0, len(fns), chunk):
-            part = fns[first:first + chunk]
+            part = fns[first : first + chunk]
             try:
                 with self.w3.batch_requests() as batch:
                     for fn in part:
@@ -363,8 +403,10 @@ class ChainClient:
         if not calls:
             return []
         functions = [self._function(contract, name) for contract, name, *_args in calls]
-        requests = [("eth_call", [{"to": contract.address, "data": fn.data(args)}, self.now_block])
-                    for fn, (contract, _name, *args) in zip(functions, calls)]
+        requests = [
+            ("eth_call", [{"to": contract.address, "data": fn.data(args)}, self.now_block])
+            for fn, (contract, _name, *args) in zip(functions, calls)
+        ]
         answers = self.w3.provider.make_batch_request(requests)
         if not isinstance(answers, list):  # the node refused the batch whole
             raise EnvironmentProblem(f"the chain refused a batch of calls: {answers.get('error')}")
@@ -392,13 +434,15 @@ class ChainClient:
             gas = fn.estimate_gas({"from": account.address}, block_identifier=self.now_block)
         except (ContractCustomError, ContractLogicError) as exc:
             raise TransactionFailed(f"{label} would revert: {self._explain(exc)}") from None
-        tx = fn.build_transaction({
-            "from": account.address,
-            "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
-            "gas": int(gas * 1.2) + 10_000,
-            "gasPrice": 0,
-            "chainId": self.chain_id,
-        })
+        tx = fn.build_transaction(
+            {
+                "from": account.address,
+                "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
+                "gas": int(gas * 1.2) + 10_000,
+                "gasPrice": 0,
+                "chainId": self.chain_id,
+            }
+        )
         signed = account.sign_transaction(tx)
         tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction).to_0x_hex()
         if on_sent:
@@ -430,7 +474,7 @@ class ChainClient:
         codes: list[bytes] = []
         for first in range(0, len(addresses), chunk):
             with self.w3.batch_requests() as batch:
-                for address in addresses[first:first + chunk]:
+                for address in addresses[first : first + chunk]:
                     batch.add(self.w3.eth.get_code(to_checksum_address(address), self.now_block))
                 codes.extend(bytes(code) for code in batch.execute())
         return codes

@@ -1,4 +1,5 @@
 """Short ASCII strings as right-padded bytes32 (model ids, parameter names, references)."""
+
 from __future__ import annotations
 
 

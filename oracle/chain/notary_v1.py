@@ -5,31 +5,64 @@ v1 leaves were (member, amount, dataHash) without an index; its `getEpoch` retur
 committedAt, paidCount, released, paidTotal) and its `verifyTakeout` took no index. A take-out file made
 then still names its notary; this fragment lets `oracle verify` ask it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3.exceptions import Web3Exception
 
 from oracle.chain.client import ChainClient
 
-_COMMITMENT = [{"name": n, "type": t} for n, t in (
-    ("periodStart", "uint64"), ("periodEnd", "uint64"), ("merkleRoot", "bytes32"), ("modelId", "bytes32"),
-    ("modelVersion", "uint32"), ("datasetHash", "bytes32"), ("leafCount", "uint32"), ("totalReward", "uint256"))]
+_COMMITMENT = [
+    {"name": n, "type": t}
+    for n, t in (
+        ("periodStart", "uint64"),
+        ("periodEnd", "uint64"),
+        ("merkleRoot", "bytes32"),
+        ("modelId", "bytes32"),
+        ("modelVersion", "uint32"),
+        ("datasetHash", "bytes32"),
+        ("leafCount", "uint32"),
+        ("totalReward", "uint256"),
+    )
+]
 V1_NOTARY_ABI = [
-    {"type": "function", "name": "getEpoch", "stateMutability": "view",
-     "inputs": [{"name": "community", "type": "address"}, {"name": "epoch", "type": "uint64"}],
-     "outputs": [{"name": "", "type": "tuple", "components": [
-         {"name": "commitment", "type": "tuple", "components": _COMMITMENT},
-         {"name": "committedAt", "type": "uint64"}, {"name": "paidCount", "type": "uint32"},
-         {"name": "released", "type": "bool"}, {"name": "paidTotal", "type": "uint256"}]}]},
-    {"type": "function", "name": "verifyTakeout", "stateMutability": "view",
-     "inputs": [{"name": "community", "type": "address"}, {"name": "epoch", "type": "uint64"},
-                {"name": "member", "type": "address"}, {"name": "amount", "type": "uint256"},
-                {"name": "dataHash", "type": "bytes32"}, {"name": "proof", "type": "bytes32[]"}],
-     "outputs": [{"name": "", "type": "bool"}]},
+    {
+        "type": "function",
+        "name": "getEpoch",
+        "stateMutability": "view",
+        "inputs": [{"name": "community", "type": "address"}, {"name": "epoch", "type": "uint64"}],
+        "outputs": [
+            {
+                "name": "",
+                "type": "tuple",
+                "components": [
+                    {"name": "commitment", "type": "tuple", "components": _COMMITMENT},
+                    {"name": "committedAt", "type": "uint64"},
+                    {"name": "paidCount", "type": "uint32"},
+                    {"name": "released", "type": "bool"},
+                    {"name": "paidTotal", "type": "uint256"},
+                ],
+            }
+        ],
+    },
+    {
+        "type": "function",
+        "name": "verifyTakeout",
+        "stateMutability": "view",
+        "inputs": [
+            {"name": "community", "type": "address"},
+            {"name": "epoch", "type": "uint64"},
+            {"name": "member", "type": "address"},
+            {"name": "amount", "type": "uint256"},
+            {"name": "dataHash", "type": "bytes32"},
+            {"name": "proof", "type": "bytes32[]"},
+        ],
+        "outputs": [{"name": "", "type": "bool"}],
+    },
 ]
 UNKNOWN_EPOCH = function_signature_to_4byte_selector("UnknownEpoch(address,uint64)")
 
@@ -49,7 +82,7 @@ class V1Epoch:
     released: bool
 
     @classmethod
-    def decode(cls, raw: Sequence) -> "V1Epoch":
+    def decode(cls, raw: Sequence) -> V1Epoch:
         commitment, committed_at, _paid_count, released, _paid_total = raw
         return cls(bytes(commitment[2]), committed_at, released)  # Commitment.merkleRoot
 
@@ -72,7 +105,13 @@ class V1Notary:
     def epoch(self, token: str, number: int) -> V1Epoch:
         return V1Epoch.decode(self._call(self.contract.functions.getEpoch(to_checksum_address(token), number)))
 
-    def verify_takeout(self, token: str, number: int, member: str, amount: int, data_hash: bytes,
-                       proof: list[bytes]) -> bool:
-        return bool(self._call(self.contract.functions.verifyTakeout(to_checksum_address(token), number, member,
-                                                                     amount, data_hash, proof)))
+    def verify_takeout(
+        self, token: str, number: int, member: str, amount: int, data_hash: bytes, proof: list[bytes]
+    ) -> bool:
+        return bool(
+            self._call(
+                self.contract.functions.verifyTakeout(
+                    to_checksum_address(token), number, member, amount, data_hash, proof
+                )
+            )
+        )

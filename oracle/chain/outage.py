@@ -5,6 +5,7 @@ stopped answering). Every transaction the oracle sends is recorded with its hash
 (oracle/chain/transactions.py), so a command stopped there loses nothing: run again once the chain answers, it asks
 the chain what was mined and goes on from there.
 """
+
 from __future__ import annotations
 
 import requests
@@ -18,5 +19,7 @@ def chain_stopped_answering(rpc_url: str, exc: BaseException, during: str) -> En
     """The sentence for a chain that stopped answering `during` something (e.g. "the pay step of epoch 3 of 'X'")."""
     from oracle.outages import connection_reason
 
-    return EnvironmentProblem(f"the chain at {rpc_url} stopped answering during {during} ({connection_reason(exc)}); "
-                              "what was sent is recorded: run the same command again once the chain answers")
+    return EnvironmentProblem(
+        f"the chain at {rpc_url} stopped answering during {during} ({connection_reason(exc)}); "
+        "what was sent is recorded: run the same command again once the chain answers"
+    )

@@ -8,21 +8,37 @@ that dies in between finds the hash again and asks the chain instead of sending 
 Statuses: sent | mined | failed (mined, reverted) | dropped — recorded sent or mined, but the chain no longer
 has it (neither mined nor in its pool: it lost the blocks, or never mined it); see oracle.epochs.reconcile.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 
 from oracle.db.schema import ChainTransaction
 
 
-def record_sent(ctx, tx_hash: str, kind: str, *, epoch_id: int | None = None, community_id: int | None = None,
-                detail: dict | None = None) -> None:
+def record_sent(
+    ctx,
+    tx_hash: str,
+    kind: str,
+    *,
+    epoch_id: int | None = None,
+    community_id: int | None = None,
+    detail: dict | None = None,
+) -> None:
     with ctx.session() as s:
         if s.scalar(select(ChainTransaction).where(ChainTransaction.tx_hash == tx_hash)) is None:
-            s.add(ChainTransaction(tx_hash=tx_hash, kind=kind, epoch_id=epoch_id, community_id=community_id,
-                                   detail=detail, status="sent"))
+            s.add(
+                ChainTransaction(
+                    tx_hash=tx_hash,
+                    kind=kind,
+                    epoch_id=epoch_id,
+                    community_id=community_id,
+                    detail=detail,
+                    status="sent",
+                )
+            )
 
 
 def record_mined(ctx, receipt) -> None:
@@ -35,9 +51,18 @@ def record_mined(ctx, receipt) -> None:
             tx.gas_used = receipt["gasUsed"]
 
 
-def send_recorded(ctx, fn, role: str, kind: str, *, what: str = "", epoch_id: int | None = None,
-                  community_id: int | None = None, detail: dict | None = None,
-                  after_sent: Callable[[str], None] | None = None):
+def send_recorded(
+    ctx,
+    fn,
+    role: str,
+    kind: str,
+    *,
+    what: str = "",
+    epoch_id: int | None = None,
+    community_id: int | None = None,
+    detail: dict | None = None,
+    after_sent: Callable[[str], None] | None = None,
+):
     """Signs `fn` with `role`'s key and sends it; records the hash before waiting, then the receipt.
     `after_sent(tx_hash)` runs once the hash is recorded (tests stop the process there)."""
 
@@ -66,13 +91,22 @@ def record_receipts(ctx, txs) -> list[tuple[ChainTransaction, dict | None]]:
 def pending_transactions(ctx, epoch_id: int, kind: str) -> list[ChainTransaction]:
     """Transactions of an epoch sent but not yet recorded as mined (a process died while waiting)."""
     with ctx.session() as s:
-        return list(s.scalars(select(ChainTransaction).where(
-            ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == kind, ChainTransaction.status == "sent")
-            .order_by(ChainTransaction.id)))
+        return list(
+            s.scalars(
+                select(ChainTransaction)
+                .where(
+                    ChainTransaction.epoch_id == epoch_id,
+                    ChainTransaction.kind == kind,
+                    ChainTransaction.status == "sent",
+                )
+                .order_by(ChainTransaction.id)
+            )
+        )
 
 
 def record_dropped(s, tx_hashes) -> None:
     """Records, in the caller's session `s`, transactions the chain no longer has (their block stays as history)."""
     if tx_hashes:
-        s.execute(update(ChainTransaction).where(ChainTransaction.tx_hash.in_(list(tx_hashes)))
-                  .values(status="dropped"))
+        s.execute(
+            update(ChainTransaction).where(ChainTransaction.tx_hash.in_(list(tx_hashes))).values(status="dropped")
+        )

@@ -1,5 +1,6 @@
 """Personal data encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256), a keyed hash for look-ups, and the
 key's fingerprint (what the database records of a key, see oracle.data_keys)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,9 @@ class PersonalDataCipher:
         try:
             self._fernet = Fernet(raw)
         except (ValueError, TypeError):
-            raise ConfigError(f"{name} is not a valid Fernet key (32 bytes, URL-safe base64): generate one with "
-                              f"{GENERATE_KEY}") from None
+            raise ConfigError(
+                f"{name} is not a valid Fernet key (32 bytes, URL-safe base64): generate one with {GENERATE_KEY}"
+            ) from None
         self._hmac_key = hashlib.sha256(b"lec-email-hmac" + raw).digest()
         self.fingerprint = key_fingerprint(raw)
 

@@ -10,9 +10,10 @@ PostgreSQL reads only that period's partitions (pruning).
 The partitions live in their own schema, `partitions`: the application's schema lists the tables of
 the models and nothing else (a month's partition is storage, not a model of its own).
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from psycopg import sql
 
@@ -21,8 +22,9 @@ SCHEMA = "partitions"
 LOCK_KEYS = (0x4C4550, 0)  # "LEP": one creator of partitions at a time (the second waits, then finds them)
 
 _PARTITIONED_SQL = "SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)"
-_EXISTING_SQL = ("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                 "WHERE i.inhparent = to_regclass(%s)")
+_EXISTING_SQL = (
+    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)"
+)
 
 
 def partition_name(year: int, month: int) -> str:
@@ -30,7 +32,7 @@ def partition_name(year: int, month: int) -> str:
 
 
 def month_start(year: int, month: int) -> datetime:
-    return datetime(year, month, 1, tzinfo=timezone.utc)
+    return datetime(year, month, 1, tzinfo=UTC)
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:
@@ -53,8 +55,8 @@ def _utc(value) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"a reading time must be timezone-aware, got {value!r}")
-        return value.astimezone(timezone.utc)
-    return datetime.fromtimestamp(int(value), tz=timezone.utc)
+        return value.astimezone(UTC)
+    return datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def _driver(connection):
@@ -78,9 +80,14 @@ def create_partition(db, year: int, month: int, parent: str = PARENT) -> None:
     (CREATE TABLE ... PARTITION OF would lock the whole table out until the creating transaction ends)."""
     name, table = sql.Identifier(SCHEMA, partition_name(year, month)), sql.Identifier(parent)
     db.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (LIKE {} INCLUDING ALL)").format(name, table))
-    db.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
-        table, name, sql.Literal(month_start(year, month).isoformat()),
-        sql.Literal(month_start(*next_month(year, month)).isoformat())))
+    db.execute(
+        sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+            table,
+            name,
+            sql.Literal(month_start(year, month).isoformat()),
+            sql.Literal(month_start(*next_month(year, month)).isoformat()),
+        )
+    )
 
 
 def ensure_reading_partitions(connection, first_ts, last_ts) -> None:

@@ -4,6 +4,7 @@ Personal fields of users are stored encrypted (Fernet, see oracle.db.crypto) in 
 `email_hmac` is a keyed hash used to recognise the same person again without decrypting.
 Energy columns are Wh per 15-minute interval with the seed's sign convention.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -306,9 +307,17 @@ class Epoch(Base):
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(TZ)
     # a voided or abandoned epoch's period may be run again, as a new epoch number
-    __table_args__ = (UniqueConstraint("community_id", "number"),
-                      Index("uq_epochs_period_live", "community_id", "period_start", "period_end", unique=True,
-                            postgresql_where=text("status NOT IN ('voided', 'abandoned')")))
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index(
+            "uq_epochs_period_live",
+            "community_id",
+            "period_start",
+            "period_end",
+            unique=True,
+            postgresql_where=text("status NOT IN ('voided', 'abandoned')"),
+        ),
+    )
 
 
 class EpochStep(Base):
@@ -365,8 +374,14 @@ class DataKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     retired_at: Mapped[datetime | None] = mapped_column(TZ)  # set by a rotation; the current key has none
-    __table_args__ = (Index("uq_data_keys_current", text("(retired_at IS NULL)"), unique=True,
-                            postgresql_where=text("retired_at IS NULL")),)
+    __table_args__ = (
+        Index(
+            "uq_data_keys_current",
+            text("(retired_at IS NULL)"),
+            unique=True,
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
 
 
 # ------------------------------------------------------------------ the dApp (dapp_backend)
@@ -394,8 +409,9 @@ class DappAuditor(Base):
     granted_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     revoked_by: Mapped[str | None] = mapped_column(String(42))
     revoked_at: Mapped[datetime | None] = mapped_column(TZ)
-    __table_args__ = (Index("uq_dapp_auditors_current", "address", unique=True,
-                            postgresql_where=text("revoked_at IS NULL")),)
+    __table_args__ = (
+        Index("uq_dapp_auditors_current", "address", unique=True, postgresql_where=text("revoked_at IS NULL")),
+    )
 
 
 # ------------------------------------------------------------------ PELL-IP public lighting (oracle.pell)
@@ -414,8 +430,10 @@ class PellMunicipality(Base):
     province: Mapped[str] = mapped_column(String(2))  # two-letter code, e.g. GE
     region: Mapped[str] = mapped_column(String(100))
     reserved: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    __table_args__ = (CheckConstraint("istat_code ~ '^[0-9]{6}$'", name="ck_pell_municipalities_istat_code"),
-                      CheckConstraint("province ~ '^[A-Z]{2}$'", name="ck_pell_municipalities_province"))
+    __table_args__ = (
+        CheckConstraint("istat_code ~ '^[0-9]{6}$'", name="ck_pell_municipalities_istat_code"),
+        CheckConstraint("province ~ '^[A-Z]{2}$'", name="ck_pell_municipalities_province"),
+    )
 
 
 class PellPlant(Base):
@@ -433,11 +451,13 @@ class PellPlant(Base):
     updated_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     source_file: Mapped[str | None] = mapped_column(Text)
     source_line: Mapped[int | None] = mapped_column(Integer)
-    __table_args__ = (UniqueConstraint("municipality_id", "plant_code", name="uq_pell_plants_municipality_code"),
-                      CheckConstraint("pod <> ''", name="ck_pell_plants_pod"),
-                      CheckConstraint("plant_code <> ''", name="ck_pell_plants_code"),
-                      CheckConstraint("latitude BETWEEN -90 AND 90", name="ck_pell_plants_latitude"),
-                      CheckConstraint("longitude BETWEEN -180 AND 180", name="ck_pell_plants_longitude"))
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "plant_code", name="uq_pell_plants_municipality_code"),
+        CheckConstraint("pod <> ''", name="ck_pell_plants_pod"),
+        CheckConstraint("plant_code <> ''", name="ck_pell_plants_code"),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="ck_pell_plants_latitude"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="ck_pell_plants_longitude"),
+    )
 
 
 class PellLamp(Base):
@@ -450,10 +470,12 @@ class PellLamp(Base):
     technology: Mapped[str] = mapped_column(String(16))
     unit_power_w: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     count: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (UniqueConstraint("plant_id", "technology", "unit_power_w", name="uq_pell_lamps_kind"),
-                      CheckConstraint(f"technology IN {PELL_TECHNOLOGIES}", name="ck_pell_lamps_technology"),
-                      CheckConstraint("unit_power_w > 0", name="ck_pell_lamps_power"),
-                      CheckConstraint("count > 0", name="ck_pell_lamps_count"))
+    __table_args__ = (
+        UniqueConstraint("plant_id", "technology", "unit_power_w", name="uq_pell_lamps_kind"),
+        CheckConstraint(f"technology IN {PELL_TECHNOLOGIES}", name="ck_pell_lamps_technology"),
+        CheckConstraint("unit_power_w > 0", name="ck_pell_lamps_power"),
+        CheckConstraint("count > 0", name="ck_pell_lamps_count"),
+    )
 
 
 class PellConsumption(Base):
@@ -467,8 +489,10 @@ class PellConsumption(Base):
     source_file: Mapped[str | None] = mapped_column(Text)
     source_line: Mapped[int | None] = mapped_column(Integer)
     ingested_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
-    __table_args__ = (CheckConstraint("resolution IN ('month', '15min')", name="ck_pell_consumption_resolution"),
-                      CheckConstraint("kwh >= 0", name="ck_pell_consumption_kwh"))
+    __table_args__ = (
+        CheckConstraint("resolution IN ('month', '15min')", name="ck_pell_consumption_resolution"),
+        CheckConstraint("kwh >= 0", name="ck_pell_consumption_kwh"),
+    )
 
 
 class PellCertification(Base):
@@ -491,11 +515,14 @@ class PellCertification(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
     certified_at: Mapped[datetime] = mapped_column(TZ)
     canonical_record: Mapped[str | None] = mapped_column(Text)  # the static record certified (to tell what changed)
-    __table_args__ = (CheckConstraint("kind IN ('static', 'monthly')", name="ck_pell_certifications_kind"),
-                      CheckConstraint("(kind = 'static') = (plant_id IS NOT NULL AND month IS NULL)",
-                                      name="ck_pell_certifications_item"),
-                      Index("ix_pell_certifications_municipality", "municipality_id", "kind"),
-                      Index("ix_pell_certifications_tx_hash", "tx_hash"))
+    __table_args__ = (
+        CheckConstraint("kind IN ('static', 'monthly')", name="ck_pell_certifications_kind"),
+        CheckConstraint(
+            "(kind = 'static') = (plant_id IS NOT NULL AND month IS NULL)", name="ck_pell_certifications_item"
+        ),
+        Index("ix_pell_certifications_municipality", "municipality_id", "kind"),
+        Index("ix_pell_certifications_tx_hash", "tx_hash"),
+    )
 
 
 class PellViewer(Base):
@@ -509,8 +536,14 @@ class PellViewer(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     granted_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     granted_by: Mapped[str | None] = mapped_column(String(42))
-    __table_args__ = (CheckConstraint("(municipality_id IS NULL) <> (region IS NULL)", name="ck_pell_viewers_scope"),
-                      Index("uq_pell_viewers_municipality", "address", "municipality_id", unique=True,
-                            postgresql_where=text("municipality_id IS NOT NULL")),
-                      Index("uq_pell_viewers_region", "address", "region", unique=True,
-                            postgresql_where=text("region IS NOT NULL")))
+    __table_args__ = (
+        CheckConstraint("(municipality_id IS NULL) <> (region IS NULL)", name="ck_pell_viewers_scope"),
+        Index(
+            "uq_pell_viewers_municipality",
+            "address",
+            "municipality_id",
+            unique=True,
+            postgresql_where=text("municipality_id IS NOT NULL"),
+        ),
+        Index("uq_pell_viewers_region", "address", "region", unique=True, postgresql_where=text("region IS NOT NULL")),
+    )

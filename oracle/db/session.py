@@ -3,6 +3,7 @@
 A database URL is checked before use: one that is no URL or not PostgreSQL is a ConfigError (the user's
 to fix), a database that does not answer an EnvironmentProblem — each one sentence naming the URL
 (its password hidden)."""
+
 from __future__ import annotations
 
 import re
@@ -38,11 +39,15 @@ def checked_url(url: str) -> URL:
         raise ConfigError(f"the database URL {shown(url)!r} is not a URL: write {EXAMPLE} (DATABASE_URL)") from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend not in ("postgresql", "postgres"):
-        raise ConfigError(f"the database URL {shown(parsed)} is not PostgreSQL ({backend}): the oracle needs "
-                          f"PostgreSQL, {EXAMPLE} (DATABASE_URL)")
+        raise ConfigError(
+            f"the database URL {shown(parsed)} is not PostgreSQL ({backend}): the oracle needs "
+            f"PostgreSQL, {EXAMPLE} (DATABASE_URL)"
+        )
     if driver not in ("", "psycopg"):
-        raise ConfigError(f"the database URL {shown(parsed)} asks for the driver {driver!r}: the oracle uses "
-                          "psycopg, write postgresql:// or postgresql+psycopg:// (DATABASE_URL)")
+        raise ConfigError(
+            f"the database URL {shown(parsed)} asks for the driver {driver!r}: the oracle uses "
+            "psycopg, write postgresql:// or postgresql+psycopg:// (DATABASE_URL)"
+        )
     return parsed.set(drivername="postgresql+psycopg")
 
 

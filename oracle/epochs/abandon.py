@@ -22,6 +22,7 @@ If a commit recorded "dropped" were mined after all (rebroadcast from another no
 chain would have epoch N with the abandoned root: the next run's commit sees it, refuses to commit
 over a root that is not its own and says so, and the operator voids it; nothing is paid twice.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -36,17 +37,18 @@ from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochStep
 from oracle.epochs.report import abandoned_attempts, live_epoch
-from oracle.locks import community_run_lock
 from oracle.errors import OracleError
 from oracle.instants import iso
+from oracle.locks import community_run_lock
 
 
 def abandon_epoch(ctx: Context, community_name: str, number: int, reason: str) -> str:
     """Abandons epoch `number` of the community (never committed on-chain); returns what happened."""
     reason = reason.strip()
     if not reason:
-        raise OracleError("--reason is required: say why the epoch is abandoned (it is recorded and shown by "
-                          "`oracle epoch show`)")
+        raise OracleError(
+            "--reason is required: say why the epoch is abandoned (it is recorded and shown by `oracle epoch show`)"
+        )
     community = get_community(ctx, community_name)
     with community_run_lock(ctx, community, doing="abandon the epoch if it is still unfinished"):
         epoch = live_epoch(ctx, community, number)
@@ -55,22 +57,31 @@ def abandon_epoch(ctx: Context, community_name: str, number: int, reason: str) -
             if not attempts:
                 raise OracleError(f"community {community_name!r} has no epoch {number}")
             _, step = attempts[-1]
-            return (f"epoch {number} of {community_name!r} was already abandoned on {iso(step.finished_at)}: "
-                    f"{step.detail['reason']}")
+            return (
+                f"epoch {number} of {community_name!r} was already abandoned on {iso(step.finished_at)}: "
+                f"{step.detail['reason']}"
+            )
         if epoch.status == "voided":
-            raise OracleError(f"epoch {number} of {community_name!r} is voided: it was committed on-chain and pays "
-                              "nothing; run its period again to commit it as a new epoch")
+            raise OracleError(
+                f"epoch {number} of {community_name!r} is voided: it was committed on-chain and pays "
+                "nothing; run its period again to commit it as a new epoch"
+            )
         dropped = _check_not_committed(ctx, community, epoch)
         with ctx.session() as s:
             row = s.get(Epoch, epoch.id, with_for_update=True)
             row.status = "abandoned"
             row.number = -row.id
-            s.add(EpochStep(epoch_id=row.id, step="abandon",
-                            detail={"reason": reason, "number": number, "by": _operator()}))
+            s.add(
+                EpochStep(
+                    epoch_id=row.id, step="abandon", detail={"reason": reason, "number": number, "by": _operator()}
+                )
+            )
             record_dropped(s, dropped)
-    return (f"epoch {number} of {community_name!r} ({iso(epoch.period_start)} to {iso(epoch.period_end)}) abandoned; "
-            f"it was never committed on-chain. The reason is recorded (`oracle epoch show --epoch {number}`); the next "
-            f"`oracle epoch run`, for this period or another, commits its epoch as number {number}")
+    return (
+        f"epoch {number} of {community_name!r} ({iso(epoch.period_start)} to {iso(epoch.period_end)}) abandoned; "
+        f"it was never committed on-chain. The reason is recorded (`oracle epoch show --epoch {number}`); the next "
+        f"`oracle epoch run`, for this period or another, commits its epoch as number {number}"
+    )
 
 
 def _check_not_committed(ctx: Context, community: Community, epoch: Epoch) -> list[str]:
@@ -78,31 +89,45 @@ def _check_not_committed(ctx: Context, community: Community, epoch: Epoch) -> li
     the chain does not know at all (to record as dropped)."""
     chain = ctx.chain
     name, number = community.name, epoch.number
-    void = (f"`oracle epoch void --community {shlex.quote(name)} --epoch {number} --reason …` is the way out of a "
-            "committed epoch (before anything of it is paid)")
+    void = (
+        f"`oracle epoch void --community {shlex.quote(name)} --epoch {number} --reason …` is the way out of a "
+        "committed epoch (before anything of it is paid)"
+    )
     dropped = []
     for tx, receipt in record_receipts(ctx, pending_transactions(ctx, epoch.id, "commit")):
         if receipt is not None:
             continue
         if chain.transaction_known(tx.tx_hash):
-            raise OracleError(f"the commit of epoch {number} of {name!r} ({tx.tx_hash}) was sent and may still be "
-                              "mined: wait until the chain mines it (the epoch is then committed: run it again to "
-                              "finish it, or void it) or drops it (then abandon it again)")
+            raise OracleError(
+                f"the commit of epoch {number} of {name!r} ({tx.tx_hash}) was sent and may still be "
+                "mined: wait until the chain mines it (the epoch is then committed: run it again to "
+                "finish it, or void it) or drops it (then abandon it again)"
+            )
         dropped.append(tx.tx_hash)
     onchain = chain.epoch(community.token_address, number)
     if onchain is not None:
-        raise OracleError(f"epoch {number} of {name!r} is committed on-chain (root {onchain.merkle_root_hex}): only an "
-                          f"epoch never committed can be abandoned; {void}")
+        raise OracleError(
+            f"epoch {number} of {name!r} is committed on-chain (root {onchain.merkle_root_hex}): only an "
+            f"epoch never committed can be abandoned; {void}"
+        )
     with ctx.session() as s:
         commit_step = s.scalar(select(EpochStep.id).where(EpochStep.epoch_id == epoch.id, EpochStep.step == "commit"))
-        mined = s.scalar(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id,
-                                                        ChainTransaction.kind == "commit",
-                                                        ChainTransaction.status == "mined").limit(1))
+        mined = s.scalar(
+            select(ChainTransaction)
+            .where(
+                ChainTransaction.epoch_id == epoch.id,
+                ChainTransaction.kind == "commit",
+                ChainTransaction.status == "mined",
+            )
+            .limit(1)
+        )
     if commit_step is not None or mined is not None:
         sent = f" ({mined.tx_hash}, block {mined.block_number})" if mined is not None else ""
-        raise OracleError(f"the database records epoch {number} of {name!r} as committed{sent}, but the chain has no "
-                          f"epoch {number}: the database and the chain disagree, and `oracle doctor` says what to do "
-                          "(nothing was abandoned)")
+        raise OracleError(
+            f"the database records epoch {number} of {name!r} as committed{sent}, but the chain has no "
+            f"epoch {number}: the database and the chain disagree, and `oracle doctor` says what to do "
+            "(nothing was abandoned)"
+        )
     return dropped
 
 

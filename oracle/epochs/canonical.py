@@ -10,9 +10,10 @@ confirm a guess of them without the salt (which only the member receives, in the
 The dataset hash of an epoch = keccak256 of the concatenation, over members sorted by address,
 of (20-byte address ‖ 32-byte data hash).
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,8 +37,11 @@ def format_ts(epoch_seconds: int) -> str:
 
 def _lexical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Categorical columns sort by category order: make that order the text order."""
-    changes = {c: frame[c].cat.reorder_categories(sorted(frame[c].cat.categories, key=str))
-               for c in columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    changes = {
+        c: frame[c].cat.reorder_categories(sorted(frame[c].cat.categories, key=str))
+        for c in columns
+        if isinstance(frame[c].dtype, pd.CategoricalDtype)
+    }
     return frame.assign(**changes) if changes else frame
 
 
@@ -81,14 +85,15 @@ def canonical_bytes_by_member(readings: pd.DataFrame, rows_per_slice: int = 1_00
         lo, hi = starts[first], ends[last]
         devices, ts_text, energy_text = _texts(ordered.iloc[lo:hi])
         lines = list(map("{},{},{}\n".format, devices, ts_text, energy_text))
-        for a, b in zip(starts[first:last + 1], ends[first:last + 1]):
-            result[members[a]] = "".join(lines[a - lo:b - lo]).encode("utf-8")
+        for a, b in zip(starts[first : last + 1], ends[first : last + 1]):
+            result[members[a]] = "".join(lines[a - lo : b - lo]).encode("utf-8")
         first = last + 1
     return result
 
 
-def canonical_block(device_ids: Sequence[str], device: np.ndarray, ts_s: np.ndarray, energy: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def canonical_block(
+    device_ids: Sequence[str], device: np.ndarray, ts_s: np.ndarray, energy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The canonical lines of rows already in canonical order, built with numpy: (their bytes as a uint8
     array, the end offset of every line in them). Row i is device_ids[device[i]] at Unix second ts_s[i] with energy[i];
     the same bytes as canonical_bytes(canonical_lines(...)) (tests/oracle/test_epoch_scale.py).
@@ -105,14 +110,15 @@ def canonical_block(device_ids: Sequence[str], device: np.ndarray, ts_s: np.ndar
         return _python_block(device_ids, device, ts_s, values)
     texts, lengths = _text_table([(d + ",").encode("utf-8") for d in device_ids])
     width = texts.dtype.itemsize
-    records = np.empty(len(values), dtype=[("device", texts.dtype), ("time", times[0].dtype),
-                                           ("energy", f"V{ENERGY_WIDTH}")])
+    records = np.empty(
+        len(values), dtype=[("device", texts.dtype), ("time", times[0].dtype), ("energy", f"V{ENERGY_WIDTH}")]
+    )
     keep = np.ones((len(values), records.dtype.itemsize), dtype=bool)
     records["device"] = texts[device]
     if (lengths != width).any():
         keep[:, :width] = np.arange(width) < lengths[device][:, None]
     records["time"] = times[0][times[1]]
-    records["energy"], energy_lengths = _energy_records(values, keep[:, width + TIME_WIDTH:])
+    records["energy"], energy_lengths = _energy_records(values, keep[:, width + TIME_WIDTH :])
     line_ends = np.cumsum(lengths[device] + TIME_WIDTH + energy_lengths, dtype=np.int64)
     return records.view(np.uint8).reshape(keep.shape)[keep], line_ends
 
@@ -135,7 +141,7 @@ _SIGN_AND_HIGH, _LOW_AND_POINT, _FRACTION_AND_NEWLINE = _sign_words(), _digit_wo
 
 def _python_block(device_ids, device, ts_s, values) -> tuple[np.ndarray, np.ndarray]:
     frame = pd.DataFrame({"device": np.asarray(device_ids, dtype=object)[device], "ts_s": ts_s, "energy": values})
-    lines = [f"{d},{t},{e}\n".encode("utf-8") for d, t, e in zip(*_texts(frame))]
+    lines = [f"{d},{t},{e}\n".encode() for d, t, e in zip(*_texts(frame))]
     return np.frombuffer(b"".join(lines), dtype=np.uint8), np.cumsum([len(line) for line in lines], dtype=np.int64)
 
 
@@ -184,7 +190,7 @@ def _energy_records(values: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, n
     words[:, 0], words[:, 1], words[:, 2] = _SIGN_AND_HIGH[high], _LOW_AND_POINT[low], _FRACTION_AND_NEWLINE[fraction]
     sign = (milli < 0) | (np.signbit(values) & (values == 0))
     keep[:, 0] = sign
-    digits = 1 + sum((whole >= 10 ** k).astype(np.int8) for k in range(1, 6))
+    digits = 1 + sum((whole >= 10**k).astype(np.int8) for k in range(1, 6))
     keep[:, 1:7] = np.arange(6) >= (6 - digits)[:, None]  # no leading zeros, at least one digit
     return words.view(f"V{ENERGY_WIDTH}").ravel(), sign + digits + 5
 

@@ -10,13 +10,14 @@ the meters are read by two connections at once (two PostgreSQL backends work in 
 `EpochReadings`, holds numbers only: 12 bytes per reading, meters in canonical order. `load_readings`
 (a DataFrame with wallets and meter ids as text) serves the take-out of one member and the dApp.
 """
+
 from __future__ import annotations
 
 import ctypes
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -37,46 +38,66 @@ COPY (
 
 
 def ingestion_watermark(session, community_id: int) -> int:
-    return session.scalar(select(func.coalesce(func.max(Ingestion.id), 0)).where(
-        Ingestion.community_id == community_id, Ingestion.finished_at.is_not(None)))
+    return session.scalar(
+        select(func.coalesce(func.max(Ingestion.id), 0)).where(
+            Ingestion.community_id == community_id, Ingestion.finished_at.is_not(None)
+        )
+    )
 
 
-def load_readings(engine, community_id: int, start: datetime, end: datetime, watermark: int,
-                  wallet: str | None = None) -> pd.DataFrame:
+def load_readings(
+    engine, community_id: int, start: datetime, end: datetime, watermark: int, wallet: str | None = None
+) -> pd.DataFrame:
     """Columns: member (wallet), device (deviceid), ts_s (Unix seconds, interval start), energy (Wh)."""
     member_filter = ""
     if wallet is not None:
         if not all(c in "0123456789abcdefABCDEFx" for c in wallet):
             raise ValueError("invalid wallet")
         member_filter = f"AND m.wallet = '{wallet}'"
-    sql = READINGS_SQL.format(community=int(community_id), start=start.isoformat(), end=end.isoformat(),
-                              watermark=int(watermark), member_filter=member_filter)
+    sql = READINGS_SQL.format(
+        community=int(community_id),
+        start=start.isoformat(),
+        end=end.isoformat(),
+        watermark=int(watermark),
+        member_filter=member_filter,
+    )
     buffer = io.BytesIO()
     raw = engine.raw_connection()
     try:
-        with raw.cursor() as cur:
-            with cur.copy(sql) as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
     finally:
         raw.close()
     buffer.seek(0)
     if buffer.getbuffer().nbytes == 0:
-        return pd.DataFrame({"member": pd.Series(dtype=str), "device": pd.Series(dtype=str),
-                             "ts_s": pd.Series(dtype="int64"), "energy": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "member": pd.Series(dtype=str),
+                "device": pd.Series(dtype=str),
+                "ts_s": pd.Series(dtype="int64"),
+                "energy": pd.Series(dtype=float),
+            }
+        )
     # categories: tens of millions of rows repeat a few thousand wallets and meter ids
-    return pd.read_csv(buffer, header=None, names=["member", "device", "ts_s", "energy"],
-                       dtype={"member": "category", "device": "category", "ts_s": "int64", "energy": float})
+    return pd.read_csv(
+        buffer,
+        header=None,
+        names=["member", "device", "ts_s", "energy"],
+        dtype={"member": "category", "device": "category", "ts_s": "int64", "energy": float},
+    )
 
 
 def to_model_frame(readings: pd.DataFrame) -> pd.DataFrame:
     """The reward models' input: member, device, ts (UTC), energy."""
-    return pd.DataFrame({
-        "member": readings["member"],
-        "device": readings["device"],
-        "ts": pd.to_datetime(readings["ts_s"].to_numpy(), unit="s", utc=True),
-        "energy": readings["energy"].to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "member": readings["member"],
+            "device": readings["device"],
+            "ts": pd.to_datetime(readings["ts_s"].to_numpy(), unit="s", utc=True),
+            "energy": readings["energy"].to_numpy(dtype=float),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- the epoch's reader
@@ -90,12 +111,14 @@ READINGS_BY_DEVICE_SELECT = """
   GROUP BY r.device_id
 """
 READINGS_BY_DEVICE_SQL = f"COPY ({READINGS_BY_DEVICE_SELECT}) TO STDOUT (FORMAT binary)"
-PG_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # binary timestamptz: microseconds since this instant
+PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # binary timestamptz: microseconds since this instant
 BINARY_HEADER = 19  # PGCOPY signature, flags, header extension length
 CONNECTIONS = 2
 QUARTER_HOUR = 900  # seconds
-_ELEMENT = {"ts": np.dtype([("length", ">i4"), ("value", ">i8")]),
-            "energy": np.dtype([("length", ">i4"), ("value", ">f8")])}
+_ELEMENT = {
+    "ts": np.dtype([("length", ">i4"), ("value", ">i8")]),
+    "energy": np.dtype([("length", ">i4"), ("value", ">f8")]),
+}
 
 
 @dataclass
@@ -103,13 +126,14 @@ class EpochReadings:
     """An epoch's readings as arrays. Meter k (code k, in canonical order: by wallet, then meter id in text
     order) holds rows bounds[k]:bounds[k+1], sorted by time; a member's meters are consecutive. A reading's
     time = origin (the data start) + 15 minutes x interval + second (None: every reading on the grid)."""
+
     origin: datetime
-    wallets: list[str]          # member code -> wallet
-    device_ids: list[str]       # meter code -> meter id
-    device_member: np.ndarray   # meter code -> member code (int64)
-    bounds: np.ndarray          # int64, n_meters + 1
-    interval: np.ndarray        # int32 per reading
-    energy: np.ndarray          # float64 per reading
+    wallets: list[str]  # member code -> wallet
+    device_ids: list[str]  # meter code -> meter id
+    device_member: np.ndarray  # meter code -> member code (int64)
+    bounds: np.ndarray  # int64, n_meters + 1
+    interval: np.ndarray  # int32 per reading
+    energy: np.ndarray  # float64 per reading
     second: np.ndarray | None = None  # int16 per reading, seconds past its quarter-hour's start
 
     def __len__(self) -> int:
@@ -137,14 +161,17 @@ class EpochReadings:
 
 def community_devices(session, community_id: int) -> list[tuple[int, str, str]]:
     """(database id, meter id, wallet) of the community's meters, in canonical order (wallet, meter id)."""
-    rows = session.execute(select(Device.id, Device.deviceid, Membership.wallet)
-                           .join(Membership, Membership.id == Device.membership_id)
-                           .where(Membership.community_id == community_id)).all()
+    rows = session.execute(
+        select(Device.id, Device.deviceid, Membership.wallet)
+        .join(Membership, Membership.id == Device.membership_id)
+        .where(Membership.community_id == community_id)
+    ).all()
     return sorted(rows, key=lambda row: (row[2], row[1]))
 
 
-def load_epoch_readings(engine, session, community_id: int, start: datetime, end: datetime,
-                        watermark: int) -> EpochReadings:
+def load_epoch_readings(
+    engine, session, community_id: int, start: datetime, end: datetime, watermark: int
+) -> EpochReadings:
     """The community's readings in [start, end) loaded by ingestions up to `watermark` (see the module doc)."""
     devices = community_devices(session, community_id)
     parts = [[row[0] for row in devices[k::CONNECTIONS]] for k in range(CONNECTIONS)]
@@ -155,8 +182,9 @@ def load_epoch_readings(engine, session, community_id: int, start: datetime, end
     return _assemble(devices, arrays, start)
 
 
-def _copy_devices(engine, device_ids: list[int], start, end, watermark: int, origin: datetime
-                  ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _copy_devices(
+    engine, device_ids: list[int], start, end, watermark: int, origin: datetime
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """{database meter id: (offset_s int32, energy float64)} read by one binary COPY on its own connection."""
     result: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if not device_ids:
@@ -168,7 +196,7 @@ def _copy_devices(engine, device_ids: list[int], start, end, watermark: int, ori
             with cur.copy(READINGS_BY_DEVICE_SQL, (device_ids, start, end, int(watermark))) as copy:
                 first = True
                 for message in copy:
-                    row = memoryview(message)[BINARY_HEADER if first else 0:]
+                    row = memoryview(message)[BINARY_HEADER if first else 0 :]
                     first = False
                     if len(row) > 2:  # the last message is the trailer alone
                         device_id, ts_us, energy = _parse_row(row)
@@ -184,8 +212,8 @@ def _parse_row(row: memoryview) -> tuple[int, np.ndarray, np.ndarray]:
     at = 10
     columns = []
     for kind in ("ts", "energy"):
-        length = int.from_bytes(row[at:at + 4], "big", signed=True)
-        array = row[at + 4:at + 4 + length]
+        length = int.from_bytes(row[at : at + 4], "big", signed=True)
+        array = row[at + 4 : at + 4 + length]
         count = int.from_bytes(array[12:16], "big") if int.from_bytes(array[0:4], "big") else 0
         elements = np.frombuffer(array, dtype=_ELEMENT[kind], count=count, offset=20 if count else 0)
         if count and int.from_bytes(array[4:8], "big"):
@@ -223,9 +251,16 @@ def _assemble(devices: list[tuple[int, str, str]], arrays: dict, origin: datetim
     _return_freed_memory()
     wallets = sorted({d[2] for d in devices})
     code = {w: j for j, w in enumerate(wallets)}
-    return EpochReadings(origin=origin, wallets=wallets, device_ids=[d[1] for d in devices],
-                         device_member=np.array([code[d[2]] for d in devices], dtype=np.int64), bounds=bounds,
-                         interval=interval, energy=energy, second=second)
+    return EpochReadings(
+        origin=origin,
+        wallets=wallets,
+        device_ids=[d[1] for d in devices],
+        device_member=np.array([code[d[2]] for d in devices], dtype=np.int64),
+        bounds=bounds,
+        interval=interval,
+        energy=energy,
+        second=second,
+    )
 
 
 def _return_freed_memory() -> None:
@@ -247,6 +282,8 @@ def epoch_readings_from_frame(frame: pd.DataFrame, origin: datetime) -> EpochRea
     arrays = {}
     for k, (meter, _) in enumerate(devices):
         rows = frame[meters == meter].sort_values("ts_s", kind="mergesort")
-        arrays[k] = ((rows["ts_s"].to_numpy(dtype=np.int64) - origin_s).astype(np.int32),
-                     rows["energy"].to_numpy(dtype=np.float64))
+        arrays[k] = (
+            (rows["ts_s"].to_numpy(dtype=np.int64) - origin_s).astype(np.int32),
+            rows["energy"].to_numpy(dtype=np.float64),
+        )
     return _assemble([(k, meter, member) for k, (meter, member) in enumerate(devices)], arrays, origin)

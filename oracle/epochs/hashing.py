@@ -5,12 +5,13 @@ member's lines are one contiguous run: lines are built with numpy for a slice of
 (`canonical.canonical_block`), each member's bytes hashed, and the slice dropped — memory stays bounded by
 the slice whatever the number of members.
 """
+
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
 from tqdm import tqdm
@@ -31,34 +32,41 @@ def member_slices(member_bounds: np.ndarray, rows_per_slice: int) -> Iterator[tu
         first = min(last, members)
 
 
-def member_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_PER_SLICE
-                           ) -> Iterator[tuple[str, bytes]]:
+def member_canonical_bytes(
+    readings: EpochReadings, rows_per_slice: int = ROWS_PER_SLICE
+) -> Iterator[tuple[str, bytes]]:
     """(wallet, canonical bytes) of every member with readings."""
     for members in sliced_canonical_bytes(readings, rows_per_slice):
         yield from members
 
 
-def sliced_canonical_bytes(readings: EpochReadings, rows_per_slice: int = ROWS_PER_SLICE
-                           ) -> Iterator[list[tuple[str, bytes]]]:
+def sliced_canonical_bytes(
+    readings: EpochReadings, rows_per_slice: int = ROWS_PER_SLICE
+) -> Iterator[list[tuple[str, bytes]]]:
     """[(wallet, canonical bytes)] of the members with readings, one list per slice of members."""
     bounds = readings.member_bounds()
     for first, last in member_slices(bounds, rows_per_slice):
         yield slice_canonical_bytes(readings, bounds, first, last)
 
 
-def slice_canonical_bytes(readings: EpochReadings, bounds: np.ndarray, first: int, last: int
-                          ) -> list[tuple[str, bytes]]:
+def slice_canonical_bytes(
+    readings: EpochReadings, bounds: np.ndarray, first: int, last: int
+) -> list[tuple[str, bytes]]:
     """[(wallet, canonical bytes)] of members first..last-1 that have readings (bounds: member_bounds())."""
     lo, hi = int(bounds[first]), int(bounds[last])
     if lo == hi:
         return []
     d0, d1 = np.searchsorted(readings.device_member, [first, last])
-    device = np.repeat(np.arange(d1 - d0), np.diff(readings.bounds[d0:d1 + 1]))
-    block, ends = canonical.canonical_block(readings.device_ids[d0:d1], device, readings.ts_seconds(lo, hi),
-                                            readings.energy[lo:hi])
+    device = np.repeat(np.arange(d1 - d0), np.diff(readings.bounds[d0 : d1 + 1]))
+    block, ends = canonical.canonical_block(
+        readings.device_ids[d0:d1], device, readings.ts_seconds(lo, hi), readings.energy[lo:hi]
+    )
     starts = np.concatenate(([0], ends))
-    return [(readings.wallets[j], block[starts[bounds[j] - lo]:starts[bounds[j + 1] - lo]].tobytes())
-            for j in range(first, last) if bounds[j + 1] > bounds[j]]
+    return [
+        (readings.wallets[j], block[starts[bounds[j] - lo] : starts[bounds[j + 1] - lo]].tobytes())
+        for j in range(first, last)
+        if bounds[j + 1] > bounds[j]
+    ]
 
 
 PARALLEL_ROWS = 2_000_000  # from this many readings on, two processes (forked: the arrays are shared) hash
@@ -67,12 +75,16 @@ _WORK: tuple | None = None  # what the forked workers read: (readings, salts, me
 
 def _hash_slice(span: tuple[int, int]) -> dict[str, bytes]:
     readings, salts, bounds = _WORK
-    return {wallet: canonical.data_hash(salts[wallet], data)
-            for wallet, data in slice_canonical_bytes(readings, bounds, *span) if wallet in salts}
+    return {
+        wallet: canonical.data_hash(salts[wallet], data)
+        for wallet, data in slice_canonical_bytes(readings, bounds, *span)
+        if wallet in salts
+    }
 
 
-def salted_hashes(readings: EpochReadings, salts: dict[str, bytes], progress: bool = False,
-                  processes: int | None = None) -> dict[str, bytes]:
+def salted_hashes(
+    readings: EpochReadings, salts: dict[str, bytes], progress: bool = False, processes: int | None = None
+) -> dict[str, bytes]:
     """data_hash(salt, canonical bytes) of every wallet in `salts` (no readings: the hash of the salt alone).
     Slices of members are hashed by `processes` forked workers (default: two for PARALLEL_ROWS readings or
     more on a machine with two cores or more, else this process): formatting and keccak hold Python's lock,
@@ -84,8 +96,10 @@ def salted_hashes(readings: EpochReadings, salts: dict[str, bytes], progress: bo
     hashes: dict[str, bytes] = {}
     _WORK = (readings, salts, bounds)
     try:
-        with tqdm(total=len(salts), desc="hashing member data", unit="member", disable=not progress) as bar, \
-                _mapper(processes) as mapped:
+        with (
+            tqdm(total=len(salts), desc="hashing member data", unit="member", disable=not progress) as bar,
+            _mapper(processes) as mapped,
+        ):
             for part in mapped(_hash_slice, list(member_slices(bounds, ROWS_PER_SLICE))):
                 hashes.update(part)
                 bar.update(len(part))

@@ -38,6 +38,7 @@ chain still has (lost blocks are always the last ones), and paid flags only for 
 differs from the database's or that lost a push. (A lost payment exactly offset by a member's own claim of the same
 amount in the same epoch would go unseen; the run's own paid-flag check before each push still stands.)
 """
+
 from __future__ import annotations
 
 import shlex
@@ -61,6 +62,7 @@ SHOWN_WALLETS = 5
 @dataclass
 class EpochFix:
     """What one epoch needs: the sentence (as found, and as done), and the database changes."""
+
     todo: str  # dry run: what disagrees and what to do
     done: str  # applied: what disagreed, what was done, what to do
     before_commit: bool = False
@@ -94,14 +96,18 @@ def _require_contracts(ctx: Context, community: Community) -> None:
     wanted = {"the notary": chain.notary.address, f"the token of {community.name!r}": community.token_address}
     for (what, address), code in zip(wanted.items(), chain.codes_at(list(wanted.values()))):
         if not code:
-            raise EnvironmentProblem(f"{what} ({address}) has no code on the chain at "
-                                     f"{ctx.settings.effective_rpc_url}: the chain lost it or is another chain; "
-                                     "`oracle doctor` says more")
+            raise EnvironmentProblem(
+                f"{what} ({address}) has no code on the chain at "
+                f"{ctx.settings.effective_rpc_url}: the chain lost it or is another chain; "
+                "`oracle doctor` says more"
+            )
 
 
 def _run_command(community: Community, epoch: Epoch) -> str:
-    return (f"`oracle epoch run --community {shlex.quote(community.name)} --start {iso(epoch.period_start)} "
-            f"--end {iso(epoch.period_end)}`")
+    return (
+        f"`oracle epoch run --community {shlex.quote(community.name)} --start {iso(epoch.period_start)} "
+        f"--end {iso(epoch.period_end)}`"
+    )
 
 
 def _void_command(community: Community, number: int) -> str:
@@ -115,20 +121,25 @@ def _record_sent(ctx: Context, community: Community, dry_run: bool) -> list[str]
     """Transactions recorded sent (a process died while waiting) that the chain has mined since."""
     chain = ctx.chain
     with ctx.session() as s:
-        sent = list(s.scalars(select(ChainTransaction).where(ChainTransaction.community_id == community.id,
-                                                             ChainTransaction.status == "sent")
-                              .order_by(ChainTransaction.id)))
+        sent = list(
+            s.scalars(
+                select(ChainTransaction)
+                .where(ChainTransaction.community_id == community.id, ChainTransaction.status == "sent")
+                .order_by(ChainTransaction.id)
+            )
+        )
     found = []
     for tx in sent:
         receipt = chain.receipt_or_none(tx.tx_hash)
         if receipt is None:
             continue  # still in the pool, or lost: the walk over lost transactions decides
         outcome = "mined" if receipt["status"] == 1 else "failed"
-        where = (f"transaction {tx.tx_hash} ({tx.kind}) of {community.name!r} is recorded as sent, but the chain has "
-                 f"it {outcome} in block {receipt['blockNumber']}")
+        where = (
+            f"transaction {tx.tx_hash} ({tx.kind}) of {community.name!r} is recorded as sent, but the chain has "
+            f"it {outcome} in block {receipt['blockNumber']}"
+        )
         if dry_run:
-            found.append(f"{where}: the next `oracle epoch run --community {shlex.quote(community.name)} …` "
-                         "records it")
+            found.append(f"{where}: the next `oracle epoch run --community {shlex.quote(community.name)} …` records it")
         else:
             record_mined(ctx, receipt)
             found.append(f"{where}: recorded as {outcome}")
@@ -141,9 +152,16 @@ def _lost_transactions(ctx: Context, community: Community) -> list[ChainTransact
     back stops at the first mined transaction the chain still has."""
     chain = ctx.chain
     with ctx.session() as s:
-        recorded = list(s.scalars(select(ChainTransaction).where(
-            ChainTransaction.community_id == community.id, ChainTransaction.status.in_(("sent", "mined", "failed")))
-            .order_by(ChainTransaction.id.desc())))
+        recorded = list(
+            s.scalars(
+                select(ChainTransaction)
+                .where(
+                    ChainTransaction.community_id == community.id,
+                    ChainTransaction.status.in_(("sent", "mined", "failed")),
+                )
+                .order_by(ChainTransaction.id.desc())
+            )
+        )
     lost = []
     for tx in [t for t in recorded if t.status == "sent"]:
         if chain.receipt_or_none(tx.tx_hash) is None and not chain.transaction_known(tx.tx_hash):
@@ -170,20 +188,27 @@ def _lost_others(ctx: Context, community: Community, lost: list[ChainTransaction
             continue  # said once per member still missing, by _vanished_members
         was = "recorded as sent" if tx.status == "sent" else f"recorded as {tx.status} in block {tx.block_number}"
         fixed = "it was recorded as dropped" if not dry_run else "the next `oracle epoch run` records it as dropped"
-        found.append(f"transaction {tx.tx_hash} ({_label(tx, epochs)}) of {community.name!r} is {was}, but the chain "
-                     f"does not have it (the chain lost blocks?): {fixed}; {_resend(tx, community, epochs)}")
+        found.append(
+            f"transaction {tx.tx_hash} ({_label(tx, epochs)}) of {community.name!r} is {was}, but the chain "
+            f"does not have it (the chain lost blocks?): {fixed}; {_resend(tx, community, epochs)}"
+        )
     return found
 
 
 def _label(tx: ChainTransaction, epochs: dict[int, Epoch]) -> str:
     number = epochs[tx.epoch_id].number if tx.epoch_id in epochs else None
     detail = tx.detail or {}
-    return {"commit": f"the commit of epoch {number}", "push": f"a reward payment of epoch {number}",
-            "void": f"the void of epoch {number}", "create_community": "the token's creation",
-            "fund_treasury": "the treasury's funding", "set_reward_ceiling": "the per-epoch reward ceiling",
-            "publish_model": f"a version of {detail.get('model')}",
-            "set_active_model": f"activating {detail.get('model')}",
-            "set_profile": "a member's energy profile"}.get(tx.kind, tx.kind)
+    return {
+        "commit": f"the commit of epoch {number}",
+        "push": f"a reward payment of epoch {number}",
+        "void": f"the void of epoch {number}",
+        "create_community": "the token's creation",
+        "fund_treasury": "the treasury's funding",
+        "set_reward_ceiling": "the per-epoch reward ceiling",
+        "publish_model": f"a version of {detail.get('model')}",
+        "set_active_model": f"activating {detail.get('model')}",
+        "set_profile": "a member's energy profile",
+    }.get(tx.kind, tx.kind)
 
 
 def _resend(tx: ChainTransaction, community: Community, epochs: dict[int, Epoch]) -> str:
@@ -197,8 +222,10 @@ def _resend(tx: ChainTransaction, community: Community, epochs: dict[int, Epoch]
     if tx.kind == "fund_treasury":
         return "the token admin funds the treasury again (fundTreasury)"
     if tx.kind in ("publish_model", "set_active_model"):
-        return f"`oracle models publish --model {(tx.detail or {}).get('model')} --set … --community {name}` sends " \
-               "it again"
+        return (
+            f"`oracle models publish --model {(tx.detail or {}).get('model')} --set … --community {name}` sends "
+            "it again"
+        )
     if tx.kind == "set_profile":
         return f"`oracle members import --community {name} FILE` sends it again"
     return "the command that sent it sends it again"
@@ -207,32 +234,50 @@ def _resend(tx: ChainTransaction, community: Community, epochs: dict[int, Epoch]
 def _vanished_members(ctx: Context, community: Community, lost: list[ChainTransaction]) -> list[str]:
     """Members active in the database whose on-chain addition the chain lost and who are still not members."""
     with ctx.session() as s:
-        dropped = list(s.scalars(select(ChainTransaction).where(ChainTransaction.community_id == community.id,
-                                                                ChainTransaction.kind == "add_members",
-                                                                ChainTransaction.status == "dropped")))
-        added = {w for tx in dropped + [t for t in lost if t.kind == "add_members"] for w in (tx.detail or {}).get(
-            "wallets", [])}
-        wallets = sorted(s.scalars(select(Membership.wallet).where(
-            Membership.community_id == community.id, Membership.active.is_(True), Membership.wallet.in_(added))))
+        dropped = list(
+            s.scalars(
+                select(ChainTransaction).where(
+                    ChainTransaction.community_id == community.id,
+                    ChainTransaction.kind == "add_members",
+                    ChainTransaction.status == "dropped",
+                )
+            )
+        )
+        added = {
+            w
+            for tx in dropped + [t for t in lost if t.kind == "add_members"]
+            for w in (tx.detail or {}).get("wallets", [])
+        }
+        wallets = sorted(
+            s.scalars(
+                select(Membership.wallet).where(
+                    Membership.community_id == community.id, Membership.active.is_(True), Membership.wallet.in_(added)
+                )
+            )
+        )
     if not wallets:
         return []
-    missing = [w for w, active in zip(wallets, ctx.chain.members_active(community.token_address, wallets))
-               if not active]
+    missing = [
+        w for w, active in zip(wallets, ctx.chain.members_active(community.token_address, wallets)) if not active
+    ]
     if not missing:
         return []
     shown = ", ".join(missing[:SHOWN_WALLETS]) + (" …" if len(missing) > SHOWN_WALLETS else "")
-    return [f"{len(missing)} member{'s' if len(missing) != 1 else ''} of {community.name!r} active in the database "
-            f"{'are' if len(missing) != 1 else 'is'} not a member on-chain: the chain lost the blocks that added "
-            f"{'them' if len(missing) != 1 else 'it'} ({shown}); the epochs leave them out until the member file is "
-            f"imported again (`oracle members import --community {shlex.quote(community.name)} FILE`), which adds "
-            "them again"]
+    return [
+        f"{len(missing)} member{'s' if len(missing) != 1 else ''} of {community.name!r} active in the database "
+        f"{'are' if len(missing) != 1 else 'is'} not a member on-chain: the chain lost the blocks that added "
+        f"{'them' if len(missing) != 1 else 'it'} ({shown}); the epochs leave them out until the member file is "
+        f"imported again (`oracle members import --community {shlex.quote(community.name)} FILE`), which adds "
+        "them again"
+    ]
 
 
 # ------------------------------------------------------------------ epochs
 
 
-def _reconcile_epochs(ctx: Context, community: Community, lost: list[ChainTransaction],
-                      dry_run: bool) -> tuple[list[str], set[str]]:
+def _reconcile_epochs(
+    ctx: Context, community: Community, lost: list[ChainTransaction], dry_run: bool
+) -> tuple[list[str], set[str]]:
     """One sentence per epoch that disagrees with the chain (each fixed in its own transaction unless `dry_run`),
     and the hashes of the lost transactions those fixes account for."""
     chain = ctx.chain
@@ -240,12 +285,18 @@ def _reconcile_epochs(ctx: Context, community: Community, lost: list[ChainTransa
     with ctx.session() as s:
         epochs = list(s.scalars(select(Epoch).where(Epoch.community_id == community.id).order_by(Epoch.number)))
         steps = defaultdict(set)
-        for epoch_id, step in s.execute(select(EpochStep.epoch_id, EpochStep.step).join(Epoch).where(
-                Epoch.community_id == community.id)):
+        for epoch_id, step in s.execute(
+            select(EpochStep.epoch_id, EpochStep.step).join(Epoch).where(Epoch.community_id == community.id)
+        ):
             steps[epoch_id].add(step)
-        paid_sums = dict(s.execute(select(EpochMember.epoch_id, func.sum(EpochMember.amount)).join(Epoch).where(
-            Epoch.community_id == community.id, EpochMember.paid.is_(True), EpochMember.amount > 0)
-            .group_by(EpochMember.epoch_id)).all())
+        paid_sums = dict(
+            s.execute(
+                select(EpochMember.epoch_id, func.sum(EpochMember.amount))
+                .join(Epoch)
+                .where(Epoch.community_id == community.id, EpochMember.paid.is_(True), EpochMember.amount > 0)
+                .group_by(EpochMember.epoch_id)
+            ).all()
+        )
     count = chain.epoch_count(token)
     onchain = chain.epochs_onchain(token, [e.number for e in epochs])
     lost_of = defaultdict(list)
@@ -254,8 +305,16 @@ def _reconcile_epochs(ctx: Context, community: Community, lost: list[ChainTransa
             lost_of[tx.epoch_id].append(tx)
     found, used = [], set()
     for epoch in epochs:
-        fix = _epoch_fix(ctx, community, epoch, steps[epoch.id], onchain.get(epoch.number), count,
-                         int(paid_sums.get(epoch.id) or 0), lost_of[epoch.id])
+        fix = _epoch_fix(
+            ctx,
+            community,
+            epoch,
+            steps[epoch.id],
+            onchain.get(epoch.number),
+            count,
+            int(paid_sums.get(epoch.id) or 0),
+            lost_of[epoch.id],
+        )
         if fix is None:
             continue
         used.update(fix.dropped)
@@ -266,15 +325,24 @@ def _reconcile_epochs(ctx: Context, community: Community, lost: list[ChainTransa
             found.append(sentence)
     known = max((e.number for e in epochs), default=0)
     if count > known:
-        found.append(f"the chain has {count} epochs of {community.name!r}, the database knows only {known}: epochs "
-                     f"{known + 1}–{count} were committed from a database older than this one's (restored from a "
-                     "backup?); a run refuses to commit over them — restore the database that committed them")
+        found.append(
+            f"the chain has {count} epochs of {community.name!r}, the database knows only {known}: epochs "
+            f"{known + 1}–{count} were committed from a database older than this one's (restored from a "
+            "backup?); a run refuses to commit over them — restore the database that committed them"
+        )
     return found, used
 
 
-def _epoch_fix(ctx: Context, community: Community, epoch: Epoch, steps: set[str], onchain: OnChainEpoch | None,
-               count: int, paid_sum: int, lost: list[ChainTransaction]) -> EpochFix | None:
-    name, number = community.name, epoch.number
+def _epoch_fix(
+    ctx: Context,
+    community: Community,
+    epoch: Epoch,
+    steps: set[str],
+    onchain: OnChainEpoch | None,
+    count: int,
+    paid_sum: int,
+    lost: list[ChainTransaction],
+) -> EpochFix | None:
     lost_hashes = [tx.tx_hash for tx in lost]
     if epoch.status == "abandoned":
         return None
@@ -289,8 +357,9 @@ def _epoch_fix(ctx: Context, community: Community, epoch: Epoch, steps: set[str]
     return _payments_fix(ctx, community, epoch, onchain, paid_sum, lost)
 
 
-def _rewind_fix(community: Community, epoch: Epoch, onchain: OnChainEpoch | None, paid_sum: int,
-                lost: list[str]) -> EpochFix:
+def _rewind_fix(
+    community: Community, epoch: Epoch, onchain: OnChainEpoch | None, paid_sum: int, lost: list[str]
+) -> EpochFix:
     """An epoch recorded committed whose commitment the chain does not have (or has with another root)."""
     name, number, run = community.name, epoch.number, _run_command(community, epoch)
     recorded = _recorded_as(epoch, paid_sum)
@@ -298,20 +367,28 @@ def _rewind_fix(community: Community, epoch: Epoch, onchain: OnChainEpoch | None
         found = f"but the chain has no epoch {number} (the chain lost blocks?)"
         return EpochFix(
             todo=f"epoch {number} of {name!r} is recorded {recorded}, {found}: {run} sets the database back to before "
-                 "its commit, then commits and pays it again",
+            "its commit, then commits and pays it again",
             done=f"epoch {number} of {name!r} was recorded {recorded}, {found}: the database was set back to before "
-                 f"its commit; run {run} to commit and pay it again",
-            before_commit=True, dropped=lost)
-    found = (f"with root {epoch.merkle_root}, but the chain's epoch {number} has root {onchain.merkle_root_hex} "
-             "(committed from another database?)")
-    then = ("a run then refuses to commit over the chain's epoch: find out where its root comes from, and when "
-            f"nothing of it is paid void it ({_void_command(community, number)}) and run the period again")
+            f"its commit; run {run} to commit and pay it again",
+            before_commit=True,
+            dropped=lost,
+        )
+    found = (
+        f"with root {epoch.merkle_root}, but the chain's epoch {number} has root {onchain.merkle_root_hex} "
+        "(committed from another database?)"
+    )
+    then = (
+        "a run then refuses to commit over the chain's epoch: find out where its root comes from, and when "
+        f"nothing of it is paid void it ({_void_command(community, number)}) and run the period again"
+    )
     return EpochFix(
         todo=f"epoch {number} of {name!r} is recorded {recorded} {found}: {run} sets the database back to before its "
-             f"commit; {then}",
+        f"commit; {then}",
         done=f"epoch {number} of {name!r} was recorded {recorded} {found}: the database was set back to before its "
-             f"commit; {then}",
-        before_commit=True, dropped=lost)
+        f"commit; {then}",
+        before_commit=True,
+        dropped=lost,
+    )
 
 
 def _voided_onchain_fix(community: Community, epoch: Epoch, lost: list[str]) -> EpochFix:
@@ -322,10 +399,13 @@ def _voided_onchain_fix(community: Community, epoch: Epoch, lost: list[str]) -> 
     if epoch.status != "done":
         sentence = f"{found}: {_run_command(community, epoch)} records it voided (it pays nothing)"
         return EpochFix(todo=sentence, done=sentence, dropped=lost)
-    return EpochFix(todo=f"{found}: the next `oracle epoch run --community {shlex.quote(name)} …` records it voided "
-                         "(it pays nothing)",
-                    done=f"{found}: it was recorded voided (it pays nothing); its period may be run again as a new "
-                         "epoch", voided=True, dropped=lost)
+    return EpochFix(
+        todo=f"{found}: the next `oracle epoch run --community {shlex.quote(name)} …` records it voided "
+        "(it pays nothing)",
+        done=f"{found}: it was recorded voided (it pays nothing); its period may be run again as a new epoch",
+        voided=True,
+        dropped=lost,
+    )
 
 
 def _recorded_as(epoch: Epoch, paid_sum: int) -> str:
@@ -336,19 +416,24 @@ def _recorded_as(epoch: Epoch, paid_sum: int) -> str:
     return "committed and partly paid" if paid_sum else "committed"
 
 
-def _voided_fix(community: Community, epoch: Epoch, onchain: OnChainEpoch | None, count: int,
-                lost: list[str]) -> EpochFix | None:
+def _voided_fix(
+    community: Community, epoch: Epoch, onchain: OnChainEpoch | None, count: int, lost: list[str]
+) -> EpochFix | None:
     name, number = community.name, epoch.number
     if onchain is None:
-        sentence = (f"epoch {number} of {name!r} is recorded voided, but the chain has no epoch {number} at all (the "
-                    f"chain lost blocks?): the chain's next epoch number is {count + 1}, the database's is higher, so "
-                    "no later epoch can be committed; nothing was changed automatically — this needs a decision by "
-                    "hand (re-committing and voiding it again, or renumbering)")
+        sentence = (
+            f"epoch {number} of {name!r} is recorded voided, but the chain has no epoch {number} at all (the "
+            f"chain lost blocks?): the chain's next epoch number is {count + 1}, the database's is higher, so "
+            "no later epoch can be committed; nothing was changed automatically — this needs a decision by "
+            "hand (re-committing and voiding it again, or renumbering)"
+        )
         return EpochFix(todo=sentence, done=sentence, dropped=lost)
     if onchain.status == EpochStatus.COMMITTED:
-        sentence = (f"epoch {number} of {name!r} is recorded voided, but the chain shows it committed (its void was "
-                    f"lost: the chain lost blocks?): void it again with {_void_command(community, number)}; until "
-                    "then its members can claim it and its period cannot be committed again")
+        sentence = (
+            f"epoch {number} of {name!r} is recorded voided, but the chain shows it committed (its void was "
+            f"lost: the chain lost blocks?): void it again with {_void_command(community, number)}; until "
+            "then its members can claim it and its period cannot be committed again"
+        )
         return EpochFix(todo=sentence, done=sentence, dropped=lost)
     return None
 
@@ -359,26 +444,32 @@ def _uncommitted_fix(community: Community, epoch: Epoch, onchain: OnChainEpoch |
         return None
     name, number = community.name, epoch.number
     if onchain.merkle_root_hex == epoch.merkle_root:
-        sentence = (f"epoch {number} of {name!r} is committed on-chain but recorded before its commit (a run stopped "
-                    f"after sending it): {_run_command(community, epoch)} records it and goes on")
+        sentence = (
+            f"epoch {number} of {name!r} is committed on-chain but recorded before its commit (a run stopped "
+            f"after sending it): {_run_command(community, epoch)} records it and goes on"
+        )
     else:
         ours = f"computed root {epoch.merkle_root}" if epoch.merkle_root else "not built its tree yet"
-        sentence = (f"epoch {number} of {name!r} is committed on-chain with root {onchain.merkle_root_hex}, but the "
-                    f"database has {ours} (a database older than the chain: restored from a backup?): a run refuses "
-                    "to commit over it; restore the database that committed it, or, when nothing of it is paid, void "
-                    f"it with {_void_command(community, number)}")
+        sentence = (
+            f"epoch {number} of {name!r} is committed on-chain with root {onchain.merkle_root_hex}, but the "
+            f"database has {ours} (a database older than the chain: restored from a backup?): a run refuses "
+            "to commit over it; restore the database that committed it, or, when nothing of it is paid, void "
+            f"it with {_void_command(community, number)}"
+        )
     return EpochFix(todo=sentence, done=sentence)
 
 
-def _payments_fix(ctx: Context, community: Community, epoch: Epoch, onchain: OnChainEpoch, paid_sum: int,
-                  lost: list[ChainTransaction]) -> EpochFix | None:
+def _payments_fix(
+    ctx: Context, community: Community, epoch: Epoch, onchain: OnChainEpoch, paid_sum: int, lost: list[ChainTransaction]
+) -> EpochFix | None:
     """Leaves recorded paid that the chain shows unpaid, leaves recorded skipped by a push the chain lost."""
     lost_pushes = {tx.tx_hash for tx in lost if tx.kind == "push"}
     if paid_sum == onchain.paid_total and not lost_pushes:
         return None
     with ctx.session() as s:
-        members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id).order_by(
-            EpochMember.leaf_index)))
+        members = list(
+            s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id).order_by(EpochMember.leaf_index))
+        )
     paid = [m.leaf_index for m in members if m.paid and m.amount > 0]
     flags = ctx.chain.paid_flags(community.token_address, epoch.number, paid)
     unpay = [index for index, on_chain in zip(paid, flags) if not on_chain]
@@ -386,16 +477,23 @@ def _payments_fix(ctx: Context, community: Community, epoch: Epoch, onchain: OnC
     if not unpay and not unskip:
         return EpochFix(todo="", done="", dropped=[tx.tx_hash for tx in lost]) if lost else None
     name, number, run = community.name, epoch.number, _run_command(community, epoch)
-    what = " and ".join(part for part in (
-        f"{len(unpay)} leaf/leaves recorded paid that the chain shows unpaid" if unpay else "",
-        f"{len(unskip)} leaf/leaves recorded skipped by a payment the chain lost" if unskip else "") if part)
+    what = " and ".join(
+        part
+        for part in (
+            f"{len(unpay)} leaf/leaves recorded paid that the chain shows unpaid" if unpay else "",
+            f"{len(unskip)} leaf/leaves recorded skipped by a payment the chain lost" if unskip else "",
+        )
+        if part
+    )
     what = what.replace("1 leaf/leaves", "1 leaf").replace("leaf/leaves", "leaves")
     problem = f"epoch {number} of {name!r} has {what} (the chain lost blocks?)"
-    return EpochFix(todo=f"{problem}: {run} records them as owed again and pays them (the notary never pays a leaf "
-                         "twice)",
-                    done=f"{problem}: they were recorded as owed again; run {run} to pay them (the notary never pays "
-                         "a leaf twice)",
-                    unpay=unpay, unskip=unskip, dropped=[tx.tx_hash for tx in lost])
+    return EpochFix(
+        todo=f"{problem}: {run} records them as owed again and pays them (the notary never pays a leaf twice)",
+        done=f"{problem}: they were recorded as owed again; run {run} to pay them (the notary never pays a leaf twice)",
+        unpay=unpay,
+        unskip=unskip,
+        dropped=[tx.tx_hash for tx in lost],
+    )
 
 
 def _apply(ctx: Context, epoch_id: int, fix: EpochFix) -> None:

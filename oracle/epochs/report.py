@@ -3,6 +3,7 @@
 An abandoned epoch (oracle/epochs/abandon.py) stays listed: `--epoch N` shows the epoch N that stands
 with every abandoned attempt at N (reason, who, when), or the latest attempt while none stands.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -23,11 +24,20 @@ def live_epoch(ctx: Context, community: Community, number: int) -> Epoch | None:
 def abandoned_attempts(ctx: Context, community: Community, number: int) -> list[tuple[Epoch, EpochStep]]:
     """The community's abandoned epochs that had number `number`, oldest first, each with its "abandon" step."""
     with ctx.session() as s:
-        return [tuple(row) for row in s.execute(
-            select(Epoch, EpochStep).join(EpochStep, EpochStep.epoch_id == Epoch.id)
-            .where(Epoch.community_id == community.id, Epoch.status == "abandoned", EpochStep.step == "abandon",
-                   EpochStep.detail["number"].as_integer() == number)
-            .order_by(EpochStep.id))]
+        return [
+            tuple(row)
+            for row in s.execute(
+                select(Epoch, EpochStep)
+                .join(EpochStep, EpochStep.epoch_id == Epoch.id)
+                .where(
+                    Epoch.community_id == community.id,
+                    Epoch.status == "abandoned",
+                    EpochStep.step == "abandon",
+                    EpochStep.detail["number"].as_integer() == number,
+                )
+                .order_by(EpochStep.id)
+            )
+        ]
 
 
 def find_epoch(ctx: Context, community_name: str, number: int) -> tuple:
@@ -38,9 +48,11 @@ def find_epoch(ctx: Context, community_name: str, number: int) -> tuple:
     if epoch is None:
         attempts = abandoned_attempts(ctx, community, number)
         if attempts:
-            raise OracleError(f"epoch {number} of {community_name!r} was abandoned before its commit "
-                              f"({attempts[-1][1].detail['reason']}): it has nothing on-chain, and the next "
-                              "`oracle epoch run` takes its number")
+            raise OracleError(
+                f"epoch {number} of {community_name!r} was abandoned before its commit "
+                f"({attempts[-1][1].detail['reason']}): it has nothing on-chain, and the next "
+                "`oracle epoch run` takes its number"
+            )
         raise OracleError(f"community {community_name!r} has no epoch {number}")
     return community, epoch
 
@@ -59,14 +71,24 @@ def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
         epoch = attempts[-1][0]
     with ctx.session() as s:
         steps = list(s.scalars(select(EpochStep).where(EpochStep.epoch_id == epoch.id).order_by(EpochStep.id)))
-        txs = list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id)
-                             .order_by(ChainTransaction.id)))
-        members = list(s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id)
-                                 .order_by(EpochMember.leaf_index, EpochMember.wallet)))
+        txs = list(
+            s.scalars(
+                select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id).order_by(ChainTransaction.id)
+            )
+        )
+        members = list(
+            s.scalars(
+                select(EpochMember)
+                .where(EpochMember.epoch_id == epoch.id)
+                .order_by(EpochMember.leaf_index, EpochMember.wallet)
+            )
+        )
     select_detail = next((st.detail for st in steps if st.step == "select"), None) or {}
     void = next((t.detail for t in txs if t.kind == "void" and t.status == "mined"), None)
-    return {**_report(community, number, epoch, steps, txs, members, select_detail, void, attempts),
-            "unfinished": _unfinished_state(ctx, community, epoch)}
+    return {
+        **_report(community, number, epoch, steps, txs, members, select_detail, void, attempts),
+        "unfinished": _unfinished_state(ctx, community, epoch),
+    }
 
 
 def _unfinished_state(ctx: Context, community: Community, epoch: Epoch) -> dict | None:
@@ -83,10 +105,17 @@ def _report(community, number, epoch, steps, txs, members, select_detail, void, 
         "epoch": number,
         "status": epoch.status,
         "steps": [st.step for st in steps],
-        "period": {"start": epoch.period_start.isoformat(), "end": epoch.period_end.isoformat(),
-                   "dataStart": epoch.data_start.isoformat() if epoch.data_start else None},
-        "model": {"id": epoch.model_id, "version": epoch.model_version,
-                  "effectiveFrom": _iso(epoch.model_effective_from), "params": (epoch.params or {}).get("values")},
+        "period": {
+            "start": epoch.period_start.isoformat(),
+            "end": epoch.period_end.isoformat(),
+            "dataStart": epoch.data_start.isoformat() if epoch.data_start else None,
+        },
+        "model": {
+            "id": epoch.model_id,
+            "version": epoch.model_version,
+            "effectiveFrom": _iso(epoch.model_effective_from),
+            "params": (epoch.params or {}).get("values"),
+        },
         "merkleRoot": epoch.merkle_root,
         "datasetHash": epoch.dataset_hash,
         "leafCount": epoch.leaf_count,
@@ -94,17 +123,36 @@ def _report(community, number, epoch, steps, txs, members, select_detail, void, 
         "payableAt": _iso(epoch.payable_at),
         "voidReason": void["reason"] if void else None,
         "abandoned": next((_abandonment(st) for st in steps if st.step == "abandon"), None),
-        "abandonedAttempts": [{"period": {"start": e.period_start.isoformat(), "end": e.period_end.isoformat()},
-                               "merkleRoot": e.merkle_root, **_abandonment(step)}
-                              for e, step in attempts if e.id != epoch.id],
+        "abandonedAttempts": [
+            {
+                "period": {"start": e.period_start.isoformat(), "end": e.period_end.isoformat()},
+                "merkleRoot": e.merkle_root,
+                **_abandonment(step),
+            }
+            for e, step in attempts
+            if e.id != epoch.id
+        ],
         "recomputed": select_detail.get("recomputed"),
         "leftOut": select_detail.get("leftOut", {}),
         "communityKpis": epoch.community_kpis,
-        "transactions": [{"kind": t.kind, "hash": t.tx_hash, "status": t.status, "block": t.block_number,
-                          "gasUsed": t.gas_used} for t in txs],
-        "members": [{"wallet": m.wallet, "leafIndex": m.leaf_index, "amount": str(int(m.amount)), "tokens": m.tokens,
-                     "paid": m.paid, "paidTx": m.paid_tx, "skipped": m.skipped_tx is not None,
-                     "skippedTx": m.skipped_tx, "kpis": m.kpis} for m in members],
+        "transactions": [
+            {"kind": t.kind, "hash": t.tx_hash, "status": t.status, "block": t.block_number, "gasUsed": t.gas_used}
+            for t in txs
+        ],
+        "members": [
+            {
+                "wallet": m.wallet,
+                "leafIndex": m.leaf_index,
+                "amount": str(int(m.amount)),
+                "tokens": m.tokens,
+                "paid": m.paid,
+                "paidTx": m.paid_tx,
+                "skipped": m.skipped_tx is not None,
+                "skippedTx": m.skipped_tx,
+                "kpis": m.kpis,
+            }
+            for m in members
+        ],
     }
 
 
@@ -124,26 +172,33 @@ def _abandoned_line(abandonment: dict) -> str:
 
 def format_report(report: dict) -> str:
     model = report["model"]
-    lines = [f"{report['community']} epoch {report['epoch']} ({report['status']})",
-             f"  period    {report['period']['start']} .. {report['period']['end']}",
-             f"  model     {model['id']} v{model['version']} (effective from {model['effectiveFrom']}) "
-             f"{model['params']}",
-             f"  root      {report['merkleRoot']}",
-             f"  dataset   {report['datasetHash']}",
-             f"  total     {base_to_tokens(int(report['totalReward'] or 0))} tokens to {report['leafCount']} leaves",
-             f"  payable   from {report['payableAt']}"]
+    lines = [
+        f"{report['community']} epoch {report['epoch']} ({report['status']})",
+        f"  period    {report['period']['start']} .. {report['period']['end']}",
+        f"  model     {model['id']} v{model['version']} (effective from {model['effectiveFrom']}) {model['params']}",
+        f"  root      {report['merkleRoot']}",
+        f"  dataset   {report['datasetHash']}",
+        f"  total     {base_to_tokens(int(report['totalReward'] or 0))} tokens to {report['leafCount']} leaves",
+        f"  payable   from {report['payableAt']}",
+    ]
     if report["voidReason"]:
         lines.append(f"  voided    {report['voidReason']}")
     if report["abandoned"]:
-        lines.append(f"  abandoned {_abandoned_line(report['abandoned'])}: never committed; the next run takes "
-                     f"number {report['epoch']}")
+        lines.append(
+            f"  abandoned {_abandoned_line(report['abandoned'])}: never committed; the next run takes "
+            f"number {report['epoch']}"
+        )
     for attempt in report["abandonedAttempts"]:
-        lines.append(f"  earlier   attempt {attempt['period']['start']} .. {attempt['period']['end']} (root "
-                     f"{attempt['merkleRoot']}) abandoned {_abandoned_line(attempt)}")
+        lines.append(
+            f"  earlier   attempt {attempt['period']['start']} .. {attempt['period']['end']} (root "
+            f"{attempt['merkleRoot']}) abandoned {_abandoned_line(attempt)}"
+        )
     if report["recomputed"]:
         was = report["recomputed"]
-        lines.append(f"  recomputed from select: first computed with {was['model']} v{was['version']} (root "
-                     f"{was['root']}), never committed")
+        lines.append(
+            f"  recomputed from select: first computed with {was['model']} v{was['version']} (root "
+            f"{was['root']}), never committed"
+        )
     if report["unfinished"]:
         lines += [f"  unfinished {report['unfinished']['says']}", f"  next      {report['unfinished']['next']}"]
     for reason, wallets in report["leftOut"].items():

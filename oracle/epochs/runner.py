@@ -31,11 +31,12 @@ neither unfinished nor in the way of a period, and its number is taken by the ne
 One run per community at a time: a PostgreSQL advisory lock (oracle/locks.py) is held for
 the whole run; a second run stops at once with "an epoch run for this community is already in progress".
 """
+
 from __future__ import annotations
 
 import secrets
 from dataclasses import astuple, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 from eth_utils import to_checksum_address
@@ -50,10 +51,10 @@ from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep, Membership
 from oracle.epochs import canonical
-from oracle.epochs.data import ingestion_watermark, load_readings, to_model_frame
-from oracle.locks import community_run_lock
+from oracle.epochs.data import ingestion_watermark
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso, parse_instant, to_unix
+from oracle.locks import community_run_lock
 from oracle.merkle import StandardMerkleTree, pack_leaves, reward_tree
 from oracle.units import base_to_tokens
 
@@ -82,6 +83,7 @@ def parse_instant_on_grid(text: str, what: str) -> datetime:
 @dataclass(frozen=True)
 class Commitment:
     """ConsumptionNotary.Commitment, in its field order."""
+
     period_start: int
     period_end: int
     merkle_root: bytes
@@ -92,10 +94,17 @@ class Commitment:
     total_reward: int
 
     @classmethod
-    def of(cls, epoch: Epoch) -> "Commitment":
-        return cls(to_unix(epoch.period_start), to_unix(epoch.period_end), bytes.fromhex(epoch.merkle_root[2:]),
-                   to_bytes32(epoch.model_id), epoch.model_version, bytes.fromhex(epoch.dataset_hash[2:]),
-                   epoch.leaf_count, int(epoch.total_reward))
+    def of(cls, epoch: Epoch) -> Commitment:
+        return cls(
+            to_unix(epoch.period_start),
+            to_unix(epoch.period_end),
+            bytes.fromhex(epoch.merkle_root[2:]),
+            to_bytes32(epoch.model_id),
+            epoch.model_version,
+            bytes.fromhex(epoch.dataset_hash[2:]),
+            epoch.leaf_count,
+            int(epoch.total_reward),
+        )
 
     @property
     def root_hex(self) -> str:
@@ -103,8 +112,16 @@ class Commitment:
 
 
 class EpochRunner:
-    def __init__(self, ctx: Context, community: Community, epoch: Epoch, *, crash_at: str | None = None,
-                 progress: bool = True, log=print):
+    def __init__(
+        self,
+        ctx: Context,
+        community: Community,
+        epoch: Epoch,
+        *,
+        crash_at: str | None = None,
+        progress: bool = True,
+        log=print,
+    ):
         self.ctx = ctx
         self.community = community
         self.epoch_id = epoch.id
@@ -142,8 +159,9 @@ class EpochRunner:
 
         if self._readings is None:
             with self.ctx.session() as s:
-                self._readings = load_epoch_readings(self.ctx.engine, s, self.community.id, epoch.data_start,
-                                                     epoch.period_end, epoch.ingestion_watermark)
+                self._readings = load_epoch_readings(
+                    self.ctx.engine, s, self.community.id, epoch.data_start, epoch.period_end, epoch.ingestion_watermark
+                )
         return self._readings
 
     def _done_steps(self) -> set[str]:
@@ -155,8 +173,15 @@ class EpochRunner:
         s.add(EpochStep(epoch_id=epoch_id, step=step, detail=detail))
 
     def run(self) -> Epoch:
-        steps = {"select": self.step_select, "compute": self.step_compute, "hash": self.step_hash,
-                 "tree": self.step_tree, "commit": self.step_commit, "pay": self.step_pay, "done": self.step_done}
+        steps = {
+            "select": self.step_select,
+            "compute": self.step_compute,
+            "hash": self.step_hash,
+            "tree": self.step_tree,
+            "commit": self.step_commit,
+            "pay": self.step_pay,
+            "done": self.step_done,
+        }
         self._clear_stopped()
         done = self._done_steps()
         if "select" in done and "commit" not in done and self._recompute_if_the_model_changed():
@@ -179,8 +204,11 @@ class EpochRunner:
             self._record_stopped(name, str(exc))
             raise
         except CHAIN_DOWN as exc:
-            problem = chain_stopped_answering(self.ctx.settings.effective_rpc_url, exc, f"the {name} step of epoch "
-                                              f"{self.number} of {self.community.name!r}")
+            problem = chain_stopped_answering(
+                self.ctx.settings.effective_rpc_url,
+                exc,
+                f"the {name} step of epoch {self.number} of {self.community.name!r}",
+            )
             self._record_stopped(name, str(problem))
             raise problem from None
 
@@ -188,7 +216,7 @@ class EpochRunner:
         try:
             with self.ctx.session() as s:
                 self._record(s, self.epoch_id, STOPPED, {"step": step, "error": sentence})
-        except Exception:  # noqa: BLE001 - the database may be what went away; the sentence is raised all the same
+        except Exception:
             pass
 
     def _clear_stopped(self) -> None:
@@ -202,15 +230,22 @@ class EpochRunner:
 
         with self.ctx.session() as s:
             period_start = self._epoch(s).period_start
-            wallets = canonical.wallet_order(s.scalars(select(Membership.wallet).where(
-                Membership.community_id == self.community.id, Membership.active.is_(True))))
+            wallets = canonical.wallet_order(
+                s.scalars(
+                    select(Membership.wallet).where(
+                        Membership.community_id == self.community.id, Membership.active.is_(True)
+                    )
+                )
+            )
         if not wallets:
             raise OracleError(f"community {self.community.name!r} has no members: import them first")
         model = model_for_period(self.ctx, self.community.token_address, period_start)
         members, left_out = self._members_on_chain(wallets)
         if not members:
-            raise OracleError(f"none of the {len(wallets)} members of {self.community.name!r} in the database is an "
-                              "active member on-chain: nobody can be rewarded")
+            raise OracleError(
+                f"none of the {len(wallets)} members of {self.community.name!r} in the database is an "
+                "active member on-chain: nobody can be rewarded"
+            )
         for reason, group in left_out.items():
             self.log(f"epoch {self.number}: left out ({reason}): {', '.join(group)}")
         self._warn_if_implausible(model)
@@ -236,9 +271,11 @@ class EpochRunner:
         for name, value in model.params.items():
             problem = plausible_range_problem(name, value)
             if problem:
-                self.log(f"epoch {self.number}: warning: {model.model_id} v{model.version} on-chain: {problem}; "
-                         "it rules the period and is used as published (the reward ceiling and the treasury "
-                         "still bound the total)")
+                self.log(
+                    f"epoch {self.number}: warning: {model.model_id} v{model.version} on-chain: {problem}; "
+                    "it rules the period and is used as published (the reward ceiling and the treasury "
+                    "still bound the total)"
+                )
 
     def _members_on_chain(self, wallets: list[str]) -> tuple[list[str], dict[str, list[str]]]:
         """The wallets that may hold a leaf now — never the zero address, the token or a platform contract,
@@ -248,8 +285,10 @@ class EpochRunner:
         contracts = {ZERO_ADDRESS, token} | chain.platform_addresses()
         accounts = [w for w in wallets if to_checksum_address(w) not in contracts]
         active = chain.members_active(token, accounts)
-        left_out = {"platformAddress": [w for w in wallets if to_checksum_address(w) in contracts],
-                    "notActiveOnChain": [w for w, a in zip(accounts, active) if not a]}
+        left_out = {
+            "platformAddress": [w for w in wallets if to_checksum_address(w) in contracts],
+            "notActiveOnChain": [w for w, a in zip(accounts, active) if not a],
+        }
         return [w for w, a in zip(accounts, active) if a], {k: v for k, v in left_out.items() if v}
 
     def _recompute_if_the_model_changed(self) -> bool:
@@ -264,19 +303,35 @@ class EpochRunner:
         self._record_pending_receipts("commit")
         if self._commit_on_chain_or_on_its_way():
             return False  # step_commit says what is wrong (an epoch on-chain is never recomputed)
-        self._recomputed = {"model": epoch.model_id, "version": epoch.model_version, "root": epoch.merkle_root,
-                            "total": None if epoch.total_reward is None else str(int(epoch.total_reward))}
-        self.log(f"epoch {self.number}: recomputing from select: the period is now ruled by {ruling.model_id} "
-                 f"v{ruling.version}, not {epoch.model_id} v{epoch.model_version} as computed, and nothing of the "
-                 "epoch was committed on-chain; the earlier computation is discarded")
+        self._recomputed = {
+            "model": epoch.model_id,
+            "version": epoch.model_version,
+            "root": epoch.merkle_root,
+            "total": None if epoch.total_reward is None else str(int(epoch.total_reward)),
+        }
+        self.log(
+            f"epoch {self.number}: recomputing from select: the period is now ruled by {ruling.model_id} "
+            f"v{ruling.version}, not {epoch.model_id} v{epoch.model_version} as computed, and nothing of the "
+            "epoch was committed on-chain; the earlier computation is discarded"
+        )
         with self.ctx.session() as s:
             s.execute(delete(EpochMember).where(EpochMember.epoch_id == self.epoch_id))
-            s.execute(delete(EpochStep).where(EpochStep.epoch_id == self.epoch_id,
-                                              EpochStep.step.in_(COMPUTED_STEPS)))
+            s.execute(delete(EpochStep).where(EpochStep.epoch_id == self.epoch_id, EpochStep.step.in_(COMPUTED_STEPS)))
             epoch = self._epoch(s)
-            for field in ("model_id", "model_version", "model_effective_from", "params", "data_start",
-                          "ingestion_watermark", "merkle_root", "dataset_hash", "leaf_count", "total_reward",
-                          "community_kpis", "tree_dump"):
+            for field in (
+                "model_id",
+                "model_version",
+                "model_effective_from",
+                "params",
+                "data_start",
+                "ingestion_watermark",
+                "merkle_root",
+                "dataset_hash",
+                "leaf_count",
+                "total_reward",
+                "community_kpis",
+                "tree_dump",
+            ):
                 setattr(epoch, field, None)
         return True
 
@@ -285,9 +340,18 @@ class EpochRunner:
         if self.ctx.chain.epoch(self.community.token_address, self.number) is not None:
             return True
         with self.ctx.session() as s:
-            return s.scalar(select(func.count()).select_from(ChainTransaction).where(
-                ChainTransaction.epoch_id == self.epoch_id, ChainTransaction.kind == "commit",
-                ChainTransaction.status.in_(("sent", "mined")))) > 0
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(ChainTransaction)
+                    .where(
+                        ChainTransaction.epoch_id == self.epoch_id,
+                        ChainTransaction.kind == "commit",
+                        ChainTransaction.status.in_(("sent", "mined")),
+                    )
+                )
+                > 0
+            )
 
     # ------------------------------------------------------------ compute, hash, tree
 
@@ -296,23 +360,41 @@ class EpochRunner:
 
         with self.ctx.session() as s:
             epoch = self._epoch(s)
-            wallets = s.scalar(select(EpochStep.detail).where(EpochStep.epoch_id == epoch.id,
-                                                              EpochStep.step == "select"))["members"]
-            memberships = {m.wallet: m.id for m in s.scalars(select(Membership).where(
-                Membership.community_id == self.community.id, Membership.wallet.in_(wallets)))}
+            wallets = s.scalar(
+                select(EpochStep.detail).where(EpochStep.epoch_id == epoch.id, EpochStep.step == "select")
+            )["members"]
+            memberships = {
+                m.wallet: m.id
+                for m in s.scalars(
+                    select(Membership).where(
+                        Membership.community_id == self.community.id, Membership.wallet.in_(wallets)
+                    )
+                )
+            }
             readings = self._frozen_readings(epoch)
             try:
-                computed = compute_epoch(epoch.model_id, epoch.params["values"], readings, wallets,
-                                         epoch.period_start, epoch.period_end)
+                computed = compute_epoch(
+                    epoch.model_id, epoch.params["values"], readings, wallets, epoch.period_start, epoch.period_end
+                )
             except ValueError as exc:  # a version on-chain that no model can compute with (q 150, …)
-                raise OracleError(f"epoch {self.number} of {self.community.name!r} cannot be computed with "
-                                  f"{epoch.model_id} v{epoch.model_version} as published on-chain: {exc}; publish a "
-                                  "version for the period, then run the same command again") from None
+                raise OracleError(
+                    f"epoch {self.number} of {self.community.name!r} cannot be computed with "
+                    f"{epoch.model_id} v{epoch.model_version} as published on-chain: {exc}; publish a "
+                    "version for the period, then run the same command again"
+                ) from None
             result, counts = computed.result, computed.reading_counts
             for wallet in wallets:
-                s.add(EpochMember(epoch_id=epoch.id, membership_id=memberships[wallet], wallet=wallet,
-                                  amount=result.amounts[wallet], tokens=float(result.tokens[wallet]),
-                                  kpis=result.member_kpis.get(wallet), reading_count=int(counts.get(wallet, 0))))
+                s.add(
+                    EpochMember(
+                        epoch_id=epoch.id,
+                        membership_id=memberships[wallet],
+                        wallet=wallet,
+                        amount=result.amounts[wallet],
+                        tokens=float(result.tokens[wallet]),
+                        kpis=result.member_kpis.get(wallet),
+                        reading_count=int(counts.get(wallet, 0)),
+                    )
+                )
             epoch.community_kpis = result.community_kpis
             epoch.total_reward = result.total
             self._record(s, epoch.id, "compute", {"readings": len(readings), "total": str(result.total)})
@@ -358,9 +440,16 @@ class EpochRunner:
             self.log(f"epoch {self.number}: already committed on-chain")
         else:
             self._check_committable(commitment)
-            send_recorded(self.ctx, chain.notary.functions.commitEpoch(token, self.number, astuple(commitment)),
-                          "oracle", "commit", what=f"commitEpoch({self.number})", epoch_id=self.epoch_id,
-                          community_id=self.community.id, after_sent=lambda _: self._crash("commit:sent"))
+            send_recorded(
+                self.ctx,
+                chain.notary.functions.commitEpoch(token, self.number, astuple(commitment)),
+                "oracle",
+                "commit",
+                what=f"commitEpoch({self.number})",
+                epoch_id=self.epoch_id,
+                community_id=self.community.id,
+                after_sent=lambda _: self._crash("commit:sent"),
+            )
             onchain = chain.epoch(token, self.number)
         with self.ctx.session() as s:
             self._epoch(s).payable_at = from_unix(onchain.payable_at)
@@ -374,8 +463,10 @@ class EpochRunner:
         """An epoch of our number already on-chain must be ours and still stand."""
         self._stop_if_closed(onchain)
         if onchain.merkle_root != commitment.merkle_root:
-            raise OracleError(f"epoch {self.number} of {self.community.name!r} is already committed on-chain "
-                              f"with root {onchain.merkle_root_hex}, not ours ({commitment.root_hex})")
+            raise OracleError(
+                f"epoch {self.number} of {self.community.name!r} is already committed on-chain "
+                f"with root {onchain.merkle_root_hex}, not ours ({commitment.root_hex})"
+            )
 
     def _computed_model(self) -> str:
         epoch = self._load()
@@ -388,31 +479,41 @@ class EpochRunner:
         name = self.community.name
         onchain = chain.epoch_count(token.address)
         if onchain != self.number - 1:
-            raise OracleError(f"the chain has {onchain} epochs for {name!r}; epoch {self.number} cannot be "
-                              "committed before the earlier ones")
+            raise OracleError(
+                f"the chain has {onchain} epochs for {name!r}; epoch {self.number} cannot be "
+                "committed before the earlier ones"
+            )
         ceiling = chain.call(token.functions.epochRewardCeiling())
         if c.total_reward > ceiling:
-            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens, "
-                              f"above the community's per-epoch reward ceiling of {base_to_tokens(ceiling)}: raise it "
-                              f"(`oracle community create {name!r} --reward-ceiling TOKENS`, signed by the token "
-                              "admin), then run the same command again")
+            raise OracleError(
+                f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens, "
+                f"above the community's per-epoch reward ceiling of {base_to_tokens(ceiling)}: raise it "
+                f"(`oracle community create {name!r} --reward-ceiling TOKENS`, signed by the token "
+                "admin), then run the same command again"
+            )
         available = chain.call(token.functions.treasuryAvailable())
         if c.total_reward > available:
-            raise OracleError(f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens but "
-                              f"the treasury can spend only {base_to_tokens(available)}: the token admin funds it "
-                              "(fundTreasury), then run the same command again")
+            raise OracleError(
+                f"epoch {self.number} of {name!r} rewards {base_to_tokens(c.total_reward)} tokens but "
+                f"the treasury can spend only {base_to_tokens(available)}: the token admin funds it "
+                "(fundTreasury), then run the same command again"
+            )
         now = chain.now()
         if c.period_end > now:
-            raise OracleError(f"the chain's time ({iso(now)}) is before the end of the period ({iso(c.period_end)}), "
-                              "and the notary commits only periods that are over: run the same command again once "
-                              "the chain has passed it")
+            raise OracleError(
+                f"the chain's time ({iso(now)}) is before the end of the period ({iso(c.period_end)}), "
+                "and the notary commits only periods that are over: run the same command again once "
+                "the chain has passed it"
+            )
         model_id, version = chain.model_for_period(token.address, c.period_start)
         if to_bytes32(model_id) != c.model_id or version != c.model_version:
-            raise OracleError(f"the model that rules the period changed since epoch {self.number} was computed (now "
-                              f"{model_id} v{version}, computed with {self._computed_model()}): the notary accepts "
-                              "only the model and version that rule the period, so this epoch cannot be committed "
-                              "as computed; run the same command again to recompute it (once no commit of it is "
-                              "pending), or give it up with `oracle epoch abandon`")
+            raise OracleError(
+                f"the model that rules the period changed since epoch {self.number} was computed (now "
+                f"{model_id} v{version}, computed with {self._computed_model()}): the notary accepts "
+                "only the model and version that rule the period, so this epoch cannot be committed "
+                "as computed; run the same command again to recompute it (once no commit of it is "
+                "pending), or give it up with `oracle epoch abandon`"
+            )
 
     # ------------------------------------------------------------ pay
 
@@ -435,36 +536,54 @@ class EpochRunner:
         self._mark_paid(already, None)
         todo = [i for i, p in zip(unsettled, paid) if not p]
         size = self.ctx.settings.batch_size
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        for number, batch in enumerate(tqdm(batches, desc="paying rewards", unit="batch",
-                                            disable=not self.progress), start=1):
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        for number, batch in enumerate(
+            tqdm(batches, desc="paying rewards", unit="batch", disable=not self.progress), start=1
+        ):
             self._push(tree, number, batch)
         with self.ctx.session() as s:
-            for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
-                                                              EpochMember.amount == 0)):
+            for member in s.scalars(
+                select(EpochMember).where(EpochMember.epoch_id == self.epoch_id, EpochMember.amount == 0)
+            ):
                 member.paid = True  # nothing was owed
-            skipped = s.scalar(select(func.count()).select_from(EpochMember).where(
-                EpochMember.epoch_id == self.epoch_id, EpochMember.skipped_tx.is_not(None)))
-            self._record(s, self.epoch_id, "pay", {"batches": len(batches), "already_paid": len(already),
-                                                   "skipped": skipped})
+            skipped = s.scalar(
+                select(func.count())
+                .select_from(EpochMember)
+                .where(EpochMember.epoch_id == self.epoch_id, EpochMember.skipped_tx.is_not(None))
+            )
+            self._record(
+                s, self.epoch_id, "pay", {"batches": len(batches), "already_paid": len(already), "skipped": skipped}
+            )
         return None
 
     def _stop_if_closed(self, onchain: OnChainEpoch) -> None:
         if onchain.status == EpochStatus.VOIDED:
             self._set_status("voided")
-            raise EpochVoided(f"epoch {self.number} of {self.community.name!r} was voided on-chain and pays nothing: "
-                              "run `oracle epoch run` for the same period again to commit it as a new epoch")
+            raise EpochVoided(
+                f"epoch {self.number} of {self.community.name!r} was voided on-chain and pays nothing: "
+                "run `oracle epoch run` for the same period again to commit it as a new epoch"
+            )
         if onchain.status == EpochStatus.RELEASED:
-            raise OracleError(f"epoch {self.number} of {self.community.name!r} was closed on-chain after its claim "
-                              "deadline: its unpaid rewards went back to the treasury")
+            raise OracleError(
+                f"epoch {self.number} of {self.community.name!r} was closed on-chain after its claim "
+                "deadline: its unpaid rewards went back to the treasury"
+            )
 
     def _settle_earlier_pushes(self) -> None:
         """Records what the pushes of an earlier run did (a crash may have come between a push and its
         record): paid and skipped leaves, from their receipts. Settling twice changes nothing."""
         with self.ctx.session() as s:
-            sent = list(s.scalars(select(ChainTransaction).where(
-                ChainTransaction.epoch_id == self.epoch_id, ChainTransaction.kind == "push",
-                ChainTransaction.status.in_(("sent", "mined"))).order_by(ChainTransaction.id)))
+            sent = list(
+                s.scalars(
+                    select(ChainTransaction)
+                    .where(
+                        ChainTransaction.epoch_id == self.epoch_id,
+                        ChainTransaction.kind == "push",
+                        ChainTransaction.status.in_(("sent", "mined")),
+                    )
+                    .order_by(ChainTransaction.id)
+                )
+            )
         for tx, receipt in record_receipts(self.ctx, sent):
             # never mined (None): its leaves are still unpaid and go again (the notary skips paid ones)
             if receipt is not None and receipt["status"] == 1:
@@ -472,26 +591,45 @@ class EpochRunner:
 
     def _wait_until(self, payable_at: int) -> str:
         self._set_status("waiting", payable_at=from_unix(payable_at))
-        self.log(f"epoch {self.number}: committed; the challenge window is open until {iso(payable_at)}: run the "
-                 "same command then to pay the rewards")
+        self.log(
+            f"epoch {self.number}: committed; the challenge window is open until {iso(payable_at)}: run the "
+            "same command then to pay the rewards"
+        )
         return WAITING
 
     def _unsettled_indexes(self) -> list[int]:
         """Leaf indexes still owed something: not paid, not skipped by an earlier push, amount > 0."""
         with self.ctx.session() as s:
-            return list(s.scalars(select(EpochMember.leaf_index).where(
-                EpochMember.epoch_id == self.epoch_id, EpochMember.paid.is_(False), EpochMember.skipped_tx.is_(None),
-                EpochMember.amount > 0).order_by(EpochMember.leaf_index)))
+            return list(
+                s.scalars(
+                    select(EpochMember.leaf_index)
+                    .where(
+                        EpochMember.epoch_id == self.epoch_id,
+                        EpochMember.paid.is_(False),
+                        EpochMember.skipped_tx.is_(None),
+                        EpochMember.amount > 0,
+                    )
+                    .order_by(EpochMember.leaf_index)
+                )
+            )
 
     def _push(self, tree: StandardMerkleTree, number: int, indexes: list[int]) -> None:
         """One pushRewards of consecutive unpaid indexes under one multiproof, signed by the reward payer."""
         proof = tree.multiproof(indexes)
-        fn = self.ctx.chain.notary.functions.pushRewards(self.community.token_address, self.number,
-                                                         pack_leaves(proof.values), proof.proof, proof.proof_flags)
-        receipt = send_recorded(self.ctx, fn, "reward_payer", "push",
-                                what=f"pushRewards(epoch {self.number}, batch {number})", epoch_id=self.epoch_id,
-                                community_id=self.community.id, detail={"batch": number, "indexes": indexes},
-                                after_sent=lambda _: self._crash(f"pay:sent:{number}"))
+        fn = self.ctx.chain.notary.functions.pushRewards(
+            self.community.token_address, self.number, pack_leaves(proof.values), proof.proof, proof.proof_flags
+        )
+        receipt = send_recorded(
+            self.ctx,
+            fn,
+            "reward_payer",
+            "push",
+            what=f"pushRewards(epoch {self.number}, batch {number})",
+            epoch_id=self.epoch_id,
+            community_id=self.community.id,
+            detail={"batch": number, "indexes": indexes},
+            after_sent=lambda _: self._crash(f"pay:sent:{number}"),
+        )
         self._crash(f"pay:mined:{number}")
         self._settle(receipt, indexes)
         self._crash(f"pay:batch:{number}")
@@ -503,21 +641,25 @@ class EpochRunner:
         skipped = {event["index"] for event in chain.events(chain.notary, "RewardSkipped", receipt)}
         tx_hash = receipt["transactionHash"].to_0x_hex()
         with self.ctx.session() as s:
-            for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
-                                                              EpochMember.leaf_index.in_(indexes))):
+            for member in s.scalars(
+                select(EpochMember).where(EpochMember.epoch_id == self.epoch_id, EpochMember.leaf_index.in_(indexes))
+            ):
                 if member.leaf_index in skipped:
                     member.skipped_tx = tx_hash
                 else:
                     member.paid = True
                     member.paid_tx = member.paid_tx or tx_hash
         for index in sorted(skipped):
-            self.log(f"epoch {self.number}: leaf {index} skipped by the notary (not an active member now); "
-                     "it stays claimable")
+            self.log(
+                f"epoch {self.number}: leaf {index} skipped by the notary (not an active member now); "
+                "it stays claimable"
+            )
 
     def _mark_paid(self, indexes: list[int], tx_hash: str | None) -> None:
         with self.ctx.session() as s:
-            for member in s.scalars(select(EpochMember).where(EpochMember.epoch_id == self.epoch_id,
-                                                              EpochMember.leaf_index.in_(indexes))):
+            for member in s.scalars(
+                select(EpochMember).where(EpochMember.epoch_id == self.epoch_id, EpochMember.leaf_index.in_(indexes))
+            ):
                 member.paid = True
                 member.paid_tx = member.paid_tx or tx_hash
 
@@ -527,7 +669,7 @@ class EpochRunner:
         with self.ctx.session() as s:
             epoch = self._epoch(s)
             epoch.status = "done"
-            epoch.completed_at = datetime.now(timezone.utc)
+            epoch.completed_at = datetime.now(UTC)
             self._record(s, epoch.id, "done")
 
 
@@ -544,10 +686,12 @@ def open_epoch(ctx: Context, community: Community, start: datetime, end: datetim
     number was never used on-chain and is taken again (its row moved aside, see abandon.py)."""
     if start >= end:
         raise OracleError(f"--start {start.isoformat()} must be before --end {end.isoformat()}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if end > now:
-        raise OracleError(f"the period ends {iso(end)}, which is in the future (now {iso(now)}): an epoch rewards a "
-                          "period that is over; run it after its end")
+        raise OracleError(
+            f"the period ends {iso(end)}, which is in the future (now {iso(now)}): an epoch rewards a "
+            "period that is over; run it after its end"
+        )
     live = (Epoch.community_id == community.id, Epoch.status.not_in(("voided", "abandoned")))
     with ctx.session() as s:
         existing = s.scalar(select(Epoch).where(*live, Epoch.period_start == start, Epoch.period_end == end))
@@ -555,14 +699,17 @@ def open_epoch(ctx: Context, community: Community, start: datetime, end: datetim
             return existing
         unfinished = unfinished_epoch(ctx, community)
         if unfinished is not None:
-            raise OracleError(f"epoch {unfinished.number} ({unfinished.period_start.isoformat()} to "
-                              f"{unfinished.period_end.isoformat()}) is unfinished: run it again with that period "
-                              "to complete it first (or void it: `oracle epoch void`; or, if it was never "
-                              "committed, abandon it: `oracle epoch abandon`)")
+            raise OracleError(
+                f"epoch {unfinished.number} ({unfinished.period_start.isoformat()} to "
+                f"{unfinished.period_end.isoformat()}) is unfinished: run it again with that period "
+                "to complete it first (or void it: `oracle epoch void`; or, if it was never "
+                "committed, abandon it: `oracle epoch abandon`)"
+            )
         _check_period_order(s, live, start, end)
         # abandoned rows carry a negative number (their own id): the chain's next number is the highest other + 1
-        number = (s.scalar(select(func.max(Epoch.number)).where(Epoch.community_id == community.id,
-                                                                  Epoch.number > 0)) or 0) + 1
+        number = (
+            s.scalar(select(func.max(Epoch.number)).where(Epoch.community_id == community.id, Epoch.number > 0)) or 0
+        ) + 1
         epoch = Epoch(community_id=community.id, number=number, period_start=start, period_end=end, status="running")
         s.add(epoch)
         s.flush()
@@ -575,29 +722,44 @@ def _check_period_order(s, live, start: datetime, end: datetime) -> None:
     last = s.scalar(select(Epoch).where(*live).order_by(Epoch.number.desc()).limit(1))
     if last is None or start >= last.period_end:
         return
-    overlapped = s.scalar(select(Epoch).where(*live, Epoch.period_start < end, Epoch.period_end > start)
-                          .order_by(Epoch.number).limit(1))
+    overlapped = s.scalar(
+        select(Epoch).where(*live, Epoch.period_start < end, Epoch.period_end > start).order_by(Epoch.number).limit(1)
+    )
     if overlapped is not None:
-        raise OracleError(f"the period {iso(start)} to {iso(end)} overlaps epoch {overlapped.number} "
-                          f"({iso(overlapped.period_start)} to {iso(overlapped.period_end)}): nobody may be rewarded "
-                          "twice for the same quarter-hours")
+        raise OracleError(
+            f"the period {iso(start)} to {iso(end)} overlaps epoch {overlapped.number} "
+            f"({iso(overlapped.period_start)} to {iso(overlapped.period_end)}): nobody may be rewarded "
+            "twice for the same quarter-hours"
+        )
     following = s.scalar(select(Epoch).where(*live, Epoch.period_start >= end).order_by(Epoch.period_start).limit(1))
-    raise OracleError(f"the period {iso(start)} to {iso(end)} is before epoch {following.number} "
-                      f"({iso(following.period_start)} to {iso(following.period_end)}): epochs follow one another in "
-                      f"time, so the next period starts at or after {iso(last.period_end)}, the end of epoch "
-                      f"{last.number}")
+    raise OracleError(
+        f"the period {iso(start)} to {iso(end)} is before epoch {following.number} "
+        f"({iso(following.period_start)} to {iso(following.period_end)}): epochs follow one another in "
+        f"time, so the next period starts at or after {iso(last.period_end)}, the end of epoch "
+        f"{last.number}"
+    )
 
 
-def run_epoch(ctx: Context, community_name: str, start: str, end: str, *, crash_at: str | None = None,
-              progress: bool = True, log=print) -> Epoch:
+def run_epoch(
+    ctx: Context,
+    community_name: str,
+    start: str,
+    end: str,
+    *,
+    crash_at: str | None = None,
+    progress: bool = True,
+    log=print,
+) -> Epoch:
     period_start, period_end = parse_instant_on_grid(start, "--start"), parse_instant_on_grid(end, "--end")
     community = get_community(ctx, community_name)
     with community_run_lock(ctx, community):
         from oracle.epochs.reconcile import reconcile_community  # the chain may have lost what the database recorded
+
         try:
             reconcile_community(ctx, community, log=log)
             epoch = open_epoch(ctx, community, period_start, period_end)
             return EpochRunner(ctx, community, epoch, crash_at=crash_at, progress=progress, log=log).run()
         except CHAIN_DOWN as exc:  # before the steps (a step's own stop is said by the runner)
-            raise chain_stopped_answering(ctx.settings.effective_rpc_url, exc, f"the epoch run of {community.name!r}"
-                                          ) from None
+            raise chain_stopped_answering(
+                ctx.settings.effective_rpc_url, exc, f"the epoch run of {community.name!r}"
+            ) from None

@@ -10,10 +10,11 @@ period, the steps recorded, and where it stands, the first that applies:
 and the exact command that goes on: the same `oracle epoch run` (the runner resumes at the first step not
 recorded), after the window for a waiting epoch.
 """
+
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
@@ -25,15 +26,23 @@ from oracle.locks import LOCK_SPACE
 
 
 def run_command(community_name: str, epoch: Epoch) -> str:
-    return (f"oracle epoch run --community {shlex.quote(community_name)} --start {iso(epoch.period_start)} "
-            f"--end {iso(epoch.period_end)}")
+    return (
+        f"oracle epoch run --community {shlex.quote(community_name)} --start {iso(epoch.period_start)} "
+        f"--end {iso(epoch.period_end)}"
+    )
 
 
 def unfinished_epochs(ctx: Context) -> list[dict]:
     """Every community's unfinished epochs, by community name and number."""
     with ctx.session() as s:
-        rows = list(s.execute(select(Epoch, Community).join(Community, Community.id == Epoch.community_id)
-                              .where(Epoch.status.not_in(CLOSED)).order_by(Community.name, Epoch.number)))
+        rows = list(
+            s.execute(
+                select(Epoch, Community)
+                .join(Community, Community.id == Epoch.community_id)
+                .where(Epoch.status.not_in(CLOSED))
+                .order_by(Community.name, Epoch.number)
+            )
+        )
     return [epoch_state(ctx, community, epoch) for epoch, community in rows]
 
 
@@ -44,25 +53,49 @@ def epoch_state(ctx: Context, community: Community, epoch: Epoch) -> dict:
     done = [step for step in STEPS if step in steps]
     stopped = steps.get(STOPPED)
     command = run_command(community.name, epoch)
-    state = {"community": community.name, "epoch": epoch.number, "status": epoch.status,
-             "period": {"start": iso(epoch.period_start), "end": iso(epoch.period_end)},
-             "stepsDone": done, "nextStep": next((step for step in STEPS if step not in steps), None),
-             "payableAt": iso(epoch.payable_at) if epoch.payable_at else None, "stopped": None}
+    state = {
+        "community": community.name,
+        "epoch": epoch.number,
+        "status": epoch.status,
+        "period": {"start": iso(epoch.period_start), "end": iso(epoch.period_end)},
+        "stepsDone": done,
+        "nextStep": next((step for step in STEPS if step not in steps), None),
+        "payableAt": iso(epoch.payable_at) if epoch.payable_at else None,
+        "stopped": None,
+    }
     if _run_in_progress(ctx, community):
-        return {**state, "state": "in progress", "says": "a run of this community is in progress now",
-                "next": f"wait for it to end, then see `oracle status` again ({command})"}
+        return {
+            **state,
+            "state": "in progress",
+            "says": "a run of this community is in progress now",
+            "next": f"wait for it to end, then see `oracle status` again ({command})",
+        }
     if stopped is not None:
-        state["stopped"] = {"step": stopped.detail["step"], "error": stopped.detail["error"],
-                            "at": iso(stopped.finished_at)}
-        return {**state, "state": "stopped",
-                "says": f"stopped in the {stopped.detail['step']} step: {stopped.detail['error']}", "next": command}
-    if epoch.status == "waiting" and epoch.payable_at > datetime.now(timezone.utc):
-        return {**state, "state": "waiting",
-                "says": f"committed; waiting for the challenge window until {iso(epoch.payable_at)}",
-                "next": f"{command}   (at or after {iso(epoch.payable_at)})"}
+        state["stopped"] = {
+            "step": stopped.detail["step"],
+            "error": stopped.detail["error"],
+            "at": iso(stopped.finished_at),
+        }
+        return {
+            **state,
+            "state": "stopped",
+            "says": f"stopped in the {stopped.detail['step']} step: {stopped.detail['error']}",
+            "next": command,
+        }
+    if epoch.status == "waiting" and epoch.payable_at > datetime.now(UTC):
+        return {
+            **state,
+            "state": "waiting",
+            "says": f"committed; waiting for the challenge window until {iso(epoch.payable_at)}",
+            "next": f"{command}   (at or after {iso(epoch.payable_at)})",
+        }
     if epoch.status == "waiting":
-        return {**state, "state": "payable", "says": f"committed; payable since {iso(epoch.payable_at)}",
-                "next": command}
+        return {
+            **state,
+            "state": "payable",
+            "says": f"committed; payable since {iso(epoch.payable_at)}",
+            "next": command,
+        }
     says = f"interrupted after the {done[-1]} step" if done else "interrupted before its first step"
     return {**state, "state": "interrupted", "says": says, "next": command}
 
@@ -71,9 +104,16 @@ def _run_in_progress(ctx: Context, community: Community) -> bool:
     """Whether some connection holds the community's run lock: read in pg_locks, never taken (a status asked
     while a run starts must not refuse the run). A lock on two int4 keys shows them as classid and objid."""
     with ctx.session() as s:
-        return s.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-                             "classid = :space AND objid = :community AND objsubid = 2"),
-                        {"space": LOCK_SPACE, "community": community.id}) > 0
+        return (
+            s.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                    "classid = :space AND objid = :community AND objsubid = 2"
+                ),
+                {"space": LOCK_SPACE, "community": community.id},
+            )
+            > 0
+        )
 
 
 def format_unfinished(epochs: list[dict]) -> list[str]:
@@ -82,8 +122,9 @@ def format_unfinished(epochs: list[dict]) -> list[str]:
         return ["unfinished epochs: none"]
     lines = [f"unfinished epochs: {len(epochs)}"]
     for e in epochs:
-        lines += [f"  {e['community']!r} epoch {e['epoch']} ({e['period']['start']} .. {e['period']['end']}): "
-                  f"{e['says']}",
-                  f"    steps done: {', '.join(e['stepsDone']) or 'none'}; next step: {e['nextStep']}",
-                  f"    next: {e['next']}"]
+        lines += [
+            f"  {e['community']!r} epoch {e['epoch']} ({e['period']['start']} .. {e['period']['end']}): {e['says']}",
+            f"    steps done: {', '.join(e['stepsDone']) or 'none'}; next step: {e['nextStep']}",
+            f"    next: {e['next']}",
+        ]
     return lines

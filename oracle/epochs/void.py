@@ -4,6 +4,7 @@ The notary returns its escrow to the treasury and pays nothing of it; the epoch 
 PostgreSQL, so `oracle epoch run` for the same period commits it again as a new epoch number. The
 reason stays off-chain; its keccak256 goes on-chain.
 """
+
 from __future__ import annotations
 
 from eth_utils import keccak
@@ -39,16 +40,26 @@ def _void(ctx: Context, community, community_name: str, epoch: Epoch, number: in
     if onchain is None:
         raise OracleError(f"epoch {number} of {community_name!r} is not committed on-chain: there is nothing to void")
     if onchain.status == EpochStatus.RELEASED:
-        raise OracleError(f"epoch {number} of {community_name!r} was closed after its claim deadline: it cannot be "
-                          "voided")
+        raise OracleError(
+            f"epoch {number} of {community_name!r} was closed after its claim deadline: it cannot be voided"
+        )
     if onchain.status == EpochStatus.COMMITTED:
         if onchain.paid_total > 0:
-            raise OracleError(f"epoch {number} of {community_name!r} has already paid "
-                              f"{base_to_tokens(onchain.paid_total)} tokens: a paid epoch cannot be voided")
+            raise OracleError(
+                f"epoch {number} of {community_name!r} has already paid "
+                f"{base_to_tokens(onchain.paid_total)} tokens: a paid epoch cannot be voided"
+            )
         reason_hash = keccak(text=reason)
-        send_recorded(ctx, chain.notary.functions.voidEpoch(token, number, reason_hash), "community_admin", "void",
-                      what=f"voidEpoch({number})", epoch_id=epoch.id, community_id=community.id,
-                      detail={"reason": reason, "reasonHash": "0x" + reason_hash.hex()})
+        send_recorded(
+            ctx,
+            chain.notary.functions.voidEpoch(token, number, reason_hash),
+            "community_admin",
+            "void",
+            what=f"voidEpoch({number})",
+            epoch_id=epoch.id,
+            community_id=community.id,
+            detail={"reason": reason, "reasonHash": "0x" + reason_hash.hex()},
+        )
         outcome = f"epoch {number} of {community_name!r} voided on-chain; its escrow went back to the treasury"
     else:
         outcome = f"epoch {number} of {community_name!r} was already voided on-chain"

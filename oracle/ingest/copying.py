@@ -4,6 +4,7 @@ Binary COPY spares the server parsing text and the client formatting it: a row i
 field its length (-1 for NULL) and its big-endian value. Rows sharing a quality and the same empty optional
 fields have the same layout, so each such group is one numpy structured array written out with ``tobytes``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,16 +38,33 @@ def readings_binary_rows(device_id: np.ndarray, clean: pd.DataFrame, ingestion_i
     for group in np.unique(key):
         rows = np.flatnonzero(key == group)
         mask = [bool(group >> i & 1) for i in range(5)]
-        parts.append(_group_bytes(rows, device_id, ts_us - POSTGRES_EPOCH_US, clean["energy"].to_numpy(dtype=float),
-                                  values, mask, str(qualities[group // 32]), ingestion_id))
+        parts.append(
+            _group_bytes(
+                rows,
+                device_id,
+                ts_us - POSTGRES_EPOCH_US,
+                clean["energy"].to_numpy(dtype=float),
+                values,
+                mask,
+                str(qualities[group // 32]),
+                ingestion_id,
+            )
+        )
     return b"".join(parts)
 
 
 def _group_bytes(rows, device_id, ts_pg, energy, values, mask, quality: str, ingestion_id: int) -> bytes:
     """Rows of one layout: ``mask[i]`` says whether OPTIONAL_COLUMNS[i] has a value (else NULL)."""
     quality_bytes = quality.encode()
-    fields = [("count", ">i2"), ("l_dev", ">i4"), ("dev", ">i4"), ("l_ts", ">i4"), ("ts", ">i8"),
-              ("l_energy", ">i4"), ("energy", ">f8")]
+    fields = [
+        ("count", ">i2"),
+        ("l_dev", ">i4"),
+        ("dev", ">i4"),
+        ("l_ts", ">i4"),
+        ("ts", ">i8"),
+        ("l_energy", ">i4"),
+        ("energy", ">f8"),
+    ]
     for name, has in zip(OPTIONAL_COLUMNS, mask):
         fields += [(f"l_{name}", ">i4")] + ([(name, ">f8")] if has else [])
     fields += [("l_quality", ">i4"), ("quality", f"S{len(quality_bytes)}"), ("l_ing", ">i4"), ("ing", ">i4")]

@@ -13,6 +13,7 @@ Conventions used by every parser:
   15-minute interval; ``energy`` is Wh in that interval with the platform's sign convention
   (withdrawn/consumed positive, produced/injected negative, battery positive when charging).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,8 +26,18 @@ from oracle.errors import OracleError
 
 FORMATS = ("csv", "ec-csv", "urbandataset")
 
-READING_COLUMNS = ["deviceid", "ts", "energy", "powactive", "powreactive", "current", "voltage",
-                   "chargestatus", "quality", "line"]
+READING_COLUMNS = [
+    "deviceid",
+    "ts",
+    "energy",
+    "powactive",
+    "powreactive",
+    "current",
+    "voltage",
+    "chargestatus",
+    "quality",
+    "line",
+]
 RAW_COLUMNS = [c for c in READING_COLUMNS if c != "quality"]
 OPTIONAL_COLUMNS = ["powactive", "powreactive", "current", "voltage", "chargestatus"]
 QUALITIES = ("measured", "snapped", "interpolated")

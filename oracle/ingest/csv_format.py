@@ -18,19 +18,28 @@ placed in time), ``bad_number`` (energy not a number); for the optional columns 
 Energy written as NaN/inf is kept here and dropped by the cleaning (``non_finite``).
 Where a device's UTC offset changes within the file an informational ``dst_change`` is recorded.
 """
+
 from __future__ import annotations
 
 import csv
 import io
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from oracle.numbers import is_plain, not_a_number
 
-from .core import (DEVICEID_MAX, OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, WholeFileNeeded,
-                   deviceid_too_long, readings_frame)
+from .core import (
+    DEVICEID_MAX,
+    OPTIONAL_COLUMNS,
+    Anomaly,
+    IngestFileError,
+    ParsedFile,
+    WholeFileNeeded,
+    deviceid_too_long,
+    readings_frame,
+)
 from .source import decode_text, delimited_text, iter_line_blocks
 from .times import DstTracker, implausible, implausible_reason, utc_offsets
 
@@ -62,8 +71,9 @@ def _header(path, header: str) -> list[str]:
     raw = header.split(",")
     if len(raw) == 1 and ";" in header:
         hint = " (fields separated by ';': a seed-003 energy-community file? use --format ec-csv)"
-        raise IngestFileError(path, 1, raw[0].split(";")[0].strip() or "1",
-                              f"header is not comma-separated{hint}; {_EXPECTED}")
+        raise IngestFileError(
+            path, 1, raw[0].split(";")[0].strip() or "1", f"header is not comma-separated{hint}; {_EXPECTED}"
+        )
     names: list[str] = []
     looks_like_data = any(ch.isdigit() for ch in header)
     for i, name in enumerate(raw):
@@ -105,8 +115,13 @@ def _split_fast(body_text: str, names: list[str], first_line: int):
                 blank[i] = True
         bad = suspicious & ~blank
         anomalies = [
-            Anomaly("bad_field_count", f"{counts[i] + 1} fields where the header has {len(names)}: "
-                    f"{_short(body[i])!r}", int(lines[i]), None, None)
+            Anomaly(
+                "bad_field_count",
+                f"{counts[i] + 1} fields where the header has {len(names)}: {_short(body[i])!r}",
+                int(lines[i]),
+                None,
+                None,
+            )
             for i in np.flatnonzero(bad)
         ]
         good = ~blank & ~bad
@@ -116,9 +131,17 @@ def _split_fast(body_text: str, names: list[str], first_line: int):
         lines = lines[good]
     else:
         text = body_text
-    frame = pd.read_csv(io.StringIO(text), header=None, names=names, dtype=str, na_filter=False,
-                        keep_default_na=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE,
-                        engine="c")
+    frame = pd.read_csv(
+        io.StringIO(text),
+        header=None,
+        names=names,
+        dtype=str,
+        na_filter=False,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        quoting=csv.QUOTE_NONE,
+        engine="c",
+    )
     return frame, lines, anomalies, False, _blanks_around_fields(buf)
 
 
@@ -139,8 +162,12 @@ def _blanks_around_fields(buf: np.ndarray) -> bool:
         return False
     before = buf[np.maximum(spaces - 1, 0)]
     after = buf[np.minimum(spaces + 1, len(buf) - 1)]
-    return bool((spaces == 0).any() or (spaces == len(buf) - 1).any()
-                or np.isin(before, (10, 44)).any() or np.isin(after, (10, 44)).any())
+    return bool(
+        (spaces == 0).any()
+        or (spaces == len(buf) - 1).any()
+        or np.isin(before, (10, 44)).any()
+        or np.isin(after, (10, 44)).any()
+    )
 
 
 def _split_quoted(path, body_text: str, names: list[str], first_line: int):
@@ -157,8 +184,15 @@ def _split_quoted(path, body_text: str, names: list[str], first_line: int):
                 continue
             all_blank = False
             if len(record) != len(names):
-                anomalies.append(Anomaly("bad_field_count", f"{len(record)} fields where the header has "
-                                         f"{len(names)}: {_short(','.join(record))!r}", start, None, None))
+                anomalies.append(
+                    Anomaly(
+                        "bad_field_count",
+                        f"{len(record)} fields where the header has {len(names)}: {_short(','.join(record))!r}",
+                        start,
+                        None,
+                        None,
+                    )
+                )
                 continue
             rows.append(record)
             lines.append(start)
@@ -225,8 +259,7 @@ def iter_csv_chunks(path, rows_per_chunk: int) -> Iterator[ParsedFile]:
     while following is not None:
         first_line, data = following
         following = next(blocks, None)
-        yield parser.parse(decode_text(path, data, _column_of, first_line=first_line, header=header_bytes),
-                           first_line)
+        yield parser.parse(decode_text(path, data, _column_of, first_line=first_line, header=header_bytes), first_line)
     parser.finish()
 
 
@@ -263,8 +296,9 @@ class CsvParser:
                 anomalies += found
         keep = fields.keep
         readings = readings_frame(fields.dev[keep], fields.ts[keep], fields.energy[keep], lines[keep], optional)
-        anomalies += self.dst.anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
-                                        fields.offsets[keep], lines[keep])
+        anomalies += self.dst.anomalies(
+            readings["deviceid"].to_numpy(dtype=object), readings["ts"], fields.offsets[keep], lines[keep]
+        )
         anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
         return ParsedFile(str(self.path), "csv", readings, anomalies)
 
@@ -287,8 +321,15 @@ class _Fields:
         self.missing_off = ~self.bad_ts & np.isnan(self.offsets)
         self.out_of_window = ~self.bad_ts & ~self.missing_off & implausible(self.ts)
         self.energy, self.en_empty, self.en_bad = _to_float(self.en_text)
-        self.keep = ~(self.dev_missing | self.dev_too_long | self.bad_ts | self.missing_off | self.out_of_window
-                      | self.en_empty | self.en_bad)
+        self.keep = ~(
+            self.dev_missing
+            | self.dev_too_long
+            | self.bad_ts
+            | self.missing_off
+            | self.out_of_window
+            | self.en_empty
+            | self.en_bad
+        )
 
     def column(self, name: str) -> pd.Series:
         values = self.frame[name].astype(object)
@@ -308,16 +349,30 @@ class _Fields:
         return [
             *self.found("missing_field", self.dev_missing, lambda i: "deviceid is empty; reading dropped"),
             *self.found("bad_deviceid", self.dev_too_long, lambda i: f"{deviceid_too_long(dev[i])}; reading dropped"),
-            *self.found("bad_timestamp", self.bad_ts,
-                        lambda i: f"timestamp {_short(tsv[i])!r} is not an ISO 8601 date-time; reading dropped"),
-            *self.found("missing_offset", self.missing_off,
-                        lambda i: f"timestamp {_short(tsv[i])!r} has no UTC offset (e.g. +01:00 or Z): it cannot be "
-                                  "placed in time; reading dropped"),
-            *self.found("implausible_time", self.out_of_window,
-                        lambda i: f"timestamp {implausible_reason(_short(tsv[i]))}; reading dropped"),
+            *self.found(
+                "bad_timestamp",
+                self.bad_ts,
+                lambda i: f"timestamp {_short(tsv[i])!r} is not an ISO 8601 date-time; reading dropped",
+            ),
+            *self.found(
+                "missing_offset",
+                self.missing_off,
+                lambda i: (
+                    f"timestamp {_short(tsv[i])!r} has no UTC offset (e.g. +01:00 or Z): it cannot be "
+                    "placed in time; reading dropped"
+                ),
+            ),
+            *self.found(
+                "implausible_time",
+                self.out_of_window,
+                lambda i: f"timestamp {implausible_reason(_short(tsv[i]))}; reading dropped",
+            ),
             *self.found("missing_field", self.en_empty, lambda i: "energy is empty; reading dropped"),
-            *self.found("bad_number", self.en_bad,
-                        lambda i: f"energy {_short(env[i])!r} {not_a_number(env[i])}; reading dropped"),
+            *self.found(
+                "bad_number",
+                self.en_bad,
+                lambda i: f"energy {_short(env[i])!r} {not_a_number(env[i])}; reading dropped",
+            ),
         ]
 
     def optional(self, col: str) -> tuple[np.ndarray, list[Anomaly]]:
@@ -328,8 +383,11 @@ class _Fields:
         non_finite = ~np.isfinite(values) & ~empty & ~bad & self.keep
         t = text_col.to_numpy(dtype=object)
         found = [
-            *self.found("bad_number", bad & self.keep,
-                        lambda i: f"{col} {_short(t[i])!r} {not_a_number(t[i])}; {col} left empty, reading kept"),
+            *self.found(
+                "bad_number",
+                bad & self.keep,
+                lambda i: f"{col} {_short(t[i])!r} {not_a_number(t[i])}; {col} left empty, reading kept",
+            ),
             *self.found("non_finite", non_finite, lambda i: f"{col} is {t[i]!r}; {col} left empty, reading kept"),
         ]
         values[bad | non_finite] = np.nan

@@ -47,6 +47,7 @@ Extension rows (not in the paper, all optional):
 
 Whole-file errors name the line and the row label (``St[2]`` = second value of row St).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,11 +64,23 @@ from .times import PLAUSIBLE_FROM, dst_change_anomalies, implausible, implausibl
 
 _STRIP = re.compile(r"[_{}\\$\s]")
 _ALIASES = {
-    "Δt": "Δt", "∆t": "Δt", "Deltat": "Δt", "deltat": "Δt", "DeltaT": "Δt",
-    "T": "T", "St": "St", "Dt": "Dt", "N": "N",
-    "Nfix": "Nfix", "Pfix": "Pfix",
-    "NPV": "NPV", "ZPV": "ZPV", "PPV": "PPV",
-    "IDn": "IDn", "IDPV": "IDPV", "TZ": "TZ",
+    "Δt": "Δt",
+    "∆t": "Δt",
+    "Deltat": "Δt",
+    "deltat": "Δt",
+    "DeltaT": "Δt",
+    "T": "T",
+    "St": "St",
+    "Dt": "Dt",
+    "N": "N",
+    "Nfix": "Nfix",
+    "Pfix": "Pfix",
+    "NPV": "NPV",
+    "ZPV": "ZPV",
+    "PPV": "PPV",
+    "IDn": "IDn",
+    "IDPV": "IDPV",
+    "TZ": "TZ",
 }
 USED = set(_ALIASES.values())
 
@@ -113,9 +126,12 @@ class _Reader:
                 current = _Block(fields[0], number)
                 if label in USED:
                     if label in self.blocks:
-                        raise IngestFileError(path, number, fields[0],
-                                              f"row {fields[0]!r} appears twice (first at line "
-                                              f"{self.blocks[label].line})")
+                        raise IngestFileError(
+                            path,
+                            number,
+                            fields[0],
+                            f"row {fields[0]!r} appears twice (first at line {self.blocks[label].line})",
+                        )
                     self.blocks[label] = current
             elif current is None:
                 raise IngestFileError(path, number, "1", "a row without a label before any labelled row")
@@ -220,8 +236,9 @@ def parse_ec_csv(path, data: bytes, *, user_prefix: str = "user", pv_prefix: str
     user_ids = _ids(r, "IDn", users, "one per user") or [f"{user_prefix}{n}" for n in range(1, users + 1)]
     pfix, ppv = r.block("Pfix", required=False), r.block("PPV", required=False)
     if pfix is None and ppv is None:
-        raise IngestFileError(path, None, "Pfix", "no user load profiles (row Pfix) and no PV production "
-                              "(row PPV): nothing to ingest")
+        raise IngestFileError(
+            path, None, "Pfix", "no user load profiles (row Pfix) and no PV production (row PPV): nothing to ingest"
+        )
     out = _Readings()
     if pfix is not None:
         _user_readings(r, pfix, user_ids, axis, out)
@@ -240,8 +257,7 @@ def _check_is_ec_csv(path, r: _Reader, text: str) -> None:
     hint = ""
     if "," in first and ";" not in first:
         hint = " (comma-separated with a header: canonical csv? use --format csv)"
-    raise IngestFileError(path, 1, r.first_label or "1",
-                          f"not a seed-003 energy-community file: no Δt/Pfix rows{hint}")
+    raise IngestFileError(path, 1, r.first_label or "1", f"not a seed-003 energy-community file: no Δt/Pfix rows{hint}")
 
 
 class _TimeAxis:
@@ -252,8 +268,9 @@ class _TimeAxis:
         # a start date far outside the plausible window would not even fit pandas' times: its steps are
         # placed at a stand-in date and become implausible_time anomalies
         far = implausible(pd.DatetimeIndex([pd.Timestamp(d) for d in starts]))
-        midnights = pd.DatetimeIndex([PLAUSIBLE_FROM.tz_localize(None) if f else pd.Timestamp(d)
-                                      for d, f in zip(starts, far)]).as_unit("ns")
+        midnights = pd.DatetimeIndex(
+            [PLAUSIBLE_FROM.tz_localize(None) if f else pd.Timestamp(d) for d, f in zip(starts, far)]
+        ).as_unit("ns")
         start_utc = _local_midnights_in_utc(midnights, tz)
         step_ns = np.concatenate([np.arange(d, dtype=np.int64) for d in durations]) * STEP.value
         base_ns = np.repeat(start_utc.as_unit("ns").asi8, durations)
@@ -264,7 +281,7 @@ class _TimeAxis:
         self.hours = 15 / 60
 
     @classmethod
-    def read(cls, r: _Reader) -> "_TimeAxis":
+    def read(cls, r: _Reader) -> _TimeAxis:
         step_min = r.scalar("Δt", 1)
         if step_min != 15:
             raise r.error(r.blocks["Δt"], f"Δt = {step_min} min: only 15-minute data can be ingested", 1)
@@ -280,16 +297,23 @@ class _TimeAxis:
         if not self.step_outside[t]:
             return None
         i = self.interval_of_step[t]
-        return Anomaly("implausible_time", f"step {t + 1} of {who} (interval {i + 1}, St[{i + 1}] = "
-                       f"{implausible_reason(self.st_values[i])}); no reading", line, dev, None)
+        return Anomaly(
+            "implausible_time",
+            f"step {t + 1} of {who} (interval {i + 1}, St[{i + 1}] = "
+            f"{implausible_reason(self.st_values[i])}); no reading",
+            line,
+            dev,
+            None,
+        )
 
 
 def _start_date(r: _Reader, st_block, value: str, i: int) -> dt.date:
     try:
         return _date(value)
     except ValueError:
-        raise r.error(st_block, f"start date {value!r} is not yyyymmdd, ddmmyyyy, dd/mm/yyyy or yyyy-mm-dd",
-                      i) from None
+        raise r.error(
+            st_block, f"start date {value!r} is not yyyymmdd, ddmmyyyy, dd/mm/yyyy or yyyy-mm-dd", i
+        ) from None
 
 
 def _durations(r: _Reader, n_intervals: int) -> list[int]:
@@ -297,8 +321,10 @@ def _durations(r: _Reader, n_intervals: int) -> list[int]:
     if len(dt_values) == 1:
         dt_values = dt_values * n_intervals
     elif len(dt_values) != n_intervals:
-        raise r.error(dt_block, f"Dt has {len(dt_values)} values for {n_intervals} intervals (one value "
-                      "for all, or one per interval)")
+        raise r.error(
+            dt_block,
+            f"Dt has {len(dt_values)} values for {n_intervals} intervals (one value for all, or one per interval)",
+        )
     return [r.integer(dt_block, v, i, 1) for i, v in enumerate(dt_values, start=1)]
 
 
@@ -344,14 +370,21 @@ def _user_readings(r: _Reader, pfix, user_ids: list[str], axis: _TimeAxis, out: 
     nfix = _nfix(r, users)
     expected = users * axis.t_bar
     if len(pfix.rows) != expected:
-        raise r.error(pfix, f"Pfix (N × Nfix × T̄) must be T̄ = {axis.t_bar} stacked N×Nfix matrices, i.e. "
-                      f"{users} × {axis.t_bar} = {expected} rows; found {len(pfix.rows)}")
+        raise r.error(
+            pfix,
+            f"Pfix (N × Nfix × T̄) must be T̄ = {axis.t_bar} stacked N×Nfix matrices, i.e. "
+            f"{users} × {axis.t_bar} = {expected} rows; found {len(pfix.rows)}",
+        )
     for index, (number, values) in enumerate(pfix.rows):
         t, n = divmod(index, users)
         count = len(values) if nfix is None else nfix[n]
         if [v for v in values[count:] if v not in ("", "-")]:
-            raise r.error(pfix, f"user {n + 1} has Nfix = {count} fixed loads but the row holds "
-                          f"{len(values)} values", count + 1, number)
+            raise r.error(
+                pfix,
+                f"user {n + 1} has Nfix = {count} fixed loads but the row holds {len(values)} values",
+                count + 1,
+                number,
+            )
         dev = user_ids[n]
         far_step = axis.outside(t, f"user {n + 1}", number, dev)
         if far_step:
@@ -382,11 +415,15 @@ def _user_load(values: list[str], count: int, n: int, t: int) -> tuple[float, tu
         try:
             x = _number(v)
         except ValueError:
-            return 0.0, ("bad_number", f"Pfix value {v!r} (user {n + 1}, load {k + 1}, step {t + 1}) "
-                                       f"{not_a_number(v)}; no reading")
+            return 0.0, (
+                "bad_number",
+                f"Pfix value {v!r} (user {n + 1}, load {k + 1}, step {t + 1}) {not_a_number(v)}; no reading",
+            )
         if x is None:
-            return 0.0, ("missing_value", f"Pfix of user {n + 1} (load {k + 1}, step {t + 1}) is missing "
-                                          "('-'); no reading")
+            return 0.0, (
+                "missing_value",
+                f"Pfix of user {n + 1} (load {k + 1}, step {t + 1}) is missing ('-'); no reading",
+            )
         total += x
     return total, None
 
@@ -407,8 +444,7 @@ def _pv_readings(r: _Reader, ppv, user_ids: list[str], pv_prefix: str, axis: _Ti
         if installed[k] <= 0:
             continue
         if len(values) != axis.t_bar:
-            raise r.error(ppv, f"PV model {k + 1} has {len(values)} values, expected T̄ = {axis.t_bar}",
-                          None, number)
+            raise r.error(ppv, f"PV model {k + 1} has {len(values)} values, expected T̄ = {axis.t_bar}", None, number)
         for t, v in enumerate(values):
             _pv_value(pv_ids[k], k, t, v, number, installed[k], axis, out)
 
@@ -429,8 +465,7 @@ def _installed(r: _Reader, n_models: int) -> list[float]:
     return installed
 
 
-def _pv_value(dev: str, k: int, t: int, v: str, number: int, installed: float, axis: _TimeAxis,
-              out: _Readings) -> None:
+def _pv_value(dev: str, k: int, t: int, v: str, number: int, installed: float, axis: _TimeAxis, out: _Readings) -> None:
     far_step = axis.outside(t, f"PV model {k + 1}", number, dev)
     if far_step:
         out.anomalies.append(far_step)
@@ -438,12 +473,26 @@ def _pv_value(dev: str, k: int, t: int, v: str, number: int, installed: float, a
     try:
         x = _number(v)
     except ValueError:
-        out.anomalies.append(Anomaly("bad_number", f"PPV value {v!r} (PV model {k + 1}, step {t + 1}) "
-                                     f"{not_a_number(v)}; no reading", number, dev, axis.timeline[t]))
+        out.anomalies.append(
+            Anomaly(
+                "bad_number",
+                f"PPV value {v!r} (PV model {k + 1}, step {t + 1}) {not_a_number(v)}; no reading",
+                number,
+                dev,
+                axis.timeline[t],
+            )
+        )
         return
     if x is None:
-        out.anomalies.append(Anomaly("missing_value", f"PPV of PV model {k + 1} at step {t + 1} is "
-                                     "missing ('-'); no reading", number, dev, axis.timeline[t]))
+        out.anomalies.append(
+            Anomaly(
+                "missing_value",
+                f"PPV of PV model {k + 1} at step {t + 1} is missing ('-'); no reading",
+                number,
+                dev,
+                axis.timeline[t],
+            )
+        )
         return
     out.add(dev, t, -installed * x * 1000.0 * axis.hours, number)
 
@@ -454,5 +503,6 @@ def _dst_changes(readings: pd.DataFrame, tz) -> list[Anomaly]:
     utc = readings["ts"]
     wall = utc.dt.tz_convert(tz.zone).dt.tz_localize(None)
     offsets = ((wall - utc.dt.tz_localize(None)).dt.total_seconds() / 60).to_numpy()
-    return dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), utc, offsets,
-                                readings["line"].to_numpy(dtype=object))
+    return dst_change_anomalies(
+        readings["deviceid"].to_numpy(dtype=object), utc, offsets, readings["line"].to_numpy(dtype=object)
+    )

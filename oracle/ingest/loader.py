@@ -8,12 +8,13 @@ as a `conflicting_duplicate` anomaly. A file already ingested for the community 
 loaded again, and one community's files are loaded one at a time (an advisory lock: a second `oracle
 ingest` of the same community stops at once).
 """
+
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -71,13 +72,21 @@ def _checked_arguments(path: Path, gap_limit_hours: float) -> None:
     if path.is_dir():
         raise OracleError(f"{path} is a directory, not a file")
     if not 0 < gap_limit_hours <= GAP_LIMIT_MAX_HOURS:  # also refuses nan
-        raise OracleError(f"--gap-limit-hours {gap_limit_hours} is outside the range: more than 0 and at most "
-                          f"{GAP_LIMIT_MAX_HOURS:g}")
+        raise OracleError(
+            f"--gap-limit-hours {gap_limit_hours} is outside the range: more than 0 and at most {GAP_LIMIT_MAX_HOURS:g}"
+        )
 
 
-def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv", *,
-                gap_limit_hours: float = 6.0, chunk_rows: int | None = CHUNK_ROWS,
-                log=lambda message: None) -> IngestResult:
+def ingest_file(
+    ctx: Context,
+    community_name: str,
+    path: Path,
+    fmt: str = "csv",
+    *,
+    gap_limit_hours: float = 6.0,
+    chunk_rows: int | None = CHUNK_ROWS,
+    log=lambda message: None,
+) -> IngestResult:
     """Loads `path` for the community; ``chunk_rows`` None reads the file whole (one chunk)."""
     community = get_community(ctx, community_name)
     path = Path(path)
@@ -85,13 +94,20 @@ def ingest_file(ctx: Context, community_name: str, path: Path, fmt: str = "csv",
     sha = _sha256(path)
     with community_ingest_lock(ctx, community):
         with ctx.session() as s:
-            previous = s.scalar(select(Ingestion).where(Ingestion.community_id == community.id,
-                                                        Ingestion.sha256 == sha, Ingestion.finished_at.is_not(None)))
+            previous = s.scalar(
+                select(Ingestion).where(
+                    Ingestion.community_id == community.id, Ingestion.sha256 == sha, Ingestion.finished_at.is_not(None)
+                )
+            )
             if previous is not None:
                 return IngestResult(previous.id, previous.rows_read, 0, 0, already_ingested=True)
-            devices = dict(s.execute(select(Device.deviceid, Device.id)
-                                     .join(Membership, Membership.id == Device.membership_id)
-                                     .where(Membership.community_id == community.id)).all())
+            devices = dict(
+                s.execute(
+                    select(Device.deviceid, Device.id)
+                    .join(Membership, Membership.id == Device.membership_id)
+                    .where(Membership.community_id == community.id)
+                ).all()
+            )
         job = _FileLoad(ctx, community, path, fmt, sha, devices, pd.Timedelta(hours=gap_limit_hours), log)
         try:
             try:
@@ -116,11 +132,11 @@ class _FileLoad:
 
     def run(self, chunk_rows: int | None) -> IngestResult:
         """The whole file in one transaction (rolled back by any error, WholeFileNeeded included)."""
-        self.log(f"reading {self.path} as {self.fmt}" + (f" in chunks of {chunk_rows:,} lines…" if chunk_rows
-                                                          else "…"))
+        self.log(f"reading {self.path} as {self.fmt}" + (f" in chunks of {chunk_rows:,} lines…" if chunk_rows else "…"))
         with self.ctx.session() as s:
-            ingestion = Ingestion(community_id=self.community.id, path=str(self.path), format=self.fmt,
-                                  sha256=self.sha, rows_read=0)
+            ingestion = Ingestion(
+                community_id=self.community.id, path=str(self.path), format=self.fmt, sha256=self.sha, rows_read=0
+            )
             s.add(ingestion)
             s.flush()
             store = FileStore(s.connection(), ingestion.id, self.devices)
@@ -135,7 +151,7 @@ class _FileLoad:
             ingestion.rows_read = rows_read
             ingestion.rows_loaded = store.loaded
             ingestion.anomaly_count = store.anomalies + store.conflicts
-            ingestion.finished_at = datetime.now(timezone.utc)
+            ingestion.finished_at = datetime.now(UTC)
             self.log(f"{store.loaded:,} readings loaded, {ingestion.anomaly_count:,} anomalies; committing…")
             return IngestResult(ingestion.id, rows_read, store.loaded, ingestion.anomaly_count)
 

@@ -1,4 +1,5 @@
 """``parse_file``: read, validate and parse one file of meter readings in one of FORMATS."""
+
 from __future__ import annotations
 
 from pathlib import Path

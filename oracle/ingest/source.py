@@ -1,13 +1,14 @@
 """Reading a file's bytes (plain or gzip) and decoding them as UTF-8, with errors that name the
 file, the line and the column of the offending byte."""
+
 from __future__ import annotations
 
 import codecs
 import gzip
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -94,8 +95,13 @@ def _nth_newline_end(data: bytes, n: int) -> int:
 
 
 def _line_too_long(path, line: int):
-    raise IngestFileError(path, line, None, f"the line is longer than {_size(MAX_LINE_BYTES)} (the limit of one "
-                          "line of meter data): not a meter-reading file, or a wrong --format")
+    raise IngestFileError(
+        path,
+        line,
+        None,
+        f"the line is longer than {_size(MAX_LINE_BYTES)} (the limit of one "
+        "line of meter data): not a meter-reading file, or a wrong --format",
+    )
 
 
 def _read_lines(path, stream, limit: int) -> bytes:
@@ -116,15 +122,24 @@ def _read_lines(path, stream, limit: int) -> bytes:
         chunks.append(chunk)
     else:
         return b"".join(chunks)
-    raise IngestFileError(path, line, None, f"the line is longer than {_size(limit)} (the limit of one line of "
-                          "meter data): not a meter-reading file, or a wrong --format")
+    raise IngestFileError(
+        path,
+        line,
+        None,
+        f"the line is longer than {_size(limit)} (the limit of one line of "
+        "meter data): not a meter-reading file, or a wrong --format",
+    )
 
 
 def _read_document(path, stream, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise IngestFileError(path, None, None, f"the document is larger than {_size(limit)} (the limit of one "
-                              "UrbanDataset): split it, e.g. by month")
+        raise IngestFileError(
+            path,
+            None,
+            None,
+            f"the document is larger than {_size(limit)} (the limit of one UrbanDataset): split it, e.g. by month",
+        )
     return data
 
 
@@ -137,8 +152,9 @@ def char_column(line_no: int, before: bytes, whole: bytes, first: bytes) -> str:
     return str(len(before.decode("utf-8", "replace")) + 1)
 
 
-def _position_error(path, data: bytes, pos: int, message: str, column_of: ColumnOf, first_line: int = 1,
-                    header: bytes | None = None) -> IngestFileError:
+def _position_error(
+    path, data: bytes, pos: int, message: str, column_of: ColumnOf, first_line: int = 1, header: bytes | None = None
+) -> IngestFileError:
     line_no = data.count(b"\n", 0, pos) + first_line
     start = data.rfind(b"\n", 0, pos) + 1
     end = data.find(b"\n", pos)
@@ -152,8 +168,14 @@ def _position_error(path, data: bytes, pos: int, message: str, column_of: Column
     return IngestFileError(path, line_no, column, message)
 
 
-def decode_text(path: str | Path, data: bytes, column_of: ColumnOf = char_column, *, first_line: int = 1,
-                header: bytes | None = None) -> str:
+def decode_text(
+    path: str | Path,
+    data: bytes,
+    column_of: ColumnOf = char_column,
+    *,
+    first_line: int = 1,
+    header: bytes | None = None,
+) -> str:
     """UTF-8 text of ``data`` (a leading BOM is dropped, CRLF becomes LF).
 
     ``data`` may be a block of a file starting at line ``first_line`` (then ``header`` is the file's first
@@ -163,7 +185,7 @@ def decode_text(path: str | Path, data: bytes, column_of: ColumnOf = char_column
     if first_line > 1:
         return _decode_utf8(path, data, column_of, first_line, header)
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise IngestFileError(path, 1, "1", "UTF-32 encoded file: the file must be UTF-8 encoded")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -174,16 +196,21 @@ def decode_text(path: str | Path, data: bytes, column_of: ColumnOf = char_column
 def _decode_utf8(path, data: bytes, column_of: ColumnOf, first_line: int, header: bytes | None) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise _position_error(path, data, nul, "binary content (NUL byte): not a UTF-8 text file", column_of,
-                              first_line, header)
+        raise _position_error(
+            path, data, nul, "binary content (NUL byte): not a UTF-8 text file", column_of, first_line, header
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad = data[exc.start]
         raise _position_error(
-            path, data, exc.start,
-            f"invalid UTF-8 byte 0x{bad:02x} ({exc.reason}): the file must be UTF-8 encoded", column_of,
-            first_line, header,
+            path,
+            data,
+            exc.start,
+            f"invalid UTF-8 byte 0x{bad:02x} ({exc.reason}): the file must be UTF-8 encoded",
+            column_of,
+            first_line,
+            header,
         ) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n")
@@ -213,6 +240,7 @@ def delimited_text(path, data: bytes, column_of: ColumnOf, what: str, text: str 
     check_not_empty(path, text)
     ch, line, col = first_char(text)
     if ch in "{[":
-        raise IngestFileError(path, line, str(col), f"this is JSON, not {what} (an UrbanDataset? use "
-                              "--format urbandataset)")
+        raise IngestFileError(
+            path, line, str(col), f"this is JSON, not {what} (an UrbanDataset? use --format urbandataset)"
+        )
     return text

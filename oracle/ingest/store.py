@@ -11,6 +11,7 @@ the stored value is kept and a different one recorded as a `conflicting_duplicat
 chunks of the same file never collide with a later chunk: the cleaner has made sure each device's readings
 come after the ones before.
 """
+
 from __future__ import annotations
 
 import queue
@@ -25,19 +26,24 @@ from .copying import readings_binary, readings_copy_sql
 try:  # monthly partitions of counterreading (migration 0006); a database before it has one table
     from oracle.db.partitions import ensure_reading_partitions
 except ImportError:  # pragma: no cover - the partitioning module is not there yet
+
     def ensure_reading_partitions(connection, first_ts, last_ts) -> None:
         return None
 
+
 PARSE, CLEANING, GAPS = 0, 1, 2  # anomaly phases, in the order a whole-file load lists them
 
-_CREATE_STAGING = ("CREATE TEMP TABLE ingest_staging (LIKE counterreading) ON COMMIT DROP",
-                   "CREATE TEMP TABLE ingest_anomalies (phase smallint, seq bigint, device_id integer, deviceid text, "
-                   "ts timestamptz, kind text, reason text, line integer) ON COMMIT DROP")
+_CREATE_STAGING = (
+    "CREATE TEMP TABLE ingest_staging (LIKE counterreading) ON COMMIT DROP",
+    "CREATE TEMP TABLE ingest_anomalies (phase smallint, seq bigint, device_id integer, deviceid text, "
+    "ts timestamptz, kind text, reason text, line integer) ON COMMIT DROP",
+)
 _STORED_SPANS = (  # two index probes per device, whatever the planner's statistics say
     "SELECT d.id, f.ts, l.ts FROM unnest(%s::integer[]) AS d(id) "
     "CROSS JOIN LATERAL (SELECT ts FROM counterreading WHERE device_id = d.id ORDER BY ts LIMIT 1) f "
-    "CROSS JOIN LATERAL (SELECT ts FROM counterreading WHERE device_id = d.id ORDER BY ts DESC LIMIT 1) l")
-_MERGE_STAGED = ("INSERT INTO counterreading SELECT * FROM ingest_staging ON CONFLICT (device_id, ts) DO NOTHING")
+    "CROSS JOIN LATERAL (SELECT ts FROM counterreading WHERE device_id = d.id ORDER BY ts DESC LIMIT 1) l"
+)
+_MERGE_STAGED = "INSERT INTO counterreading SELECT * FROM ingest_staging ON CONFLICT (device_id, ts) DO NOTHING"
 _CONFLICTS = (
     "INSERT INTO anomalies (ingestion_id, device_id, deviceid, ts, kind, reason) "
     "SELECT %(ing)s, s.device_id, d.deviceid, s.ts, 'conflicting_duplicate', "
@@ -45,17 +51,20 @@ _CONFLICTS = (
     "'; this file says ' || s.energy || ' Wh: kept the stored reading' "
     "FROM ingest_staging s JOIN counterreading r ON r.device_id = s.device_id AND r.ts = s.ts "
     "JOIN devices d ON d.id = s.device_id "
-    "WHERE r.ingestion_id <> %(ing)s AND r.energy IS DISTINCT FROM s.energy")
+    "WHERE r.ingestion_id <> %(ing)s AND r.energy IS DISTINCT FROM s.energy"
+)
 _ANOMALIES_IN_ORDER = (
     "INSERT INTO anomalies (ingestion_id, device_id, deviceid, ts, kind, reason, line) "
     "SELECT %s, device_id, deviceid, ts, kind, reason, line FROM ingest_anomalies "
-    "ORDER BY phase, line IS NULL, line, CASE WHEN phase = 2 THEN deviceid END COLLATE \"C\", "
-    "CASE WHEN phase = 2 THEN ts END, seq")
+    'ORDER BY phase, line IS NULL, line, CASE WHEN phase = 2 THEN deviceid END COLLATE "C", '
+    "CASE WHEN phase = 2 THEN ts END, seq"
+)
 _COMMONEST = (
     "WITH k AS (SELECT kind, count(*) AS n, min(id) AS first FROM anomalies WHERE ingestion_id = %(ing)s "
     "GROUP BY kind ORDER BY n DESC, first LIMIT 1) "
     "SELECT k.kind, k.n, a.line, a.reason, (SELECT count(*) FROM anomalies WHERE ingestion_id = %(ing)s) "
-    "FROM k JOIN anomalies a ON a.id = k.first")
+    "FROM k JOIN anomalies a ON a.id = k.first"
+)
 
 
 ANOMALY_BUFFER = 100_000  # anomalies held before they are staged (a file of bad lines stays bounded too)
@@ -171,8 +180,9 @@ class FileStore:
         for a in anomalies:
             self._seq += 1
             ts = None if a.ts is None or a.ts is pd.NaT else a.ts.to_pydatetime()
-            self._buffer.append((phase, self._seq, self.devices.get(a.deviceid), a.deviceid, ts, a.kind, a.reason,
-                                 a.line))
+            self._buffer.append(
+                (phase, self._seq, self.devices.get(a.deviceid), a.deviceid, ts, a.kind, a.reason, a.line)
+            )
         self.anomalies += len(anomalies)
         if len(self._buffer) >= ANOMALY_BUFFER:
             self._flush_anomalies()

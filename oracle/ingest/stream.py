@@ -2,10 +2,11 @@
 chunk); ec-csv and UrbanDataset documents are parsed whole (their size is bounded: an UrbanDataset by
 MAX_DOCUMENT_BYTES, an ec-csv file by its matrices, a few years of a community at most) and their readings
 handed on in chunks, so that cleaning and loading stay bounded for every format."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .core import ParsedFile
 from .csv_format import iter_csv_chunks
@@ -23,5 +24,5 @@ def iter_parsed_chunks(path: str | Path, fmt: str, rows_per_chunk: int | None) -
         yield parsed
         return
     for first in range(0, len(parsed.readings), rows_per_chunk):
-        readings = parsed.readings.iloc[first:first + rows_per_chunk].reset_index(drop=True)
+        readings = parsed.readings.iloc[first : first + rows_per_chunk].reset_index(drop=True)
         yield ParsedFile(parsed.path, parsed.format, readings, parsed.anomalies if first == 0 else [])

@@ -1,5 +1,6 @@
 """Time handling shared by the parsers: UTC offsets written in timestamps, declared time zones,
 localisation of local wall-clock times across daylight-saving changes, dst_change anomalies."""
+
 from __future__ import annotations
 
 import re
@@ -121,8 +122,9 @@ def parse_time_zone(name: str) -> TimeZoneSpec:
     try:
         return TimeZoneSpec(text, zone=ZoneInfo(text))
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {name!r} (expected UTC±H[:MM] or an IANA name such as "
-                         "Europe/Rome)") from None
+        raise ValueError(
+            f"unknown time zone {name!r} (expected UTC±H[:MM] or an IANA name such as Europe/Rome)"
+        ) from None
 
 
 def localize(wall: pd.Series, tz: TimeZoneSpec, order_keys: pd.Series | None = None):
@@ -160,8 +162,9 @@ class DstTracker:
     to the next. Chunks must bring each device's readings in time order (WholeFileNeeded otherwise)."""
 
     def __init__(self):
-        self._last = pd.DataFrame({"ns": np.empty(0, np.int64), "offset": np.empty(0, float)},
-                                  index=pd.Index([], dtype=object))
+        self._last = pd.DataFrame(
+            {"ns": np.empty(0, np.int64), "offset": np.empty(0, float)}, index=pd.Index([], dtype=object)
+        )
 
     def anomalies(self, deviceid, ts: pd.Series, offsets: np.ndarray, line) -> list[Anomaly]:
         offsets = np.asarray(offsets, dtype=float)
@@ -181,8 +184,10 @@ class DstTracker:
         codes, ns_sorted, off = codes[order], ns_all[order], off_all[order]
         change = np.flatnonzero((codes[1:] == codes[:-1]) & (off[1:] != off[:-1])) + 1
         # a carried reading comes first among its device's (stable sort), so a change is always in this chunk
-        return [self._anomaly(dev[k], lines[k], ns_sorted[i], off[i - 1], off[i])
-                for i, k in zip(change, order[change] - len(carried))]
+        return [
+            self._anomaly(dev[k], lines[k], ns_sorted[i], off[i - 1], off[i])
+            for i, k in zip(change, order[change] - len(carried))
+        ]
 
     def _carried(self, dev: np.ndarray, ns: np.ndarray) -> pd.DataFrame:
         """The last reading of this chunk's devices from earlier chunks; they must come before this chunk's."""
@@ -207,4 +212,7 @@ class DstTracker:
             "dst_change",
             f"UTC offset of device {dev} changes from {fmt_offset(before)} to {fmt_offset(after)} at {fmt_ts(t)} "
             "(daylight-saving time change); informational, reading kept",
-            None if ln is None or pd.isna(ln) else int(ln), str(dev), t)
+            None if ln is None or pd.isna(ln) else int(ln),
+            str(dev),
+            t,
+        )

@@ -51,6 +51,7 @@ Mapping of each ``values.line`` entry to one reading:
 Whole-file errors: not JSON (with the JSON error's line and column), not an UrbanDataset, no
 ``values.line`` array, empty ``values.line``, unknown time zone or unit.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -65,8 +66,15 @@ from oracle.numbers import not_a_number, plain_float
 
 from .core import OPTIONAL_COLUMNS, Anomaly, IngestFileError, ParsedFile, deviceid_too_long, readings_frame
 from .source import check_not_empty, decode_text, first_char
-from .times import (TimeZoneSpec, dst_change_anomalies, implausible, implausible_reason, localize,
-                    parse_time_zone, utc_offsets)
+from .times import (
+    TimeZoneSpec,
+    dst_change_anomalies,
+    implausible,
+    implausible_reason,
+    localize,
+    parse_time_zone,
+    utc_offsets,
+)
 
 DEVICE_PROPERTIES = ("deviceid", "podid", "pod", "meterid")
 # lower-case property name -> (sign, unit kind, default unit)
@@ -77,11 +85,16 @@ ENERGY_PROPERTIES = {
     "electricproduction": (-1.0, "energy", "kilowattHour"),
 }
 OPTIONAL_PROPERTIES = {
-    "powactive": [("powactive", "power", "watt"), ("activepower", "power", "kilowatt"),
-                  ("totalactivepower", "power", "kilowatt")],
-    "powreactive": [("powreactive", "reactive", "voltamperereactive"),
-                    ("reactivepower", "reactive", "kilovoltamperereactive"),
-                    ("totalreactivepower", "reactive", "kilovoltamperereactive")],
+    "powactive": [
+        ("powactive", "power", "watt"),
+        ("activepower", "power", "kilowatt"),
+        ("totalactivepower", "power", "kilowatt"),
+    ],
+    "powreactive": [
+        ("powreactive", "reactive", "voltamperereactive"),
+        ("reactivepower", "reactive", "kilovoltamperereactive"),
+        ("totalreactivepower", "reactive", "kilovoltamperereactive"),
+    ],
     "current": [("current", "current", "ampere"), ("linecurrent", "current", "ampere")],
     "voltage": [("voltage", "voltage", "volt"), ("phasevoltage", "voltage", "volt")],
     "chargestatus": [("chargestatus", "percent", "percent"), ("stateofcharge", "percent", "percent")],
@@ -100,6 +113,7 @@ _DECODER = json.JSONDecoder()
 
 
 # --- positions of JSON values in the text (json.loads gives none) -----------------------------
+
 
 def _array_starts(text: str, i: int) -> list[int] | None:
     if i >= len(text) or text[i] != "[":
@@ -163,6 +177,7 @@ class _Lines:
 
 # --- values -----------------------------------------------------------------------------------
 
+
 def _empty(val) -> bool:
     return val is None or (isinstance(val, str) and not val.strip())
 
@@ -202,8 +217,9 @@ def _unwrap(path, doc, lines: _Lines):
         return ud, prefix
     if "values" in doc and ("context" in doc or "specification" in doc):
         return doc, []
-    raise IngestFileError(path, 1, "UrbanDataset",
-                          "not an UrbanDataset: no 'UrbanDataset' object (nor specification/context/values)")
+    raise IngestFileError(
+        path, 1, "UrbanDataset", "not an UrbanDataset: no 'UrbanDataset' object (nor specification/context/values)"
+    )
 
 
 def _units(path, ud: dict, prefix: list, lines: _Lines) -> dict[str, tuple[str, int | None]]:
@@ -226,10 +242,14 @@ def _factor(path, units, lines: _Lines, name: str, kind: str, default: str, pref
     factor = UNIT_FACTORS[kind].get(unit.strip().lower())
     if factor is None:
         known = ", ".join(sorted(UNIT_FACTORS[kind]))
-        raise IngestFileError(path, lines.of(line_path) if line_path else None,
-                              ".".join(map(str, prefix + ["specification", "properties",
-                                                          f"propertyDefinition[{name}]", "unitOfMeasure"])),
-                              f"unknown unit {unit!r} for property {name!r} (known: {known})")
+        raise IngestFileError(
+            path,
+            lines.of(line_path) if line_path else None,
+            ".".join(
+                map(str, prefix + ["specification", "properties", f"propertyDefinition[{name}]", "unitOfMeasure"])
+            ),
+            f"unknown unit {unit!r} for property {name!r} (known: {known})",
+        )
     return factor
 
 
@@ -248,8 +268,12 @@ def parse_urbandataset(path, data: bytes) -> ParsedFile:
     placement.place()
     readings = placement.readings()
     keep = ~placement.drop
-    anomalies = rows.anomalies + dst_change_anomalies(readings["deviceid"].to_numpy(dtype=object), readings["ts"],
-                                                      placement.offsets[keep], readings["line"].to_numpy(dtype=object))
+    anomalies = rows.anomalies + dst_change_anomalies(
+        readings["deviceid"].to_numpy(dtype=object),
+        readings["ts"],
+        placement.offsets[keep],
+        readings["line"].to_numpy(dtype=object),
+    )
     anomalies.sort(key=lambda a: (a.line is None, a.line or 0))
     return ParsedFile(str(path), "urbandataset", readings, anomalies)
 
@@ -276,8 +300,9 @@ def _context_time_zone(path, ud: dict, prefix: list, lines: _Lines) -> TimeZoneS
     try:
         return parse_time_zone(context["timeZone"])
     except ValueError as exc:
-        raise IngestFileError(path, lines.of(prefix + ["context", "timeZone"]),
-                              ".".join(prefix + ["context", "timeZone"]), str(exc)) from None
+        raise IngestFileError(
+            path, lines.of(prefix + ["context", "timeZone"]), ".".join(prefix + ["context", "timeZone"]), str(exc)
+        ) from None
 
 
 def _entries(path, text: str, ud: dict, prefix: list, lines: _Lines) -> tuple[list, list]:
@@ -286,11 +311,13 @@ def _entries(path, text: str, ud: dict, prefix: list, lines: _Lines) -> tuple[li
     entries = values.get("line") if isinstance(values, dict) else None
     where = ".".join(prefix + ["values", "line"])
     if not isinstance(entries, list):
-        raise IngestFileError(path, lines.of(prefix + ["values"]) or 1, where,
-                              "not an UrbanDataset: no values.line array")
+        raise IngestFileError(
+            path, lines.of(prefix + ["values"]) or 1, where, "not an UrbanDataset: no values.line array"
+        )
     if not entries:
-        raise IngestFileError(path, lines.of(prefix + ["values", "line"]), where,
-                              "empty file (no data rows): values.line is empty")
+        raise IngestFileError(
+            path, lines.of(prefix + ["values", "line"]), where, "empty file (no data rows): values.line is empty"
+        )
     try:
         starts = _array_starts(text, _value_start(text, prefix + ["values", "line"]))
     except (ValueError, IndexError, TypeError):
@@ -305,10 +332,15 @@ class _Factors:
 
     def __init__(self, path, ud: dict, prefix: list, lines: _Lines):
         units = _units(path, ud, prefix, lines)
-        self.energy = {name: sign * _factor(path, units, lines, name, kind, default, prefix)
-                       for name, (sign, kind, default) in ENERGY_PROPERTIES.items()}
-        self.optional = {name: _factor(path, units, lines, name, kind, default, prefix)
-                         for specs in OPTIONAL_PROPERTIES.values() for name, kind, default in specs}
+        self.energy = {
+            name: sign * _factor(path, units, lines, name, kind, default, prefix)
+            for name, (sign, kind, default) in ENERGY_PROPERTIES.items()
+        }
+        self.optional = {
+            name: _factor(path, units, lines, name, kind, default, prefix)
+            for specs in OPTIONAL_PROPERTIES.values()
+            for name, kind, default in specs
+        }
 
 
 def _properties(entry: dict) -> dict[str, object]:
@@ -329,8 +361,9 @@ class _Rows:
 
     def read_entry(self, i: int, entry, line_no: int | None, factors: _Factors) -> None:
         if not isinstance(entry, dict):
-            self.anomalies.append(Anomaly("bad_line", f"values.line[{i}] is not an object; skipped", line_no,
-                                          None, None))
+            self.anomalies.append(
+                Anomaly("bad_line", f"values.line[{i}] is not an object; skipped", line_no, None, None)
+            )
             return
         where = f"values.line[{i}]" + (f" (id {_text(entry['id'])})" if "id" in entry else "")
         props = _properties(entry)
@@ -355,8 +388,11 @@ class _Rows:
         """(device id, start_ts text, Wh) of the entry, or None after recording why it is dropped."""
         dev = next((_text(props[k]) for k in DEVICE_PROPERTIES if k in props and not _empty(props[k])), None)
         if dev is None:
-            return self._drop("missing_field", f"{where}: no device id (property deviceid, PODID, POD or "
-                              "MeterID); line dropped", line_no)
+            return self._drop(
+                "missing_field",
+                f"{where}: no device id (property deviceid, PODID, POD or MeterID); line dropped",
+                line_no,
+            )
         if deviceid_too_long(dev):
             return self._drop("bad_deviceid", f"{where}: {deviceid_too_long(dev)}; line dropped", line_no)
         period = entry.get("period") if isinstance(entry.get("period"), dict) else {}
@@ -365,17 +401,27 @@ class _Rows:
             return self._drop("bad_timestamp", f"{where}: no period.start_ts; line dropped", line_no, dev)
         present = [k for k in ENERGY_PROPERTIES if k in props and not _empty(props[k])]
         if len(present) > 1:
-            return self._drop("ambiguous_energy", f"{where}: several energy properties {present}; line dropped",
-                              line_no, dev)
+            return self._drop(
+                "ambiguous_energy", f"{where}: several energy properties {present}; line dropped", line_no, dev
+            )
         if not present:
-            return self._drop("missing_field", f"{where}: no energy value (ActiveEnergy, ElectricConsumption, "
-                              "ElectricProduction or energy); line dropped", line_no, dev)
+            return self._drop(
+                "missing_field",
+                f"{where}: no energy value (ActiveEnergy, ElectricConsumption, "
+                "ElectricProduction or energy); line dropped",
+                line_no,
+                dev,
+            )
         name = present[0]
         try:
             return dev, start, _number(props[name]) * factors.energy[name]
         except (ValueError, TypeError):
-            return self._drop("bad_number", f"{where}: {name} {props[name]!r} {not_a_number(str(props[name]))}; "
-                              "line dropped", line_no, dev)
+            return self._drop(
+                "bad_number",
+                f"{where}: {name} {props[name]!r} {not_a_number(str(props[name]))}; line dropped",
+                line_no,
+                dev,
+            )
 
     def _optional(self, where, props, column, specs, line_no, dev, factors: _Factors) -> float:
         """The column's value from its first property present (NaN, with an anomaly, when unusable)."""
@@ -385,13 +431,22 @@ class _Rows:
             try:
                 value = _number(props[prop]) * factors.optional[prop]
             except (ValueError, TypeError):
-                self.anomalies.append(Anomaly("bad_number", f"{where}: {prop} {props[prop]!r} "
-                                              f"{not_a_number(str(props[prop]))}; {column} left empty", line_no,
-                                              dev, None))
+                self.anomalies.append(
+                    Anomaly(
+                        "bad_number",
+                        f"{where}: {prop} {props[prop]!r} {not_a_number(str(props[prop]))}; {column} left empty",
+                        line_no,
+                        dev,
+                        None,
+                    )
+                )
                 return math.nan
             if not math.isfinite(value):
-                self.anomalies.append(Anomaly("non_finite", f"{where}: {prop} is {props[prop]!r}; {column} "
-                                              "left empty", line_no, dev, None))
+                self.anomalies.append(
+                    Anomaly(
+                        "non_finite", f"{where}: {prop} is {props[prop]!r}; {column} left empty", line_no, dev, None
+                    )
+                )
                 return math.nan
             return value
         return math.nan
@@ -422,8 +477,9 @@ class _Placement:
     def flag(self, mask, kind, message) -> None:
         rows = self.rows
         for i in np.flatnonzero(mask & ~self.drop):
-            rows.anomalies.append(Anomaly(kind, f"{rows.where[i]}: {message(i)}; line dropped", rows.line[i],
-                                          rows.dev[i], None))
+            rows.anomalies.append(
+                Anomaly(kind, f"{rows.where[i]}: {message(i)}; line dropped", rows.line[i], rows.dev[i], None)
+            )
         self.drop |= mask
 
     def _not_iso(self, i) -> str:
@@ -458,9 +514,14 @@ class _Placement:
         idx, parsed, ok = self._parse(local, utc=False)
         self.wall_ns[idx[ok]] = parsed[ok].as_unit("ns").asi8
         if self.tz is None:
-            self.flag(local, "missing_offset",
-                      lambda i: f"period.start_ts {self.rows.start[i]!r} has no UTC offset and context.timeZone is "
-                                "missing: it cannot be placed in time")
+            self.flag(
+                local,
+                "missing_offset",
+                lambda i: (
+                    f"period.start_ts {self.rows.start[i]!r} has no UTC offset and context.timeZone is "
+                    "missing: it cannot be placed in time"
+                ),
+            )
             return
         ok = local & ~self.drop
         wall = pd.Series(pd.to_datetime(self.wall_ns[ok], unit="ns"))
@@ -469,12 +530,18 @@ class _Placement:
         idx_ok = np.flatnonzero(ok)
         self.utc_ns[idx_ok[~nonexistent]] = pd.DatetimeIndex(loc_utc[~nonexistent]).as_unit("ns").asi8
         self.offsets[idx_ok] = loc_off
-        self.flag(self._at(idx_ok, nonexistent), "nonexistent_time",
-                  lambda i: f"period.start_ts {self.rows.start[i]!r} does not exist in {self.tz.name} (skipped "
-                            "daylight-saving hour)")
+        self.flag(
+            self._at(idx_ok, nonexistent),
+            "nonexistent_time",
+            lambda i: (
+                f"period.start_ts {self.rows.start[i]!r} does not exist in {self.tz.name} (skipped "
+                "daylight-saving hour)"
+            ),
+        )
         placed = ok & ~self.drop
-        self.flag(placed & implausible(pd.to_datetime(self.utc_ns, unit="ns", utc=True)), "implausible_time",
-                  self._outside)
+        self.flag(
+            placed & implausible(pd.to_datetime(self.utc_ns, unit="ns", utc=True)), "implausible_time", self._outside
+        )
 
     def _check_periods(self) -> None:
         bad = np.zeros(len(self.drop), dtype=bool)
@@ -482,8 +549,9 @@ class _Placement:
         for i, end in enumerate(self.rows.end):
             if end is not None and not self.drop[i]:
                 bad[i] = not self._period_ok(i, end, allowed_wall)
-        self.flag(bad, "bad_period",
-                  lambda i: f"period {self.rows.start[i]} - {self.rows.end[i]} is not a 15-minute interval")
+        self.flag(
+            bad, "bad_period", lambda i: f"period {self.rows.start[i]} - {self.rows.end[i]} is not a 15-minute interval"
+        )
 
     def _period_ok(self, i: int, end: str, allowed_wall: set) -> bool:
         end_has_offset = not np.isnan(utc_offsets(pd.Series([end], dtype=object))[0])
@@ -501,7 +569,10 @@ class _Placement:
     def readings(self) -> pd.DataFrame:
         rows, keep = self.rows, ~self.drop
         optional = {c: np.asarray(v, dtype=float)[keep] for c, v in rows.optional.items()}
-        return readings_frame(np.asarray(rows.dev, dtype=object)[keep], pd.to_datetime(self.utc_ns[keep], unit="ns",
-                                                                                         utc=True),
-                              np.asarray(rows.energy, dtype=float)[keep], [rows.line[i] for i in np.flatnonzero(keep)],
-                              optional)
+        return readings_frame(
+            np.asarray(rows.dev, dtype=object)[keep],
+            pd.to_datetime(self.utc_ns[keep], unit="ns", utc=True),
+            np.asarray(rows.energy, dtype=float)[keep],
+            [rows.line[i] for i in np.flatnonzero(keep)],
+            optional,
+        )

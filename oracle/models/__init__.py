@@ -10,6 +10,7 @@ withdrawn/absorbed > 0, produced/injected < 0), then:
 - combined: w_sc * self_consumption + w_ps * peak_shaving;
 - amounts: floor(tokens * 10^6 * (1 + 1e-12)) * 10^12 base units.
 """
+
 from .combined import combined
 from .compute import RewardResult, compute_rewards
 from .frames import INTERVAL, MemberFrames, ReadingCodes, interval_grid, member_frames
@@ -29,9 +30,27 @@ from .rounding import to_base_units
 from .self_consumption import self_consumption
 
 __all__ = [
-    "BASE_Q", "DEFAULTS", "INTERVAL", "KPI_KEYS", "MODEL_IDS", "OPTIONAL_PARAMETERS",
-    "PARAM_DECIMALS", "REQUIRED_PARAMETERS", "MemberFrames", "ReadingCodes", "RewardResult", "combined",
-    "community_kpis", "compute_rewards", "interval_grid", "member_frames", "member_kpis",
-    "params_from_chain", "params_to_chain", "peak_shaving", "self_consumption", "to_base_units",
+    "BASE_Q",
+    "DEFAULTS",
+    "INTERVAL",
+    "KPI_KEYS",
+    "MODEL_IDS",
+    "OPTIONAL_PARAMETERS",
+    "PARAM_DECIMALS",
+    "REQUIRED_PARAMETERS",
+    "MemberFrames",
+    "ReadingCodes",
+    "RewardResult",
+    "combined",
+    "community_kpis",
+    "compute_rewards",
+    "interval_grid",
+    "member_frames",
+    "member_kpis",
+    "params_from_chain",
+    "params_to_chain",
+    "peak_shaving",
+    "self_consumption",
+    "to_base_units",
     "validate_params",
 ]

@@ -5,9 +5,10 @@
 with self_consumption computed on the epoch and peak_shaving on the epoch against the previous
 period; ``params`` holds w_sc, w_ps and the parameters of both models.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

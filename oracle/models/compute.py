@@ -6,10 +6,11 @@
 ``peak_shaving`` and ``combined`` read the previous period [start - (end - start), start) from the
 same ``readings``; the two periods are built in one pass and share memory.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pandas as pd
 
@@ -34,8 +35,8 @@ from .self_consumption import self_consumption
 class RewardResult:
     model_id: str
     params: dict[str, float]
-    tokens: dict[str, float]        # member -> tokens before rounding
-    amounts: dict[str, int]         # member -> base units (18 decimals), rounded down to 1e-6 token
+    tokens: dict[str, float]  # member -> tokens before rounding
+    amounts: dict[str, int]  # member -> base units (18 decimals), rounded down to 1e-6 token
     member_kpis: dict[str, dict]
     community_kpis: dict
 
@@ -51,8 +52,14 @@ def _arrays(readings: pd.DataFrame | ReadingCodes, members: list[str], start, en
     return build_arrays(readings, members, start, end)
 
 
-def compute_rewards(model_id: str, params: Mapping[str, float], readings: pd.DataFrame | ReadingCodes,
-                    members: list[str], start: pd.Timestamp, end: pd.Timestamp) -> RewardResult:
+def compute_rewards(
+    model_id: str,
+    params: Mapping[str, float],
+    readings: pd.DataFrame | ReadingCodes,
+    members: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> RewardResult:
     """Rewards of ``model_id`` for the epoch [start, end).
 
     ``readings``: a DataFrame (member, device, ts, energy) or, the fast way, ReadingCodes whose member

@@ -29,10 +29,11 @@ temporaries are alive at once. ``member`` and ``device`` columns given as ``pand
 are used through their codes (fast); str/object columns are hashed once (~0.1 s per 10^6 rows
 and column).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -88,8 +89,11 @@ class MemberFrames:
     def __post_init__(self) -> None:
         for name in ("production", "has_data"):
             other = getattr(self, name)
-            if (other.shape != self.load.shape or not other.columns.equals(self.load.columns)
-                    or not other.index.equals(self.load.index)):
+            if (
+                other.shape != self.load.shape
+                or not other.columns.equals(self.load.columns)
+                or not other.index.equals(self.load.index)
+            ):
                 raise ValueError(f"MemberFrames.{name} does not have the index/columns of load")
 
     @property
@@ -114,8 +118,9 @@ class MemberFrames:
         )
 
 
-def _frames_from_arrays(load: np.ndarray, production: np.ndarray, has: np.ndarray,
-                        grid: pd.DatetimeIndex, members: Sequence[str]) -> MemberFrames:
+def _frames_from_arrays(
+    load: np.ndarray, production: np.ndarray, has: np.ndarray, grid: pd.DatetimeIndex, members: Sequence[str]
+) -> MemberFrames:
     """Wrap (n_members, n_intervals) arrays as MemberFrames (DataFrames are views, no copy)."""
     columns = pd.Index(list(members), name="member")
 
@@ -167,8 +172,9 @@ def _interval_index(ts: pd.Series, start: pd.Timestamp, n: int) -> np.ndarray:
     return idx
 
 
-def build_arrays(readings: pd.DataFrame, members: Sequence[str], start, end
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
+def build_arrays(
+    readings: pd.DataFrame, members: Sequence[str], start, end
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
     """(L, P, has_data) of shape (n_members, n_intervals) and the grid of ``[start, end)``."""
     grid = interval_grid(start, end)
     members = _check_members(members)
@@ -178,8 +184,7 @@ def build_arrays(readings: pd.DataFrame, members: Sequence[str], start, end
     n, m = len(grid), len(members)
     shape = (m, n)
     if len(readings) and not isinstance(readings["ts"].dtype, pd.DatetimeTZDtype):
-        raise ValueError(
-            f"readings.ts must be a timezone-aware datetime column, got {readings['ts'].dtype}")
+        raise ValueError(f"readings.ts must be a timezone-aware datetime column, got {readings['ts'].dtype}")
     if n == 0 or m == 0 or len(readings) == 0:
         return np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool), grid
 
@@ -217,8 +222,15 @@ def _cells_are_unique(device_code: np.ndarray, idx: np.ndarray) -> bool:
     return bool((idx[1:][same_device] > idx[:-1][same_device]).all())
 
 
-def accumulate(member_code: np.ndarray, device_code: np.ndarray, idx: np.ndarray, energy: np.ndarray,
-               m: int, n: int, n_devices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def accumulate(
+    member_code: np.ndarray,
+    device_code: np.ndarray,
+    idx: np.ndarray,
+    energy: np.ndarray,
+    m: int,
+    n: int,
+    n_devices: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(L, P, has_data) of shape (m, n) from rows already filtered to members and intervals in range.
     ``idx`` (int64) may be overwritten."""
     if m * n * n_devices >= 2**62:
@@ -260,12 +272,11 @@ def _sum_duplicate_keys(key: np.ndarray, energy: np.ndarray) -> tuple[np.ndarray
     return key, energy
 
 
-def _bincount_cells(cell: np.ndarray, energy: np.ndarray, m: int, n: int
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bincount_cells(cell: np.ndarray, energy: np.ndarray, m: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     shape, size = (m, n), m * n
-    weights = np.maximum(energy, 0.0)                               # max(E, 0)
+    weights = np.maximum(energy, 0.0)  # max(E, 0)
     load = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
-    np.subtract(weights, energy, out=weights)                       # max(E, 0) - E = max(-E, 0), exact
+    np.subtract(weights, energy, out=weights)  # max(E, 0) - E = max(-E, 0), exact
     production = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
     del weights
     has = np.zeros(size, dtype=bool)
@@ -297,7 +308,7 @@ def _ascending_within_meters(interval: np.ndarray, bounds: np.ndarray) -> bool:
     last = len(interval) - 1
     for lo in range(0, max(last, 0), _CHECK_CHUNK):
         hi = min(lo + _CHECK_CHUNK, last)
-        rising = interval[lo + 1:hi + 1] > interval[lo:hi]
+        rising = interval[lo + 1 : hi + 1] > interval[lo:hi]
         new_meter = bounds[(bounds > lo) & (bounds <= hi)]  # a meter's first row may be below the last one's
         rising[new_meter - 1 - lo] = True
         if not rising.all():
@@ -305,8 +316,9 @@ def _ascending_within_meters(interval: np.ndarray, bounds: np.ndarray) -> bool:
     return True
 
 
-def build_arrays_from_codes(codes: ReadingCodes, members: Sequence[str], start, end
-                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
+def build_arrays_from_codes(
+    codes: ReadingCodes, members: Sequence[str], start, end
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
     """build_arrays for readings given as ReadingCodes (the same rules: see the module doc). Besides the
     outputs, one int64 and one float64 row-sized array are alive at once."""
     grid = interval_grid(start, end)
@@ -323,8 +335,12 @@ def build_arrays_from_codes(codes: ReadingCodes, members: Sequence[str], start, 
         idx = codes.interval.astype(np.int64) - shift
         devices = np.repeat(np.arange(len(counts)), counts)
         keep = (idx >= 0) & (idx < n) & (np.repeat(member, counts) >= 0) & ~np.isnan(energy)
-        return (*accumulate(np.repeat(member, counts)[keep], devices[keep], idx[keep], energy[keep], m, n,
-                            max(len(counts), 1)), grid)
+        return (
+            *accumulate(
+                np.repeat(member, counts)[keep], devices[keep], idx[keep], energy[keep], m, n, max(len(counts), 1)
+            ),
+            grid,
+        )
     cell = np.repeat(member * n - shift, counts)
     cell += codes.interval  # member * n + interval within the grid
     keep = (codes.interval >= shift) & (codes.interval < shift + n) & ~np.isnan(energy)

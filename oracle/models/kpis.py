@@ -13,6 +13,7 @@ intervals with data, and coverage = fraction of the epoch's intervals where it h
 Percentages are 0-100. A value that is undefined (division by zero, no interval with data) is
 None; every value is a plain Python float, so the result is JSON-serialisable.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,15 @@ from .parameters import check_value
 from .percentiles import CHUNK, masked_percentiles
 
 BASE_Q = 2.5
-KPI_KEYS = ("self_consumption_pct", "self_sufficiency_pct", "peak_kw", "base_kw",
-            "withdrawn_kwh", "injected_kwh", "coverage")
+KPI_KEYS = (
+    "self_consumption_pct",
+    "self_sufficiency_pct",
+    "peak_kw",
+    "base_kw",
+    "withdrawn_kwh",
+    "injected_kwh",
+    "coverage",
+)
 
 
 def _pct(numerator: float, denominator: float) -> float | None:
@@ -38,8 +46,7 @@ def _value(x) -> float | None:
 
 
 def _pct_array(numerator: np.ndarray, denominator: np.ndarray) -> list[float | None]:
-    ratio = np.divide(100.0 * numerator, denominator, out=np.full(numerator.shape, np.nan),
-                      where=denominator != 0)
+    ratio = np.divide(100.0 * numerator, denominator, out=np.full(numerator.shape, np.nan), where=denominator != 0)
     return [None if math.isnan(v) else v for v in ratio.tolist()]
 
 
@@ -61,9 +68,15 @@ def member_kpis(frames: MemberFrames, q: float = 97.5) -> dict[str, dict[str, fl
     injected = production.sum(axis=1)
     peak, base = masked_percentiles(load, has, (q, BASE_Q))
     cover = has.sum(axis=1) / n if n else np.full(m, np.nan)
-    columns = zip(_pct_array(own_shared, injected), _pct_array(own_shared, withdrawn),
-                  _floats(peak), _floats(base), _floats(withdrawn / 1000.0),
-                  _floats(injected / 1000.0), _floats(cover))
+    columns = zip(
+        _pct_array(own_shared, injected),
+        _pct_array(own_shared, withdrawn),
+        _floats(peak),
+        _floats(base),
+        _floats(withdrawn / 1000.0),
+        _floats(injected / 1000.0),
+        _floats(cover),
+    )
     return {member: dict(zip(KPI_KEYS, row)) for member, row in zip(frames.load.columns, columns)}
 
 

@@ -30,13 +30,14 @@ per-epoch reward ceiling and the treasury bound what such a version can pay. The
 Values are written in plain decimal (ASCII digits, an optional fraction: 0.5, 97.5, 1000): no
 exponent, no `_`, no other digits, no nan or inf, so what is published is what was meant.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
 import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Mapping, Sequence
 
 MODEL_IDS = ("self_consumption", "peak_shaving", "combined")
 DEFAULTS = {"q": 97.5, "min_coverage": 0.9}
@@ -71,8 +72,10 @@ def plain_decimal(name: str, text) -> Decimal:
     """``text`` as a Decimal when it is written in plain decimal (ASCII digits, an optional fraction, an
     optional leading minus); ValueError naming ``name`` otherwise (1e3, 1_000, non-ASCII digits, nan, inf)."""
     if not isinstance(text, str) or not _PLAIN_DECIMAL.fullmatch(text):
-        raise ValueError(f"parameter {name!r} = {text!r} is not a number in plain decimal (ASCII digits with an "
-                         "optional fraction, like 97.5 or 1000)")
+        raise ValueError(
+            f"parameter {name!r} = {text!r} is not a number in plain decimal (ASCII digits with an "
+            "optional fraction, like 97.5 or 1000)"
+        )
     return Decimal(text)
 
 
@@ -191,8 +194,7 @@ def params_to_chain(params: Mapping[str, float]) -> tuple[list[str], list[int]]:
             raise ValueError(f"parameter {name!r} must not be negative, got {value!r}")
         scaled = dec * _SCALE
         if scaled != scaled.to_integral_value():
-            raise ValueError(
-                f"parameter {name!r} = {value!r} has more than {PARAM_DECIMALS} decimals")
+            raise ValueError(f"parameter {name!r} = {value!r} has more than {PARAM_DECIMALS} decimals")
         as_int = int(scaled)
         if as_int > _UINT256_MAX:
             raise ValueError(f"parameter {name!r} = {value!r} does not fit uint256")

@@ -13,9 +13,10 @@ percentile is undefined (no interval with data, only possible with min_coverage 
 Parameters: beta (tokens per kW), cap (tokens per member per epoch), q (default 97.5),
 min_coverage (fraction, default 0.9).
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,12 +41,22 @@ def member_peaks(frames: MemberFrames, q: float) -> np.ndarray:
     return masked_percentiles(load, has, (q,))[0]
 
 
-def peak_shaving_tokens(peak: np.ndarray, baseline: np.ndarray, epoch_coverage: np.ndarray,
-                        previous_coverage: np.ndarray, beta: float, cap: float,
-                        min_coverage: float) -> np.ndarray:
+def peak_shaving_tokens(
+    peak: np.ndarray,
+    baseline: np.ndarray,
+    epoch_coverage: np.ndarray,
+    previous_coverage: np.ndarray,
+    beta: float,
+    cap: float,
+    min_coverage: float,
+) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        eligible = ((epoch_coverage >= min_coverage) & (previous_coverage >= min_coverage)
-                    & np.isfinite(peak) & np.isfinite(baseline))
+        eligible = (
+            (epoch_coverage >= min_coverage)
+            & (previous_coverage >= min_coverage)
+            & np.isfinite(peak)
+            & np.isfinite(baseline)
+        )
         reward = np.minimum(beta * np.maximum(0.0, baseline - peak), cap)
     return np.where(eligible, reward, 0.0)
 
@@ -61,6 +72,13 @@ def peak_shaving(epoch: MemberFrames, previous: MemberFrames, params: Mapping[st
         raise ValueError("epoch and previous frames must have the same members in the same order")
     _, _, has_epoch = epoch.arrays()
     _, _, has_previous = previous.arrays()
-    tokens = peak_shaving_tokens(member_peaks(epoch, q), member_peaks(previous, q),
-                                 coverage(has_epoch), coverage(has_previous), beta, cap, min_coverage)
+    tokens = peak_shaving_tokens(
+        member_peaks(epoch, q),
+        member_peaks(previous, q),
+        coverage(has_epoch),
+        coverage(has_previous),
+        beta,
+        cap,
+        min_coverage,
+    )
     return pd.Series(tokens, index=epoch.load.columns, name="tokens", dtype=np.float64)

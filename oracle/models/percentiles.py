@@ -9,9 +9,10 @@ member has no valid value.
 
 Power in kW of an interval with energy E Wh: 4 * E / 1000.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -47,8 +48,9 @@ def _lerp_sorted(sorted_block: np.ndarray, count: np.ndarray, q: float) -> np.nd
     return result
 
 
-def masked_percentiles(values: np.ndarray, valid: np.ndarray, qs: Sequence[float],
-                       transform=kw, chunk: int = CHUNK) -> np.ndarray:
+def masked_percentiles(
+    values: np.ndarray, valid: np.ndarray, qs: Sequence[float], transform=kw, chunk: int = CHUNK
+) -> np.ndarray:
     """Percentiles ``qs`` of ``transform(values)`` per row over the columns where ``valid``.
 
     values, valid: (n_rows, n_cols). Returns (len(qs), n_rows) float64, NaN for a row without a

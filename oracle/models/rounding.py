@@ -9,6 +9,7 @@ error, far below the 10^-6 resolution for any realistic amount) keeps them from 
 the unit below. Consequence: a true value within 1e-12 relative below a multiple of 10^-6 is
 rounded up to it. Results are never negative (negative or -0.0 noise gives 0).
 """
+
 from __future__ import annotations
 
 import math

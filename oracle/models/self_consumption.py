@@ -9,9 +9,10 @@ A term is 0 where its denominator is 0. Computed as matrix-vector products
 (L_i · (S / L)), no loop over intervals. Σ_i reward_i = (alpha_consumer + alpha_producer) Σ S / 1000
 up to rounding.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,15 +21,15 @@ from .frames import MemberFrames
 from .parameters import get_param
 
 
-def self_consumption_tokens(load: np.ndarray, production: np.ndarray,
-                            alpha_consumer: float, alpha_producer: float) -> np.ndarray:
+def self_consumption_tokens(
+    load: np.ndarray, production: np.ndarray, alpha_consumer: float, alpha_producer: float
+) -> np.ndarray:
     """Tokens per member from (n_members, n_intervals) arrays of L_i(t), P_i(t) in Wh."""
     community_load = load.sum(axis=0)
     community_production = production.sum(axis=0)
     shared = np.minimum(community_load, community_production)
     share_l = np.divide(shared, community_load, out=np.zeros_like(shared), where=community_load > 0)
-    share_p = np.divide(shared, community_production, out=np.zeros_like(shared),
-                        where=community_production > 0)
+    share_p = np.divide(shared, community_production, out=np.zeros_like(shared), where=community_production > 0)
     consumer_wh = load @ share_l
     producer_wh = production @ share_p
     return alpha_consumer * consumer_wh / 1000.0 + alpha_producer * producer_wh / 1000.0

@@ -23,12 +23,13 @@ Monthly consumption of a municipality: every measurement of its plants whose per
 datasetHash = keccak256(those bytes); consumptionWh = the sum of the kWh × 1000 (an integer: kWh have at
 most 3 decimals); measurements = the number of lines.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Iterable
 
 from eth_utils import keccak
 
@@ -56,11 +57,20 @@ def _lamp_key(lamp: tuple[str, Decimal, int]):
 
 
 def static_record_bytes(record: StaticRecord) -> bytes:
-    values = (record.municipality_code, record.plant_code, record.pod, f"{Decimal(record.latitude):.6f}",
-              f"{Decimal(record.longitude):.6f}", record.electrical_panel or "", record.control_system or "")
+    values = (
+        record.municipality_code,
+        record.plant_code,
+        record.pod,
+        f"{Decimal(record.latitude):.6f}",
+        f"{Decimal(record.longitude):.6f}",
+        record.electrical_panel or "",
+        record.control_system or "",
+    )
     lines = [f"{key}={value}\n" for key, value in zip(STATIC_FIELDS, values)]
-    lines += [f"lamp={technology},{Decimal(power):.2f},{count}\n"
-              for technology, power, count in sorted(record.lamps, key=_lamp_key)]
+    lines += [
+        f"lamp={technology},{Decimal(power):.2f},{count}\n"
+        for technology, power, count in sorted(record.lamps, key=_lamp_key)
+    ]
     return "".join(lines).encode("utf-8")
 
 
@@ -70,6 +80,7 @@ def static_record_hash(record: StaticRecord) -> bytes:
 
 def changed_fields(old_text: str, new_text: str) -> list[str]:
     """Which keys differ between two canonical static records (lamps counted as one field)."""
+
     def fields(text: str) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for line in text.splitlines():
@@ -113,12 +124,11 @@ class MonthlyDataset:
 
 
 def measurement_line(m: Measurement) -> str:
-    start = m.period_start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = m.period_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{m.plant_code},{start},{m.resolution},{Decimal(m.kwh):.3f}\n"
 
 
-def monthly_dataset(municipality_code: str, month: date | str, measurements: Iterable[Measurement]
-                    ) -> MonthlyDataset:
+def monthly_dataset(municipality_code: str, month: date | str, measurements: Iterable[Measurement]) -> MonthlyDataset:
     """The month's dataset from its measurements (any order)."""
     if isinstance(month, str):
         month = parse_month(month)

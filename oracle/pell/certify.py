@@ -7,12 +7,13 @@ nothing twice. Crash-safe: every transaction is recorded (chain_transactions) be
 the next run first finishes those (the receipt recorded as a pell_certifications row, never a second send),
 and a certification the chain has but the database misses is adopted from the chain's events.
 """
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Callable
+from datetime import UTC, date, datetime
 
 from eth_utils import keccak
 from sqlalchemy import select
@@ -35,6 +36,7 @@ TX_KINDS = {"static": "pell_static", "monthly": "pell_monthly"}
 @dataclass(frozen=True)
 class Item:
     """One thing to certify: a plant's static record or a municipality's month."""
+
     kind: str
     municipality_code: str
     plant_code: str | None
@@ -59,20 +61,29 @@ class CertifySummary:
 
     def sentence(self) -> str:
         static = sum(1 for item, _ in self.certified if item.kind == "static")
-        return (f"{static} static records and {len(self.certified) - static} months certified, "
-                f"{self.up_to_date} already certified as they stand"
-                + (f", {self.resumed} interrupted certifications recorded" if self.resumed else ""))
+        return (
+            f"{static} static records and {len(self.certified) - static} months certified, "
+            f"{self.up_to_date} already certified as they stand"
+            + (f", {self.resumed} interrupted certifications recorded" if self.resumed else "")
+        )
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def certify(ctx, municipality_code: str | None = None, month: str | None = None, *, now: datetime | None = None,
-            progress: bool = True, log: Callable[[str], None] = _say,
-            after_sent: Callable[[str], None] | None = None) -> CertifySummary:
+def certify(
+    ctx,
+    municipality_code: str | None = None,
+    month: str | None = None,
+    *,
+    now: datetime | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = _say,
+    after_sent: Callable[[str], None] | None = None,
+) -> CertifySummary:
     with certification_lock(ctx):
-        return _certify(ctx, municipality_code, month, now or datetime.now(timezone.utc), progress, log, after_sent)
+        return _certify(ctx, municipality_code, month, now or datetime.now(UTC), progress, log, after_sent)
 
 
 def _certify(ctx, municipality_code, month, now, progress, log, after_sent) -> CertifySummary:
@@ -103,13 +114,30 @@ def plan(ctx, municipality_code: str | None, month: str | None, now: datetime) -
             if wanted is None:
                 for plant in data.plants(s, municipality):
                     canonical = static_record_bytes(data.static_record(s, municipality, plant))
-                    items.append(Item("static", municipality.istat_code, plant.plant_code, None, keccak(canonical),
-                                      canonical=canonical.decode("utf-8")))
+                    items.append(
+                        Item(
+                            "static",
+                            municipality.istat_code,
+                            plant.plant_code,
+                            None,
+                            keccak(canonical),
+                            canonical=canonical.decode("utf-8"),
+                        )
+                    )
             for m in [wanted] if wanted is not None else data.months_with_data(s, municipality, now):
                 dataset = data.month_dataset(s, municipality, m)
                 if dataset.measurements:
-                    items.append(Item("monthly", municipality.istat_code, None, m, dataset.dataset_hash,
-                                      dataset.consumption_wh, dataset.measurements))
+                    items.append(
+                        Item(
+                            "monthly",
+                            municipality.istat_code,
+                            None,
+                            m,
+                            dataset.dataset_hash,
+                            dataset.consumption_wh,
+                            dataset.measurements,
+                        )
+                    )
     return items
 
 
@@ -128,23 +156,33 @@ def due(ctx, items: list[Item]) -> list[Item]:
 
 def _same_month(item: Item, cert) -> bool:
     return (item.dataset_hash, item.consumption_wh, item.measurements) == (
-        cert.dataset_hash, cert.consumption_wh, cert.measurements)
+        cert.dataset_hash,
+        cert.consumption_wh,
+        cert.measurements,
+    )
 
 
 def certify_item(ctx, item: Item, role: str, after_sent: Callable[[str], None] | None = None) -> int | None:
     """Sends one certification signed by `role` and records it; returns its certification id."""
     contract = lighting(ctx)
     if item.kind == "static":
-        fn = contract.functions.certifyStatic(item.municipality_code, item.plant_code, item.dataset_hash,
-                                              SCHEMA_VERSION)
+        fn = contract.functions.certifyStatic(
+            item.municipality_code, item.plant_code, item.dataset_hash, SCHEMA_VERSION
+        )
     else:
-        fn = contract.functions.certifyMonthly(item.municipality_code, month_number(item.month),
-                                               item.consumption_wh, item.measurements, item.dataset_hash)
-    detail = {"municipality": item.municipality_code, "plant": item.plant_code,
-              "month": month_text(item.month) if item.month else None, "datasetHash": "0x" + item.dataset_hash.hex(),
-              "canonical": item.canonical}
-    receipt = send_recorded(ctx, fn, role, TX_KINDS[item.kind], what=f"certify {item.label}", detail=detail,
-                            after_sent=after_sent)
+        fn = contract.functions.certifyMonthly(
+            item.municipality_code, month_number(item.month), item.consumption_wh, item.measurements, item.dataset_hash
+        )
+    detail = {
+        "municipality": item.municipality_code,
+        "plant": item.plant_code,
+        "month": month_text(item.month) if item.month else None,
+        "datasetHash": "0x" + item.dataset_hash.hex(),
+        "canonical": item.canonical,
+    }
+    receipt = send_recorded(
+        ctx, fn, role, TX_KINDS[item.kind], what=f"certify {item.label}", detail=detail, after_sent=after_sent
+    )
     return _record_receipt(ctx, item.kind, receipt, item.canonical)
 
 
@@ -152,8 +190,9 @@ def _record_receipt(ctx, kind: str, receipt, canonical: str | None) -> int | Non
     """The certification id, once stored (None: its municipality or plant is no longer in the database)."""
     cert = certification_from_receipt(ctx, kind, receipt)
     with ctx.session() as s:
-        row = ledger.record(s, cert, receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"],
-                            canonical_record=canonical)
+        row = ledger.record(
+            s, cert, receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"], canonical_record=canonical
+        )
     return cert.id if row is not None else None
 
 
@@ -162,9 +201,17 @@ def resume_pending(ctx, log: Callable[[str], None] = _say) -> int:
     is recorded from its receipt, one still in the chain's pool awaited, one the chain lost marked dropped (its
     record is certified again if still due)."""
     with ctx.session() as s:
-        pending = list(s.scalars(select(ChainTransaction).where(
-            ChainTransaction.kind.in_(TX_KINDS.values()), ChainTransaction.status.in_(("sent", "mined")),
-            ChainTransaction.tx_hash.not_in(select(PellCertification.tx_hash))).order_by(ChainTransaction.id)))
+        pending = list(
+            s.scalars(
+                select(ChainTransaction)
+                .where(
+                    ChainTransaction.kind.in_(TX_KINDS.values()),
+                    ChainTransaction.status.in_(("sent", "mined")),
+                    ChainTransaction.tx_hash.not_in(select(PellCertification.tx_hash)),
+                )
+                .order_by(ChainTransaction.id)
+            )
+        )
     done = 0
     for tx, receipt in record_receipts(ctx, pending):
         if receipt is None and ctx.chain.transaction_known(tx.tx_hash):

@@ -1,10 +1,11 @@
 """LightingCertification on the chain: its certifications decoded into a named type, read in batches, and the
 transaction that made one found in the contract's events."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 CONTRACT = "LightingCertification"
 KINDS = ("static", "monthly")  # LightingCertification.Kind
@@ -14,6 +15,7 @@ EVENTS = {"static": "StaticDataCertified", "monthly": "MonthlyConsumptionCertifi
 @dataclass(frozen=True)
 class OnChainCertification:
     """LightingCertification.getCertification(id) (month YYYYMM, 0 for static; timestamp unix seconds)."""
+
     id: int
     kind: str
     municipality_code: str
@@ -28,14 +30,26 @@ class OnChainCertification:
     previous_id: int
 
     @classmethod
-    def decode(cls, cert_id: int, raw: Sequence) -> "OnChainCertification":
+    def decode(cls, cert_id: int, raw: Sequence) -> OnChainCertification:
         kind, code, plant, month, wh, measurements, dataset_hash, version, submitter, timestamp, previous = raw
-        return cls(cert_id, KINDS[kind], code, plant, month, wh, measurements, bytes(dataset_hash), version,
-                   submitter, timestamp, previous)
+        return cls(
+            cert_id,
+            KINDS[kind],
+            code,
+            plant,
+            month,
+            wh,
+            measurements,
+            bytes(dataset_hash),
+            version,
+            submitter,
+            timestamp,
+            previous,
+        )
 
     @property
     def certified_at(self) -> datetime:
-        return datetime.fromtimestamp(self.timestamp, timezone.utc)
+        return datetime.fromtimestamp(self.timestamp, UTC)
 
 
 def lighting(ctx):
@@ -77,7 +91,17 @@ def certification_event(ctx, cert: OnChainCertification) -> tuple[str, int] | No
 def certification_from_receipt(ctx, kind: str, receipt) -> OnChainCertification:
     """The certification a mined certifyStatic/certifyMonthly created, from its event."""
     args = ctx.chain.events(lighting(ctx), EVENTS[kind], receipt)[0]
-    return OnChainCertification(args["id"], kind, args["municipalityCode"], args.get("plantId", ""),
-                                args.get("month", 0), args.get("consumptionWh", 0), args.get("measurements", 0),
-                                bytes(args["datasetHash"]), args.get("schemaVersion", 0), args["submitter"],
-                                args["timestamp"], args["previousId"])
+    return OnChainCertification(
+        args["id"],
+        kind,
+        args["municipalityCode"],
+        args.get("plantId", ""),
+        args.get("month", 0),
+        args.get("consumptionWh", 0),
+        args.get("measurements", 0),
+        bytes(args["datasetHash"]),
+        args.get("schemaVersion", 0),
+        args["submitter"],
+        args["timestamp"],
+        args["previousId"],
+    )

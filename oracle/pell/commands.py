@@ -1,5 +1,6 @@
 """`oracle pell …`: the PELL-IP public-lighting commands (import, certify, verify, submitter, grant, revoke,
 demo), added to the oracle's parser by `add_commands(sub)`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,10 @@ def cmd_verify(ctx, args) -> None:
     bad = [c for c in checks if c.state != "certified"]
     if bad:
         changed = sum(1 for c in bad if c.state == "changed")
-        raise OracleError(f"{changed} of {len(checks)} records changed since their certification, "
-                          f"{len(bad) - changed} never certified")
+        raise OracleError(
+            f"{changed} of {len(checks)} records changed since their certification, "
+            f"{len(bad) - changed} never certified"
+        )
     print(f"OK: all {len(checks)} records are certified as they stand")
 
 
@@ -41,16 +44,25 @@ def cmd_submitter_create(ctx, args) -> None:
     from oracle.pell.keys import create_submitter
 
     done = create_submitter(ctx, args.municipality)
-    print(f"submitter of {done.municipality_code}: {done.address} "
-          f"({'new key' if done.created else 'existing key'}, "
-          f"{'authorized now' if done.authorized else 'already authorized'} on LightingCertification)")
+    print(
+        f"submitter of {done.municipality_code}: {done.address} "
+        f"({'new key' if done.created else 'existing key'}, "
+        f"{'authorized now' if done.authorized else 'already authorized'} on LightingCertification)"
+    )
 
 
 def cmd_grant(ctx, args) -> None:
     from oracle.pell.viewers import grant
 
-    print(grant(ctx, args.address, municipality_code=args.municipality, region=args.region,
-                by=ctx.keyring.address("platform_admin")))
+    print(
+        grant(
+            ctx,
+            args.address,
+            municipality_code=args.municipality,
+            region=args.region,
+            by=ctx.keyring.address("platform_admin"),
+        )
+    )
 
 
 def cmd_revoke(ctx, args) -> None:
@@ -74,7 +86,8 @@ def _scope_options(parser) -> None:
 
 def add_commands(sub) -> None:
     pell = sub.add_parser("pell", help="PELL-IP public lighting: import, certify on-chain, verify").add_subparsers(
-        dest="pell_command", required=True)
+        dest="pell_command", required=True
+    )
     imp = pell.add_parser("import", help="import municipalities, plants or consumption (whole file or nothing)")
     imp.add_argument("--format", required=True, choices=["csv", "urbandataset"])
     imp.add_argument("--municipality", metavar="CODE", help="UrbanDataset: the ISTAT code of lines without TownCode")
@@ -90,7 +103,8 @@ def add_commands(sub) -> None:
     verify.add_argument("--month", metavar="YYYY-MM", help="that month's consumption only")
     verify.set_defaults(func=cmd_verify)
     submitter = pell.add_parser("submitter", help="municipalities' submitter keys").add_subparsers(
-        dest="submitter_command", required=True)
+        dest="submitter_command", required=True
+    )
     create = submitter.add_parser("create", help="make (or reuse) the key and authorize it (Platform Admin)")
     create.add_argument("--municipality", metavar="CODE", required=True)
     create.set_defaults(func=cmd_submitter_create)
@@ -101,4 +115,5 @@ def add_commands(sub) -> None:
     _scope_options(revoke)
     revoke.set_defaults(func=cmd_revoke)
     pell.add_parser("demo", help="eight municipalities of Liguria: generate, import, certify").set_defaults(
-        func=cmd_demo)
+        func=cmd_demo
+    )

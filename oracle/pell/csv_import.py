@@ -8,6 +8,7 @@
 
 Columns may come in any order. The first bad value refuses the whole file (PellRecordError).
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,13 +17,14 @@ from datetime import datetime
 from pathlib import Path
 
 from oracle.ingest.source import decode_text, read_bytes
-from oracle.pell.records import (ConsumptionRow, Fields, LampRow, MunicipalityRow, ParsedFile, PellRecordError,
-                                 PlantRow)
+from oracle.pell.records import ConsumptionRow, Fields, LampRow, MunicipalityRow, ParsedFile, PellRecordError, PlantRow
 
 KINDS = {
     "municipalities": ({"istat_code", "name", "province", "region"}, {"reserved"}),
-    "plants": ({"istat_code", "plant_code", "pod", "latitude", "longitude", "technology", "unit_power_w", "count"},
-               {"electrical_panel", "control_system"}),
+    "plants": (
+        {"istat_code", "plant_code", "pod", "latitude", "longitude", "technology", "unit_power_w", "count"},
+        {"electrical_panel", "control_system"},
+    ),
     "consumption": ({"istat_code", "plant_code", "period", "kwh"}, set()),
 }
 PLANT_FIELDS = ("pod", "latitude", "longitude", "electrical_panel", "control_system")
@@ -31,8 +33,12 @@ PLANT_FIELDS = ("pod", "latitude", "longitude", "electrical_panel", "control_sys
 def file_kind(path, header: list[str]) -> str:
     names = [h.strip().lower() for h in header]
     if len(names) == 1 and ";" in names[0]:
-        raise PellRecordError(path, 1, None, "the fields are separated by ';': separate them with commas "
-                                             "(and write decimals with a point)")
+        raise PellRecordError(
+            path,
+            1,
+            None,
+            "the fields are separated by ';': separate them with commas (and write decimals with a point)",
+        )
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise PellRecordError(path, 1, duplicates[0], "appears twice in the header")
@@ -40,11 +46,17 @@ def file_kind(path, header: list[str]) -> str:
         if required <= set(names):
             unknown = [n for n in names if n not in required | optional]
             if unknown:
-                raise PellRecordError(path, 1, unknown[0], f"is not a column of a {kind} file "
-                                      f"({', '.join(sorted(required | optional))})")
+                raise PellRecordError(
+                    path, 1, unknown[0], f"is not a column of a {kind} file ({', '.join(sorted(required | optional))})"
+                )
             return kind
-    raise PellRecordError(path, 1, None, "the header is not one of a municipalities, plants or consumption file: "
-                          + "; ".join(f"{k}: {','.join(sorted(r))}" for k, (r, _o) in KINDS.items()))
+    raise PellRecordError(
+        path,
+        1,
+        None,
+        "the header is not one of a municipalities, plants or consumption file: "
+        + "; ".join(f"{k}: {','.join(sorted(r))}" for k, (r, _o) in KINDS.items()),
+    )
 
 
 def read_csv(path: Path, now: datetime) -> ParsedFile:
@@ -70,25 +82,39 @@ def read_csv(path: Path, now: datetime) -> ParsedFile:
 
 
 def _municipality(parsed: ParsedFile, f: Fields, row: dict, now: datetime) -> None:
-    parsed.municipalities.append(MunicipalityRow(
-        f.istat_code("istat_code", row["istat_code"]), f.text("name", row["name"]),
-        f.province("province", row["province"]), f.text("region", row["region"], 100),
-        f.flag("reserved", row.get("reserved")), f.line))
+    parsed.municipalities.append(
+        MunicipalityRow(
+            f.istat_code("istat_code", row["istat_code"]),
+            f.text("name", row["name"]),
+            f.province("province", row["province"]),
+            f.text("region", row["region"], 100),
+            f.flag("reserved", row.get("reserved")),
+            f.line,
+        )
+    )
 
 
 def _plant_line(parsed: ParsedFile, f: Fields, row: dict, now: datetime) -> None:
     plant = plant_row(f, row)
-    lamp = LampRow(f.technology("technology", row["technology"]), f.power("unit_power_w", row["unit_power_w"]),
-                   f.count("count", row["count"]))
+    lamp = LampRow(
+        f.technology("technology", row["technology"]),
+        f.power("unit_power_w", row["unit_power_w"]),
+        f.count("count", row["count"]),
+    )
     merge_plant(parsed, f, plant, lamp)
 
 
 def plant_row(f: Fields, row: dict) -> PlantRow:
-    return PlantRow(f.istat_code("istat_code", row["istat_code"]), f.plant_code("plant_code", row["plant_code"]),
-                    f.pod("pod", row.get("pod")), f.latitude("latitude", row["latitude"]),
-                    f.longitude("longitude", row["longitude"]),
-                    f.optional_text("electrical_panel", row.get("electrical_panel")),
-                    f.optional_text("control_system", row.get("control_system")), f.line)
+    return PlantRow(
+        f.istat_code("istat_code", row["istat_code"]),
+        f.plant_code("plant_code", row["plant_code"]),
+        f.pod("pod", row.get("pod")),
+        f.latitude("latitude", row["latitude"]),
+        f.longitude("longitude", row["longitude"]),
+        f.optional_text("electrical_panel", row.get("electrical_panel")),
+        f.optional_text("control_system", row.get("control_system")),
+        f.line,
+    )
 
 
 def merge_plant(parsed: ParsedFile, f: Fields, plant: PlantRow, lamp: LampRow) -> None:
@@ -103,8 +129,11 @@ def merge_plant(parsed: ParsedFile, f: Fields, plant: PlantRow, lamp: LampRow) -
         if getattr(first, name) != getattr(plant, name):
             raise f.refuse(name, f"differs from line {first.line} of the same plant {plant.plant_code}")
     if any((lamp.technology, lamp.unit_power_w) == (l.technology, l.unit_power_w) for l in first.lamps):
-        raise f.refuse("technology", f"{lamp.technology} {lamp.unit_power_w} W repeats a lamp group of plant "
-                                     f"{plant.plant_code}: give its count once")
+        raise f.refuse(
+            "technology",
+            f"{lamp.technology} {lamp.unit_power_w} W repeats a lamp group of plant "
+            f"{plant.plant_code}: give its count once",
+        )
     first.lamps.append(lamp)
 
 
@@ -114,6 +143,14 @@ def _consumption(parsed: ParsedFile, f: Fields, row: dict, now: datetime) -> Non
         start, resolution = f.month("period", period, now), "month"
     else:
         start, resolution = f.quarter_hour("period", period, now), "15min"
-    parsed.consumption.append(ConsumptionRow(
-        f.istat_code("istat_code", row["istat_code"]), f.plant_code("plant_code", row["plant_code"]), None,
-        start, resolution, f.kwh("kwh", row["kwh"]), f.line))
+    parsed.consumption.append(
+        ConsumptionRow(
+            f.istat_code("istat_code", row["istat_code"]),
+            f.plant_code("plant_code", row["plant_code"]),
+            None,
+            start,
+            resolution,
+            f.kwh("kwh", row["kwh"]),
+            f.line,
+        )
+    )

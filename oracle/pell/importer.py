@@ -3,9 +3,10 @@ stored in one transaction — a bad record refuses the file (naming file, line a
 
 On the embedded setup a municipalities file also makes and authorizes each municipality's submitter key.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from oracle.errors import OracleError
@@ -27,9 +28,10 @@ def parse(path: Path, fmt: str, now: datetime, municipality: str | None = None) 
     raise OracleError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
-def import_file(ctx, path: Path, fmt: str = "csv", *, municipality: str | None = None,
-                now: datetime | None = None) -> ImportSummary:
-    parsed = parse(Path(path), fmt, now or datetime.now(timezone.utc), municipality)
+def import_file(
+    ctx, path: Path, fmt: str = "csv", *, municipality: str | None = None, now: datetime | None = None
+) -> ImportSummary:
+    parsed = parse(Path(path), fmt, now or datetime.now(UTC), municipality)
     with ctx.session() as s:
         summary = store(s, parsed)
     if parsed.municipalities and not ctx.settings.production:

@@ -3,6 +3,7 @@ keystore passphrase), `<keystore dir>/pell_submitter_<ISTAT code>.json`, signed 
 `pell_submitter_<ISTAT code>`. The Platform Admin authorizes each on LightingCertification (`setSubmitter`);
 the account is also recorded in pell_viewers as an account of its municipality (it may see reserved data).
 """
+
 from __future__ import annotations
 
 import json
@@ -67,27 +68,43 @@ def create_submitter(ctx, code: str) -> Submitter:
     contract = lighting(ctx)
     authorized = not ctx.chain.call(contract.functions.isSubmitter(code, address))
     if authorized:
-        send_recorded(ctx, contract.functions.setSubmitter(code, address, True), "platform_admin",
-                      "pell_set_submitter", what=f"setSubmitter({code})", detail={"municipality": code,
-                                                                                  "account": address})
+        send_recorded(
+            ctx,
+            contract.functions.setSubmitter(code, address, True),
+            "platform_admin",
+            "pell_set_submitter",
+            what=f"setSubmitter({code})",
+            detail={"municipality": code, "account": address},
+        )
     _record_viewer(ctx, address, municipality_id)
     return Submitter(code, address, created, authorized)
 
 
 def _record_viewer(ctx, address: str, municipality_id: int) -> None:
     with ctx.session() as s:
-        if s.scalar(select(PellViewer.id).where(PellViewer.address == address,
-                                                PellViewer.municipality_id == municipality_id)) is None:
-            s.add(PellViewer(address=address, municipality_id=municipality_id,
-                             granted_by=ctx.keyring.address("platform_admin")))
+        if (
+            s.scalar(
+                select(PellViewer.id).where(
+                    PellViewer.address == address, PellViewer.municipality_id == municipality_id
+                )
+            )
+            is None
+        ):
+            s.add(
+                PellViewer(
+                    address=address, municipality_id=municipality_id, granted_by=ctx.keyring.address("platform_admin")
+                )
+            )
 
 
 def ensure_submitter(ctx, code: str) -> str:
     """The role that signs the municipality's certifications; on the embedded setup its key is made and
     authorized when missing, a configured setup needs `oracle pell submitter create` first."""
     if submitter_address(ctx, code) is None and ctx.settings.production:
-        raise ConfigError(f"no submitter key for municipality {code}: run `oracle pell submitter create "
-                          f"--municipality {code}` (Platform Admin) first")
+        raise ConfigError(
+            f"no submitter key for municipality {code}: run `oracle pell submitter create "
+            f"--municipality {code}` (Platform Admin) first"
+        )
     if ctx.settings.production:
         return submitter_role(code)
     create_submitter(ctx, code)

@@ -1,5 +1,6 @@
 """pell_certifications: the database's copy of the chain's certifications (the chain is the truth; a
 certification the database misses — a crash after mining, a restored database — is adopted from the chain)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -19,8 +20,9 @@ def known(s, ids) -> dict[int, PellCertification]:
     return {row.certification_id: row for row in rows}
 
 
-def record(s, cert: OnChainCertification, tx_hash: str, block_number: int, *,
-           canonical_record: str | None = None) -> PellCertification | None:
+def record(
+    s, cert: OnChainCertification, tx_hash: str, block_number: int, *, canonical_record: str | None = None
+) -> PellCertification | None:
     """Stores a certification unless it already is; None when its municipality or plant is unknown here."""
     existing = known(s, [cert.id]).get(cert.id)
     if existing is not None:
@@ -30,18 +32,30 @@ def record(s, cert: OnChainCertification, tx_hash: str, block_number: int, *,
         return None
     plant_id = None
     if cert.kind == "static":
-        plant_id = s.scalar(select(PellPlant.id).where(PellPlant.municipality_id == municipality.id,
-                                                       PellPlant.plant_code == cert.plant_id))
+        plant_id = s.scalar(
+            select(PellPlant.id).where(
+                PellPlant.municipality_id == municipality.id, PellPlant.plant_code == cert.plant_id
+            )
+        )
         if plant_id is None:
             return None
     row = PellCertification(
-        certification_id=cert.id, kind=cert.kind, municipality_id=municipality.id, plant_id=plant_id,
-        month=month_of_number(cert.month) if cert.kind == "monthly" else None, dataset_hash=cert.dataset_hash,
+        certification_id=cert.id,
+        kind=cert.kind,
+        municipality_id=municipality.id,
+        plant_id=plant_id,
+        month=month_of_number(cert.month) if cert.kind == "monthly" else None,
+        dataset_hash=cert.dataset_hash,
         consumption_wh=Decimal(cert.consumption_wh) if cert.kind == "monthly" else None,
         measurements=cert.measurements if cert.kind == "monthly" else None,
         schema_version=cert.schema_version if cert.kind == "static" else None,
-        previous_certification_id=cert.previous_id or None, submitter=cert.submitter, tx_hash=tx_hash,
-        block_number=block_number, certified_at=cert.certified_at, canonical_record=canonical_record)
+        previous_certification_id=cert.previous_id or None,
+        submitter=cert.submitter,
+        tx_hash=tx_hash,
+        block_number=block_number,
+        certified_at=cert.certified_at,
+        canonical_record=canonical_record,
+    )
     s.add(row)
     s.flush()
     return row

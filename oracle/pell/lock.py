@@ -1,6 +1,7 @@
 """One PELL-IP certification at a time: a PostgreSQL advisory lock held on a connection of its own for the whole
 run (released by PostgreSQL when the connection ends, so a killed run never leaves it behind). Two runs at once
 could both find a record due and certify it twice; the second one stops at once (AlreadyRunning, exit 1)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

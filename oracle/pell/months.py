@@ -3,10 +3,11 @@
 A month's consumption is every measurement whose period starts in it (local time); a month is complete,
 and may be certified, once it is over: its end (the next month's first midnight in Italy) is past.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 TIME_ZONE = ZoneInfo("Europe/Rome")
@@ -43,7 +44,7 @@ def month_start(month: date | datetime) -> datetime:
     if isinstance(month, datetime):
         local = month.astimezone(TIME_ZONE)
         month = date(local.year, local.month, 1)
-    return datetime(month.year, month.month, 1, tzinfo=TIME_ZONE).astimezone(timezone.utc)
+    return datetime(month.year, month.month, 1, tzinfo=TIME_ZONE).astimezone(UTC)
 
 
 def month_end(month: date) -> datetime:

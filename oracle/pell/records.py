@@ -3,11 +3,12 @@
 Every rule refuses a bad value with `PellRecordError(file, line, field, sentence)`; a reader stops at the
 first one and nothing of the file is stored.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from oracle.db.schema import PELL_TECHNOLOGIES
@@ -68,6 +69,7 @@ class PlantRow:
 @dataclass(frozen=True)
 class ConsumptionRow:
     """plant_code or pod names the plant (an UrbanDataset may give only the POD)."""
+
     istat_code: str
     plant_code: str | None
     pod: str | None
@@ -135,8 +137,9 @@ class Fields:
     def plant_code(self, name: str, value) -> str:
         code = self.required(name, value)
         if not PLANT_CODE.fullmatch(code):
-            raise self.refuse(name, f"{code!r} is not a plant code: up to 64 of A-Z a-z 0-9 . _ / - "
-                                    "(starting with a letter or digit)")
+            raise self.refuse(
+                name, f"{code!r} is not a plant code: up to 64 of A-Z a-z 0-9 . _ / - (starting with a letter or digit)"
+            )
         return code
 
     def pod(self, name: str, value) -> str:
@@ -227,11 +230,12 @@ class Fields:
         try:
             instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise self.refuse(name, f"{text!r} is not a time (ISO 8601 with offset, e.g. "
-                                    "2026-03-01T00:15:00+01:00)") from None
+            raise self.refuse(
+                name, f"{text!r} is not a time (ISO 8601 with offset, e.g. 2026-03-01T00:15:00+01:00)"
+            ) from None
         if instant.tzinfo is None:
             raise self.refuse(name, f"{text!r} has no UTC offset (e.g. +01:00 or Z)")
-        instant = instant.astimezone(timezone.utc)
+        instant = instant.astimezone(UTC)
         if not 2000 <= instant.year < 2100:
             raise self.refuse(name, f"{text} is outside the years 2000 .. 2099")
         if instant.minute % 15 or instant.second or instant.microsecond:

@@ -6,6 +6,7 @@ runs `oracle pell certify` (every municipality: new or changed static records, m
 those times. A run that fails is logged; the next one certifies what is still due, and finishes first any
 certification a stopped run left sent but unrecorded.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,7 @@ def pell_job(path: Path) -> dict | None:
     if job is None:
         return None
     if not isinstance(job, dict) or not isinstance(job.get("cron"), str) or not job["cron"]:
-        raise OracleError(f"{path}: \"pell\" needs a \"cron\", e.g. {{\"cron\": \"15 3 * * *\"}}")
+        raise OracleError(f'{path}: "pell" needs a "cron", e.g. {{"cron": "15 3 * * *"}}')
     job = {"timezone": "Europe/Rome", **job}
     try:
         ZoneInfo(job["timezone"])
@@ -60,7 +61,13 @@ def add_pell_job(scheduler, ctx, path: Path) -> None:
     job = pell_job(path)
     if job is None:
         return
-    scheduler.add_job(run_certification, CronTrigger.from_crontab(job["cron"], timezone=job["timezone"]),
-                      kwargs={"ctx": ctx}, name="PELL-IP certification", max_instances=1, coalesce=True,
-                      misfire_grace_time=3600)
+    scheduler.add_job(
+        run_certification,
+        CronTrigger.from_crontab(job["cron"], timezone=job["timezone"]),
+        kwargs={"ctx": ctx},
+        name="PELL-IP certification",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
     log.info("scheduled PELL-IP certification (%s, %s)", job["cron"], job["timezone"])

@@ -23,12 +23,13 @@ Plants — SPEC ``PublicLightingPlant-1.0``. One line per lamp group, like the C
 ``coordinates`` {latitude, longitude}), ``ElectricalPanel``, ``ControlSystem``, ``LampTechnology``,
 ``LampUnitPower`` (W), ``LampCount``.
 """
+
 from __future__ import annotations
 
 import bisect
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,8 +42,14 @@ from oracle.pell.records import QUARTER_HOUR, ConsumptionRow, Fields, LampRow, P
 CONSUMPTION_SPECS = ("singlephasecounterreading", "threephasecounterreading", "publiclightingconsumption")
 PLANT_SPECS = ("publiclightingplant",)
 ENERGY = ("activeenergy", "electricconsumption")
-KWH_FACTORS = {"wh": Decimal("0.001"), "watthour": Decimal("0.001"), "kwh": Decimal(1), "kilowatthour": Decimal(1),
-               "mwh": Decimal(1000), "megawatthour": Decimal(1000)}
+KWH_FACTORS = {
+    "wh": Decimal("0.001"),
+    "watthour": Decimal("0.001"),
+    "kwh": Decimal(1),
+    "kilowatthour": Decimal(1),
+    "mwh": Decimal(1000),
+    "megawatthour": Decimal(1000),
+}
 _LINE_ARRAY = re.compile(r'"line"\s*:\s*\[')
 
 
@@ -71,8 +78,9 @@ def _envelope(path, text: str) -> tuple[str, dict, dict, list]:
     spec = ud.get("specification", {}).get("id", {}).get("value") if isinstance(ud, dict) else None
     lines = (ud.get("values") or {}).get("line") if isinstance(ud, dict) else None
     if not isinstance(spec, str) or not isinstance(lines, list):
-        raise PellRecordError(path, 1, "UrbanDataset", "not an UrbanDataset (specification.id.value and "
-                                                       "values.line are needed)")
+        raise PellRecordError(
+            path, 1, "UrbanDataset", "not an UrbanDataset (specification.id.value and values.line are needed)"
+        )
     if not lines:
         raise PellRecordError(path, None, "values.line", "is empty")
     units = {}
@@ -87,16 +95,22 @@ def read_urbandataset(path: Path, now: datetime, municipality: str | None = None
     spec, units, context, entries = _envelope(path, text)
     family = spec.split("-")[0].lower()
     if family not in CONSUMPTION_SPECS + PLANT_SPECS:
-        raise PellRecordError(path, 1, "specification.id", f"{spec!r} is not a public-lighting UrbanDataset "
-                              "(SinglePhaseCounterReading, ThreePhaseCounterReading, PublicLightingConsumption, "
-                              "PublicLightingPlant)")
+        raise PellRecordError(
+            path,
+            1,
+            "specification.id",
+            f"{spec!r} is not a public-lighting UrbanDataset "
+            "(SinglePhaseCounterReading, ThreePhaseCounterReading, PublicLightingConsumption, "
+            "PublicLightingPlant)",
+        )
     parsed = ParsedFile(str(path))
     for n, (entry, line) in enumerate(zip(entries, _entry_lines(text, len(entries)))):
         f = Fields(path, line or n + 1)
         if not isinstance(entry, dict):
             raise f.refuse(f"values.line[{n}]", "is not an object")
-        props = {str(p.get("name", "")).lower(): p.get("val") for p in entry.get("property") or []
-                 if isinstance(p, dict)}
+        props = {
+            str(p.get("name", "")).lower(): p.get("val") for p in entry.get("property") or [] if isinstance(p, dict)
+        }
         code = f.istat_code("TownCode", props.get("towncode") or municipality)
         if family in PLANT_SPECS:
             _plant(parsed, f, code, props, entry)
@@ -107,14 +121,21 @@ def read_urbandataset(path: Path, now: datetime, municipality: str | None = None
 
 def _plant(parsed: ParsedFile, f: Fields, code: str, props: dict, entry: dict) -> None:
     where = entry.get("coordinates") or {}
-    plant = PlantRow(code, f.plant_code("PlantID", props.get("plantid")), f.pod("PODID", props.get("podid")
-                                                                               or props.get("pod")),
-                     f.latitude("Latitude", props.get("latitude", where.get("latitude"))),
-                     f.longitude("Longitude", props.get("longitude", where.get("longitude"))),
-                     f.optional_text("ElectricalPanel", props.get("electricalpanel")),
-                     f.optional_text("ControlSystem", props.get("controlsystem")), f.line)
-    lamp = LampRow(f.technology("LampTechnology", props.get("lamptechnology")),
-                   f.power("LampUnitPower", props.get("lampunitpower")), f.count("LampCount", props.get("lampcount")))
+    plant = PlantRow(
+        code,
+        f.plant_code("PlantID", props.get("plantid")),
+        f.pod("PODID", props.get("podid") or props.get("pod")),
+        f.latitude("Latitude", props.get("latitude", where.get("latitude"))),
+        f.longitude("Longitude", props.get("longitude", where.get("longitude"))),
+        f.optional_text("ElectricalPanel", props.get("electricalpanel")),
+        f.optional_text("ControlSystem", props.get("controlsystem")),
+        f.line,
+    )
+    lamp = LampRow(
+        f.technology("LampTechnology", props.get("lamptechnology")),
+        f.power("LampUnitPower", props.get("lampunitpower")),
+        f.count("LampCount", props.get("lampcount")),
+    )
     merge_plant(parsed, f, plant, lamp)
 
 
@@ -125,7 +146,7 @@ def _instant(f: Fields, name: str, value, context: dict) -> datetime:
     except ValueError:
         raise f.refuse(name, f"{text!r} is not a time (ISO 8601)") from None
     if instant.tzinfo is not None:
-        return instant.astimezone(timezone.utc)
+        return instant.astimezone(UTC)
     if not context.get("timeZone"):
         raise f.refuse(name, f"{text!r} has no UTC offset and the context gives no timeZone")
     try:
@@ -133,15 +154,16 @@ def _instant(f: Fields, name: str, value, context: dict) -> datetime:
     except ValueError as exc:
         raise f.refuse("context.timeZone", str(exc)) from None
     if zone.zone is None:
-        return (instant - timedelta(minutes=zone.fixed_minutes or 0)).replace(tzinfo=timezone.utc)
+        return (instant - timedelta(minutes=zone.fixed_minutes or 0)).replace(tzinfo=UTC)
     local = instant.replace(tzinfo=zone.zone)
-    if local.astimezone(timezone.utc).astimezone(zone.zone).replace(tzinfo=None) != instant:
+    if local.astimezone(UTC).astimezone(zone.zone).replace(tzinfo=None) != instant:
         raise f.refuse(name, f"{text} does not exist in {context['timeZone']} (the hour skipped in spring)")
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
-def _consumption(parsed: ParsedFile, f: Fields, code: str, props: dict, entry: dict, units: dict, context: dict,
-                 now: datetime) -> None:
+def _consumption(
+    parsed: ParsedFile, f: Fields, code: str, props: dict, entry: dict, units: dict, context: dict, now: datetime
+) -> None:
     plant_code = props.get("plantid")
     plant_code = f.plant_code("PlantID", plant_code) if plant_code not in (None, "") else None
     pod = None if plant_code else f.pod("PODID", props.get("podid") or props.get("pod"))
@@ -153,17 +175,20 @@ def _consumption(parsed: ParsedFile, f: Fields, code: str, props: dict, entry: d
     elif start == month_start(month_of(start)) and end == month_end(month_of(start)):
         start, resolution = f.month("period.start_ts", f"{month_of(start):%Y-%m}", now), "month"
     else:
-        raise f.refuse("period", f"{period.get('start_ts')} .. {period.get('end_ts')} is neither 15 minutes nor "
-                                 "a calendar month (Italian time)")
-    parsed.consumption.append(ConsumptionRow(code, plant_code, pod, start, resolution,
-                                             _kwh(f, props, units), f.line))
+        raise f.refuse(
+            "period",
+            f"{period.get('start_ts')} .. {period.get('end_ts')} is neither 15 minutes nor "
+            "a calendar month (Italian time)",
+        )
+    parsed.consumption.append(ConsumptionRow(code, plant_code, pod, start, resolution, _kwh(f, props, units), f.line))
 
 
 def _kwh(f: Fields, props: dict, units: dict) -> Decimal:
     present = [name for name in ENERGY if props.get(name) not in (None, "")]
     if len(present) != 1:
-        raise f.refuse("ActiveEnergy", "is missing" if not present else "given twice (ActiveEnergy and "
-                                                                        "ElectricConsumption)")
+        raise f.refuse(
+            "ActiveEnergy", "is missing" if not present else "given twice (ActiveEnergy and ElectricConsumption)"
+        )
     name = present[0]
     unit = units.get(name, "kilowattHour")
     factor = KWH_FACTORS.get(unit.lower())

@@ -1,5 +1,6 @@
 """Who may see reserved PELL-IP data (pell_viewers): accounts of a municipality and regional administrators.
 Granting twice changes nothing; revoking deletes the row (the dApp reads the table as it stands)."""
+
 from __future__ import annotations
 
 from eth_utils import is_address, to_checksum_address
@@ -28,14 +29,20 @@ def _scope(s, municipality_code: str | None, region: str | None) -> tuple[int | 
     return None, region, f"an administrator of the region {region}"
 
 
-def grant(ctx, address: str, *, municipality_code: str | None = None, region: str | None = None,
-          by: str | None = None) -> str:
+def grant(
+    ctx, address: str, *, municipality_code: str | None = None, region: str | None = None, by: str | None = None
+) -> str:
     address = checked_address(address)
     with ctx.session() as s:
         municipality_id, region, what = _scope(s, municipality_code, region)
-        existing = s.scalar(select(PellViewer).where(PellViewer.address == address,
-                                                     PellViewer.municipality_id == municipality_id
-                                                     if municipality_id is not None else PellViewer.region == region))
+        existing = s.scalar(
+            select(PellViewer).where(
+                PellViewer.address == address,
+                PellViewer.municipality_id == municipality_id
+                if municipality_id is not None
+                else PellViewer.region == region,
+            )
+        )
         if existing is not None:
             return f"{address} already is {what}"
         s.add(PellViewer(address=address, municipality_id=municipality_id, region=region, granted_by=by))
@@ -46,7 +53,10 @@ def revoke(ctx, address: str, *, municipality_code: str | None = None, region: s
     address = checked_address(address)
     with ctx.session() as s:
         municipality_id, region, what = _scope(s, municipality_code, region)
-        scope = (PellViewer.municipality_id == municipality_id if municipality_id is not None
-                 else PellViewer.region == region)
+        scope = (
+            PellViewer.municipality_id == municipality_id
+            if municipality_id is not None
+            else PellViewer.region == region
+        )
         gone = s.execute(delete(PellViewer).where(PellViewer.address == address, scope)).rowcount
     return f"{address} is no longer {what}" if gone else f"{address} was not {what}: nothing to revoke"

@@ -1,4 +1,5 @@
 """The `oracle plan` command: its arguments and its handler (registered by oracle/cli.py)."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,14 @@ def add_commands(sub) -> None:
     plan = sub.add_parser("plan", help="energy-hub planner: Pareto front of cost against CO2 (MILP on HiGHS)")
     plan.add_argument("--hub", required=True, type=Path, help="hub description, YAML")
     plan.add_argument("--out", type=Path, help="output directory (default plan-out)")
-    plan.add_argument("--points", type=_points, default=11, help="points of the front, both ends included "
-                      "(default 11)")
+    plan.add_argument("--points", type=_points, default=11, help="points of the front, both ends included (default 11)")
     plan.add_argument("--year", type=whole_number, help="the year of the profiles (default: the hub file's)")
-    plan.add_argument("--days", type=whole_number, default=8,
-                      help="typical days (k-medoids) to model; 0 = the full year hour by hour (default 8)")
+    plan.add_argument(
+        "--days",
+        type=whole_number,
+        default=8,
+        help="typical days (k-medoids) to model; 0 = the full year hour by hour (default 8)",
+    )
     plan.add_argument("--choose", type=whole_number, help="the point whose dispatch is drawn (default: the knee)")
     plan.add_argument("--gap", type=float, default=0.01, help="MIP relative gap tolerance (default 0.01)")
     plan.add_argument("--time-limit", type=float, default=10.0, help="seconds per solve (default 10)")
@@ -47,5 +51,4 @@ def cmd_plan(ctx, args) -> None:
         raise OracleError("oracle plan --community needs --from and --to")
     from oracle.planner.community import run_community_plan
 
-    run_community_plan(ctx, args.community, args.start, args.end, args.hub, out, args.points, options,
-                       args.choose)
+    run_community_plan(ctx, args.community, args.start, args.end, args.hub, out, args.points, options, args.choose)

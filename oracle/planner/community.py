@@ -7,6 +7,7 @@ the rest (heat demand, existing units, candidate PV, batteries, heat pumps, pric
 the period are scaled to a year (× 8760 / hours). Each candidate alone is compared with building nothing:
 its cost per tonne of CO₂ avoided = (cost with it − cost without) / (CO₂ without − CO₂ with it).
 """
+
 from __future__ import annotations
 
 import sys
@@ -41,7 +42,7 @@ class Option:
     co2_t: float
     capacities: dict
 
-    def per_tonne(self, base: "Option") -> float | None:
+    def per_tonne(self, base: Option) -> float | None:
         avoided = base.co2_t - self.co2_t
         return (self.cost - base.cost) / avoided if avoided > 1e-6 else None
 
@@ -56,8 +57,9 @@ def measured_load(ctx, community_name: str, start, end) -> tuple[pd.DatetimeInde
             raise OracleError(f"no community named {community_name!r}")
         rows = s.execute(HOURLY_SQL, {"community": community.id, "start": start, "end": end}).all()
         tz = community.time_zone
-    hours = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC"), freq="h",
-                          inclusive="left")
+    hours = pd.date_range(
+        pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC"), freq="h", inclusive="left"
+    )
     if len(hours) == 0:
         raise OracleError(f"--from {start} --to {end}: the period holds no whole hour")
     if not rows:
@@ -100,10 +102,16 @@ def options_table(base: Option, alone: list[Option]) -> pd.DataFrame:
     for o in [base] + alone:
         built = {k: round(v, 1) for k, v in o.capacities.items() if v > 1e-3}
         per_t = o.per_tonne(base)
-        rows.append({"option": o.name, "cost_eur_per_year": round(o.cost, 2), "co2_t_per_year": round(o.co2_t, 3),
-                     "co2_avoided_t": round(base.co2_t - o.co2_t, 3),
-                     "eur_per_t_avoided": None if per_t is None else round(per_t, 1),
-                     "capacities": ", ".join(f"{k} {v:g}" for k, v in built.items()) or "-"})
+        rows.append(
+            {
+                "option": o.name,
+                "cost_eur_per_year": round(o.cost, 2),
+                "co2_t_per_year": round(o.co2_t, 3),
+                "co2_avoided_t": round(base.co2_t - o.co2_t, 3),
+                "eur_per_t_avoided": None if per_t is None else round(per_t, 1),
+                "capacities": ", ".join(f"{k} {v:g}" for k, v in built.items()) or "-",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -116,17 +124,28 @@ def run_community_plan(ctx, name, start, end, hub_path, out, points, options: So
     table = options_table(base, alone)
     plan = plan_front(inputs, points, options, choose)
     best = alone[-1]
-    advice = ", ".join(f"{k} {v:,.1f}" for k, v in best.capacities.items()
-                       if v > 1e-3 and k in {t.name for t in inputs.hub.technologies if not t.existing})
-    notes = [f"Community {name!r}, measured load {start} to {end} ({len(inputs.timeline)} hours, net of the "
-             "members' own generation), costs and CO₂ scaled to a year.",
-             f"Build next (cost-optimal): {advice or 'nothing: no candidate pays for itself'}.", "",
-             "## Options, each alone against building nothing", "", _markdown(table)]
+    advice = ", ".join(
+        f"{k} {v:,.1f}"
+        for k, v in best.capacities.items()
+        if v > 1e-3 and k in {t.name for t in inputs.hub.technologies if not t.existing}
+    )
+    notes = [
+        f"Community {name!r}, measured load {start} to {end} ({len(inputs.timeline)} hours, net of the "
+        "members' own generation), costs and CO₂ scaled to a year.",
+        f"Build next (cost-optimal): {advice or 'nothing: no candidate pays for itself'}.",
+        "",
+        "## Options, each alone against building nothing",
+        "",
+        _markdown(table),
+    ]
     write_outputs(out, inputs, plan.front, plan.chosen, notes)
     table.to_csv(out / "options.csv", index=False)
     print(f"build next: {advice or 'nothing'}; options in {out}/options.csv and {out}/report.md", file=sys.stdout)
     for row in table.itertuples(index=False):
-        per_t = "-" if row.eur_per_t_avoided is None or row.eur_per_t_avoided != row.eur_per_t_avoided \
+        per_t = (
+            "-"
+            if row.eur_per_t_avoided is None or row.eur_per_t_avoided != row.eur_per_t_avoided
             else f"{row.eur_per_t_avoided:,.0f} EUR/t"
+        )
         print(f"  {row.option}: {row.cost_eur_per_year:,.0f} EUR/year, {row.co2_t_per_year:,.2f} t CO2/year, {per_t}")
     return plan, table

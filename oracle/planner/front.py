@@ -4,6 +4,7 @@ Point 0 is the cost-optimal end (minimum cost). The last point is the CO₂-opti
 cheapest plan at that CO₂ (so it is not a needlessly dear plan of the same emissions). The points between
 minimise cost with CO₂ at most ε, ε evenly spaced between the ends' emissions: `points` counts both ends.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,8 +67,9 @@ def quiet_stdout():
         os.close(saved)
 
 
-def solve(hm: HubModel, objective, options: SolveOptions, relaxation: bool = False, start: Path | None = None
-          ) -> tuple[str, float | None, float]:
+def solve(
+    hm: HubModel, objective, options: SolveOptions, relaxation: bool = False, start: Path | None = None
+) -> tuple[str, float | None, float]:
     """Solves with HiGHS; `start`, a solution file of the same model, is a first incumbent (warm start)."""
     hm.m.add_objective(objective, overwrite=True)
     started = time.perf_counter()
@@ -78,15 +80,24 @@ def solve(hm: HubModel, objective, options: SolveOptions, relaxation: bool = Fal
     if start is not None:
         extra["warmstart_fn"] = start
     with quiet_stdout():  # HiGHS prints its banner before it reads output_flag
-        status, condition = hm.m.solve(solver_name="highs", io_api="direct", progress=False, output_flag=False,
-                                       mip_rel_gap=options.mip_gap, time_limit=options.time_limit, **extra)
+        status, condition = hm.m.solve(
+            solver_name="highs",
+            io_api="direct",
+            progress=False,
+            output_flag=False,
+            mip_rel_gap=options.mip_gap,
+            time_limit=options.time_limit,
+            **extra,
+        )
     seconds = time.perf_counter() - started
     value = hm.m.objective.value
     some = next(iter(hm.capacity.values()), None)
     planless = some is not None and not np.isfinite(float(some.solution))  # time limit before any plan
-    if status != "ok" and condition not in ("time_limit",) or value is None or value != value or planless:
-        raise SolverTrouble(f"HiGHS ended ({condition}) with no plan for {hm.inputs.hub.path} after "
-                            f"{seconds:.0f} s: allow more time per solve (--time-limit) or fewer typical days")
+    if (status != "ok" and condition not in ("time_limit",)) or value is None or value != value or planless:
+        raise SolverTrouble(
+            f"HiGHS ended ({condition}) with no plan for {hm.inputs.hub.path} after "
+            f"{seconds:.0f} s: allow more time per solve (--time-limit) or fewer typical days"
+        )
     gap = None
     try:
         gap = float(hm.m.solver_model.getInfo().mip_gap)
@@ -109,9 +120,11 @@ def check_balances(hm: HubModel) -> None:
         short = np.flatnonzero(values > UNMET_TOLERANCE)
         if short.size:
             t = short[0]
-            raise HubInfeasible(f"{hm.inputs.hub.path}: {carrier} cannot be balanced at {times[t]:%Y-%m-%d %H:%M} "
-                                f"(hour {t} of the horizon): {values[t]:.1f} kW of demand nothing can serve "
-                                f"({short.size} hours short in all)")
+            raise HubInfeasible(
+                f"{hm.inputs.hub.path}: {carrier} cannot be balanced at {times[t]:%Y-%m-%d %H:%M} "
+                f"(hour {t} of the horizon): {values[t]:.1f} kW of demand nothing can serve "
+                f"({short.size} hours short in all)"
+            )
     for unmet in hm.unmet.values():
         unmet.update(upper=0)
 
@@ -119,9 +132,18 @@ def check_balances(hm: HubModel) -> None:
 def record(hm: HubModel, index: int, label: str, epsilon_t, solved) -> Point:
     status, gap, seconds = solved
     dispatch = {key: np.asarray(expr.solution.values, dtype=float) for key, expr in hm.flows.items()}
-    return Point(index, label, epsilon_t, cost=float(hm.cost.solution), co2_t=float(hm.co2.solution) / 1000,
-                 capacities={name: float(cap.solution) for name, cap in hm.capacity.items()},
-                 status=status, gap=gap, seconds=seconds, dispatch=dispatch)
+    return Point(
+        index,
+        label,
+        epsilon_t,
+        cost=float(hm.cost.solution),
+        co2_t=float(hm.co2.solution) / 1000,
+        capacities={name: float(cap.solution) for name, cap in hm.capacity.items()},
+        status=status,
+        gap=gap,
+        seconds=seconds,
+        dispatch=dispatch,
+    )
 
 
 def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: bool = True) -> list[Point]:
@@ -137,8 +159,10 @@ def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: boo
     # the relaxation is a quick test of balance: what it cannot serve, no choice of binaries can
     solve(hm, hm.cost + hm.penalty, options, relaxation=True)
     check_balances(hm)
-    with tqdm(total=points, desc="Pareto points", unit="point", file=sys.stderr, disable=not progress) as bar, \
-            tempfile.TemporaryDirectory(prefix="oracle-plan-") as tmp:
+    with (
+        tqdm(total=points, desc="Pareto points", unit="point", file=sys.stderr, disable=not progress) as bar,
+        tempfile.TemporaryDirectory(prefix="oracle-plan-") as tmp,
+    ):
         cost_end = record(hm, 0, "cost-optimal", None, solve(hm, hm.cost, options))
         bar.update(1)
         _, _, s1 = solve(hm, hm.co2, options)
@@ -152,8 +176,7 @@ def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: boo
             start = save_solution(hm, Path(tmp) / "start.sol")
             target = cost_end.co2_t - k * (cost_end.co2_t - co2_end.co2_t) / (points - 1)
             eps.rhs = target
-            inner.insert(0, record(hm, k, f"CO2 <= {target:.1f} t", target,
-                                   solve(hm, hm.cost, options, start=start)))
+            inner.insert(0, record(hm, k, f"CO2 <= {target:.1f} t", target, solve(hm, hm.cost, options, start=start)))
             bar.update(1)
     front = [cost_end] + inner + [co2_end]
     mark_dominated(front)
@@ -163,8 +186,13 @@ def pareto_front(hm: HubModel, points: int, options: SolveOptions, progress: boo
 def mark_dominated(front: list[Point]) -> None:
     """A point another one beats on both objectives (within 1e-6) is marked: with a MIP gap it can happen."""
     for p in front:
-        p.dominated = any(q is not p and q.cost <= p.cost * (1 + 1e-9) and q.co2_t <= p.co2_t * (1 + 1e-9)
-                          and (q.cost < p.cost * (1 - 1e-6) or q.co2_t < p.co2_t * (1 - 1e-6)) for q in front)
+        p.dominated = any(
+            q is not p
+            and q.cost <= p.cost * (1 + 1e-9)
+            and q.co2_t <= p.co2_t * (1 + 1e-9)
+            and (q.cost < p.cost * (1 - 1e-6) or q.co2_t < p.co2_t * (1 - 1e-6))
+            for q in front
+        )
 
 
 def knee(front: list[Point], max_gap: float = 1.0) -> int:

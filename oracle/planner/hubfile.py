@@ -1,6 +1,7 @@
 """The hub file: what a site needs (demands per use and carrier) and what it could build (candidate
 technologies), read from YAML and checked field by field. A mistake is an OracleError naming the file and
 the field, e.g. `port.yaml: technologies.chp.outputs.heat: must be more than 0, got -0.4`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -98,28 +99,36 @@ def parse_hub(doc, path: Path, year: int | None = None) -> Hub:
     grid, gas = f.mapping(f.need(doc, "grid"), "grid"), f.mapping(f.need(doc, "gas"), "gas")
     profiles = f.mapping(doc.get("profiles", {}), "profiles")
     hub = Hub(
-        name=str(doc.get("name", path.stem)), path=path, site=_site(f, doc),
+        name=str(doc.get("name", path.stem)),
+        path=path,
+        site=_site(f, doc),
         year=year or int(f.number(doc, "year", "year", default=2026)),
         discount_rate=f.number(doc, "discount_rate", "discount_rate", low=0, high=1),
-        grid_import_price=f.need(grid, "import_price", "grid"), grid_export_price=grid.get("export_price", 0.0),
+        grid_import_price=f.need(grid, "import_price", "grid"),
+        grid_export_price=grid.get("export_price", 0.0),
         grid_import_limit=f.number(grid, "import_limit_kw", "grid.import_limit_kw", default=None, low=0),
         grid_export_limit=f.number(grid, "export_limit_kw", "grid.export_limit_kw", default=None, low=0),
         grid_emission=f.number(grid, "emission_factor", "grid.emission_factor", low=0),
         gas_price=f.number(gas, "price", "gas.price", low=0),
         gas_emission=f.number(gas, "emission_factor", "gas.emission_factor", low=0),
-        profiles=dict(profiles), demands=_demands(f, doc, profiles), technologies=_technologies(f, doc))
+        profiles=dict(profiles),
+        demands=_demands(f, doc, profiles),
+        technologies=_technologies(f, doc),
+    )
     return hub
 
 
-def _site(f: "Fields", doc) -> Site:
+def _site(f: Fields, doc) -> Site:
     site = f.mapping(f.need(doc, "site"), "site")
-    return Site(latitude=f.number(site, "latitude", "site.latitude", low=-90, high=90),
-                longitude=f.number(site, "longitude", "site.longitude", low=-180, high=180),
-                altitude=f.number(site, "altitude", "site.altitude", default=0.0),
-                timezone=str(site.get("timezone", "UTC")))
+    return Site(
+        latitude=f.number(site, "latitude", "site.latitude", low=-90, high=90),
+        longitude=f.number(site, "longitude", "site.longitude", low=-180, high=180),
+        altitude=f.number(site, "altitude", "site.altitude", default=0.0),
+        timezone=str(site.get("timezone", "UTC")),
+    )
 
 
-def _demands(f: "Fields", doc, profiles) -> list:
+def _demands(f: Fields, doc, profiles) -> list:
     items = f.need(doc, "demands")
     if not isinstance(items, list) or not items:
         f.fail("demands", "must be a list of demands, at least one")
@@ -143,13 +152,15 @@ def _demands(f: "Fields", doc, profiles) -> list:
     return demands
 
 
-def _technologies(f: "Fields", doc) -> list:
+def _technologies(f: Fields, doc) -> list:
     techs = f.mapping(f.need(doc, "technologies"), "technologies")
-    return [_technology(f, name, f.mapping(spec, f"technologies.{name}"), f"technologies.{name}")
-            for name, spec in techs.items()]
+    return [
+        _technology(f, name, f.mapping(spec, f"technologies.{name}"), f"technologies.{name}")
+        for name, spec in techs.items()
+    ]
 
 
-def _technology(f: "Fields", name: str, spec: dict, where: str) -> Technology:
+def _technology(f: Fields, name: str, spec: dict, where: str) -> Technology:
     kind = spec.get("kind")
     if kind not in KINDS:
         f.fail(f"{where}.kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -163,13 +174,17 @@ def _technology(f: "Fields", name: str, spec: dict, where: str) -> Technology:
         cap_min = f.number(bounds, "min", f"{where}.{key}.min", default=0.0, low=0)
         cap_max = f.number(bounds, "max", f"{where}.{key}.max", low=cap_min)
     common = dict(
-        name=name, kind=kind, cap_min=cap_min, cap_max=cap_max, existing=existing,
+        name=name,
+        kind=kind,
+        cap_min=cap_min,
+        cap_max=cap_max,
+        existing=existing,
         invest_per_kw=0.0 if existing else f.number(spec, "invest_eur_per_kw", f"{where}.invest_eur_per_kw", low=0),
         lifetime=f.number(spec, "lifetime_years", f"{where}.lifetime_years", default=20.0, low=1),
         fixed_om=f.number(spec, "fixed_om_eur_per_kw_year", f"{where}.fixed_om_eur_per_kw_year", default=0.0, low=0),
-        variable_om=f.number(spec, "variable_om_eur_per_kwh", f"{where}.variable_om_eur_per_kwh", default=0.0,
-                             low=0),
-        min_load=f.number(spec, "min_load", f"{where}.min_load", default=0.0, low=0, high=1))
+        variable_om=f.number(spec, "variable_om_eur_per_kwh", f"{where}.variable_om_eur_per_kwh", default=0.0, low=0),
+        min_load=f.number(spec, "min_load", f"{where}.min_load", default=0.0, low=0, high=1),
+    )
     if kind == "conversion":
         return Technology(**common, input=f.carrier(spec, "input", where, CARRIERS), outputs=_outputs(f, spec, where))
     if kind == "pv":
@@ -177,7 +192,7 @@ def _technology(f: "Fields", name: str, spec: dict, where: str) -> Technology:
     return Technology(**common, storage=_storage(f, spec, where))
 
 
-def _outputs(f: "Fields", spec: dict, where: str) -> dict:
+def _outputs(f: Fields, spec: dict, where: str) -> dict:
     outputs = f.mapping(f.need(spec, "outputs", where), f"{where}.outputs")
     if not outputs:
         f.fail(f"{where}.outputs", "needs at least one output carrier")
@@ -187,21 +202,27 @@ def _outputs(f: "Fields", spec: dict, where: str) -> dict:
     return {c: f.number(outputs, c, f"{where}.outputs.{c}", positive=True) for c in outputs}
 
 
-def _pv(f: "Fields", spec: dict, where: str) -> dict:
-    return dict(tilt=f.number(spec, "tilt", f"{where}.tilt", default=30.0, low=0, high=90),
-                azimuth=f.number(spec, "azimuth", f"{where}.azimuth", default=180.0, low=0, high=360),
-                losses=f.number(spec, "losses", f"{where}.losses", default=0.14, low=0, high=1),
-                clearness=f.number(spec, "clearness", f"{where}.clearness", default=0.75, positive=True, high=1))
+def _pv(f: Fields, spec: dict, where: str) -> dict:
+    return dict(
+        tilt=f.number(spec, "tilt", f"{where}.tilt", default=30.0, low=0, high=90),
+        azimuth=f.number(spec, "azimuth", f"{where}.azimuth", default=180.0, low=0, high=360),
+        losses=f.number(spec, "losses", f"{where}.losses", default=0.14, low=0, high=1),
+        clearness=f.number(spec, "clearness", f"{where}.clearness", default=0.75, positive=True, high=1),
+    )
 
 
-def _storage(f: "Fields", spec: dict, where: str) -> dict:
-    return dict(carrier=f.carrier(spec, "carrier", where, DEMAND_CARRIERS),
-                c_rate=f.number(spec, "c_rate", f"{where}.c_rate", default=0.5, positive=True),
-                charge_eff=f.number(spec, "charge_efficiency", f"{where}.charge_efficiency", default=0.95,
-                                    positive=True, high=1),
-                discharge_eff=f.number(spec, "discharge_efficiency", f"{where}.discharge_efficiency",
-                                       default=0.95, positive=True, high=1),
-                loss=f.number(spec, "loss_per_hour", f"{where}.loss_per_hour", default=0.0, low=0, high=1))
+def _storage(f: Fields, spec: dict, where: str) -> dict:
+    return dict(
+        carrier=f.carrier(spec, "carrier", where, DEMAND_CARRIERS),
+        c_rate=f.number(spec, "c_rate", f"{where}.c_rate", default=0.5, positive=True),
+        charge_eff=f.number(
+            spec, "charge_efficiency", f"{where}.charge_efficiency", default=0.95, positive=True, high=1
+        ),
+        discharge_eff=f.number(
+            spec, "discharge_efficiency", f"{where}.discharge_efficiency", default=0.95, positive=True, high=1
+        ),
+        loss=f.number(spec, "loss_per_hour", f"{where}.loss_per_hour", default=0.0, low=0, high=1),
+    )
 
 
 class Fields:

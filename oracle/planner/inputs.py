@@ -1,4 +1,5 @@
 """The numbers the model needs, hour by hour, from a hub file and a timeline."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,9 +32,15 @@ def build_inputs(hub: Hub, timeline: Timeline, measured: dict | None = None) -> 
     for (use, carrier), values in by_use.items():
         demand[carrier] = demand[carrier] + values
     pv_yield = {t.name: yield_per_kwp(hub.site, times, **t.pv) for t in hub.technologies if t.kind == "pv"}
-    return Inputs(hub, timeline, demand, by_use,
-                  import_price=series(hub, hub.grid_import_price, times, "grid.import_price"),
-                  export_price=series(hub, hub.grid_export_price, times, "grid.export_price"), pv_yield=pv_yield)
+    return Inputs(
+        hub,
+        timeline,
+        demand,
+        by_use,
+        import_price=series(hub, hub.grid_import_price, times, "grid.import_price"),
+        export_price=series(hub, hub.grid_export_price, times, "grid.export_price"),
+        pv_yield=pv_yield,
+    )
 
 
 def _demand_series(hub: Hub, d, times, measured: dict) -> np.ndarray:

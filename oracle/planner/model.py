@@ -11,6 +11,7 @@ energy, shows which carrier and hour cannot be served; it is fixed at 0 once the
 Objectives, per year: cost = annualised investment + fixed O&M + Σ_t w_t (gas + import − export + variable
 O&M) in EUR; CO₂ = Σ_t w_t (gas × factor + import × factor) in kg (exports earn no credit).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,10 +59,21 @@ def build_model(inputs: Inputs, allowed: set | None = None) -> HubModel:
     gas, imp = _markets(hm, hours)
     _balances(hm, hours)
     w, hub = inputs.timeline.weights, inputs.hub
-    var_om = sum((_weighted(w * t.variable_om, hm.flows[(t.rated, t.name)]) for t in hub.technologies
-                  if t.variable_om and (t.rated, t.name) in hm.flows), 0)
-    hm.cost = invest + _weighted(w * hub.gas_price, gas) + _weighted(w * inputs.import_price, imp) \
-        - _weighted(w * inputs.export_price, hm.flows[("electricity", "grid export")] * -1) + var_om
+    var_om = sum(
+        (
+            _weighted(w * t.variable_om, hm.flows[(t.rated, t.name)])
+            for t in hub.technologies
+            if t.variable_om and (t.rated, t.name) in hm.flows
+        ),
+        0,
+    )
+    hm.cost = (
+        invest
+        + _weighted(w * hub.gas_price, gas)
+        + _weighted(w * inputs.import_price, imp)
+        - _weighted(w * inputs.export_price, hm.flows[("electricity", "grid export")] * -1)
+        + var_om
+    )
     hm.co2 = _weighted(w * hub.gas_emission, gas) + _weighted(w * hub.grid_emission, imp)
     hm.penalty = sum(_weighted(w * UNMET_PENALTY, u) for u in hm.unmet.values())
     return hm
@@ -128,18 +140,28 @@ def _storage(hm: HubModel, tech: Technology, cap, hours) -> None:
     # cyclic: the hour before the first is the last (of the horizon, or of its typical day), so the store
     # ends as full as it began
     before = soc.isel(t=hm.inputs.timeline.before()).assign_coords(t=hours)
-    m.add_constraints(soc - (1 - s["loss"]) * before - s["charge_eff"] * charge
-                      + (1 / s["discharge_eff"]) * discharge == 0, name=f"soc[{tech.name}]")
+    m.add_constraints(
+        soc - (1 - s["loss"]) * before - s["charge_eff"] * charge + (1 / s["discharge_eff"]) * discharge == 0,
+        name=f"soc[{tech.name}]",
+    )
     hm.flows[(s["carrier"], tech.name)] = discharge - charge
 
 
 def _markets(hm: HubModel, hours):
     m, hub = hm.m, hm.inputs.hub
     inf = np.inf
-    imp = m.add_variables(lower=0, upper=hub.grid_import_limit if hub.grid_import_limit is not None else inf,
-                          coords=[hours], name="grid_import")
-    exp = m.add_variables(lower=0, upper=hub.grid_export_limit if hub.grid_export_limit is not None else inf,
-                          coords=[hours], name="grid_export")
+    imp = m.add_variables(
+        lower=0,
+        upper=hub.grid_import_limit if hub.grid_import_limit is not None else inf,
+        coords=[hours],
+        name="grid_import",
+    )
+    exp = m.add_variables(
+        lower=0,
+        upper=hub.grid_export_limit if hub.grid_export_limit is not None else inf,
+        coords=[hours],
+        name="grid_export",
+    )
     hm.flows[("electricity", "grid import")] = 1 * imp
     hm.flows[("electricity", "grid export")] = -1 * exp
     gas_uses = [expr for (carrier, _), expr in hm.flows.items() if carrier == "gas"]

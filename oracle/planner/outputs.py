@@ -1,4 +1,5 @@
 """What a planning run writes: pareto.csv, pareto.png, dispatch-<k>.png and report.md."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,11 +14,21 @@ from oracle.planner.inputs import Inputs, annuity_factor
 def front_table(front: list[Point]) -> pd.DataFrame:
     rows = []
     for p in front:
-        row = {"point": p.index, "label": p.label, "cost_eur_per_year": round(p.cost, 2),
-               "co2_t_per_year": round(p.co2_t, 3)}
+        row = {
+            "point": p.index,
+            "label": p.label,
+            "cost_eur_per_year": round(p.cost, 2),
+            "co2_t_per_year": round(p.co2_t, 3),
+        }
         row.update({f"{name}_kw": round(v, 1) for name, v in p.capacities.items()})
-        row.update({"status": p.status, "mip_gap": None if p.gap is None else round(p.gap, 5),
-                    "seconds": round(p.seconds, 2), "dominated": p.dominated})
+        row.update(
+            {
+                "status": p.status,
+                "mip_gap": None if p.gap is None else round(p.gap, 5),
+                "seconds": round(p.seconds, 2),
+                "dominated": p.dominated,
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -29,8 +40,11 @@ def write_outputs(out: Path, inputs: Inputs, front: list[Point], chosen: int, no
     out.mkdir(parents=True, exist_ok=True)
     table = front_table(front)
     table.to_csv(out / "pareto.csv", index=False)
-    paths = [out / "pareto.csv", plot_front(out / "pareto.png", front, chosen),
-             plot_dispatch(out / f"dispatch-{chosen}.png", inputs, front[chosen])]
+    paths = [
+        out / "pareto.csv",
+        plot_front(out / "pareto.png", front, chosen),
+        plot_dispatch(out / f"dispatch-{chosen}.png", inputs, front[chosen]),
+    ]
     (out / "report.md").write_text(report(inputs, front, chosen, table, notes))
     return paths + [out / "report.md"]
 
@@ -77,8 +91,7 @@ def plot_dispatch(path: Path, inputs: Inputs, point: Point) -> Path:
     carriers = [c for c in inputs.demand if inputs.demand[c].any()]
     labels = sorted({label for (_, label) in point.dispatch})
     colours = {label: plt.cm.tab20(i % 20) for i, label in enumerate(labels)}
-    fig, axes = plt.subplots(len(carriers), 2, figsize=(12, 2.6 * len(carriers)), dpi=80, squeeze=False,
-                             sharex="col")
+    fig, axes = plt.subplots(len(carriers), 2, figsize=(12, 2.6 * len(carriers)), dpi=80, squeeze=False, sharex="col")
     for col, (month, season) in enumerate([(1, "winter week"), (7, "summer week")]):
         hours = week_hours(inputs, month)
         for row, carrier in enumerate(carriers):
@@ -102,8 +115,14 @@ def _stack(ax, inputs: Inputs, point: Point, carrier: str, hours: np.ndarray, co
     if plus:
         ax.stackplot(x, *plus.values(), labels=list(plus), colors=[colours[k] for k in plus], alpha=0.85)
     if minus:
-        ax.stackplot(x, *minus.values(), labels=[f"{k} (use)" for k in minus], colors=[colours[k] for k in minus],
-                     alpha=0.45, hatch="//")
+        ax.stackplot(
+            x,
+            *minus.values(),
+            labels=[f"{k} (use)" for k in minus],
+            colors=[colours[k] for k in minus],
+            alpha=0.45,
+            hatch="//",
+        )
     ax.plot(x, inputs.demand[carrier][hours], color="black", lw=1, label=f"{carrier} demand")
     ax.set_ylabel("kW")
     ax.grid(alpha=0.3)
@@ -111,34 +130,60 @@ def _stack(ax, inputs: Inputs, point: Point, carrier: str, hours: np.ndarray, co
 
 def report(inputs: Inputs, front: list[Point], chosen: int, table: pd.DataFrame, notes: list[str]) -> str:
     hub, tl = inputs.hub, inputs.timeline
-    lines = [f"# Energy-hub plan: {hub.name}", "", f"Hub file: `{hub.path}`; year {hub.year}; "
-             f"site {hub.site.latitude}, {hub.site.longitude} ({hub.site.timezone}); {len(tl)} hourly steps "
-             f"standing for {tl.weights.sum():,.0f} hours.", ""]
-    lines += notes + ["", "## Demands (MWh per year)", "", "| use | carrier | MWh/year | peak kW |", "|---|---|---|---|"]
+    lines = [
+        f"# Energy-hub plan: {hub.name}",
+        "",
+        f"Hub file: `{hub.path}`; year {hub.year}; "
+        f"site {hub.site.latitude}, {hub.site.longitude} ({hub.site.timezone}); {len(tl)} hourly steps "
+        f"standing for {tl.weights.sum():,.0f} hours.",
+        "",
+    ]
+    lines += notes + [
+        "",
+        "## Demands (MWh per year)",
+        "",
+        "| use | carrier | MWh/year | peak kW |",
+        "|---|---|---|---|",
+    ]
     for (use, carrier), v in inputs.by_use.items():
         lines.append(f"| {use} | {carrier} | {(v * tl.weights).sum() / 1000:,.0f} | {v.max():,.0f} |")
-    lines += ["", "## Candidate technologies", "",
-              "| name | kind | capacity | invest EUR/kW | annuity | fixed O&M | var O&M | min load | conversion |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Candidate technologies",
+        "",
+        "| name | kind | capacity | invest EUR/kW | annuity | fixed O&M | var O&M | min load | conversion |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for t in hub.technologies:
         cap = f"{t.cap_max:g} existing" if t.existing else f"{t.cap_min:g}–{t.cap_max:g}"
         conv = ", ".join(f"{c} {e:g}" for c, e in t.outputs.items()) + (f" per {t.input}" if t.input else "")
-        lines.append(f"| {t.name} | {t.kind} | {cap} | {t.invest_per_kw:g} | "
-                     f"{annuity_factor(hub.discount_rate, t.lifetime):.4f} | {t.fixed_om:g} | {t.variable_om:g} | "
-                     f"{t.min_load:g} | {conv or t.storage.get('carrier', 'electricity')} |")
-    lines += ["", "## Assumptions", "",
-              f"- Gas {hub.gas_price} EUR/kWh, {hub.gas_emission} kg CO₂/kWh; grid import "
-              f"{inputs.import_price.min():.3f}–{inputs.import_price.max():.3f} EUR/kWh, export "
-              f"{inputs.export_price.min():.3f}–{inputs.export_price.max():.3f} EUR/kWh, "
-              f"{hub.grid_emission} kg CO₂/kWh imported; exports earn no CO₂ credit.",
-              f"- Investment annualised at {hub.discount_rate:.1%} over each technology's lifetime "
-              "(capital recovery factor); capacities in kW of the first output (kWh for storage).",
-              "- PV: pvlib clear-sky (Ineichen) on the module plane × clearness factor, PVWatts at 25 °C, "
-              "minus system losses; no weather file.",
-              "- Heat and cooling may be dumped (balance ≥ demand); electricity balances exactly, export takes "
-              "any surplus up to its limit. Storage is cyclic over the horizon (per typical day with typical days).",
-              "", "## Pareto front", "", f"Chosen point: **{chosen}** ({front[chosen].label}).", "",
-              table.to_markdown(index=False) if _has_tabulate() else _markdown(table), ""]
+        lines.append(
+            f"| {t.name} | {t.kind} | {cap} | {t.invest_per_kw:g} | "
+            f"{annuity_factor(hub.discount_rate, t.lifetime):.4f} | {t.fixed_om:g} | {t.variable_om:g} | "
+            f"{t.min_load:g} | {conv or t.storage.get('carrier', 'electricity')} |"
+        )
+    lines += [
+        "",
+        "## Assumptions",
+        "",
+        f"- Gas {hub.gas_price} EUR/kWh, {hub.gas_emission} kg CO₂/kWh; grid import "
+        f"{inputs.import_price.min():.3f}–{inputs.import_price.max():.3f} EUR/kWh, export "
+        f"{inputs.export_price.min():.3f}–{inputs.export_price.max():.3f} EUR/kWh, "
+        f"{hub.grid_emission} kg CO₂/kWh imported; exports earn no CO₂ credit.",
+        f"- Investment annualised at {hub.discount_rate:.1%} over each technology's lifetime "
+        "(capital recovery factor); capacities in kW of the first output (kWh for storage).",
+        "- PV: pvlib clear-sky (Ineichen) on the module plane × clearness factor, PVWatts at 25 °C, "
+        "minus system losses; no weather file.",
+        "- Heat and cooling may be dumped (balance ≥ demand); electricity balances exactly, export takes "
+        "any surplus up to its limit. Storage is cyclic over the horizon (per typical day with typical days).",
+        "",
+        "## Pareto front",
+        "",
+        f"Chosen point: **{chosen}** ({front[chosen].label}).",
+        "",
+        table.to_markdown(index=False) if _has_tabulate() else _markdown(table),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -153,6 +198,10 @@ def _has_tabulate() -> bool:
 def _markdown(table: pd.DataFrame) -> str:
     head = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
-    body = ["| " + " | ".join("" if v is None or v != v else f"{v:,.2f}" if isinstance(v, float) else str(v)
-                              for v in row) + " |" for row in table.itertuples(index=False)]
+    body = [
+        "| "
+        + " | ".join("" if v is None or v != v else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row)
+        + " |"
+        for row in table.itertuples(index=False)
+    ]
     return "\n".join([head, rule] + body)

@@ -8,6 +8,7 @@ A series spec is one of
                                             FILE relative to the hub file
 A demand with `profile` is normalised: its shape over the whole year sums to 1, times `annual_mwh`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from oracle.planner.hubfile import Hub, HubError
 @dataclass(frozen=True)
 class Timeline:
     """The hours the model balances: their local start times and how many hours of a year each stands for."""
+
     times: pd.DatetimeIndex  # local, tz-aware, hourly
     weights: np.ndarray  # hours of the year each step stands for (1 for a full year)
     previous: np.ndarray | None = None  # the step before each (storage): cyclic over the horizon if None
@@ -46,8 +48,9 @@ def full_year(hub: Hub) -> Timeline:
 
 def period(start, end, tz: str) -> Timeline:
     """The hours of [start, end), weighted so that their costs and emissions read per year."""
-    times = pd.date_range(pd.Timestamp(start).tz_convert(tz), pd.Timestamp(end).tz_convert(tz), freq="h",
-                          inclusive="left")
+    times = pd.date_range(
+        pd.Timestamp(start).tz_convert(tz), pd.Timestamp(end).tz_convert(tz), freq="h", inclusive="left"
+    )
     return Timeline(times, np.full(len(times), 8760.0 / max(len(times), 1)))
 
 
@@ -114,8 +117,10 @@ def _csv_series(hub: Hub, name, times: pd.DatetimeIndex, where: str) -> np.ndarr
         raise HubError(f"{hub.path}: {where}.csv: {path.name}: not a number ({exc})") from None
     year = year_hours(times[0].year, hub.site.timezone)
     if len(values) != len(year):
-        raise HubError(f"{hub.path}: {where}.csv: {path.name} has {len(values)} values, the year {times[0].year} "
-                       f"has {len(year)} hours")
+        raise HubError(
+            f"{hub.path}: {where}.csv: {path.name} has {len(values)} values, the year {times[0].year} "
+            f"has {len(year)} hours"
+        )
     if (values < 0).any() or np.isnan(values).any():
         raise HubError(f"{hub.path}: {where}.csv: {path.name}: values must be numbers at least 0")
     return values[year.get_indexer(times)]

@@ -10,6 +10,7 @@ which a medoid would smooth away. Storage is cyclic within each typical day.
 
 (tsam, the usual library for this, pins pandas ≤ 3.0.5 and cannot install beside this project's pandas.)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,6 +69,12 @@ def typical_days(inputs: Inputs, k: int) -> Inputs:
     weights *= len(inputs.timeline) / weights.sum()  # the 365th-day remainder of a leap year, if any
     previous = np.concatenate([np.roll(np.arange(i * 24, i * 24 + 24), 1) for i in range(len(medoids))])
     timeline = Timeline(inputs.timeline.times[hours], weights, previous=previous, day_map=labels)
-    return Inputs(inputs.hub, timeline, {c: v[hours] for c, v in inputs.demand.items()},
-                  {key: v[hours] for key, v in inputs.by_use.items()}, inputs.import_price[hours],
-                  inputs.export_price[hours], {name: v[hours] for name, v in inputs.pv_yield.items()})
+    return Inputs(
+        inputs.hub,
+        timeline,
+        {c: v[hours] for c, v in inputs.demand.items()},
+        {key: v[hours] for key, v in inputs.by_use.items()},
+        inputs.import_price[hours],
+        inputs.export_price[hours],
+        {name: v[hours] for name, v in inputs.pv_yield.items()},
+    )

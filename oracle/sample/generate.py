@@ -19,6 +19,7 @@ Metering convention: every member has one consumption meter (``IT001E…``) meas
 whole load; a PV plant has its own production meter (``PV-…``) and a home battery its own meter
 (``BAT-…``). The energy exchanged with the grid at the POD is the signed sum of the three.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,20 +77,44 @@ HOLIDAYS_2026 = {
 }
 
 # Households --------------------------------------------------------------------------------
-HOUSEHOLD_KWH_RANGE = (1800.0, 4500.0)   # annual consumption, drawn uniformly, rounded to 50 kWh
-HOUSEHOLD_KWP_RANGE = (3.0, 6.0)         # PV size, drawn uniformly, rounded to 0.5 kWp
-HOUSEHOLD_TILT = 30.0                    # pitched roofs
-HOUSEHOLD_NOISE_SIGMA = 0.25             # lognormal multiplicative noise per quarter-hour
-HOUSEHOLD_NOISE_PHI = 0.5                # AR(1) persistence of that noise between quarter-hours
-HOUSEHOLD_DAY_SIGMA = 0.10               # lognormal day-to-day factor
-HOUSEHOLD_SHIFT_QH = 3                   # routine shift of the H0 curve, +-3 quarter-hours
-SPIKE_SHARE = 0.10                       # share of the annual energy in appliance events
-SPIKE_POWER_KW = (1.0, 2.5)              # kettle, oven, washing machine, dishwasher, hair dryer...
-SPIKE_DURATION_QH = (1, 4)               # 15 to 60 minutes
+HOUSEHOLD_KWH_RANGE = (1800.0, 4500.0)  # annual consumption, drawn uniformly, rounded to 50 kWh
+HOUSEHOLD_KWP_RANGE = (3.0, 6.0)  # PV size, drawn uniformly, rounded to 0.5 kWp
+HOUSEHOLD_TILT = 30.0  # pitched roofs
+HOUSEHOLD_NOISE_SIGMA = 0.25  # lognormal multiplicative noise per quarter-hour
+HOUSEHOLD_NOISE_PHI = 0.5  # AR(1) persistence of that noise between quarter-hours
+HOUSEHOLD_DAY_SIGMA = 0.10  # lognormal day-to-day factor
+HOUSEHOLD_SHIFT_QH = 3  # routine shift of the H0 curve, +-3 quarter-hours
+SPIKE_SHARE = 0.10  # share of the annual energy in appliance events
+SPIKE_POWER_KW = (1.0, 2.5)  # kettle, oven, washing machine, dishwasher, hair dryer...
+SPIKE_DURATION_QH = (1, 4)  # 15 to 60 minutes
 #: Relative likelihood that an appliance event starts in each local hour.
 SPIKE_HOUR_WEIGHTS = np.array(
-    [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.6, 1.5, 1.5, 0.8, 0.8, 1.0,
-     1.5, 1.5, 0.7, 0.7, 0.7, 0.9, 2.0, 2.0, 2.0, 1.5, 0.8, 0.4]
+    [
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.6,
+        1.5,
+        1.5,
+        0.8,
+        0.8,
+        1.0,
+        1.5,
+        1.5,
+        0.7,
+        0.7,
+        0.7,
+        0.9,
+        2.0,
+        2.0,
+        2.0,
+        1.5,
+        0.8,
+        0.4,
+    ]
 )
 #: Contracted power (kW) by annual consumption; the meter tolerates +10 % indefinitely.
 CONTRACT_STEPS = ((2700.0, 3.0), (3800.0, 4.5), (float("inf"), 6.0))
@@ -99,29 +124,29 @@ CONTRACT_TOLERANCE = 1.10
 STAKEHOLDER_NOISE_SIGMA = 0.10
 STAKEHOLDER_NOISE_PHI = 0.8
 STAKEHOLDER_DAY_SIGMA = 0.05
-STAKEHOLDER_TILT = 15.0                  # racked modules on flat roofs
+STAKEHOLDER_TILT = 15.0  # racked modules on flat roofs
 
 # PV model ----------------------------------------------------------------------------------
-GAMMA_PDC = -0.0037                      # 1/K, crystalline silicon
-INVERTER_ETA = 0.96                      # PVWatts nominal inverter efficiency
+GAMMA_PDC = -0.0037  # 1/K, crystalline silicon
+INVERTER_ETA = 0.96  # PVWatts nominal inverter efficiency
 DC_AC_RATIO = 1.10
-ALBEDO = 0.20                            # urban ground
+ALBEDO = 0.20  # urban ground
 #: Daily clear-sky index kc = KC_MIN + (1 - KC_MIN) * Beta(a, b), the Beta depending on the day's
 #: weather regime: "fair" (clear or hazy, some cumulus) or "perturbed" (front, rain, overcast).
 #: The regime follows a two-state Markov chain whose stationary share of perturbed days is
 #: PERTURBED_SHARE[month] and which stays perturbed the next day with PERTURBED_PERSISTENCE.
 KC_MIN = 0.08
-KC_BETA_FAIR = (8.0, 1.2)                # mean kc = 0.88
-KC_BETA_PERTURBED = (2.0, 3.0)           # mean kc = 0.45
+KC_BETA_FAIR = (8.0, 1.2)  # mean kc = 0.88
+KC_BETA_PERTURBED = (2.0, 3.0)  # mean kc = 0.45
 PERTURBED_SHARE = {9: 0.12, 10: 0.25}
 PERTURBED_PERSISTENCE = 0.55
-KC_INTRADAY_PHI = 0.85                   # quarter-hour persistence of the intra-day variation
-KC_INTRADAY_SCALE = 0.7                  # sigma = scale * kc_day * (1 - kc_day)
-KC_CLIP = (0.02, 1.08)                   # allow slight cloud enhancement
+KC_INTRADAY_PHI = 0.85  # quarter-hour persistence of the intra-day variation
+KC_INTRADAY_SCALE = 0.7  # sigma = scale * kc_day * (1 - kc_day)
+KC_CLIP = (0.02, 1.08)  # allow slight cloud enhancement
 #: Air temperature: daily mean falls linearly over the period, plus a daily anomaly.
 T_MEAN_START, T_MEAN_END = 23.0, 15.5
 T_ANOMALY_SIGMA, T_ANOMALY_PHI = 1.5, 0.7
-WIND_RANGE = (1.0, 4.0)                  # m/s, one value per day
+WIND_RANGE = (1.0, 4.0)  # m/s, one value per day
 
 # Battery -----------------------------------------------------------------------------------
 BATTERY_KWH = 5.0
@@ -155,14 +180,34 @@ CITIZENS = (
 #: PV kWp or None, profile).
 STAKEHOLDERS = (
     ("Panificio Ferrari s.n.c.", "panificio.ferrari", "bakery", "g5", (25000, 35000), 20.0, "prosumer"),
-    ("Scuola Primaria Comunale I Mille", "segreteria.scuolaimille", "school (public administration)",
-     "g1", (30000, 50000), 40.0, "prosumer"),
-    ("ASD Circolo Sportivo Lanterna", "info.circololanterna", "sports association", "g6",
-     (10000, 14000), None, "consumer"),
-    ("Studio Tecnico Gatti & Rossi", "studio.gattirossi", "small office", "g1", (10000, 15000), None,
-     "consumer"),
-    ("Supermercato Il Mercatino S.r.l.", "amministrazione.ilmercatino", "supermarket", "g4",
-     (60000, 80000), 60.0, "prosumer"),
+    (
+        "Scuola Primaria Comunale I Mille",
+        "segreteria.scuolaimille",
+        "school (public administration)",
+        "g1",
+        (30000, 50000),
+        40.0,
+        "prosumer",
+    ),
+    (
+        "ASD Circolo Sportivo Lanterna",
+        "info.circololanterna",
+        "sports association",
+        "g6",
+        (10000, 14000),
+        None,
+        "consumer",
+    ),
+    ("Studio Tecnico Gatti & Rossi", "studio.gattirossi", "small office", "g1", (10000, 15000), None, "consumer"),
+    (
+        "Supermercato Il Mercatino S.r.l.",
+        "amministrazione.ilmercatino",
+        "supermarket",
+        "g4",
+        (60000, 80000),
+        60.0,
+        "prosumer",
+    ),
     ("Ferramenta Canale", "ferramenta.canale", "hardware shop", "g4", (10000, 14000), None, "consumer"),
     ("Trattoria da Pino", "trattoria.dapino", "restaurant", "g2", (18000, 25000), None, "consumer"),
 )
@@ -171,13 +216,13 @@ STAKEHOLDERS = (
 @dataclass(frozen=True)
 class Device:
     deviceid: str
-    role: str                      # "load", "pv" or "battery"
-    kwp: float = 0.0               # pv
-    tilt: float = 0.0              # pv, degrees from horizontal
-    azimuth: float = 0.0           # pv, degrees clockwise from north (180 = south)
-    mount: str = ""                # pv, pvlib SAPM temperature model parameters key
-    capacity_kwh: float = 0.0      # battery
-    power_kw: float = 0.0          # battery
+    role: str  # "load", "pv" or "battery"
+    kwp: float = 0.0  # pv
+    tilt: float = 0.0  # pv, degrees from horizontal
+    azimuth: float = 0.0  # pv, degrees clockwise from north (180 = south)
+    mount: str = ""  # pv, pvlib SAPM temperature model parameters key
+    capacity_kwh: float = 0.0  # battery
+    power_kw: float = 0.0  # battery
 
 
 @dataclass(frozen=True)
@@ -186,10 +231,10 @@ class Member:
     wallet: str
     name: str
     email: str
-    kind: str                      # "citizen" or "stakeholder"
-    profile: str                   # "consumer", "prosumer" or "prostormer"
+    kind: str  # "citizen" or "stakeholder"
+    profile: str  # "consumer", "prosumer" or "prostormer"
     activity: str
-    slp: str                       # demandlib BDEW profile column
+    slp: str  # demandlib BDEW profile column
     annual_kwh: float
     contract_kw: float | None
     devices: tuple[Device, ...] = field(default_factory=tuple)
@@ -238,14 +283,30 @@ def community_spec(seed: int = DEFAULT_SEED) -> list[Member]:
             if profile == "prostormer":
                 kwp = max(kwp, 4.5)  # enough surplus to cycle the battery
             azimuth = float(np.clip(round(float(rng.normal(180.0, 25.0)) / 5.0) * 5.0, 130.0, 230.0))
-            devices.append(Device(f"PV-{meter}", "pv", kwp=kwp, tilt=HOUSEHOLD_TILT, azimuth=azimuth,
-                                  mount="close_mount_glass_glass"))
+            devices.append(
+                Device(
+                    f"PV-{meter}", "pv", kwp=kwp, tilt=HOUSEHOLD_TILT, azimuth=azimuth, mount="close_mount_glass_glass"
+                )
+            )
         if profile == "prostormer":
             devices.append(Device(f"BAT-{meter}", "battery", capacity_kwh=BATTERY_KWH, power_kw=BATTERY_KW))
         first, last = name.split(" ", 1)
         email = f"{_ascii(first).lower()}.{_ascii(last).lower().replace(' ', '')}@example.org"
-        members.append(Member(i, wallet_address(seed, i), name, email, "citizen", profile, "household",
-                              "h0_dyn", annual, _contract_kw(annual), tuple(devices)))
+        members.append(
+            Member(
+                i,
+                wallet_address(seed, i),
+                name,
+                email,
+                "citizen",
+                profile,
+                "household",
+                "h0_dyn",
+                annual,
+                _contract_kw(annual),
+                tuple(devices),
+            )
+        )
     for name, local, activity, slp, kwh_range, kwp, profile in STAKEHOLDERS:
         i = len(members)
         annual = round(float(rng.uniform(*kwh_range)) / 500.0) * 500.0
@@ -253,10 +314,31 @@ def community_spec(seed: int = DEFAULT_SEED) -> list[Member]:
         devices = [Device(meter, "load")]
         if kwp is not None:
             azimuth = float(np.clip(round(float(rng.normal(180.0, 15.0)) / 5.0) * 5.0, 150.0, 210.0))
-            devices.append(Device(f"PV-{meter}", "pv", kwp=kwp, tilt=STAKEHOLDER_TILT, azimuth=azimuth,
-                                  mount="open_rack_glass_polymer"))
-        members.append(Member(i, wallet_address(seed, i), name, f"{local}@example.org", "stakeholder",
-                              profile, activity, slp, annual, None, tuple(devices)))
+            devices.append(
+                Device(
+                    f"PV-{meter}",
+                    "pv",
+                    kwp=kwp,
+                    tilt=STAKEHOLDER_TILT,
+                    azimuth=azimuth,
+                    mount="open_rack_glass_polymer",
+                )
+            )
+        members.append(
+            Member(
+                i,
+                wallet_address(seed, i),
+                name,
+                f"{local}@example.org",
+                "stakeholder",
+                profile,
+                activity,
+                slp,
+                annual,
+                None,
+                tuple(devices),
+            )
+        )
     return members
 
 
@@ -264,16 +346,17 @@ def community_spec(seed: int = DEFAULT_SEED) -> list[Member]:
 # Time grid
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Grid:
-    utc: pd.DatetimeIndex          # start of every interval, UTC
-    local: pd.DatetimeIndex        # same instants, Europe/Rome
-    slp_pos: np.ndarray            # position of the local wall-clock time in the year's SLP table
-    day: np.ndarray                # local day number 0..n_days-1
-    day_start: np.ndarray          # first interval of each local day
-    month_of_day: np.ndarray       # month of each local day
-    hour: np.ndarray               # local hour (float) of the interval start
-    timestamps: list[str]          # ISO 8601 with the local UTC offset
+    utc: pd.DatetimeIndex  # start of every interval, UTC
+    local: pd.DatetimeIndex  # same instants, Europe/Rome
+    slp_pos: np.ndarray  # position of the local wall-clock time in the year's SLP table
+    day: np.ndarray  # local day number 0..n_days-1
+    day_start: np.ndarray  # first interval of each local day
+    month_of_day: np.ndarray  # month of each local day
+    hour: np.ndarray  # local hour (float) of the interval start
+    timestamps: list[str]  # ISO 8601 with the local UTC offset
 
 
 def time_grid(start: pd.Timestamp = PERIOD_START, end: pd.Timestamp = PERIOD_END) -> Grid:
@@ -295,6 +378,7 @@ def time_grid(start: pd.Timestamp = PERIOD_START, end: pd.Timestamp = PERIOD_END
 # Random processes
 # --------------------------------------------------------------------------------------------
 
+
 def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
     """Stationary AR(1) with unit variance."""
     from scipy.signal import lfilter
@@ -312,6 +396,7 @@ def _lognormal_factor(rng: np.random.Generator, n: int, sigma: float, phi: float
 # --------------------------------------------------------------------------------------------
 # Loads (demandlib BDEW standard load profiles)
 # --------------------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _demandlib_warning_guard():
@@ -363,7 +448,7 @@ def household_load(member: Member, grid: Grid, profiles: pd.DataFrame, seed: int
         duration = int(rng.integers(SPIKE_DURATION_QH[0], SPIKE_DURATION_QH[1] + 1))
         power_w = float(rng.uniform(*SPIKE_POWER_KW)) * 1000.0
         first = grid.day_start[d] + qh
-        load[first:min(first + duration, n)] += power_w * STEP_H
+        load[first : min(first + duration, n)] += power_w * STEP_H
 
     cap_wh = member.contract_kw * 1000.0 * CONTRACT_TOLERANCE * STEP_H
     return np.minimum(load, cap_wh)
@@ -383,9 +468,10 @@ def stakeholder_load(member: Member, grid: Grid, profiles: pd.DataFrame, seed: i
 # Weather and PV (pvlib)
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Weather:
-    solpos: pd.DataFrame           # at interval midpoints
+    solpos: pd.DataFrame  # at interval midpoints
     ghi: pd.Series
     dni: pd.Series
     dhi: pd.Series
@@ -451,9 +537,17 @@ def pv_production(device: Device, weather: Weather) -> np.ndarray:
 
     sp = weather.solpos
     poa = pvlib.irradiance.get_total_irradiance(
-        device.tilt, device.azimuth, sp["apparent_zenith"], sp["azimuth"],
-        weather.dni, weather.ghi, weather.dhi, dni_extra=weather.dni_extra,
-        airmass=weather.airmass, albedo=ALBEDO, model="haydavies",
+        device.tilt,
+        device.azimuth,
+        sp["apparent_zenith"],
+        sp["azimuth"],
+        weather.dni,
+        weather.ghi,
+        weather.dhi,
+        dni_extra=weather.dni_extra,
+        airmass=weather.airmass,
+        albedo=ALBEDO,
+        model="haydavies",
     ).fillna(0.0)
     aoi = pvlib.irradiance.aoi(device.tilt, device.azimuth, sp["apparent_zenith"], sp["azimuth"])
     effective = (poa["poa_direct"] * pvlib.iam.ashrae(aoi) + poa["poa_diffuse"]).fillna(0.0).clip(lower=0.0)
@@ -472,6 +566,7 @@ def pv_production(device: Device, weather: Weather) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Home battery
 # --------------------------------------------------------------------------------------------
+
 
 def battery_dispatch(device: Device, load_wh: np.ndarray, pv_wh: np.ndarray) -> np.ndarray:
     """Battery meter energy per interval (Wh): + charging from the PV surplus (PV - load), - discharging
@@ -499,6 +594,7 @@ def battery_dispatch(device: Device, load_wh: np.ndarray, pv_wh: np.ndarray) -> 
 # --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
+
 
 def _round(values: np.ndarray) -> np.ndarray:
     return np.round(values, 1) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -1,5 +1,6 @@
 """Fixtures of the Besu network tests: the generator imported from besu-network/, network.sh run as a subprocess
 (with a fake `docker` where a test needs one), small HTTP stubs of Besu nodes."""
+
 from __future__ import annotations
 
 import json
@@ -93,8 +94,14 @@ def docker_calls(log: Path) -> list[str]:
 def network_sh(tmp_path, key_env):
     """network_sh(*args, network_dir=..., path_prefix=None, **env) -> CompletedProcess of besu-network/network.sh."""
 
-    def run(*args, network_dir: Path, path_prefix: Path | None = None, docker_log: Path | None = None,
-            path: str | None = None, **env):
+    def run(
+        *args,
+        network_dir: Path,
+        path_prefix: Path | None = None,
+        docker_log: Path | None = None,
+        path: str | None = None,
+        **env,
+    ):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BESU_", "RPC_", "FAKE_DOCKER"))}
         full_env.update(key_env)
         full_env["BESU_NETWORK_DIR"] = str(network_dir)

@@ -1,6 +1,7 @@
 """A small HTTP stand-in for a Besu node on 127.0.0.1: GET /liveness and /readiness (200 UP or 503 DOWN with Besu's
 checks) and JSON-RPC (net_peerCount, eth_blockNumber, <ibft|qbft>_getValidatorsByBlockNumber). Modes: "up",
 "not_ready" (live, 0 peers, behind) and "down" (nothing listens)."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,13 @@ class BesuStub:
         if path == "/liveness" or self.mode == "up":
             return 200, {"status": "UP"}
         # Besu 26.8.0 ReadinessCheck: a node with no peer (1 required) and blocks to catch up
-        return 503, {"status": "DOWN", "checks": {
-            "peers": {"status": False, "currentPeers": 0, "requiredPeers": 1},
-            "sync": {"status": False, "blocksBehind": 135, "maxBlocksBehind": 2}}}
+        return 503, {
+            "status": "DOWN",
+            "checks": {
+                "peers": {"status": False, "currentPeers": 0, "requiredPeers": 1},
+                "sync": {"status": False, "blocksBehind": 135, "maxBlocksBehind": 2},
+            },
+        }
 
     def rpc(self, method: str, params: list):
         if method == "net_peerCount":
@@ -35,8 +40,9 @@ class BesuStub:
 
     @classmethod
     @contextmanager
-    def serving(cls, port: int, mode: str, block: int = 0x98, peers: int = 3, validators=(),
-                consensus_api: str = "ibft"):
+    def serving(
+        cls, port: int, mode: str, block: int = 0x98, peers: int = 3, validators=(), consensus_api: str = "ibft"
+    ):
         """Yields the running stub (None in mode "down": nothing listens on `port`)."""
         if mode == "down":
             yield None
@@ -54,11 +60,17 @@ class BesuStub:
                 request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.methods.append(request["method"])
                 try:
-                    body = {"jsonrpc": "2.0", "id": request["id"], "result": stub.rpc(request["method"],
-                                                                                      request["params"])}
+                    body = {
+                        "jsonrpc": "2.0",
+                        "id": request["id"],
+                        "result": stub.rpc(request["method"], request["params"]),
+                    }
                 except LookupError:
-                    body = {"jsonrpc": "2.0", "id": request["id"],
-                            "error": {"code": -32601, "message": "Method not found"}}
+                    body = {
+                        "jsonrpc": "2.0",
+                        "id": request["id"],
+                        "error": {"code": -32601, "message": "Method not found"},
+                    }
                 self.answer(200, body)
 
             def answer(self, code: int, body: dict):

@@ -1,13 +1,13 @@
 """docker-compose.yml: it parses, every variable it uses is in the generated .env, every file it mounts exists after
 `generate`, chain data lives in named volumes, only node1 publishes JSON-RPC ports; the image pin; node-entry.sh's
 health check against a stub of Besu's health endpoints."""
+
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-
 from besu_gen.compose_env import read_env_file
 
 from .conftest import BESU_NETWORK, free_port
@@ -20,10 +20,12 @@ VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 def interpolate(value, env: dict, used: set):
     """docker compose's ${VAR} interpolation over the parsed YAML; an undefined variable fails the test."""
     if isinstance(value, str):
+
         def one(match):
             used.add(match.group(1))
             assert match.group(1) in env, f"{match.group(1)} is used by docker-compose.yml but not in .env"
             return env[match.group(1)]
+
         return VARIABLE.sub(one, value)
     if isinstance(value, list):
         return [interpolate(v, env, used) for v in value]
@@ -76,21 +78,24 @@ def test_chain_data_is_in_named_volumes_never_over_the_install_folder(compose):
 
 def test_only_node1_publishes_json_rpc_ports(compose):
     document, env, _ = compose
-    published = {name: [p.rsplit(":", 1)[1] for p in service.get("ports", [])]
-                 for name, service in document["services"].items()}
+    published = {
+        name: [p.rsplit(":", 1)[1] for p in service.get("ports", [])] for name, service in document["services"].items()
+    }
     assert sorted(published["node1"]) == ["8545", "8546", "9545"]
     for name in ("node2", "node3", "node4"):
         assert published[name] == ["9545"]  # metrics only
     node1_ports = document["services"]["node1"]["ports"]
     assert f"{env['RPC_BIND']}:{env['RPC_HTTP_PORT']}:8545" in node1_ports
     assert f"{env['RPC_BIND']}:{env['RPC_WS_PORT']}:8546" in node1_ports
-    assert all(p.startswith("127.0.0.1:") for s in document["services"].values() for p in s["ports"]
-               if p.endswith(":9545"))
+    assert all(
+        p.startswith("127.0.0.1:") for s in document["services"].values() for p in s["ports"] if p.endswith(":9545")
+    )
     command = document["services"]["node1"]["command"]
     assert "--rpc-ws-enabled" in command and f"--rpc-http-cors-origins={env['DAPP_ORIGIN']}" in command
     assert f"--host-allowlist={env['RPC_HOSTS']},{env['NODE1_IP']}" in command
-    assert not any("--rpc-ws-enabled" in c for name in ("node2", "node3", "node4")
-                   for c in document["services"][name]["command"])
+    assert not any(
+        "--rpc-ws-enabled" in c for name in ("node2", "node3", "node4") for c in document["services"][name]["command"]
+    )
 
 
 def test_every_node_runs_free_gas_permissioned_bft_with_health_checks(compose):
@@ -129,8 +134,13 @@ def test_the_image_is_pinned_to_a_besu_with_cancun_zero_base_fee_on_bft():
 def test_node_entry_health_check_probes_liveness_and_readiness(mode, healthy):
     port = free_port()
     with BesuStub.serving(port, mode) as stub:
-        result = subprocess.run(["bash", str(BESU_NETWORK / "node-entry.sh"), "health"], capture_output=True,
-                                text=True, timeout=20, env={"BESU_RPC_HTTP_PORT": str(port), "PATH": "/usr/bin:/bin"})
+        result = subprocess.run(
+            ["bash", str(BESU_NETWORK / "node-entry.sh"), "health"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env={"BESU_RPC_HTTP_PORT": str(port), "PATH": "/usr/bin:/bin"},
+        )
         asked = list(stub.paths) if stub else []
     assert (result.returncode == 0) is healthy
     if mode == "up":

@@ -1,17 +1,18 @@
 """`generate`: the files decode back to the keys they were made from, every genesis field is the configuration's,
 keys given with --keys-from are used unchanged, and bad input is refused with a sentence before anything is written."""
+
 import json
 import os
 import stat
 import tomllib
 
 import pytest
-from eth_account import Account
-from eth_utils import keccak
-
 from besu_gen.errors import NetworkError
 from besu_gen.extradata import decode_extra_data
 from besu_gen.genesis import BFT_MIX_HASH, GAS_LIMIT
+from eth_account import Account
+from eth_utils import keccak
+
 from oracle.keystore import ROLES
 
 from .conftest import PASSPHRASE, node_keys, read_json, tree_snapshot
@@ -51,17 +52,24 @@ def test_node_files_agree_with_their_key(tmp_path, generate_network):
         assert mode == 0o600
 
 
-@pytest.mark.parametrize("options,bft_key,period,chain_id", [
-    ({}, "ibft2", 2, 1981),
-    ({"consensus": "qbft"}, "qbft", 2, 1981),
-    ({"block_period": 10}, "ibft2", 10, 1981),
-    ({"consensus": "qbft", "block_period": 5, "chain_id": 2024}, "qbft", 5, 2024),
-])
+@pytest.mark.parametrize(
+    "options,bft_key,period,chain_id",
+    [
+        ({}, "ibft2", 2, 1981),
+        ({"consensus": "qbft"}, "qbft", 2, 1981),
+        ({"block_period": 10}, "ibft2", 10, 1981),
+        ({"consensus": "qbft", "block_period": 5, "chain_id": 2024}, "qbft", 5, 2024),
+    ],
+)
 def test_every_genesis_field_follows_the_configuration(tmp_path, generate_network, options, bft_key, period, chain_id):
     network = generate_network(tmp_path / "net", **options)
     genesis = read_json(tmp_path / "net" / "genesis.json")
     assert genesis["config"] == {
-        "chainId": chain_id, "berlinBlock": 0, "londonBlock": 0, "shanghaiTime": 0, "cancunTime": 0,
+        "chainId": chain_id,
+        "berlinBlock": 0,
+        "londonBlock": 0,
+        "shanghaiTime": 0,
+        "cancunTime": 0,
         "zeroBaseFee": True,
         bft_key: {"blockperiodseconds": period, "epochlength": 30000, "requesttimeoutseconds": 10},
     }
@@ -83,8 +91,11 @@ def test_permissions_allow_every_node_and_the_platform_accounts(tmp_path, genera
     assert permissions["nodes-allowlist"] == read_json(tmp_path / "net" / "static-nodes.json")
     assert permissions["nodes-allowlist"] == [n.enode_url for n in network.nodes]
     assert permissions["accounts-allowlist"] == [a.lower() for a in network.accounts.values()]
-    env = dict(line.split("=", 1) for line in (tmp_path / "net" / ".env").read_text().splitlines()
-               if line and not line.startswith("#"))
+    env = dict(
+        line.split("=", 1)
+        for line in (tmp_path / "net" / ".env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert env["NETWORK_DIR"] == str((tmp_path / "net").resolve()) and env["CONSENSUS_API"] == "IBFT"
     assert [env[f"NODE{i}_IP"] for i in range(1, 5)] == [f"172.16.239.{10 + i}" for i in range(1, 5)]
 
@@ -123,8 +134,10 @@ def test_keys_from_are_used_unchanged_in_name_order(tmp_path, generate_network):
     assert node_files(out, "node2")[2] == "0xfe3b557e8fb62b89f4916b721be55ceb828dbd73"
     assert [n.source is not None for n in network.nodes] == [True, True, False, False]  # 2 given, 2 generated
     validators = decode_extra_data("ibft2", bytes.fromhex(read_json(out / "genesis.json")["extraData"][2:])).validators
-    assert ["0x" + v.hex() for v in validators[:2]] == ["0x627306090abab3a6e1400e9345bc60c78a8bef57",
-                                                        "0xfe3b557e8fb62b89f4916b721be55ceb828dbd73"]
+    assert ["0x" + v.hex() for v in validators[:2]] == [
+        "0x627306090abab3a6e1400e9345bc60c78a8bef57",
+        "0xfe3b557e8fb62b89f4916b721be55ceb828dbd73",
+    ]
 
 
 def test_keys_from_a_previous_network_rebuild_the_same_validators(tmp_path, generate_network):
@@ -145,15 +158,18 @@ def test_more_keys_than_four_make_as_many_validators_unless_validators_says_fewe
     assert not (tmp_path / "net4").exists()
 
 
-@pytest.mark.parametrize("text,why", [
-    ("", "an empty file"),
-    ("0x1234", "4 characters|6 characters"),
-    ("0x" + "g" * 64, "expected one line of 64 hex digits"),
-    ("0x" + "ab" * 32 + "\n0x" + "cd" * 32, "expected one line of 64 hex digits"),
-    ("0x" + "00" * 32, "between 1 and n - 1"),
-    (hex(SECP256K1_N), "between 1 and n - 1"),
-    ("-----BEGIN EC PRIVATE KEY-----", "expected one line of 64 hex digits"),
-])
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("", "an empty file"),
+        ("0x1234", "4 characters|6 characters"),
+        ("0x" + "g" * 64, "expected one line of 64 hex digits"),
+        ("0x" + "ab" * 32 + "\n0x" + "cd" * 32, "expected one line of 64 hex digits"),
+        ("0x" + "00" * 32, "between 1 and n - 1"),
+        (hex(SECP256K1_N), "between 1 and n - 1"),
+        ("-----BEGIN EC PRIVATE KEY-----", "expected one line of 64 hex digits"),
+    ],
+)
 def test_a_malformed_key_file_is_refused_with_a_sentence_naming_it(tmp_path, generate_network, text, why):
     key_file = write_key(tmp_path / "given" / "node1", text)
     with pytest.raises(NetworkError, match=why) as refused:
@@ -183,12 +199,15 @@ def test_a_node_folder_without_key_and_an_empty_keys_directory_are_refused(tmp_p
         generate_network(tmp_path / "net", keys_from=tmp_path / "missing")
 
 
-@pytest.mark.parametrize("options,message", [
-    ({"validators": 0}, "at least one validator"),
-    ({"validators": -3}, "at least one validator"),
-    ({"consensus": "clique"}, "is not one of ibft2, qbft"),
-    ({"block_period": 0}, "at least 1"),
-])
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"validators": 0}, "at least one validator"),
+        ({"validators": -3}, "at least one validator"),
+        ({"consensus": "clique"}, "is not one of ibft2, qbft"),
+        ({"block_period": 0}, "at least 1"),
+    ],
+)
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, generate_network, options, message):
     with pytest.raises(NetworkError, match=message):
         generate_network(tmp_path / "net", **options)

@@ -1,5 +1,6 @@
 """The real network, where Docker runs and the pinned Besu image is present: start, status, blocks, validators,
 free gas for an allowlisted account and refusal for another, stop. Skipped elsewhere, saying what is missing."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,11 @@ def rpc(url: str, method: str, params: list):
 
 def test_live_network_starts_makes_blocks_and_stops(tmp_path, network_sh):
     net = tmp_path / "net"
-    ports = {"RPC_HTTP_PORT": free_port(), "RPC_WS_PORT": free_port(),
-             **{f"METRICS_PORT{i}": free_port() for i in range(1, 5)}}
+    ports = {
+        "RPC_HTTP_PORT": free_port(),
+        "RPC_WS_PORT": free_port(),
+        **{f"METRICS_PORT{i}": free_port() for i in range(1, 5)},
+    }
     url = f"http://127.0.0.1:{ports['RPC_HTTP_PORT']}"
     try:
         started = network_sh("start", network_dir=net, BESU_READY_TIMEOUT=300, **ports)
@@ -69,9 +73,16 @@ def test_live_network_starts_makes_blocks_and_stops(tmp_path, network_sh):
         admin = Account.from_key(Account.decrypt(read_json(net / "keystores" / "platform_admin.json"), PASSPHRASE))
         stranger = Account.create()
         for sender, allowed in ((admin, True), (stranger, False)):
-            tx = {"to": admin.address, "value": 0, "gas": 21_000, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0,
-                  "nonce": int(rpc(url, "eth_getTransactionCount", [sender.address, "pending"]), 16),
-                  "chainId": 1981, "type": 2}
+            tx = {
+                "to": admin.address,
+                "value": 0,
+                "gas": 21_000,
+                "maxFeePerGas": 0,
+                "maxPriorityFeePerGas": 0,
+                "nonce": int(rpc(url, "eth_getTransactionCount", [sender.address, "pending"]), 16),
+                "chainId": 1981,
+                "type": 2,
+            }
             raw = "0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
             if allowed:
                 tx_hash = rpc(url, "eth_sendRawTransaction", [raw])

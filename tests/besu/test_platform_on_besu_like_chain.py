@@ -11,6 +11,7 @@
   members — one pushRewards batch of 200, the size the genesis gas limit is chosen for;
 - a member's service payment signed by the member's own key, with zero fees, from an account without ether.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,12 @@ E18 = 10**18
 MEMBERS = 200
 COMMUNITY = "CER Besu Check"
 START, END = "2026-10-01T00:00:00+00:00", "2026-10-01T01:00:00+00:00"
-QUARTERS = ["2026-10-01T00:00:00+00:00", "2026-10-01T00:15:00+00:00", "2026-10-01T00:30:00+00:00",
-            "2026-10-01T00:45:00+00:00"]
+QUARTERS = [
+    "2026-10-01T00:00:00+00:00",
+    "2026-10-01T00:15:00+00:00",
+    "2026-10-01T00:30:00+00:00",
+    "2026-10-01T00:45:00+00:00",
+]
 
 # The data and the rewards worked out by hand (self_consumption, alpha_consumer 1, alpha_producer 0.5 token/kWh):
 # 200 citizens, each with a meter reading 100 Wh per quarter-hour; member 0 (a prosumer) also has PV producing
@@ -92,13 +97,32 @@ def chain(workdir, network):
     url = f"http://127.0.0.1:{port}"
     log = open(workdir / "anvil.log", "wb")
     process = subprocess.Popen(
-        [anvil_binary(), "--init", str(workdir / "network" / "genesis.json"),
-         "--chain-id", str(genesis["config"]["chainId"]), "--gas-limit", str(int(genesis["gasLimit"], 16)),
-         "--block-base-fee-per-gas", "0", "--gas-price", "0",
-         # BFT blocks carry the wall-clock time; from --init alone anvil would count on from the seed's 2017 timestamp
-         "--timestamp", str(int(time.time())),
-         "--host", "127.0.0.1", "--port", str(port), "--silent"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        [
+            anvil_binary(),
+            "--init",
+            str(workdir / "network" / "genesis.json"),
+            "--chain-id",
+            str(genesis["config"]["chainId"]),
+            "--gas-limit",
+            str(int(genesis["gasLimit"], 16)),
+            "--block-base-fee-per-gas",
+            "0",
+            "--gas-price",
+            "0",
+            # BFT blocks carry the wall-clock time; from --init alone anvil would count on from the seed's 2017 timestamp
+            "--timestamp",
+            str(int(time.time())),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--silent",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -117,11 +141,13 @@ def chain(workdir, network):
 
 def brownie_env(workdir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEC_")}
-    env.update({
-        "HOME": str(workdir / "home"),  # a brownie data folder of its own: ~/.brownie stays untouched
-        "PATH": f"{ROOT / '.venv/bin'}:{env['PATH']}",
-        "SOLCX_BINARY_PATH": str(ROOT / "tools/solc"),
-    })
+    env.update(
+        {
+            "HOME": str(workdir / "home"),  # a brownie data folder of its own: ~/.brownie stays untouched
+            "PATH": f"{ROOT / '.venv/bin'}:{env['PATH']}",
+            "SOLCX_BINARY_PATH": str(ROOT / "tools/solc"),
+        }
+    )
     return env
 
 
@@ -130,22 +156,39 @@ def deployed(workdir, network, chain):
     """The platform deployed on `chain` by `brownie run scripts/deploy.py --network besu-local`; yields the manifest."""
     (workdir / "home").mkdir()
     env = brownie_env(workdir)
-    registered = subprocess.run([str(ROOT / "tools/register_networks.sh")], cwd=ROOT, capture_output=True, text=True,
-                                env={**env, "BESU_RPC_URL": chain}, timeout=300)
+    registered = subprocess.run(
+        [str(ROOT / "tools/register_networks.sh")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "BESU_RPC_URL": chain},
+        timeout=300,
+    )
     assert registered.returncode == 0, registered.stdout + registered.stderr
     roles = network.accounts
-    env.update({
-        "LEC_DEPLOYER_KEYSTORE": str(workdir / "network" / "keystores" / "platform_admin.json"),
-        "LEC_DEPLOYER_PASSWORD": PASSPHRASE,
-        "LEC_ORACLE_ADMIN_ADDRESS": roles["oracle_admin"], "LEC_ORACLE_ADDRESS": roles["oracle"],
-        "LEC_REWARD_PAYER_ADDRESS": roles["reward_payer"], "LEC_COMMUNITY_ADMIN_ADDRESS": roles["community_admin"],
-        "LEC_TOKEN_ADMIN_ADDRESS": roles["token_admin"],
-        # a production deploy's time rules are 24 h and 7 days; the check runs a past period at once
-        "LEC_CHALLENGE_WINDOW": "0", "LEC_MIN_NOTICE": "0",
-        "LEC_DEPLOYMENTS_DIR": str(workdir / "deployments"),
-    })
-    result = subprocess.run([str(ROOT / ".venv/bin/brownie"), "run", "scripts/deploy.py", "--network", "besu-local",
-                             "--silent"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    env.update(
+        {
+            "LEC_DEPLOYER_KEYSTORE": str(workdir / "network" / "keystores" / "platform_admin.json"),
+            "LEC_DEPLOYER_PASSWORD": PASSPHRASE,
+            "LEC_ORACLE_ADMIN_ADDRESS": roles["oracle_admin"],
+            "LEC_ORACLE_ADDRESS": roles["oracle"],
+            "LEC_REWARD_PAYER_ADDRESS": roles["reward_payer"],
+            "LEC_COMMUNITY_ADMIN_ADDRESS": roles["community_admin"],
+            "LEC_TOKEN_ADMIN_ADDRESS": roles["token_admin"],
+            # a production deploy's time rules are 24 h and 7 days; the check runs a past period at once
+            "LEC_CHALLENGE_WINDOW": "0",
+            "LEC_MIN_NOTICE": "0",
+            "LEC_DEPLOYMENTS_DIR": str(workdir / "deployments"),
+        }
+    )
+    result = subprocess.run(
+        [str(ROOT / ".venv/bin/brownie"), "run", "scripts/deploy.py", "--network", "besu-local", "--silent"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     manifest_path = workdir / "deployments" / "1981.json"
     assert result.returncode == 0 and manifest_path.exists(), result.stdout[-3000:] + result.stderr[-3000:]
     manifest = read_json(manifest_path)
@@ -180,10 +223,15 @@ def oracle_env(workdir, deployed, chain):
     pg_settings = Settings(home=workdir / "postgres")
     database_url = start_postgres(pg_settings)
     env = {
-        "LEC_RPC_URL": chain, "LEC_CHAIN_ID": "1981", "LEC_MANIFEST": str(workdir / "deployments" / "1981.json"),
-        "LEC_KEYSTORE_DIR": str(workdir / "network" / "keystores"), "LEC_KEYSTORE_PASSPHRASE": PASSPHRASE,
-        "LEC_DATA_KEY": Fernet.generate_key().decode(), "DATABASE_URL": database_url,
-        "LEC_HOME": str(workdir / "oracle-home"), "LEC_BATCH_SIZE": "200",
+        "LEC_RPC_URL": chain,
+        "LEC_CHAIN_ID": "1981",
+        "LEC_MANIFEST": str(workdir / "deployments" / "1981.json"),
+        "LEC_KEYSTORE_DIR": str(workdir / "network" / "keystores"),
+        "LEC_KEYSTORE_PASSPHRASE": PASSPHRASE,
+        "LEC_DATA_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": database_url,
+        "LEC_HOME": str(workdir / "oracle-home"),
+        "LEC_BATCH_SIZE": "200",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name in [n for n in os.environ if n.startswith("LEC_")]:
@@ -214,12 +262,35 @@ def epoch(workdir, oracle_env):
     (workdir / "readings.csv").write_text("\n".join(readings) + "\n")
 
     oracle_env("up")
-    oracle_env("community", "create", COMMUNITY, "--welcome-citizen", "0", "--welcome-stakeholder", "0",
-               "--fee-bps", "100", "--endowment", "1000", "--reward-ceiling", "1000")
+    oracle_env(
+        "community",
+        "create",
+        COMMUNITY,
+        "--welcome-citizen",
+        "0",
+        "--welcome-stakeholder",
+        "0",
+        "--fee-bps",
+        "100",
+        "--endowment",
+        "1000",
+        "--reward-ceiling",
+        "1000",
+    )
     oracle_env("members", "import", "--community", COMMUNITY, str(workdir / "members.csv"))
     oracle_env("ingest", "--community", COMMUNITY, str(workdir / "readings.csv"))
-    oracle_env("models", "publish", "--model", "self_consumption", "--set", "alpha_consumer=1",
-               "--set", "alpha_producer=0.5", "--community", COMMUNITY)
+    oracle_env(
+        "models",
+        "publish",
+        "--model",
+        "self_consumption",
+        "--set",
+        "alpha_consumer=1",
+        "--set",
+        "alpha_producer=0.5",
+        "--community",
+        COMMUNITY,
+    )
     oracle_env("epoch", "run", "--community", COMMUNITY, "--start", START, "--end", END)
     return members
 
@@ -242,9 +313,13 @@ def test_deploy_went_through_besu_local_on_the_genesis_chain(deployed, network, 
     registered = (workdir / "home" / ".brownie" / "network-config.yaml").read_text()
     assert f"host: {chain}" in registered  # the besu-local entry, as tools/register_networks.sh wrote it
     assert deployed["roles"] == {
-        "platformAdmin": network.accounts["platform_admin"], "oracleAdmin": network.accounts["oracle_admin"],
-        "oracle": network.accounts["oracle"], "rewardPayer": network.accounts["reward_payer"],
-        "communityAdmin": network.accounts["community_admin"], "tokenAdmin": network.accounts["token_admin"]}
+        "platformAdmin": network.accounts["platform_admin"],
+        "oracleAdmin": network.accounts["oracle_admin"],
+        "oracle": network.accounts["oracle"],
+        "rewardPayer": network.accounts["reward_payer"],
+        "communityAdmin": network.accounts["community_admin"],
+        "tokenAdmin": network.accounts["token_admin"],
+    }
     for entry in deployed["contracts"].values():
         assert len(w3.eth.get_code(entry["address"])) > 0
     latest = w3.eth.get_block("latest")
@@ -252,8 +327,11 @@ def test_deploy_went_through_besu_local_on_the_genesis_chain(deployed, network, 
     assert latest["baseFeePerGas"] == 0
     # the genesis funded the platform accounts (and gas is free: the deploy spent none of it)
     assert w3.eth.get_balance(network.accounts["platform_admin"]) == 1000 * E18
-    deploy_gas = [w3.eth.get_transaction_receipt(h)["gasUsed"] for n in range(1, latest["number"] + 1)
-                  for h in w3.eth.get_block(n)["transactions"]]
+    deploy_gas = [
+        w3.eth.get_transaction_receipt(h)["gasUsed"]
+        for n in range(1, latest["number"] + 1)
+        for h in w3.eth.get_block(n)["transactions"]
+    ]
     print(f"\ndeploy: {len(deploy_gas)} transactions, the largest {max(deploy_gas)} gas")
     assert max(deploy_gas) < latest["gasLimit"] // 10
 
@@ -262,7 +340,7 @@ def test_one_epoch_pays_all_200_members_in_one_batch(epoch, oracle_env, capsys, 
     members = epoch
     report = epoch_report(capsys, oracle_env)
     assert report["status"] == "done" and len(report["members"]) == MEMBERS
-    expected = {w: REWARD_CONSUMER for w in members[1:]} | {members[0]: REWARD_PROSUMER}
+    expected = dict.fromkeys(members[1:], REWARD_CONSUMER) | {members[0]: REWARD_PROSUMER}
     assert {m["wallet"]: int(m["amount"]) for m in report["members"]} == expected
     assert int(report["totalReward"]) == 60 * E18 == sum(expected.values())
     assert all(m["paid"] and not m["skipped"] for m in report["members"])
@@ -293,7 +371,6 @@ def community_token_address() -> str:
 
 
 def test_a_member_pays_a_service_with_zero_fees_and_no_ether(epoch, oracle_env, capsys, chain, deployed):
-    members = epoch
     w3 = web3(chain)
     token_address = community_token_address()
     token = w3.eth.contract(address=token_address, abi=deployed["communityToken"]["abi"])
@@ -301,12 +378,20 @@ def test_a_member_pays_a_service_with_zero_fees_and_no_ether(epoch, oracle_env, 
     assert w3.eth.get_balance(payer.address) == 0  # a member's wallet holds no ether on the free-gas chain
     before = {a: token.functions.balanceOf(a).call() for a in (payer.address, provider.address, token_address)}
     # what the dApp sends on Besu: EIP-1559 fields at 0 (MetaMask would propose non-zero ones)
-    tx = token.functions.payService(provider.address, SERVICE_AMOUNT, 1, keccak(b"bike repair 42"),
-                                    "0x" + "00" * 20, 0, 100).build_transaction({
-                                        "from": payer.address, "nonce": w3.eth.get_transaction_count(payer.address),
-                                        "maxFeePerGas": 0, "maxPriorityFeePerGas": 0, "chainId": 1981})
+    tx = token.functions.payService(
+        provider.address, SERVICE_AMOUNT, 1, keccak(b"bike repair 42"), "0x" + "00" * 20, 0, 100
+    ).build_transaction(
+        {
+            "from": payer.address,
+            "nonce": w3.eth.get_transaction_count(payer.address),
+            "maxFeePerGas": 0,
+            "maxPriorityFeePerGas": 0,
+            "chainId": 1981,
+        }
+    )
     receipt = w3.eth.wait_for_transaction_receipt(
-        w3.eth.send_raw_transaction(payer.sign_transaction(tx).raw_transaction), timeout=30)
+        w3.eth.send_raw_transaction(payer.sign_transaction(tx).raw_transaction), timeout=30
+    )
     assert receipt["status"] == 1 and receipt["effectiveGasPrice"] == 0
     fee = SERVICE_AMOUNT * 100 // 10_000  # 1 % of 0.1 tokens = 0.001
     after = {a: token.functions.balanceOf(a).call() for a in (payer.address, provider.address, token_address)}

@@ -4,6 +4,7 @@ The platform is deployed with the development settings (challenge window 0, mode
 tests of those rules change them explicitly. The funded community's per-epoch reward ceiling is
 REWARD_CEILING.
 """
+
 from types import SimpleNamespace
 
 import brownie
@@ -125,9 +126,18 @@ def outsider():
 
 @pytest.fixture(scope="module")
 def platform(platform_admin, oracle_admin, oracle, community_admin, token_admin, payer):
-    manifest = deploy_platform(RoleAccounts(platform_admin, oracle_admin.address, oracle.address,
-                                            community_admin.address, token_admin.address, payer.address),
-                               challenge_window=0, min_notice=0)
+    manifest = deploy_platform(
+        RoleAccounts(
+            platform_admin,
+            oracle_admin.address,
+            oracle.address,
+            community_admin.address,
+            token_admin.address,
+            payer.address,
+        ),
+        challenge_window=0,
+        min_notice=0,
+    )
     c = manifest["contracts"]
     return SimpleNamespace(
         manifest=manifest,
@@ -153,10 +163,19 @@ def notary(platform):
     return platform.notary
 
 
-def create_community(factory, platform_admin, community_admin, token_admin, name="Borgo Solare", symbol="BSOL",
-                     fee_bps=FEE_BPS):
-    tx = factory.createCommunity(name, symbol, community_admin, token_admin, WELCOME_CITIZEN, WELCOME_STAKEHOLDER,
-                                 fee_bps, {"from": platform_admin})
+def create_community(
+    factory, platform_admin, community_admin, token_admin, name="Borgo Solare", symbol="BSOL", fee_bps=FEE_BPS
+):
+    tx = factory.createCommunity(
+        name,
+        symbol,
+        community_admin,
+        token_admin,
+        WELCOME_CITIZEN,
+        WELCOME_STAKEHOLDER,
+        fee_bps,
+        {"from": platform_admin},
+    )
     return CommunityToken.at(tx.return_value)
 
 

@@ -1,5 +1,6 @@
 """CommunityToken: factory, roles, membership and the welcome bonus, fees and the max-fee guard, purchases,
 treasury, pause, permit."""
+
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS, CommunityFactory, CommunityTokenDeployer, chain, web3
@@ -50,14 +51,18 @@ def test_factory_lists_communities_in_creation_order(factory, platform_admin, co
     assert first.name() == "Alpha" and first.symbol() == "ALP" and first.decimals() == 18
 
 
-def test_factory_announces_a_new_community_with_all_its_settings(factory, platform_admin, community_admin,
-                                                                 token_admin):
-    tx = factory.createCommunity("Alpha", "ALP", community_admin, token_admin, 7 * E18, 9 * E18, 250,
-                                 {"from": platform_admin})
+def test_factory_announces_a_new_community_with_all_its_settings(factory, platform_admin, community_admin, token_admin):
+    tx = factory.createCommunity(
+        "Alpha", "ALP", community_admin, token_admin, 7 * E18, 9 * E18, 250, {"from": platform_admin}
+    )
     ev = tx.events["CommunityCreated"]
     assert ev["token"] == tx.return_value
-    assert (ev["name"], ev["symbol"], ev["communityAdmin"], ev["tokenAdmin"]) == ("Alpha", "ALP", community_admin,
-                                                                                  token_admin)
+    assert (ev["name"], ev["symbol"], ev["communityAdmin"], ev["tokenAdmin"]) == (
+        "Alpha",
+        "ALP",
+        community_admin,
+        token_admin,
+    )
     assert (ev["welcomeCitizen"], ev["welcomeStakeholder"], ev["feeBps"]) == (7 * E18, 9 * E18, 250)
 
 
@@ -102,10 +107,12 @@ def test_a_community_without_admins_is_rejected_at_creation(factory, platform_ad
         create_community(factory, platform_admin, ZERO_ADDRESS, token_admin, "Nobody", "NOB")
 
 
-def test_factory_creates_no_community_before_the_reward_distributor_is_set(platform_admin, community_admin,
-                                                                          token_admin):
-    fresh = CommunityFactory.deploy(platform_admin, CommunityTokenDeployer.deploy({"from": platform_admin}),
-                                    {"from": platform_admin})
+def test_factory_creates_no_community_before_the_reward_distributor_is_set(
+    platform_admin, community_admin, token_admin
+):
+    fresh = CommunityFactory.deploy(
+        platform_admin, CommunityTokenDeployer.deploy({"from": platform_admin}), {"from": platform_admin}
+    )
     with reverts_with("RewardDistributorNotSet"):
         create_community(fresh, platform_admin, community_admin, token_admin, "Early", "ERL")
     with reverts_with("ZeroAddress"):
@@ -121,8 +128,9 @@ def test_the_factory_reward_distributor_is_set_once(factory, notary, platform_ad
 
 
 def test_setting_the_factory_reward_distributor_announces_it(platform_admin, notary):
-    fresh = CommunityFactory.deploy(platform_admin, CommunityTokenDeployer.deploy({"from": platform_admin}),
-                                    {"from": platform_admin})
+    fresh = CommunityFactory.deploy(
+        platform_admin, CommunityTokenDeployer.deploy({"from": platform_admin}), {"from": platform_admin}
+    )
     tx = fresh.setRewardDistributor(notary, {"from": platform_admin})
     assert tx.events["RewardDistributorSet"]["rewardDistributor"] == notary.address
 
@@ -183,8 +191,9 @@ def test_member_paid_once_never_gets_the_bonus_again(token, token_admin, communi
     assert token.memberInfo(alice)[3] is True  # still welcomed
 
 
-def test_member_who_joins_while_the_bonus_is_zero_is_not_marked_welcomed(bare_token, token_admin, community_admin,
-                                                                         alice):
+def test_member_who_joins_while_the_bonus_is_zero_is_not_marked_welcomed(
+    bare_token, token_admin, community_admin, alice
+):
     bare_token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
     tx = bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})  # empty treasury: nothing to pay
     assert "WelcomeBonusPaid" not in tx.events
@@ -194,8 +203,9 @@ def test_member_who_joins_while_the_bonus_is_zero_is_not_marked_welcomed(bare_to
     assert bare_token.balanceOf(alice) == 0
 
 
-def test_member_who_joined_without_bonus_gets_it_once_when_re_added_after_it_is_set(bare_token, token_admin,
-                                                                                     community_admin, alice):
+def test_member_who_joined_without_bonus_gets_it_once_when_re_added_after_it_is_set(
+    bare_token, token_admin, community_admin, alice
+):
     bare_token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
     bare_token.addMember(alice, CITIZEN, CONSUMER, {"from": community_admin})
     bare_token.removeMember(alice, {"from": community_admin})
@@ -296,20 +306,25 @@ def test_only_the_community_admin_manages_members(token, token_admin, alice, out
 
 def test_add_members_in_one_batch(bare_token, token_admin, community_admin, alice, bob, shop):
     bare_token.fundTreasury(700 * E18, b32("seed"), {"from": token_admin})
-    tx = bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER, PROSUMER, CONSUMER],
-                               {"from": community_admin})
+    tx = bare_token.addMembers(
+        [alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER, PROSUMER, CONSUMER], {"from": community_admin}
+    )
     assert [e["account"] for e in tx.events["MemberAdded"]] == [alice, bob, shop]
     assert bare_token.memberCount() == 3
-    assert [bare_token.balanceOf(a) for a in (alice, bob, shop)] == [WELCOME_CITIZEN, WELCOME_CITIZEN,
-                                                                     WELCOME_STAKEHOLDER]
+    assert [bare_token.balanceOf(a) for a in (alice, bob, shop)] == [
+        WELCOME_CITIZEN,
+        WELCOME_CITIZEN,
+        WELCOME_STAKEHOLDER,
+    ]
     assert bare_token.balanceOf(bare_token) == 0  # 100 + 100 + 500
 
 
 def test_add_members_is_all_or_none(bare_token, token_admin, community_admin, alice, bob, shop):
     bare_token.fundTreasury(600 * E18, b32("seed"), {"from": token_admin})  # 100 short of three bonuses
     with reverts_with("TreasuryInsufficient", 400 * E18, WELCOME_STAKEHOLDER):  # after 2 x 100
-        bare_token.addMembers([alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER] * 3,
-                              {"from": community_admin})
+        bare_token.addMembers(
+            [alice, bob, shop], [CITIZEN, CITIZEN, STAKEHOLDER], [CONSUMER] * 3, {"from": community_admin}
+        )
     with reverts_with("AlreadyMember", alice.address):
         bare_token.addMembers([alice, alice], [CITIZEN, CITIZEN], [CONSUMER] * 2, {"from": community_admin})
     assert bare_token.memberCount() == 0 and bare_token.balanceOf(alice) == 0
@@ -423,8 +438,13 @@ def test_transfer_with_max_fee_at_the_current_fee_pays_like_transfer(token, alic
     assert token.balanceOf(bob) == WELCOME_CITIZEN + 495 * TENTH
     assert token.balanceOf(token) == treasury_before + 5 * TENTH
     ev = tx.events["TransferWithFee"]
-    assert (ev["from"], ev["to"], ev["sent"], ev["fee"], ev["received"]) == (alice, bob, 50 * E18, 5 * TENTH,
-                                                                            495 * TENTH)
+    assert (ev["from"], ev["to"], ev["sent"], ev["fee"], ev["received"]) == (
+        alice,
+        bob,
+        50 * E18,
+        5 * TENTH,
+        495 * TENTH,
+    )
 
 
 def test_transfer_with_max_fee_accepts_a_fee_below_the_limit(token, token_admin, alice, bob):
@@ -515,8 +535,9 @@ def test_only_the_platform_admin_pauses_and_unpauses(token, platform_admin, comm
         token.unpause({"from": community_admin})
 
 
-def test_pause_stops_every_token_movement(token, platform_admin, community_admin, token_admin, alice, bob, shop,
-                                          outsider):
+def test_pause_stops_every_token_movement(
+    token, platform_admin, community_admin, token_admin, alice, bob, shop, outsider
+):
     token.pause({"from": platform_admin})
     assert token.paused()
     with reverts_with("EnforcedPause"):
@@ -574,8 +595,7 @@ def test_permit_lets_a_member_approve_by_signature(token, bob, carol):
         },
         "primaryType": "Permit",
         "domain": {"name": token.name(), "version": "1", "chainId": chain.id, "verifyingContract": token.address},
-        "message": {"owner": owner.address, "spender": carol.address, "value": value, "nonce": 0,
-                    "deadline": deadline},
+        "message": {"owner": owner.address, "spender": carol.address, "value": value, "nonce": 0, "deadline": deadline},
     }
     signed = owner.sign_message(encode_typed_data(full_message=data))
     r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")

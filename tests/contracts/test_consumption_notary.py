@@ -5,6 +5,7 @@ Leaf i of an epoch is (i, member, amount, dataHash) at position i of an unsorted
 (`oracle.merkle.reward_tree`). Unless a test says otherwise the challenge window is 0 (development settings),
 so an epoch pays from the block that commits it.
 """
+
 from types import SimpleNamespace
 
 import pytest
@@ -56,8 +57,16 @@ class Rewards:
         self.values = self.tree.values()
         self.period = period
         self.total = total
-        self.commitment = (period[0], period[1], self.tree.root, model, version, DATASET,
-                           len(self.leaves) if leaf_count is None else leaf_count, total)
+        self.commitment = (
+            period[0],
+            period[1],
+            self.tree.root,
+            model,
+            version,
+            DATASET,
+            len(self.leaves) if leaf_count is None else leaf_count,
+            total,
+        )
 
     def claim(self, index: int) -> tuple:
         """`claim` arguments after (community, epoch): index, member, amount, dataHash, proof."""
@@ -97,8 +106,9 @@ def balances(token, holders) -> list:
 @pytest.fixture(scope="module")
 def model(registry, oracle_admin, token):
     """self_consumption version 1, active for every period of the funded community."""
-    registry.publishVersion(token, SC, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0,
-                            {"from": oracle_admin})
+    registry.publishVersion(
+        token, SC, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0, {"from": oracle_admin}
+    )
     registry.setActiveModel(token, SC, 0, {"from": oracle_admin})
     return SC
 
@@ -118,13 +128,17 @@ def period2(period1):
 @pytest.fixture(scope="module")
 def epoch1(alice, bob, carol, shop, hall, period1):
     # 10 + 20 + 0 + 5.5 + 4.5 = 40 tokens
-    return Rewards([
-        (alice, 10 * E18, data_hash("alice")),
-        (bob, 20 * E18, data_hash("bob")),
-        (carol, 0, data_hash("carol")),
-        (shop, 55 * E18 // 10, data_hash("shop")),
-        (hall, 45 * E18 // 10, data_hash("hall")),
-    ], period1, total=40 * E18)
+    return Rewards(
+        [
+            (alice, 10 * E18, data_hash("alice")),
+            (bob, 20 * E18, data_hash("bob")),
+            (carol, 0, data_hash("carol")),
+            (shop, 55 * E18 // 10, data_hash("shop")),
+            (hall, 45 * E18 // 10, data_hash("hall")),
+        ],
+        period1,
+        total=40 * E18,
+    )
 
 
 @pytest.fixture
@@ -150,15 +164,22 @@ def stranger_admin():
 def test_commit_records_the_epoch_and_escrows_its_total(notary, token, model, oracle, epoch1, period1):
     tx = notary.commitEpoch(token, 1, epoch1.commitment, {"from": oracle})
     e = epoch_info(notary, token, 1)
-    assert (e.status, e.periodStart, e.periodEnd, e.merkleRoot, e.modelId, e.modelVersion, e.leafCount,
-            e.totalReward, e.paidTotal) == (COMMITTED, period1[0], period1[1], epoch1.tree.root_hex, hx(SC), 1, 5,
-                                            40 * E18, 0)
+    assert (
+        e.status,
+        e.periodStart,
+        e.periodEnd,
+        e.merkleRoot,
+        e.modelId,
+        e.modelVersion,
+        e.leafCount,
+        e.totalReward,
+        e.paidTotal,
+    ) == (COMMITTED, period1[0], period1[1], epoch1.tree.root_hex, hx(SC), 1, 5, 40 * E18, 0)
     # challenge window 0: payable at once; claim window 365 days from then
     assert e.committedAt == e.payableAt == tx.timestamp and e.claimDeadline == tx.timestamp + YEAR
     ev = tx.events["EpochCommitted"]
     assert (ev["community"], ev["epoch"], ev["merkleRoot"]) == (token, 1, epoch1.tree.root_hex)
-    assert list(ev["commitment"]) == [period1[0], period1[1], epoch1.tree.root_hex, hx(SC), 1, hx(DATASET), 5,
-                                      40 * E18]
+    assert list(ev["commitment"]) == [period1[0], period1[1], epoch1.tree.root_hex, hx(SC), 1, hx(DATASET), 5, 40 * E18]
     assert ev["payableAt"] == tx.timestamp and ev["claimDeadline"] == tx.timestamp + YEAR
     assert (notary.epochCount(token), notary.latestEpoch(token), notary.lastPeriodEnd(token)) == (1, 1, period1[1])
     # the 40 tokens move from the treasury into the notary's escrow
@@ -246,8 +267,9 @@ def test_commit_for_an_unknown_community_reverts(notary, model, oracle, epoch1, 
         notary.commitEpoch(alice, 1, epoch1.commitment, {"from": oracle})
 
 
-def test_commit_must_name_the_model_active_for_its_period(notary, registry, token, model, oracle, oracle_admin,
-                                                          alice, period1, period2):
+def test_commit_must_name_the_model_active_for_its_period(
+    notary, registry, token, model, oracle, oracle_admin, alice, period1, period2
+):
     # peak_shaving becomes the active model from the start of period 2
     registry.publishVersion(token, PS, [b32("beta")], [2_000_000], 0, {"from": oracle_admin})
     registry.setActiveModel(token, PS, period2[0], {"from": oracle_admin})
@@ -261,8 +283,9 @@ def test_commit_must_name_the_model_active_for_its_period(notary, registry, toke
     assert (epoch_info(notary, token, 1).modelId, epoch_info(notary, token, 2).modelId) == (hx(SC), hx(PS))
 
 
-def test_commit_must_name_the_version_that_rules_its_period(notary, registry, token, model, oracle, oracle_admin,
-                                                            alice, period1, period2):
+def test_commit_must_name_the_version_that_rules_its_period(
+    notary, registry, token, model, oracle, oracle_admin, alice, period1, period2
+):
     # version 2 of self_consumption rules periods starting at or after the start of period 2
     registry.publishVersion(token, SC, [b32("alpha_consumer")], [3_000_000], period2[0], {"from": oracle_admin})
     leaves = [(alice, E18, data_hash("alice"))]
@@ -300,21 +323,28 @@ def test_commit_beyond_the_treasury_reverts_whole(notary, token, model, oracle, 
     assert token.balanceOf(token) == TREASURY_AFTER_WELCOMES
 
 
-def test_escrowed_rewards_are_not_spendable_by_the_treasury(notary, token, model, oracle, token_admin,
-                                                            community_admin, alice, period1):
+def test_escrowed_rewards_are_not_spendable_by_the_treasury(
+    notary, token, model, oracle, token_admin, community_admin, alice, period1
+):
     # escrow all but 50 tokens: a welcome bonus of 100 no longer fits
     token.setEpochRewardCeiling(10**6 * E18, {"from": token_admin})
-    notary.commitEpoch(token, 1, Rewards([(alice, 998_650 * E18, data_hash("alice"))], period1,
-                                         total=998_650 * E18).commitment, {"from": oracle})
+    notary.commitEpoch(
+        token,
+        1,
+        Rewards([(alice, 998_650 * E18, data_hash("alice"))], period1, total=998_650 * E18).commitment,
+        {"from": oracle},
+    )
     with reverts_with("TreasuryInsufficient", 50 * E18, WELCOME_CITIZEN):
         token.addMember(accounts.add(), CITIZEN, CONSUMER, {"from": community_admin})
 
 
-def test_a_commit_escrows_while_the_token_is_paused(notary, token, model, oracle, platform_admin, committed,
-                                                    period2, alice):
+def test_a_commit_escrows_while_the_token_is_paused(
+    notary, token, model, oracle, platform_admin, committed, period2, alice
+):
     token.pause({"from": platform_admin})
-    notary.commitEpoch(token, 2, Rewards([(alice, 7 * E18, data_hash("a2"))], period2, 7 * E18).commitment,
-                       {"from": oracle})
+    notary.commitEpoch(
+        token, 2, Rewards([(alice, 7 * E18, data_hash("a2"))], period2, 7 * E18).commitment, {"from": oracle}
+    )
     assert token.rewardReserve() == 47 * E18  # 40 of epoch 1 + 7
 
 
@@ -331,17 +361,20 @@ def test_challenge_window_is_set_by_the_platform_admin_up_to_seven_days(notary, 
     assert notary.challengeWindow() == 604_800
 
 
-def test_a_notary_is_not_deployed_with_a_challenge_window_over_seven_days(platform_admin, oracle, payer, factory,
-                                                                          registry):
+def test_a_notary_is_not_deployed_with_a_challenge_window_over_seven_days(
+    platform_admin, oracle, payer, factory, registry
+):
     with reverts_with("ChallengeWindowOutOfRange", 604_801, 604_800):
-        ConsumptionNotary.deploy(platform_admin, oracle, payer, factory, registry, 7 * DAY + 1,
-                                 {"from": platform_admin})
+        ConsumptionNotary.deploy(
+            platform_admin, oracle, payer, factory, registry, 7 * DAY + 1, {"from": platform_admin}
+        )
     with reverts_with("ZeroAddress"):
         ConsumptionNotary.deploy(platform_admin, oracle, ZERO_ADDRESS, factory, registry, 0, {"from": platform_admin})
 
 
-def test_nothing_is_paid_before_the_challenge_window_ends(notary, token, model, oracle, payer, platform_admin,
-                                                          epoch1, alice):
+def test_nothing_is_paid_before_the_challenge_window_ends(
+    notary, token, model, oracle, payer, platform_admin, epoch1, alice
+):
     notary.setChallengeWindow(DAY, {"from": platform_admin})
     tx = notary.commitEpoch(token, 1, epoch1.commitment, {"from": oracle})
     payable_at = tx.timestamp + DAY
@@ -360,8 +393,9 @@ def test_nothing_is_paid_before_the_challenge_window_ends(notary, token, model, 
     assert epoch_info(notary, token, 1).paidTotal == 40 * E18
 
 
-def test_a_new_challenge_window_does_not_move_committed_epochs(notary, token, model, oracle, platform_admin, epoch1,
-                                                               alice):
+def test_a_new_challenge_window_does_not_move_committed_epochs(
+    notary, token, model, oracle, platform_admin, epoch1, alice
+):
     notary.setChallengeWindow(DAY, {"from": platform_admin})
     tx = notary.commitEpoch(token, 1, epoch1.commitment, {"from": oracle})
     notary.setChallengeWindow(0, {"from": platform_admin})
@@ -372,9 +406,9 @@ def test_a_new_challenge_window_does_not_move_committed_epochs(notary, token, mo
 # ------------------------------------------------------------------------ void
 
 
-def test_the_community_admin_voids_an_epoch_during_the_challenge_window(notary, token, model, oracle,
-                                                                        platform_admin, community_admin, epoch1,
-                                                                        alice, payer):
+def test_the_community_admin_voids_an_epoch_during_the_challenge_window(
+    notary, token, model, oracle, platform_admin, community_admin, epoch1, alice, payer
+):
     notary.setChallengeWindow(DAY, {"from": platform_admin})
     notary.commitEpoch(token, 1, epoch1.commitment, {"from": oracle})
     reason = keccak(b"wrong meter mapping")
@@ -402,8 +436,9 @@ def test_the_community_admin_voids_an_epoch_during_the_challenge_window(notary, 
     assert notary.verifyTakeout(token, 1, *epoch1.claim(0))
 
 
-def test_the_platform_admin_may_void_and_nobody_else(notary, token, committed, platform_admin, oracle, payer,
-                                                     alice, factory, stranger_admin, token_admin):
+def test_the_platform_admin_may_void_and_nobody_else(
+    notary, token, committed, platform_admin, oracle, payer, alice, factory, stranger_admin, token_admin
+):
     other = create_community(factory, platform_admin, stranger_admin, token_admin, "Borgo Altro", "BALT")
     assert other.hasRole(other.COMMUNITY_ADMIN_ROLE(), stranger_admin)
     for account in (oracle, payer, alice, stranger_admin):
@@ -432,11 +467,13 @@ def test_an_unknown_epoch_cannot_be_voided(notary, token, committed, community_a
         notary.voidEpoch(token, 2, keccak(b"?"), {"from": community_admin})
 
 
-def test_voiding_the_latest_epoch_lets_its_period_be_committed_again(notary, token, committed, oracle,
-                                                                     community_admin, alice, bob, period1):
+def test_voiding_the_latest_epoch_lets_its_period_be_committed_again(
+    notary, token, committed, oracle, community_admin, alice, bob, period1
+):
     notary.voidEpoch(token, 1, keccak(b"wrong root"), {"from": community_admin})
-    corrected = Rewards([(alice, 12 * E18, data_hash("alice")), (bob, 18 * E18, data_hash("bob"))], period1,
-                        total=30 * E18)
+    corrected = Rewards(
+        [(alice, 12 * E18, data_hash("alice")), (bob, 18 * E18, data_hash("bob"))], period1, total=30 * E18
+    )
     with reverts_with("EpochAlreadyCommitted", token, 1):
         notary.commitEpoch(token, 1, corrected.commitment, {"from": oracle})
     notary.commitEpoch(token, 2, corrected.commitment, {"from": oracle})
@@ -446,8 +483,9 @@ def test_voiding_the_latest_epoch_lets_its_period_be_committed_again(notary, tok
     assert token.balanceOf(alice) == WELCOME_CITIZEN + 12 * E18
 
 
-def test_voiding_skips_voided_epochs_to_find_the_previous_period(notary, token, oracle, community_admin, committed,
-                                                                 alice, period1, period2):
+def test_voiding_skips_voided_epochs_to_find_the_previous_period(
+    notary, token, oracle, community_admin, committed, alice, period1, period2
+):
     leaves = [(alice, E18, data_hash("alice"))]
     notary.commitEpoch(token, 2, Rewards(leaves, period2, E18).commitment, {"from": oracle})
     # voiding an older epoch leaves the latest one as the bound of the next period
@@ -462,14 +500,14 @@ def test_voiding_skips_voided_epochs_to_find_the_previous_period(notary, token, 
     assert (notary.latestEpoch(token), notary.lastPeriodEnd(token)) == (3, period1[1])
 
 
-def test_voiding_the_latest_epoch_falls_back_to_the_one_before(notary, token, oracle, community_admin, committed,
-                                                               alice, period1, period2):
+def test_voiding_the_latest_epoch_falls_back_to_the_one_before(
+    notary, token, oracle, community_admin, committed, alice, period1, period2
+):
     notary.commitEpoch(token, 2, Rewards([(alice, E18, data_hash("a"))], period2, E18).commitment, {"from": oracle})
     notary.voidEpoch(token, 2, keccak(b"2"), {"from": community_admin})
     assert (notary.latestEpoch(token), notary.lastPeriodEnd(token)) == (1, period1[1])
     with reverts_with("PeriodOverlapsPrevious", period1[0], period1[1]):
-        notary.commitEpoch(token, 3, Rewards([(alice, E18, data_hash("b"))], period1, E18).commitment,
-                           {"from": oracle})
+        notary.commitEpoch(token, 3, Rewards([(alice, E18, data_hash("b"))], period1, E18).commitment, {"from": oracle})
 
 
 # --------------------------------------------------------- claim window, release
@@ -488,8 +526,9 @@ def test_claim_window_is_set_between_30_and_3650_days(notary, platform_admin, al
         notary.setClaimWindow(60 * DAY, {"from": alice})
 
 
-def test_release_returns_the_unpaid_rest_after_the_deadline(notary, token, committed, community_admin, alice, bob,
-                                                            payer):
+def test_release_returns_the_unpaid_rest_after_the_deadline(
+    notary, token, committed, community_admin, alice, bob, payer
+):
     notary.claim(token, 1, *committed.claim(0), {"from": alice})
     deadline = epoch_info(notary, token, 1).claimDeadline
     with reverts_with("ClaimWindowOpen", deadline):
@@ -517,8 +556,7 @@ def test_release_returns_the_unpaid_rest_after_the_deadline(notary, token, commi
         notary.voidEpoch(token, 1, keccak(b"late"), {"from": community_admin})
 
 
-def test_claims_still_pay_after_the_deadline_until_the_rest_is_released(notary, token, committed,
-                                                                        community_admin, bob):
+def test_claims_still_pay_after_the_deadline_until_the_rest_is_released(notary, token, committed, community_admin, bob):
     chain.sleep(YEAR + 1)
     notary.claim(token, 1, *committed.claim(1), {"from": bob})
     tx = notary.releaseUnpaid(token, 1, {"from": community_admin})
@@ -532,22 +570,24 @@ def test_the_platform_admin_may_release(notary, token, committed, platform_admin
     assert tx.events["EpochReleased"]["unpaid"] == 40 * E18
 
 
-def test_a_released_epoch_still_bounds_the_next_period(notary, token, committed, community_admin, oracle, alice,
-                                                       period1):
+def test_a_released_epoch_still_bounds_the_next_period(
+    notary, token, committed, community_admin, oracle, alice, period1
+):
     chain.sleep(YEAR + 1)
     notary.releaseUnpaid(token, 1, {"from": community_admin})
     assert (notary.latestEpoch(token), notary.lastPeriodEnd(token)) == (1, period1[1])
     with reverts_with("PeriodOverlapsPrevious", period1[0], period1[1]):
-        notary.commitEpoch(token, 2, Rewards([(alice, E18, data_hash("x"))], period1, E18).commitment,
-                           {"from": oracle})
+        notary.commitEpoch(token, 2, Rewards([(alice, E18, data_hash("x"))], period1, E18).commitment, {"from": oracle})
 
 
-def test_a_new_claim_window_does_not_move_committed_deadlines(notary, token, committed, oracle, platform_admin,
-                                                              community_admin, alice, period2):
+def test_a_new_claim_window_does_not_move_committed_deadlines(
+    notary, token, committed, oracle, platform_admin, community_admin, alice, period2
+):
     deadline1 = epoch_info(notary, token, 1).claimDeadline
     notary.setClaimWindow(30 * DAY, {"from": platform_admin})
-    tx = notary.commitEpoch(token, 2, Rewards([(alice, E18, data_hash("a2"))], period2, E18).commitment,
-                            {"from": oracle})
+    tx = notary.commitEpoch(
+        token, 2, Rewards([(alice, E18, data_hash("a2"))], period2, E18).commitment, {"from": oracle}
+    )
     assert epoch_info(notary, token, 1).claimDeadline == deadline1
     assert epoch_info(notary, token, 2).claimDeadline == tx.timestamp + 30 * DAY
     next_block_at(tx.timestamp + 30 * DAY)
@@ -646,20 +686,23 @@ def test_claims_never_exceed_the_committed_total(notary, token, model, oracle, a
     # an inconsistent commitment (leaves sum to 60, total says 40) while the notary also holds epoch 2's 100
     bad = Rewards([(alice, 30 * E18, data_hash("a")), (bob, 30 * E18, data_hash("b"))], period1, total=40 * E18)
     notary.commitEpoch(token, 1, bad.commitment, {"from": oracle})
-    notary.commitEpoch(token, 2, Rewards([(carol, 100 * E18, data_hash("c"))], period2, 100 * E18).commitment,
-                       {"from": oracle})
+    notary.commitEpoch(
+        token, 2, Rewards([(carol, 100 * E18, data_hash("c"))], period2, 100 * E18).commitment, {"from": oracle}
+    )
     notary.claim(token, 1, *bad.claim(0), {"from": alice})
     with reverts_with("ExceedsCommittedTotal", 30 * E18, 30 * E18, 40 * E18):
         notary.claim(token, 1, *bad.claim(1), {"from": bob})
     assert token.balanceOf(bob) == WELCOME_CITIZEN and token.rewardReserve() == 110 * E18
 
 
-def test_pushes_never_exceed_the_committed_total(notary, token, model, oracle, payer, alice, bob, carol, period1,
-                                                 period2):
+def test_pushes_never_exceed_the_committed_total(
+    notary, token, model, oracle, payer, alice, bob, carol, period1, period2
+):
     bad = Rewards([(alice, 30 * E18, data_hash("a")), (bob, 30 * E18, data_hash("b"))], period1, total=40 * E18)
     notary.commitEpoch(token, 1, bad.commitment, {"from": oracle})
-    notary.commitEpoch(token, 2, Rewards([(carol, 100 * E18, data_hash("c"))], period2, 100 * E18).commitment,
-                       {"from": oracle})
+    notary.commitEpoch(
+        token, 2, Rewards([(carol, 100 * E18, data_hash("c"))], period2, 100 * E18).commitment, {"from": oracle}
+    )
     with reverts_with("ExceedsCommittedTotal", 0, 60 * E18, 40 * E18):
         notary.pushRewards(token, 1, *bad.batch([0, 1]), {"from": payer})
     notary.pushRewards(token, 1, *bad.batch([0]), {"from": payer})
@@ -690,9 +733,16 @@ def test_a_removed_member_claims_after_readmission(notary, token, committed, com
 
 
 def test_the_zero_address_and_the_token_itself_are_never_paid(notary, token, model, oracle, payer, alice, period1):
-    rewards = Rewards([(ZERO_ADDRESS, 3 * E18, data_hash("nobody")), (token, 4 * E18, data_hash("treasury")),
-                       (notary, 2 * E18, data_hash("notary")), (alice, E18, data_hash("alice"))], period1,
-                      total=10 * E18)
+    rewards = Rewards(
+        [
+            (ZERO_ADDRESS, 3 * E18, data_hash("nobody")),
+            (token, 4 * E18, data_hash("treasury")),
+            (notary, 2 * E18, data_hash("notary")),
+            (alice, E18, data_hash("alice")),
+        ],
+        period1,
+        total=10 * E18,
+    )
     notary.commitEpoch(token, 1, rewards.commitment, {"from": oracle})
     with reverts_with("ReceiverNotMember", ZERO_ADDRESS):
         notary.claim(token, 1, *rewards.claim(0), {"from": alice})
@@ -701,8 +751,11 @@ def test_the_zero_address_and_the_token_itself_are_never_paid(notary, token, mod
     with reverts_with("ReceiverNotMember", notary):
         notary.claim(token, 1, *rewards.claim(2), {"from": alice})
     tx = notary.pushRewards(token, 1, *rewards.batch([0, 1, 2, 3]), {"from": payer})
-    assert [(e["member"], e["index"]) for e in tx.events["RewardSkipped"]] == [(ZERO_ADDRESS, 0), (token, 1),
-                                                                               (notary, 2)]
+    assert [(e["member"], e["index"]) for e in tx.events["RewardSkipped"]] == [
+        (ZERO_ADDRESS, 0),
+        (token, 1),
+        (notary, 2),
+    ]
     ev = tx.events["RewardsPushed"]
     assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (1, E18, 0, 3)
     assert [notary.isPaid(token, 1, i) for i in range(4)] == [False, False, False, True]
@@ -710,10 +763,19 @@ def test_the_zero_address_and_the_token_itself_are_never_paid(notary, token, mod
     assert token.balanceOf(notary) == 9 * E18 and token.balanceOf(token) == TREASURY_AFTER_WELCOMES - 10 * E18
 
 
-def test_a_zero_reward_of_a_non_member_is_not_marked_paid_either(notary, token, model, oracle, payer, community_admin,
-                                                                 alice, bob, period1):
-    rewards = Rewards([(ZERO_ADDRESS, 0, data_hash("nobody")), (token, 0, data_hash("treasury")),
-                       (bob, 0, data_hash("bob")), (alice, E18, data_hash("alice"))], period1, total=E18)
+def test_a_zero_reward_of_a_non_member_is_not_marked_paid_either(
+    notary, token, model, oracle, payer, community_admin, alice, bob, period1
+):
+    rewards = Rewards(
+        [
+            (ZERO_ADDRESS, 0, data_hash("nobody")),
+            (token, 0, data_hash("treasury")),
+            (bob, 0, data_hash("bob")),
+            (alice, E18, data_hash("alice")),
+        ],
+        period1,
+        total=E18,
+    )
     notary.commitEpoch(token, 1, rewards.commitment, {"from": oracle})
     token.removeMember(bob, {"from": community_admin})
     with reverts_with("ReceiverNotMember", ZERO_ADDRESS):
@@ -725,8 +787,15 @@ def test_a_zero_reward_of_a_non_member_is_not_marked_paid_either(notary, token, 
 
 def test_a_member_listed_twice_is_paid_each_leaf_once(notary, token, model, oracle, payer, alice, bob, period1):
     # alice at indexes 0 and 2 (e.g. two meters reported apart): 10 + 20 + 5 = 35 tokens
-    rewards = Rewards([(alice, 10 * E18, data_hash("alice meter 1")), (bob, 20 * E18, data_hash("bob")),
-                       (alice, 5 * E18, data_hash("alice meter 2"))], period1, total=35 * E18)
+    rewards = Rewards(
+        [
+            (alice, 10 * E18, data_hash("alice meter 1")),
+            (bob, 20 * E18, data_hash("bob")),
+            (alice, 5 * E18, data_hash("alice meter 2")),
+        ],
+        period1,
+        total=35 * E18,
+    )
     notary.commitEpoch(token, 1, rewards.commitment, {"from": oracle})
     notary.claim(token, 1, *rewards.claim(2), {"from": alice})
     with reverts_with("AlreadyPaid", token, 1, 2):
@@ -753,30 +822,47 @@ def test_only_the_payer_pushes(notary, token, committed, oracle, platform_admin,
 def test_the_payer_pushes_a_whole_epoch_in_one_batch(notary, token, committed, payer, members):
     tx = notary.pushRewards(token, 1, *committed.batch([0, 1, 2, 3, 4]), {"from": payer})
     assert balances(token, members) == [
-        WELCOME_CITIZEN + 10 * E18, WELCOME_CITIZEN + 20 * E18, WELCOME_CITIZEN,
-        WELCOME_STAKEHOLDER + 55 * E18 // 10, WELCOME_STAKEHOLDER + 45 * E18 // 10,
+        WELCOME_CITIZEN + 10 * E18,
+        WELCOME_CITIZEN + 20 * E18,
+        WELCOME_CITIZEN,
+        WELCOME_STAKEHOLDER + 55 * E18 // 10,
+        WELCOME_STAKEHOLDER + 45 * E18 // 10,
     ]
     ev = tx.events["RewardsPushed"]
-    assert (ev["community"], ev["epoch"], ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"],
-            ev["notMembers"]) == (token, 1, 5, 40 * E18, 0, 0)
+    assert (ev["community"], ev["epoch"], ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (
+        token,
+        1,
+        5,
+        40 * E18,
+        0,
+        0,
+    )
     # one ERC-20 Transfer per non-zero reward, all from the escrow
     m = members
     assert [(t["from"], t["to"], t["value"]) for t in tx.events["Transfer"]] == [
-        (notary, m[0], 10 * E18), (notary, m[1], 20 * E18), (notary, m[3], 55 * E18 // 10),
-        (notary, m[4], 45 * E18 // 10)]
+        (notary, m[0], 10 * E18),
+        (notary, m[1], 20 * E18),
+        (notary, m[3], 55 * E18 // 10),
+        (notary, m[4], 45 * E18 // 10),
+    ]
     assert "RewardClaimed" not in tx.events and "RewardSkipped" not in tx.events
     assert notary.paidCount(token, 1) == 5 and epoch_info(notary, token, 1).paidTotal == 40 * E18
     assert token.rewardReserve() == 0
 
 
 def test_a_batch_with_a_removed_member_pays_the_others_and_the_member_claims_after_readmission(
-        notary, token, committed, payer, community_admin, members, bob):
+    notary, token, committed, payer, community_admin, members, bob
+):
     token.removeMember(bob, {"from": community_admin})
     tx = notary.pushRewards(token, 1, *committed.batch([0, 1, 2, 3, 4]), {"from": payer})
     skipped = tx.events["RewardSkipped"]
     assert len(skipped) == 1
     assert (skipped[0]["community"], skipped[0]["epoch"], skipped[0]["member"], skipped[0]["index"]) == (
-        token, 1, bob, 1)
+        token,
+        1,
+        bob,
+        1,
+    )
     ev = tx.events["RewardsPushed"]
     # 10 + 0 + 5.5 + 4.5 = 20 tokens to the four active members
     assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (4, 20 * E18, 0, 1)
@@ -804,7 +890,10 @@ def test_a_resent_batch_pays_nobody_twice(notary, token, committed, payer, alice
     ev = tx.events["RewardsPushed"]
     assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (1, 55 * E18 // 10, 2, 0)
     assert balances(token, [alice, bob, shop]) == [
-        WELCOME_CITIZEN + 10 * E18, WELCOME_CITIZEN + 20 * E18, WELCOME_STAKEHOLDER + 55 * E18 // 10]
+        WELCOME_CITIZEN + 10 * E18,
+        WELCOME_CITIZEN + 20 * E18,
+        WELCOME_STAKEHOLDER + 55 * E18 // 10,
+    ]
     assert epoch_info(notary, token, 1).paidTotal == 355 * E18 // 10
 
 
@@ -817,14 +906,18 @@ def test_claim_after_push_and_push_after_claim(notary, token, committed, payer, 
         notary.claim(token, 1, *committed.claim(0), {"from": alice})
     notary.claim(token, 1, *committed.claim(3), {"from": shop})
     assert balances(token, [alice, bob, shop]) == [
-        WELCOME_CITIZEN + 10 * E18, WELCOME_CITIZEN + 20 * E18, WELCOME_STAKEHOLDER + 55 * E18 // 10]
+        WELCOME_CITIZEN + 10 * E18,
+        WELCOME_CITIZEN + 20 * E18,
+        WELCOME_STAKEHOLDER + 55 * E18 // 10,
+    ]
     assert notary.paidCount(token, 1) == 3
 
 
 @pytest.mark.parametrize("position", [0, 1, 2], ids=["first", "middle", "last"])
 @pytest.mark.parametrize("field", ["index", "member", "amount", "dataHash"])
-def test_a_tampered_leaf_anywhere_in_the_batch_refuses_it_whole(notary, token, committed, payer, bob, field,
-                                                                position, members):
+def test_a_tampered_leaf_anywhere_in_the_batch_refuses_it_whole(
+    notary, token, committed, payer, bob, field, position, members
+):
     # the batch is leaves 0, 2 and 4; the tampered index stays increasing and in range (0->1, 2->3, 4->3)
     mp = committed.multiproof([0, 2, 4])
     values = [list(v) for v in mp.values]
@@ -864,13 +957,15 @@ def test_batch_indexes_must_increase(notary, token, committed, payer):
     with reverts_with("IndexesNotIncreasing", 0, 1):
         notary.pushRewards(token, 1, pack_leaves(descending), mp.proof, mp.proof_flags, {"from": payer})
     with reverts_with("IndexesNotIncreasing", 0, 0):
-        notary.pushRewards(token, 1, pack_leaves([mp.values[0], mp.values[0]]), mp.proof, mp.proof_flags,
-                           {"from": payer})
+        notary.pushRewards(
+            token, 1, pack_leaves([mp.values[0], mp.values[0]]), mp.proof, mp.proof_flags, {"from": payer}
+        )
     assert notary.paidCount(token, 1) == 0
 
 
-def test_batch_indexes_must_be_within_the_committed_leaf_count(notary, token, model, oracle, payer, alice, bob,
-                                                               period1):
+def test_batch_indexes_must_be_within_the_committed_leaf_count(
+    notary, token, model, oracle, payer, alice, bob, period1
+):
     # a tree of two leaves committed as one: leaf 1 verifies under the root but is outside the commitment
     rewards = Rewards([(alice, E18, data_hash("a")), (bob, E18, data_hash("b"))], period1, 2 * E18, leaf_count=1)
     notary.commitEpoch(token, 1, rewards.commitment, {"from": oracle})
@@ -907,9 +1002,21 @@ def test_a_push_while_the_token_is_paused_reverts(notary, token, committed, paye
     assert notary.paidCount(token, 1) == 0
 
 
-def test_escrows_of_two_communities_stay_apart(notary, token, committed, oracle, factory, registry, platform_admin,
-                                               community_admin, token_admin, oracle_admin, stranger_admin, alice,
-                                               period1):
+def test_escrows_of_two_communities_stay_apart(
+    notary,
+    token,
+    committed,
+    oracle,
+    factory,
+    registry,
+    platform_admin,
+    community_admin,
+    token_admin,
+    oracle_admin,
+    stranger_admin,
+    alice,
+    period1,
+):
     other = create_community(factory, platform_admin, stranger_admin, token_admin, "Borgo Altro", "BALT")
     other.fundTreasury(1_000 * E18, b32("endowment"), {"from": token_admin})
     other.setEpochRewardCeiling(1_000 * E18, {"from": token_admin})
@@ -939,19 +1046,21 @@ SPARSE = [i for i in range(CROWD) if i % 3 != 1]
 @pytest.fixture(scope="module")
 def crowd(factory, registry, notary, platform_admin, community_admin, token_admin, oracle_admin, oracle):
     """A community of 300 members (plain addresses, no welcome bonus) and its epoch 1 over one leaf each."""
-    token = factory.createCommunity("Borgo Folla", "BFOL", community_admin, token_admin, 0, 0, 100,
-                                    {"from": platform_admin}).return_value
+    token = factory.createCommunity(
+        "Borgo Folla", "BFOL", community_admin, token_admin, 0, 0, 100, {"from": platform_admin}
+    ).return_value
     token = CommunityToken.at(token)
     token.fundTreasury(1_000 * E18, b32("endowment"), {"from": token_admin})
     token.setEpochRewardCeiling(1_000 * E18, {"from": token_admin})
     members = [to_checksum_address(keccak(f"crowd member {i}".encode())[:20]) for i in range(CROWD)]
     for first in (0, 200):
-        batch = members[first:first + 200]
+        batch = members[first : first + 200]
         token.addMembers(batch, [CITIZEN] * len(batch), [CONSUMER] * len(batch), {"from": community_admin})
     registry.publishVersion(token, SC, [b32("alpha_consumer")], [1_000_000], 0, {"from": oracle_admin})
     registry.setActiveModel(token, SC, 0, {"from": oracle_admin})
-    rewards = Rewards([(m, (i + 1) * MILLI, data_hash(f"crowd {i}")) for i, m in enumerate(members)], past_period(),
-                      total=CROWD_TOTAL)
+    rewards = Rewards(
+        [(m, (i + 1) * MILLI, data_hash(f"crowd {i}")) for i, m in enumerate(members)], past_period(), total=CROWD_TOTAL
+    )
     notary.commitEpoch(token, 1, rewards.commitment, {"from": oracle})
     return SimpleNamespace(token=token, members=members, rewards=rewards)
 
@@ -960,14 +1069,17 @@ def paid_indexes(notary, token, indexes) -> list:
     return [i for i in indexes if notary.isPaid(token, 1, i)]
 
 
-@pytest.mark.parametrize("indexes,amount", [
-    ([256], 257 * MILLI),
-    ([255, 256], (256 + 257) * MILLI),  # across the bitmap word boundary
-    (list(range(199)), 19_900 * MILLI),  # 1 + … + 199
-    (SPARSE, 30_100 * MILLI),  # 45 150 − (2 + 5 + … + 299 = 15 050)
-], ids=["1", "2", "199", "200"])
-def test_multiproof_batches_of_1_2_199_and_200_leaves_pay_exactly_their_leaves(notary, crowd, payer, indexes,
-                                                                               amount):
+@pytest.mark.parametrize(
+    "indexes,amount",
+    [
+        ([256], 257 * MILLI),
+        ([255, 256], (256 + 257) * MILLI),  # across the bitmap word boundary
+        (list(range(199)), 19_900 * MILLI),  # 1 + … + 199
+        (SPARSE, 30_100 * MILLI),  # 45 150 − (2 + 5 + … + 299 = 15 050)
+    ],
+    ids=["1", "2", "199", "200"],
+)
+def test_multiproof_batches_of_1_2_199_and_200_leaves_pay_exactly_their_leaves(notary, crowd, payer, indexes, amount):
     token, members = crowd.token, crowd.members
     tx = notary.pushRewards(token, 1, *crowd.rewards.batch(indexes), {"from": payer})
     ev = tx.events["RewardsPushed"]
@@ -981,7 +1093,8 @@ def test_multiproof_batches_of_1_2_199_and_200_leaves_pay_exactly_their_leaves(n
     assert token.balanceOf(members[last]) == (last + 1) * MILLI
     outside = [i for i in (first - 1, last + 1) if 0 <= i < CROWD and i not in indexes]
     assert paid_indexes(notary, token, outside) == [] and [token.balanceOf(members[i]) for i in outside] == [0] * len(
-        outside)
+        outside
+    )
 
 
 def test_a_batch_of_201_leaves_is_refused(notary, crowd, payer):
@@ -1031,8 +1144,9 @@ def test_a_batch_of_mixed_paid_and_unpaid_leaves_pays_only_the_unpaid(notary, cr
 
 @pytest.mark.parametrize("position", [0, 100, 199], ids=["first", "middle", "last"])
 @pytest.mark.parametrize("field", ["amount", "index"])
-def test_a_tampered_amount_or_index_anywhere_in_a_200_leaf_batch_refuses_it_whole(notary, crowd, payer, position,
-                                                                                  field):
+def test_a_tampered_amount_or_index_anywhere_in_a_200_leaf_batch_refuses_it_whole(
+    notary, crowd, payer, position, field
+):
     mp = crowd.rewards.multiproof(SPARSE)
     values = [list(v) for v in mp.values]
     assert [values[p][0] for p in (0, 100, 199)] == [0, 150, 299]

@@ -1,4 +1,5 @@
 """scripts/deploy.py and the deployment manifest other parts read."""
+
 import json
 
 import pytest
@@ -10,8 +11,13 @@ from scripts.manifest import FORMAT, load_manifest, manifest_path
 
 from .conftest import E18, reverts_with
 
-CONTRACTS = {"CommunityTokenDeployer", "CommunityFactory", "ModelRegistry", "ConsumptionNotary",
-             "LightingCertification"}
+CONTRACTS = {
+    "CommunityTokenDeployer",
+    "CommunityFactory",
+    "ModelRegistry",
+    "ConsumptionNotary",
+    "LightingCertification",
+}
 
 
 def role(name: str) -> bytes:
@@ -32,8 +38,9 @@ def deployments(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_deploy_writes_a_manifest_that_finds_every_contract(deployments, platform_admin, oracle_admin, oracle,
-                                                            community_admin, token_admin):
+def test_deploy_writes_a_manifest_that_finds_every_contract(
+    deployments, platform_admin, oracle_admin, oracle, community_admin, token_admin
+):
     written = deploy.main()
     assert manifest_path(chain.id) == deployments / f"{chain.id}.json"
     manifest = load_manifest(chain.id)
@@ -41,9 +48,13 @@ def test_deploy_writes_a_manifest_that_finds_every_contract(deployments, platfor
     assert manifest["format"] == FORMAT and manifest["chainId"] == chain.id
     roles = manifest["roles"]
     assert set(roles) == {"platformAdmin", "oracleAdmin", "oracle", "rewardPayer", "communityAdmin", "tokenAdmin"}
-    assert (roles["platformAdmin"], roles["oracleAdmin"], roles["oracle"], roles["communityAdmin"],
-            roles["tokenAdmin"]) == (platform_admin.address, oracle_admin.address, oracle.address,
-                                     community_admin.address, token_admin.address)
+    assert (
+        roles["platformAdmin"],
+        roles["oracleAdmin"],
+        roles["oracle"],
+        roles["communityAdmin"],
+        roles["tokenAdmin"],
+    ) == (platform_admin.address, oracle_admin.address, oracle.address, community_admin.address, token_admin.address)
     # on a development chain a fresh account of the session pays rewards: never the committing oracle
     assert web3.is_checksum_address(roles["rewardPayer"]) and roles["rewardPayer"] != oracle.address
     assert set(manifest["contracts"]) == CONTRACTS
@@ -67,8 +78,10 @@ def test_deploy_wires_the_contracts_and_the_roles(deployments, platform_admin, o
     assert factory.functions.rewardDistributor().call() == notary.address
     assert registry.functions.notary().call() == notary.address
     assert registry.functions.factory().call() == factory.address
-    assert (notary.functions.factory().call(), notary.functions.registry().call()) == (factory.address,
-                                                                                       registry.address)
+    assert (notary.functions.factory().call(), notary.functions.registry().call()) == (
+        factory.address,
+        registry.address,
+    )
     # the oracle commits and never pays; the payer pays and never commits
     assert notary.functions.hasRole(role("ORACLE"), oracle.address).call()
     assert not notary.functions.hasRole(role("REWARD_PAYER"), oracle.address).call()
@@ -94,12 +107,14 @@ def test_deploy_reads_the_time_rules_and_the_payer_from_the_environment(deployme
     assert notary.hasRole(notary.REWARD_PAYER_ROLE(), payer)
 
 
-@pytest.mark.parametrize("variable,text,message", [
-    ("LEC_CHALLENGE_WINDOW", "a day", "LEC_CHALLENGE_WINDOW='a day' is not a whole number of seconds"),
-    ("LEC_MIN_NOTICE", "-1", "LEC_MIN_NOTICE='-1' is negative"),
-])
-def test_deploy_refuses_a_time_rule_that_is_not_a_number_of_seconds(deployments, monkeypatch, variable, text,
-                                                                     message):
+@pytest.mark.parametrize(
+    "variable,text,message",
+    [
+        ("LEC_CHALLENGE_WINDOW", "a day", "LEC_CHALLENGE_WINDOW='a day' is not a whole number of seconds"),
+        ("LEC_MIN_NOTICE", "-1", "LEC_MIN_NOTICE='-1' is negative"),
+    ],
+)
+def test_deploy_refuses_a_time_rule_that_is_not_a_number_of_seconds(deployments, monkeypatch, variable, text, message):
     monkeypatch.setenv(variable, text)
     with pytest.raises(deploy.DeployConfigError) as error:
         deploy.main()
@@ -116,10 +131,28 @@ def test_deploy_refuses_a_challenge_window_over_seven_days(deployments, monkeypa
 
 def test_created_community_is_recorded_once(deployments, platform_admin, community_admin, token_admin):
     manifest = deploy.main()
-    token = create_community(manifest, platform_admin, "Borgo Solare", "BSOL", community_admin.address,
-                             token_admin.address, 100 * E18, 500 * E18, 100)
-    again = create_community(manifest, platform_admin, "Borgo Solare", "BSOL", community_admin.address,
-                             token_admin.address, 100 * E18, 500 * E18, 100)
+    token = create_community(
+        manifest,
+        platform_admin,
+        "Borgo Solare",
+        "BSOL",
+        community_admin.address,
+        token_admin.address,
+        100 * E18,
+        500 * E18,
+        100,
+    )
+    again = create_community(
+        manifest,
+        platform_admin,
+        "Borgo Solare",
+        "BSOL",
+        community_admin.address,
+        token_admin.address,
+        100 * E18,
+        500 * E18,
+        100,
+    )
     assert again.address == token.address
     saved = load_manifest(chain.id)
     assert saved["communities"]["Borgo Solare"]["address"] == token.address

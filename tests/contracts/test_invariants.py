@@ -8,6 +8,7 @@ random subsets under one multiproof, voids and releases keep the money invariant
   nothing), and what the chain says was paid equals what this model of the system expects;
 - the reserve (= the notary's balance) = committed - paid - returned by voids and releases.
 """
+
 from types import SimpleNamespace
 
 import brownie
@@ -41,12 +42,19 @@ KINDS = [CITIZEN, CITIZEN, CITIZEN, STAKEHOLDER, STAKEHOLDER]
 def read_many(*calls) -> list:
     """Several view calls `(contract, "method", *args)` in one JSON-RPC batch: one round trip instead of one each
     (the invariants read a dozen values after every step)."""
-    payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
-                "params": [{"to": contract.address, "data": getattr(contract, name).encode_input(*args)}, "latest"]}
-               for i, (contract, name, *args) in enumerate(calls)]
+    payload = [
+        {
+            "jsonrpc": "2.0",
+            "id": i,
+            "method": "eth_call",
+            "params": [{"to": contract.address, "data": getattr(contract, name).encode_input(*args)}, "latest"],
+        }
+        for i, (contract, name, *args) in enumerate(calls)
+    ]
     answers = sorted(requests.post(web3.provider.endpoint_uri, json=payload, timeout=30).json(), key=lambda a: a["id"])
-    return [getattr(contract, name).decode_output(answer["result"])
-            for (contract, name, *_), answer in zip(calls, answers)]
+    return [
+        getattr(contract, name).decode_output(answer["result"]) for (contract, name, *_), answer in zip(calls, answers)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +151,9 @@ class MoneyStateMachine(RuleBasedStateMachine):
         payer, provider = self.citizens[p], self.citizens[q]
         if p == q or not (self.active[p] and self.active[q]) or not 0 < st_amount <= self.token.balanceOf(payer):
             return
-        tx = self.token.payService(provider, st_amount, C2C, b32("svc"), ZERO_ADDRESS, 0, self.token.feeBps(),
-                                   {"from": payer})
+        tx = self.token.payService(
+            provider, st_amount, C2C, b32("svc"), ZERO_ADDRESS, 0, self.token.feeBps(), {"from": payer}
+        )
         split = tx.events["ServicePaid"]["split"]
         assert split[0] + split[1] + split[2] == st_amount  # fee + provider + structure
 
@@ -154,8 +163,9 @@ class MoneyStateMachine(RuleBasedStateMachine):
         which = 3 + self.purchase_count % 2
         if st_amount == 0 or not self.active[which]:
             return
-        self.token.purchase(self.members[which], st_amount, b32(f"fiat-{self.purchase_count}"),
-                            {"from": self.token_admin})
+        self.token.purchase(
+            self.members[which], st_amount, b32(f"fiat-{self.purchase_count}"), {"from": self.token_admin}
+        )
 
     @rule(st_member=st_member)
     def rule_toggle_membership(self, st_member):
@@ -177,19 +187,32 @@ class MoneyStateMachine(RuleBasedStateMachine):
     @rule(st_rewards=st_rewards, st_days=st.integers(1, 10))
     def rule_commit_epoch(self, st_rewards, st_days):
         n = len(self.epochs) + 1
-        leaves = [(self.members[m].address, amount, keccak(f"readings {n}-{i}".encode()))
-                  for i, (m, amount) in enumerate(zip(LEAF_MEMBERS, st_rewards))]
+        leaves = [
+            (self.members[m].address, amount, keccak(f"readings {n}-{i}".encode()))
+            for i, (m, amount) in enumerate(zip(LEAF_MEMBERS, st_rewards))
+        ]
         tree = reward_tree(leaves)
         start = self._last_period_end() or self.first_period_start
         period = (start, start + st_days * DAY)
         total = sum(st_rewards)
         before = self.token.balanceOf(self.notary)
-        self.notary.commitEpoch(self.token, n, (*period, tree.root, SC, 1, keccak(b"ds"), len(leaves), total),
-                                {"from": self.oracle})
+        self.notary.commitEpoch(
+            self.token, n, (*period, tree.root, SC, 1, keccak(b"ds"), len(leaves), total), {"from": self.oracle}
+        )
         assert self.token.balanceOf(self.notary) == before + total
         self.committed += total
-        self.epochs.append(SimpleNamespace(number=n, tree=tree, leaves=leaves, period=period, total=total,
-                                           status=COMMITTED, paid=set(), paid_total=0))
+        self.epochs.append(
+            SimpleNamespace(
+                number=n,
+                tree=tree,
+                leaves=leaves,
+                period=period,
+                total=total,
+                status=COMMITTED,
+                paid=set(),
+                paid_total=0,
+            )
+        )
         self.touched = self.epochs[-1]
 
     @precondition(lambda self: self._open())
@@ -199,9 +222,13 @@ class MoneyStateMachine(RuleBasedStateMachine):
         member, amount, h = e.leaves[st_index]
         m = LEAF_MEMBERS[st_index]
         args = (self.token, e.number, st_index, member, amount, h, e.tree.proof(st_index), {"from": self.members[m]})
-        refusal = (("AlreadyPaid", self.token, e.number, st_index) if st_index in e.paid
-                   else ("ReceiverNotMember", member) if not self.active[m] and amount > 0
-                   else None)
+        refusal = (
+            ("AlreadyPaid", self.token, e.number, st_index)
+            if st_index in e.paid
+            else ("ReceiverNotMember", member)
+            if not self.active[m] and amount > 0
+            else None
+        )
         event(f"claim {refusal[0] if refusal else 'paid'}")
         if refusal:
             with reverts_with(*refusal):
@@ -222,17 +249,24 @@ class MoneyStateMachine(RuleBasedStateMachine):
         already = [i for i in chosen if i in e.paid]
         skipped = [i for i in chosen if i not in e.paid and not self.active[LEAF_MEMBERS[i]]]
         pays = [i for i in chosen if i not in e.paid and self.active[LEAF_MEMBERS[i]]]
-        event(f"push: {'some' if pays else 'none'} paid, {'some' if already else 'none'} already paid, "
-              f"{'some' if skipped else 'none'} skipped")
+        event(
+            f"push: {'some' if pays else 'none'} paid, {'some' if already else 'none'} already paid, "
+            f"{'some' if skipped else 'none'} skipped"
+        )
         expected = self._balances(self.members)
         for i in pays:
             expected[LEAF_MEMBERS[i]] += e.leaves[i][1]
         mp = e.tree.multiproof(chosen)
-        tx = self.notary.pushRewards(self.token, e.number, pack_leaves(mp.values), mp.proof, mp.proof_flags,
-                                     {"from": self.payer})
+        tx = self.notary.pushRewards(
+            self.token, e.number, pack_leaves(mp.values), mp.proof, mp.proof_flags, {"from": self.payer}
+        )
         ev = tx.events["RewardsPushed"]
         assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (
-            len(pays), sum(e.leaves[i][1] for i in pays), len(already), len(skipped))
+            len(pays),
+            sum(e.leaves[i][1] for i in pays),
+            len(already),
+            len(skipped),
+        )
         skipped_events = tx.events["RewardSkipped"] if "RewardSkipped" in tx.events else []
         assert [x["index"] for x in skipped_events] == skipped
         assert self._balances(self.members) == expected
@@ -271,12 +305,14 @@ class MoneyStateMachine(RuleBasedStateMachine):
         event("closed epoch")
         refusal = ("EpochNotOpen", self.token, e.number, e.status)
         with reverts_with(*refusal):
-            self.notary.claim(self.token, e.number, *e.tree.values()[st_index], e.tree.proof(st_index),
-                              {"from": self.payer})
+            self.notary.claim(
+                self.token, e.number, *e.tree.values()[st_index], e.tree.proof(st_index), {"from": self.payer}
+            )
         mp = e.tree.multiproof([st_index])
         with reverts_with(*refusal):
-            self.notary.pushRewards(self.token, e.number, pack_leaves(mp.values), mp.proof, mp.proof_flags,
-                                    {"from": self.payer})
+            self.notary.pushRewards(
+                self.token, e.number, pack_leaves(mp.values), mp.proof, mp.proof_flags, {"from": self.payer}
+            )
         with reverts_with(*refusal):
             self.notary.voidEpoch(self.token, e.number, keccak(b"again"), {"from": self.community_admin})
         with reverts_with(*refusal):
@@ -286,8 +322,10 @@ class MoneyStateMachine(RuleBasedStateMachine):
 
     @invariant()
     def invariant_supply_equals_sum_of_balances(self):
-        supply, *balances = read_many((self.token, "totalSupply"),
-                                      *[(self.token, "balanceOf", h) for h in [*self.members, self.token, self.notary]])
+        supply, *balances = read_many(
+            (self.token, "totalSupply"),
+            *[(self.token, "balanceOf", h) for h in [*self.members, self.token, self.notary]],
+        )
         assert supply == sum(balances)
 
     @invariant()
@@ -297,8 +335,10 @@ class MoneyStateMachine(RuleBasedStateMachine):
         if e is None:
             return
         on_chain, paid_count, *paid_bits = read_many(
-            (self.notary, "getEpoch", self.token, e.number), (self.notary, "paidCount", self.token, e.number),
-            *[(self.notary, "isPaid", self.token, e.number, i) for i in range(len(LEAF_MEMBERS))])
+            (self.notary, "getEpoch", self.token, e.number),
+            (self.notary, "paidCount", self.token, e.number),
+            *[(self.notary, "isPaid", self.token, e.number, i) for i in range(len(LEAF_MEMBERS))],
+        )
         on_chain = on_chain.dict()
         assert on_chain["status"] == e.status
         assert on_chain["paidTotal"] == e.paid_total <= on_chain["totalReward"] == e.total
@@ -308,13 +348,16 @@ class MoneyStateMachine(RuleBasedStateMachine):
     @invariant()
     def invariant_reserve_is_committed_minus_paid_minus_returned(self):
         open_rest = sum(e.total - e.paid_total for e in self._open())
-        assert read_many((self.token, "balanceOf", self.notary), (self.token, "rewardReserve")) == [open_rest,
-                                                                                                   open_rest]
+        assert read_many((self.token, "balanceOf", self.notary), (self.token, "rewardReserve")) == [
+            open_rest,
+            open_rest,
+        ]
         assert open_rest == self.committed - self.paid - self.returned
 
 
-def test_money_invariants(token, notary, oracle, payer, token_admin, community_admin, active_model, alice, bob,
-                          carol, shop, hall):
+def test_money_invariants(
+    token, notary, oracle, payer, token_admin, community_admin, active_model, alice, bob, carol, shop, hall
+):
     machine = MoneyStateMachine
     machine.token, machine.notary, machine.oracle, machine.payer = token, notary, oracle, payer
     machine.token_admin, machine.community_admin = token_admin, community_admin
@@ -323,6 +366,7 @@ def test_money_invariants(token, notary, oracle, payer, token_admin, community_a
     chain.snapshot()
     run_state_machine_as_test(
         MoneyStateMachine,
-        settings=settings(max_examples=40, stateful_step_count=20, deadline=None,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=40, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
     )

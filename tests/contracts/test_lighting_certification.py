@@ -132,9 +132,7 @@ def static(lc, sender, code=MUN_A, plant=PLANT_1, dataset=None, schema=1):
 
 
 def monthly(lc, sender, code=MUN_A, month=202401, wh=1_234_567, n=744, dataset=None):
-    return lc.certifyMonthly(
-        code, month, wh, n, dataset or h(f"{code}/{month}/{wh}"), {"from": sender}
-    )
+    return lc.certifyMonthly(code, month, wh, n, dataset or h(f"{code}/{month}/{wh}"), {"from": sender})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,9 +216,7 @@ def test_granted_platform_admin_can_set_submitter(lc, admin, outsider):
 
 
 def test_set_submitter_rejects_empty_code(lc, admin, outsider):
-    assert_custom_error(
-        lc.setSubmitter, ("", outsider, True), admin, "EmptyMunicipalityCode()"
-    )
+    assert_custom_error(lc.setSubmitter, ("", outsider, True), admin, "EmptyMunicipalityCode()")
 
 
 def test_set_submitter_rejects_zero_account(lc, admin):
@@ -234,12 +230,8 @@ def test_set_submitter_rejects_zero_account(lc, admin):
 
 def test_unauthorized_account_cannot_certify(lc, outsider):
     err = "NotSubmitterForMunicipality(string,address)"
-    assert_custom_error(
-        lc.certifyStatic, (MUN_A, PLANT_1, h("x"), 1), outsider, err, MUN_A, outsider.address
-    )
-    assert_custom_error(
-        lc.certifyMonthly, (MUN_A, 202401, 1, 1, h("x")), outsider, err, MUN_A, outsider.address
-    )
+    assert_custom_error(lc.certifyStatic, (MUN_A, PLANT_1, h("x"), 1), outsider, err, MUN_A, outsider.address)
+    assert_custom_error(lc.certifyMonthly, (MUN_A, 202401, 1, 1, h("x")), outsider, err, MUN_A, outsider.address)
 
 
 def test_platform_admin_is_not_implicitly_a_submitter(lc, admin):
@@ -255,12 +247,8 @@ def test_platform_admin_is_not_implicitly_a_submitter(lc, admin):
 
 def test_submitter_of_another_municipality_cannot_certify(lc, sub_b):
     err = "NotSubmitterForMunicipality(string,address)"
-    assert_custom_error(
-        lc.certifyStatic, (MUN_A, PLANT_1, h("x"), 1), sub_b, err, MUN_A, sub_b.address
-    )
-    assert_custom_error(
-        lc.certifyMonthly, (MUN_A, 202401, 1, 1, h("x")), sub_b, err, MUN_A, sub_b.address
-    )
+    assert_custom_error(lc.certifyStatic, (MUN_A, PLANT_1, h("x"), 1), sub_b, err, MUN_A, sub_b.address)
+    assert_custom_error(lc.certifyMonthly, (MUN_A, 202401, 1, 1, h("x")), sub_b, err, MUN_A, sub_b.address)
     # ...while it can certify for its own municipality
     static(lc, sub_b, code=MUN_B)
 
@@ -281,12 +269,8 @@ def test_deauthorized_submitter_cannot_certify(lc, admin, sub_a):
     static(lc, sub_a)
     lc.setSubmitter(MUN_A, sub_a, False, {"from": admin})
     err = "NotSubmitterForMunicipality(string,address)"
-    assert_custom_error(
-        lc.certifyStatic, (MUN_A, PLANT_1, h("y"), 1), sub_a, err, MUN_A, sub_a.address
-    )
-    assert_custom_error(
-        lc.certifyMonthly, (MUN_A, 202401, 1, 1, h("y")), sub_a, err, MUN_A, sub_a.address
-    )
+    assert_custom_error(lc.certifyStatic, (MUN_A, PLANT_1, h("y"), 1), sub_a, err, MUN_A, sub_a.address)
+    assert_custom_error(lc.certifyMonthly, (MUN_A, 202401, 1, 1, h("y")), sub_a, err, MUN_A, sub_a.address)
     # earlier certifications stay readable
     assert lc.getCertification(1)["submitter"] == sub_a
     # re-authorization restores the right
@@ -312,22 +296,16 @@ def test_static_rejects_zero_hash(lc, sub_a):
 
 
 def test_static_rejects_schema_zero(lc, sub_a):
-    assert_custom_error(
-        lc.certifyStatic, (MUN_A, PLANT_1, h("x"), 0), sub_a, "InvalidSchemaVersion()"
-    )
+    assert_custom_error(lc.certifyStatic, (MUN_A, PLANT_1, h("x"), 0), sub_a, "InvalidSchemaVersion()")
 
 
 def test_monthly_rejects_empty_code(lc, sub_a):
-    assert_custom_error(
-        lc.certifyMonthly, ("", 202401, 1, 1, h("x")), sub_a, "EmptyMunicipalityCode()"
-    )
+    assert_custom_error(lc.certifyMonthly, ("", 202401, 1, 1, h("x")), sub_a, "EmptyMunicipalityCode()")
 
 
 @pytest.mark.parametrize("month", [0, 13, 199912, 300001, 202400, 202413, 2024, 20240101])
 def test_monthly_rejects_invalid_month(lc, sub_a, month):
-    assert_custom_error(
-        lc.certifyMonthly, (MUN_A, month, 1, 1, h("x")), sub_a, "InvalidMonth(uint32)", month
-    )
+    assert_custom_error(lc.certifyMonthly, (MUN_A, month, 1, 1, h("x")), sub_a, "InvalidMonth(uint32)", month)
 
 
 @pytest.mark.parametrize("month", [200001, 202412, 299912])
@@ -337,15 +315,11 @@ def test_monthly_accepts_boundary_months(lc, sub_a, month):
 
 
 def test_monthly_rejects_zero_measurements(lc, sub_a):
-    assert_custom_error(
-        lc.certifyMonthly, (MUN_A, 202401, 1, 0, h("x")), sub_a, "NoMeasurements()"
-    )
+    assert_custom_error(lc.certifyMonthly, (MUN_A, 202401, 1, 0, h("x")), sub_a, "NoMeasurements()")
 
 
 def test_monthly_rejects_zero_hash(lc, sub_a):
-    assert_custom_error(
-        lc.certifyMonthly, (MUN_A, 202401, 1, 1, ZERO_HASH), sub_a, "ZeroDatasetHash()"
-    )
+    assert_custom_error(lc.certifyMonthly, (MUN_A, 202401, 1, 1, ZERO_HASH), sub_a, "ZeroDatasetHash()")
 
 
 def test_monthly_accepts_zero_and_huge_consumption(lc, sub_a):
@@ -408,10 +382,7 @@ def test_static_history_over_three_recertifications(lc, sub_a, admin):
     lc.setSubmitter(MUN_A, other, True, {"from": admin})
     hashes = [h("v1"), h("v2"), h("v3")]
     senders = [sub_a, other, sub_a]
-    txs = [
-        lc.certifyStatic(MUN_A, PLANT_1, hashes[i], i + 1, {"from": senders[i]})
-        for i in range(3)
-    ]
+    txs = [lc.certifyStatic(MUN_A, PLANT_1, hashes[i], i + 1, {"from": senders[i]}) for i in range(3)]
     assert [tx.return_value for tx in txs] == [1, 2, 3]
     assert [tx.events["StaticDataCertified"]["previousId"] for tx in txs] == [0, 1, 2]
     assert lc.latestStatic(MUN_A, PLANT_1) == 3
@@ -545,20 +516,14 @@ def test_verify_dataset(lc, sub_a):
 def test_verify_dataset_unknown_id(lc, sub_a, outsider):
     # an unknown id reverts (it does not "verify" the zero hash)
     for cid in (0, 1):
-        assert_custom_error(
-            lc.verifyDataset, (cid, ZERO_HASH), outsider, "UnknownCertification(uint256)", cid
-        )
+        assert_custom_error(lc.verifyDataset, (cid, ZERO_HASH), outsider, "UnknownCertification(uint256)", cid)
     static(lc, sub_a)
-    assert_custom_error(
-        lc.verifyDataset, (2, h("x")), outsider, "UnknownCertification(uint256)", 2
-    )
+    assert_custom_error(lc.verifyDataset, (2, h("x")), outsider, "UnknownCertification(uint256)", 2)
 
 
 def test_get_certification_unknown_id(lc, sub_a, outsider):
     for cid in (0, 1, 2**256 - 1):
-        assert_custom_error(
-            lc.getCertification, (cid,), outsider, "UnknownCertification(uint256)", cid
-        )
+        assert_custom_error(lc.getCertification, (cid,), outsider, "UnknownCertification(uint256)", cid)
     static(lc, sub_a)
     assert lc.getCertification(1)["plantId"] == PLANT_1
     assert_custom_error(lc.getCertification, (2,), outsider, "UnknownCertification(uint256)", 2)
@@ -578,14 +543,32 @@ def test_dashboard_can_rebuild_everything_from_events(lc, sub_a, sub_b):
     for log in logs["StaticDataCertified"]:
         a = log.args
         rebuilt[a.id] = (
-            STATIC, a.municipalityCode, a.plantId, 0, 0, 0, web3.to_hex(a.datasetHash),
-            a.schemaVersion, a.submitter, a.timestamp, a.previousId,
+            STATIC,
+            a.municipalityCode,
+            a.plantId,
+            0,
+            0,
+            0,
+            web3.to_hex(a.datasetHash),
+            a.schemaVersion,
+            a.submitter,
+            a.timestamp,
+            a.previousId,
         )
     for log in logs["MonthlyConsumptionCertified"]:
         a = log.args
         rebuilt[a.id] = (
-            MONTHLY, a.municipalityCode, "", a.month, a.consumptionWh, a.measurements,
-            web3.to_hex(a.datasetHash), 0, a.submitter, a.timestamp, a.previousId,
+            MONTHLY,
+            a.municipalityCode,
+            "",
+            a.month,
+            a.consumptionWh,
+            a.measurements,
+            web3.to_hex(a.datasetHash),
+            0,
+            a.submitter,
+            a.timestamp,
+            a.previousId,
         )
     assert sorted(rebuilt) == list(range(1, lc.certificationCount() + 1))
     for cid, row in rebuilt.items():
@@ -625,6 +608,4 @@ def test_helper_rejects_wrong_error_or_arguments(lc, sub_a):
     with pytest.raises(AssertionError):  # wrong error
         assert_custom_error(lc.certifyMonthly, args, sub_a, "NoMeasurements()")
     with pytest.raises(AssertionError):  # no revert at all
-        assert_custom_error(
-            lc.certifyMonthly, (MUN_A, 202412, 1, 1, h("x")), sub_a, "InvalidMonth(uint32)", 0
-        )
+        assert_custom_error(lc.certifyMonthly, (MUN_A, 202412, 1, 1, h("x")), sub_a, "InvalidMonth(uint32)", 0)

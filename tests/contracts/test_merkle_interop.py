@@ -19,6 +19,7 @@ next to this file (OpenZeppelin's StandardMerkleTree 1.0.8 from the project's no
 
 Numbers cross the JSON boundary as decimal strings (JS numbers lose precision above 2**53).
 """
+
 import copy
 import json
 import random
@@ -87,8 +88,14 @@ def values_of(leaves) -> list[tuple]:
 
 def node_build(leaves, sort_leaves: bool = False) -> dict:
     """OpenZeppelin's tree over the index-bound values of `leaves`; unsorted (the notary's layout) by default."""
-    return node("build", {"leafEncoding": REWARD_LEAF_ENCODING, "sortLeaves": sort_leaves,
-                          "values": [json_value(*v) for v in values_of(leaves)]})
+    return node(
+        "build",
+        {
+            "leafEncoding": REWARD_LEAF_ENCODING,
+            "sortLeaves": sort_leaves,
+            "values": [json_value(*v) for v in values_of(leaves)],
+        },
+    )
 
 
 def node_verify(dump: dict, value, proof) -> dict:
@@ -100,8 +107,13 @@ def node_multiproof(dump: dict, indexes) -> dict:
 
 
 def node_verify_multi(root: str, leaves_json, proof, flags, dump=None) -> dict:
-    payload = {"root": root, "leafEncoding": REWARD_LEAF_ENCODING, "leaves": leaves_json,
-               "proof": [hx(p) for p in proof], "proofFlags": list(flags)}
+    payload = {
+        "root": root,
+        "leafEncoding": REWARD_LEAF_ENCODING,
+        "leaves": leaves_json,
+        "proof": [hx(p) for p in proof],
+        "proofFlags": list(flags),
+    }
     if dump is not None:
         payload["dump"] = dump
     return node("verifymulti", payload)
@@ -120,8 +132,9 @@ def python_verifies(root, value, proof) -> bool:
 
 def python_multiproof_root(values, proof, flags) -> bytes:
     """The root a multiproof leads to in Python, from the leaf values in verifier order."""
-    return process_multiproof([leaf_hash(v, REWARD_LEAF_ENCODING) for v in values],
-                              [bytes.fromhex(hx(p)[2:]) for p in proof], flags)
+    return process_multiproof(
+        [leaf_hash(v, REWARD_LEAF_ENCODING) for v in values], [bytes.fromhex(hx(p)[2:]) for p in proof], flags
+    )
 
 
 def random_leaves(count: int, seed: int, amount_bits: int = 256) -> list[tuple[str, int, bytes]]:
@@ -138,9 +151,7 @@ def random_leaves(count: int, seed: int, amount_bits: int = 256) -> list[tuple[s
 def member_leaves(members, seed: int = 7) -> list[tuple[str, int, bytes]]:
     """One leaf per member: distinct amounts (a few tokens, with wei precision) and seeded data hashes."""
     rng = random.Random(seed)
-    return [
-        (m.address, (i + 1) * 37 * E18 + rng.randrange(E18), rng.randbytes(32)) for i, m in enumerate(members)
-    ]
+    return [(m.address, (i + 1) * 37 * E18 + rng.randrange(E18), rng.randbytes(32)) for i, m in enumerate(members)]
 
 
 def balances(token, members) -> list[int]:
@@ -167,8 +178,9 @@ def commit(notary, token, oracle, active_model):
 
     def _commit(root, leaf_count: int, total: int):
         end = chain.time() - 3600
-        notary.commitEpoch(token, EPOCH, (end - 31 * 86_400, end, root, MODEL_ID, 1, DATASET_HASH, leaf_count, total),
-                           {"from": oracle})
+        notary.commitEpoch(
+            token, EPOCH, (end - 31 * 86_400, end, root, MODEL_ID, 1, DATASET_HASH, leaf_count, total), {"from": oracle}
+        )
 
     return _commit
 
@@ -231,15 +243,25 @@ def test_node_multiproof_pushes_rewards_on_chain(node_epoch, notary, token, memb
     multi = node_multiproof(built["dump"], [0, 2, 3, 4])
     assert [v[0] for v in multi["leaves"]] == ["0", "2", "3", "4"]  # verifier order: increasing indexes
     before = balances(token, members)
-    tx = notary.pushRewards(token, EPOCH, pack_leaves([from_json(v) for v in multi["leaves"]]), multi["proof"],
-                            multi["proofFlags"], {"from": payer})
+    tx = notary.pushRewards(
+        token,
+        EPOCH,
+        pack_leaves([from_json(v) for v in multi["leaves"]]),
+        multi["proof"],
+        multi["proofFlags"],
+        {"from": payer},
+    )
     after = balances(token, members)
 
     amounts = [amount for _, amount, _ in leaves]
     assert [a - b for a, b in zip(after, before)] == [amounts[0], 0, 0, amounts[3], amounts[4]]
     ev = tx.events["RewardsPushed"]
     assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (
-        3, amounts[0] + amounts[3] + amounts[4], 1, 0)
+        3,
+        amounts[0] + amounts[3] + amounts[4],
+        1,
+        0,
+    )
     assert [notary.isPaid(token, EPOCH, i) for i in range(5)] == [True, False, True, True, True]
     # and Python's multiproof of the same indexes is the same
     mp = reward_tree(leaves).multiproof([0, 2, 3, 4])
@@ -299,37 +321,53 @@ def test_python_and_node_build_the_same_multiproofs(size, indexes):
     assert multi["proofFlags"] == mp.proof_flags
 
     # Node's multiproof verifies in Python, Python's in Node (static and against the loaded tree)
-    assert python_multiproof_root([from_json(v) for v in multi["leaves"]], multi["proof"],
-                                  multi["proofFlags"]) == python_tree.root
-    answer = node_verify_multi(python_tree.root_hex, [json_value(*v) for v in mp.values], mp.proof, mp.proof_flags,
-                               dump=python_tree.dump())
+    assert (
+        python_multiproof_root([from_json(v) for v in multi["leaves"]], multi["proof"], multi["proofFlags"])
+        == python_tree.root
+    )
+    answer = node_verify_multi(
+        python_tree.root_hex, [json_value(*v) for v in mp.values], mp.proof, mp.proof_flags, dump=python_tree.dump()
+    )
     assert answer == {"ok": True, "staticVerify": True, "treeVerify": True}
 
 
-def test_node_multiproofs_of_300_leaves_pay_across_the_bitmap_word_on_chain(notary, token, commit, payer,
-                                                                            community_admin, token_admin):
+def test_node_multiproofs_of_300_leaves_pay_across_the_bitmap_word_on_chain(
+    notary, token, commit, payer, community_admin, token_admin
+):
     # 300 members (plain addresses, no welcome bonus), leaf i paying (i + 1) thousandths of a token
     milli = E18 // 1000
     addresses = [web3.to_checksum_address(web3.keccak(text=f"interop member {i}")[:20]) for i in range(300)]
     token.setWelcomeBonus(CITIZEN, 0, {"from": token_admin})
     for first in (0, 200):
-        batch = addresses[first:first + 200]
+        batch = addresses[first : first + 200]
         token.addMembers(batch, [CITIZEN] * len(batch), [CONSUMER] * len(batch), {"from": community_admin})
     leaves = [(a, (i + 1) * milli, bytes(web3.keccak(text=f"readings of member {i}"))) for i, a in enumerate(addresses)]
     built = node_build(leaves)
     commit(built["root"], 300, 45_150 * milli)  # 1 + 2 + … + 300 thousandths
 
     multi = node_multiproof(built["dump"], list(range(100, 300)))
-    tx = notary.pushRewards(token, EPOCH, pack_leaves([from_json(v) for v in multi["leaves"]]), multi["proof"],
-                            multi["proofFlags"], {"from": payer})
+    tx = notary.pushRewards(
+        token,
+        EPOCH,
+        pack_leaves([from_json(v) for v in multi["leaves"]]),
+        multi["proof"],
+        multi["proofFlags"],
+        {"from": payer},
+    )
     ev = tx.events["RewardsPushed"]
     # 101 + … + 300 = 45 150 − 5 050 = 40 100 thousandths
     assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (200, 40_100 * milli, 0, 0)
     assert [notary.isPaid(token, EPOCH, i) for i in (99, 100, 255, 256, 257, 299)] == [False] + [True] * 5
 
     multi = node_multiproof(built["dump"], [98, 99, 255, 256])
-    tx = notary.pushRewards(token, EPOCH, pack_leaves([from_json(v) for v in multi["leaves"]]), multi["proof"],
-                            multi["proofFlags"], {"from": payer})
+    tx = notary.pushRewards(
+        token,
+        EPOCH,
+        pack_leaves([from_json(v) for v in multi["leaves"]]),
+        multi["proof"],
+        multi["proofFlags"],
+        {"from": payer},
+    )
     ev = tx.events["RewardsPushed"]
     assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"]) == (2, (99 + 100) * milli, 2)
 
@@ -386,15 +424,17 @@ def test_first_notary_take_outs_still_verify_in_python_and_node():
     """Take-out files of the first notary: leaves (member, amount, dataHash), sorted tree."""
     leaves = random_leaves(8, seed=81)
     python_tree = StandardMerkleTree.of(leaves, REWARD_LEAF_ENCODING_V1)
-    built = node("build", {"leafEncoding": REWARD_LEAF_ENCODING_V1,
-                           "values": [[m, str(a), hx(h)] for m, a, h in leaves]})
+    built = node(
+        "build", {"leafEncoding": REWARD_LEAF_ENCODING_V1, "values": [[m, str(a), hx(h)] for m, a, h in leaves]}
+    )
     assert built["root"] == python_tree.root_hex
     for i, (member, amount, data_hash) in enumerate(leaves):
         proof = built["proofs"][i]["proof"]
         assert proof == python_tree.proof_hex(i)
         assert StandardMerkleTree.verify_value(python_tree.root, REWARD_LEAF_ENCODING_V1, leaves[i], proof)
-        answer = node("verify", {"dump": python_tree.dump(), "value": [member, str(amount), hx(data_hash)],
-                                 "proof": proof})
+        answer = node(
+            "verify", {"dump": python_tree.dump(), "value": [member, str(amount), hx(data_hash)], "proof": proof}
+        )
         assert answer["ok"] is True, answer
 
 
@@ -463,8 +503,9 @@ def test_forged_leaf_fails_everywhere(what, node_epoch, notary, token, members, 
     multi = node_multiproof(built["dump"], [0, 2, 4])
     batch = [from_json(v) for v in multi["leaves"]]
     batch[0] = forged
-    assert node_verify_multi(built["root"], [json_value(*v) for v in batch], multi["proof"], multi["proofFlags"],
-                             dump=built["dump"]) == {"ok": False, "staticVerify": False, "treeVerify": False}
+    assert node_verify_multi(
+        built["root"], [json_value(*v) for v in batch], multi["proof"], multi["proofFlags"], dump=built["dump"]
+    ) == {"ok": False, "staticVerify": False, "treeVerify": False}
     assert python_multiproof_root(batch, multi["proof"], multi["proofFlags"]) != root
     with reverts_with("InvalidMultiproof"):
         notary.pushRewards(token, EPOCH, pack_leaves(batch), multi["proof"], multi["proofFlags"], {"from": payer})
@@ -498,12 +539,18 @@ def test_malformed_multiproof_fails_in_python_and_node():
     swapped = mp.proof[::-1]
     assert len(mp.proof) > 1 and swapped != mp.proof
     assert process_multiproof(hashes, swapped, mp.proof_flags) != python_tree.root
-    assert node_verify_multi(python_tree.root_hex, [json_value(*v) for v in mp.values], swapped,
-                             mp.proof_flags) == {"ok": False, "staticVerify": False}
+    assert node_verify_multi(python_tree.root_hex, [json_value(*v) for v in mp.values], swapped, mp.proof_flags) == {
+        "ok": False,
+        "staticVerify": False,
+    }
 
 
-TAMPER_CASES = [(size, where) for size in (2, 5, 13) for where in ("root", "internal", "leaf", "last")
-                if not (size == 2 and where == "internal")]  # a two-leaf tree has no internal node but the root
+TAMPER_CASES = [
+    (size, where)
+    for size in (2, 5, 13)
+    for where in ("root", "internal", "leaf", "last")
+    if not (size == 2 and where == "internal")
+]  # a two-leaf tree has no internal node but the root
 
 
 @pytest.mark.parametrize("size,where", TAMPER_CASES)

@@ -4,6 +4,7 @@ in time before the periods it rules (never inside a committed period, with the m
 The platform fixture deploys with minNotice 0; the notice tests set it. Times are unix seconds; the versions that
 need no notice use fixed dates in 2026, the rules about "now" pin the next block's timestamp.
 """
+
 import pytest
 from brownie import ModelRegistry, accounts, chain, web3
 from eth_utils import keccak
@@ -28,8 +29,7 @@ def hex32(raw: bytes) -> str:
 
 
 def publish(registry, sender, community, effective, model=SC, names=SC_NAMES, values=(1_000_000, 500_000)):
-    return registry.publishVersion(community, model, [b32(n) for n in names], list(values), effective,
-                                   {"from": sender})
+    return registry.publishVersion(community, model, [b32(n) for n in names], list(values), effective, {"from": sender})
 
 
 def schedule(registry, sender, community, model, effective):
@@ -113,8 +113,9 @@ def test_a_registry_without_a_notary_accepts_no_change(fresh_registry, oracle_ad
         publish(fresh_registry, oracle_admin, token, OCT)
 
 
-def test_setting_the_notary_announces_it_and_enables_publishing(fresh_registry, platform_admin, oracle_admin, notary,
-                                                                token):
+def test_setting_the_notary_announces_it_and_enables_publishing(
+    fresh_registry, platform_admin, oracle_admin, notary, token
+):
     tx = fresh_registry.setNotary(notary, {"from": platform_admin})
     assert tx.events["NotarySet"]["notary"] == notary.address
     assert fresh_registry.notary() == notary.address
@@ -171,7 +172,12 @@ def test_publish_first_version_records_it_for_the_community(registry, oracle_adm
     assert tx.return_value == 1
     ev = tx.events["ModelVersionPublished"]
     assert (ev["community"], ev["modelId"], ev["version"], ev["effectiveFrom"], ev["publisher"]) == (
-        token.address, hex32(SC), 1, OCT, oracle_admin)
+        token.address,
+        hex32(SC),
+        1,
+        OCT,
+        oracle_admin,
+    )
     assert list(ev["names"]) == [hex32(b32(n)) for n in SC_NAMES]
     assert list(ev["values"]) == [1_000_000, 500_000]
     assert registry.versionCount(token, SC) == 1
@@ -184,8 +190,15 @@ def test_publish_first_version_records_it_for_the_community(registry, oracle_adm
 
 def test_parameter_values_are_fixed_point_with_six_decimals(registry, oracle_admin, token):
     # q = 97.5, beta = 2, cap = 50, min_coverage = 0.9
-    publish(registry, oracle_admin, token, OCT, PS, ("q", "beta", "cap", "min_coverage"),
-            (97_500_000, 2_000_000, 50_000_000, 900_000))
+    publish(
+        registry,
+        oracle_admin,
+        token,
+        OCT,
+        PS,
+        ("q", "beta", "cap", "min_coverage"),
+        (97_500_000, 2_000_000, 50_000_000, 900_000),
+    )
     assert registry.parameter(token, PS, 1, b32("q")) == 97_500_000
     assert registry.parameter(token, PS, 1, b32("min_coverage")) == 900_000
 
@@ -355,8 +368,12 @@ def test_scheduling_the_active_model_records_and_announces_the_switch(registry, 
     publish(registry, oracle_admin, token, OCT)
     tx = schedule(registry, oracle_admin, token, SC, OCT)
     ev = tx.events["ActiveModelScheduled"]
-    assert (ev["community"], ev["modelId"], ev["effectiveFrom"], ev["by"]) == (token.address, hex32(SC), OCT,
-                                                                              oracle_admin)
+    assert (ev["community"], ev["modelId"], ev["effectiveFrom"], ev["by"]) == (
+        token.address,
+        hex32(SC),
+        OCT,
+        oracle_admin,
+    )
     # effectiveFrom, scheduledAt, by, modelId
     assert [list(s) for s in registry.modelSchedule(token)] == [[OCT, tx.timestamp, oracle_admin, hex32(SC)]]
     assert list(registry.modelForPeriod(token, OCT)) == [hex32(SC), 1]
@@ -481,24 +498,27 @@ def test_earliest_effective_from_adds_the_notice_to_now(registry, platform_admin
 # --------------------------------------------------------- committed periods
 
 
-def test_a_version_effective_before_the_end_of_the_last_committed_period_is_refused(registry, oracle_admin, token,
-                                                                                    committed):
+def test_a_version_effective_before_the_end_of_the_last_committed_period_is_refused(
+    registry, oracle_admin, token, committed
+):
     _, end = committed
     with reverts_with("EffectiveBeforeCommittedPeriod", end - 1, end):
         publish(registry, oracle_admin, token, end - 1, values=(9_000_000, 9_000_000))
     assert registry.versionCount(token, SC) == 1
 
 
-def test_a_version_effective_at_the_end_of_the_last_committed_period_is_accepted(registry, oracle_admin, token,
-                                                                                 committed):
+def test_a_version_effective_at_the_end_of_the_last_committed_period_is_accepted(
+    registry, oracle_admin, token, committed
+):
     _, end = committed
     assert publish(registry, oracle_admin, token, end, values=(9_000_000, 9_000_000)).return_value == 2
     assert registry.versionForPeriod(token, SC, end - 1) == 1
     assert registry.versionForPeriod(token, SC, end) == 2
 
 
-def test_a_first_version_of_another_model_cannot_reach_into_a_committed_period(registry, oracle_admin, token,
-                                                                               committed):
+def test_a_first_version_of_another_model_cannot_reach_into_a_committed_period(
+    registry, oracle_admin, token, committed
+):
     start, end = committed
     with reverts_with("EffectiveBeforeCommittedPeriod", start, end):
         publish(registry, oracle_admin, token, start, PS, ("q",), (97_500_000,))

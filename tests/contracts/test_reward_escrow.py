@@ -5,6 +5,7 @@ The token trusts one account, `rewardDistributor` (the notary), to move the escr
 notary's address directly (anvil impersonation, gas price 0) to test the token's side alone; one commits through
 the notary to show the ceiling holds for a real commit.
 """
+
 import pytest
 from brownie import accounts
 from eth_utils import keccak
@@ -133,8 +134,9 @@ def test_a_commit_at_the_ceiling_escrows_its_total(token, notary, oracle, self_c
     assert token.balanceOf(token) == TREASURY - REWARD_CEILING
 
 
-def test_a_community_whose_ceiling_was_never_set_cannot_commit_rewards(bare_token, token_admin, notary, oracle,
-                                                                       self_consumption, alice):
+def test_a_community_whose_ceiling_was_never_set_cannot_commit_rewards(
+    bare_token, token_admin, notary, oracle, self_consumption, alice
+):
     bare_token.fundTreasury(1_000 * E18, b32("seed"), {"from": token_admin})
     with reverts_with("RewardAboveCeiling", 10 * E18, 0):
         notary.commitEpoch(bare_token, 1, commitment(alice, 10 * E18), {"from": oracle})
@@ -217,8 +219,9 @@ def test_pay_reward_moves_escrow_to_a_member_without_fee(token, notary, escrowed
 
 
 @pytest.mark.parametrize("receiver_name", ["outsider", "removed member"])
-def test_pay_reward_to_a_non_member_reverts(token, request, community_admin, escrowed, distributor, alice, outsider,
-                                            receiver_name):
+def test_pay_reward_to_a_non_member_reverts(
+    token, request, community_admin, escrowed, distributor, alice, outsider, receiver_name
+):
     if receiver_name == "removed member":
         token.removeMember(alice, {"from": community_admin})
         receiver = alice
@@ -248,7 +251,10 @@ def test_pay_rewards_credits_each_member_of_a_batch(token, notary, distributor, 
     # one ERC-20 Transfer per member and nothing else (the notary announces the batch)
     assert list(tx.events.keys()) == ["Transfer"]
     assert [(e["from"], e["to"], e["value"]) for e in tx.events["Transfer"]] == [
-        (notary.address, alice, ODD_AMOUNT), (notary.address, bob, 3 * E18), (notary.address, shop, 1)]
+        (notary.address, alice, ODD_AMOUNT),
+        (notary.address, bob, 3 * E18),
+        (notary.address, shop, 1),
+    ]
 
 
 def test_pay_rewards_of_an_empty_batch_pays_nothing(token, escrowed, distributor):
@@ -258,8 +264,9 @@ def test_pay_rewards_of_an_empty_batch_pays_nothing(token, escrowed, distributor
     assert token.rewardReserve() == escrowed
 
 
-def test_pay_rewards_skips_credits_to_non_members_and_reports_them(token, notary, community_admin, escrowed,
-                                                                   distributor, alice, bob, carol, outsider):
+def test_pay_rewards_skips_credits_to_non_members_and_reports_them(
+    token, notary, community_admin, escrowed, distributor, alice, bob, carol, outsider
+):
     token.removeMember(carol, {"from": community_admin})
     credits = [credit(alice, 1 * E18), credit(outsider, 2 * E18), credit(bob, 3 * E18), credit(carol, 4 * E18)]
     tx = token.payRewards(credits, {"from": distributor})
@@ -313,8 +320,9 @@ def test_payments_from_escrow_stop_while_paused(token, platform_admin, escrowed,
 # --------------------------------------------------------- members query
 
 
-def test_members_active_sets_one_bit_per_active_member(token, notary, community_admin, alice, bob, carol, shop,
-                                                        outsider):
+def test_members_active_sets_one_bit_per_active_member(
+    token, notary, community_admin, alice, bob, carol, shop, outsider
+):
     token.removeMember(carol, {"from": community_admin})
     # bit: 0 alice, 1 outsider, 2 bob, 3 carol (removed), 4 the notary, 5 the token, 6 shop
     mask = token.membersActive([alice, outsider, bob, carol, notary, token, shop])

@@ -1,5 +1,6 @@
 """Service payments (categories 1-5) with approved incentives and the max-fee guard, and work for the community
 (categories 6-8)."""
+
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS
@@ -40,8 +41,7 @@ def unauthorized(account, role: str):
     return reverts_with("AccessControlUnauthorizedAccount", account, keccak(text=role))
 
 
-def pay(token, payer, provider, amount, category=C2C, ref=REF, structure=ZERO_ADDRESS, share_bps=0,
-        max_fee=MAX_FEE):
+def pay(token, payer, provider, amount, category=C2C, ref=REF, structure=ZERO_ADDRESS, share_bps=0, max_fee=MAX_FEE):
     return token.payService(provider, amount, category, ref, structure, share_bps, max_fee, {"from": payer})
 
 
@@ -76,8 +76,9 @@ def test_citizen_pays_citizen_with_approved_incentive_to_provider(token, token_a
     assert split_of(tx) == [8 * TENTH, 792 * TENTH, 0, 4 * E18, bob]
 
 
-def test_citizen_pays_citizen_with_structure_and_incentive_to_payer(token, token_admin, community_admin, alice, bob,
-                                                                    hall):
+def test_citizen_pays_citizen_with_structure_and_incentive_to_payer(
+    token, token_admin, community_admin, alice, bob, hall
+):
     token.setCategoryIncentive(C2C_STRUCT, 1000, PAYER, {"from": token_admin})  # 10 % to the payer
     approve(token, community_admin, alice, bob, C2C_STRUCT, 80 * E18)
     tx = pay(token, alice, bob, 80 * E18, C2C_STRUCT, structure=hall, share_bps=2500)
@@ -96,8 +97,9 @@ def test_citizen_pays_citizen_with_structure_and_incentive_to_payer(token, token
         (S2C, "shop", "carol", 50 * E18, 495 * TENTH),  # a stakeholder pays a citizen's service
     ],
 )
-def test_categories_3_to_5_pay_the_provider_less_the_fee(token, request, category, payer_name, provider_name, amount,
-                                                        received):
+def test_categories_3_to_5_pay_the_provider_less_the_fee(
+    token, request, category, payer_name, provider_name, amount, received
+):
     payer, provider = request.getfixturevalue(payer_name), request.getfixturevalue(provider_name)
     payer_before, provider_before, treasury_before = balances(token, payer, provider, token)
     tx = pay(token, payer, provider, amount, category)
@@ -120,8 +122,9 @@ def test_categories_3_to_5_pay_the_provider_less_the_fee(token, request, categor
         (S2C, "shop", "hall", STAKEHOLDER, STAKEHOLDER),
     ],
 )
-def test_category_must_match_member_kinds(token, request, category, payer_name, provider_name, payer_kind,
-                                          provider_kind):
+def test_category_must_match_member_kinds(
+    token, request, category, payer_name, provider_name, payer_kind, provider_kind
+):
     payer, provider = request.getfixturevalue(payer_name), request.getfixturevalue(provider_name)
     with reverts_with("KindMismatch", category, payer_kind, provider_kind):
         pay(token, payer, provider, E18, category)
@@ -221,7 +224,12 @@ def test_approval_is_recorded_and_announced(token, community_admin, alice, bob):
     tx = approve(token, community_admin, alice, bob, C2C, 80 * E18)
     ev = tx.events["ServiceIncentiveApproved"]
     assert (ev["serviceRef"], ev["payer"], ev["provider"], ev["category"], ev["maxAmount"]) == (
-        "0x" + REF.hex(), alice, bob, C2C, 80 * E18)
+        "0x" + REF.hex(),
+        alice,
+        bob,
+        C2C,
+        80 * E18,
+    )
     # payer, category, used, provider, maxAmount
     assert list(token.incentiveApproval(REF)) == [alice, C2C, False, bob, 80 * E18]
 
@@ -249,8 +257,9 @@ def test_approval_is_used_up_by_the_first_payment(token, token_admin, community_
     assert token.incentiveApproval(REF)[2] is True
 
 
-def test_a_matching_payment_uses_up_the_approval_even_when_its_incentive_is_zero(token, token_admin,
-                                                                                 community_admin, alice, bob):
+def test_a_matching_payment_uses_up_the_approval_even_when_its_incentive_is_zero(
+    token, token_admin, community_admin, alice, bob
+):
     approve(token, community_admin, alice, bob, C2C, 80 * E18)  # the category's incentive is still 0
     pay(token, alice, bob, 80 * E18)
     token.setCategoryIncentive(C2C, 500, PROVIDER, {"from": token_admin})
@@ -274,9 +283,19 @@ def test_incentive_is_capped_at_the_approved_amount(token, token_admin, communit
     ],
     ids=["payer", "provider", "category"],
 )
-def test_approval_is_bound_to_payer_provider_and_category(token, request, token_admin, community_admin, alice, bob,
-                                                          payer_name, provider_name, category, structure_name,
-                                                          share_bps):
+def test_approval_is_bound_to_payer_provider_and_category(
+    token,
+    request,
+    token_admin,
+    community_admin,
+    alice,
+    bob,
+    payer_name,
+    provider_name,
+    category,
+    structure_name,
+    share_bps,
+):
     for c in (C2C, C2C_STRUCT):
         token.setCategoryIncentive(c, 500, PROVIDER, {"from": token_admin})
     approve(token, community_admin, alice, bob, C2C, 80 * E18)
@@ -342,8 +361,9 @@ def test_an_approval_for_paying_oneself_is_refused(token, community_admin, alice
         (S2C, "shop", "hall", STAKEHOLDER, STAKEHOLDER),
     ],
 )
-def test_an_approval_must_match_the_kinds_of_its_category(token, request, community_admin, category, payer_name,
-                                                          provider_name, payer_kind, provider_kind):
+def test_an_approval_must_match_the_kinds_of_its_category(
+    token, request, community_admin, category, payer_name, provider_name, payer_kind, provider_kind
+):
     payer, provider = request.getfixturevalue(payer_name), request.getfixturevalue(provider_name)
     with reverts_with("KindMismatch", category, payer_kind, provider_kind):
         approve(token, community_admin, payer, provider, category)
@@ -497,8 +517,9 @@ def test_paying_back_and_forth_with_unapproved_references_only_feeds_the_treasur
     assert token.balanceOf(token) == 9_625 * E18
 
 
-def test_paying_back_and_forth_with_one_approved_reference_pays_its_incentive_once(two_citizens, community_admin,
-                                                                                 alice, bob):
+def test_paying_back_and_forth_with_one_approved_reference_pays_its_incentive_once(
+    two_citizens, community_admin, alice, bob
+):
     token = two_citizens
     approve(token, community_admin, alice, bob, C2C, AMOUNT)
     treasury_start = token.balanceOf(token)
@@ -521,8 +542,15 @@ def test_citizen_work_for_community_paid_on_approval(token, community_admin, car
     tx = token.requestCommunityWork(C2COMM, 30 * E18, b32("garden"), ZERO_ADDRESS, 0, {"from": carol})
     assert tx.return_value == 1
     ev = tx.events["CommunityWorkRequested"]
-    assert (ev["id"], ev["member"], ev["category"], ev["amount"], ev["workRef"], ev["structure"],
-            ev["structureShareBps"]) == (1, carol, C2COMM, 30 * E18, "0x" + b32("garden").hex(), ZERO_ADDRESS, 0)
+    assert (
+        ev["id"],
+        ev["member"],
+        ev["category"],
+        ev["amount"],
+        ev["workRef"],
+        ev["structure"],
+        ev["structureShareBps"],
+    ) == (1, carol, C2COMM, 30 * E18, "0x" + b32("garden").hex(), ZERO_ADDRESS, 0)
     assert token.balanceOf(carol) == WELCOME_CITIZEN  # nothing paid yet
     assert token.workRequest(1)[2] == PENDING
     tx = token.approveCommunityWork(1, {"from": community_admin})
@@ -543,7 +571,9 @@ def test_stakeholder_work_and_citizen_work_with_structure(token, community_admin
     assert token.balanceOf(hall) == WELCOME_STAKEHOLDER + 10 * E18
     assert token.balanceOf(alice) == WELCOME_CITIZEN + 40 * E18
     assert (tx.events["CommunityWorkPaid"]["memberReceived"], tx.events["CommunityWorkPaid"]["structureReceived"]) == (
-        40 * E18, 10 * E18)
+        40 * E18,
+        10 * E18,
+    )
 
 
 @pytest.mark.parametrize(
@@ -599,7 +629,9 @@ def test_a_work_request_is_decided_once(token, community_admin, alice):
     token.requestCommunityWork(C2COMM, E18, REF, ZERO_ADDRESS, 0, {"from": alice})
     tx = token.rejectCommunityWork(2, b32("no evidence"), {"from": community_admin})
     assert (tx.events["CommunityWorkRejected"]["id"], tx.events["CommunityWorkRejected"]["reasonRef"]) == (
-        2, "0x" + b32("no evidence").hex())
+        2,
+        "0x" + b32("no evidence").hex(),
+    )
     with reverts_with("WorkRequestNotPending", 2, REJECTED):
         token.approveCommunityWork(2, {"from": community_admin})
     assert token.balanceOf(alice) == WELCOME_CITIZEN + E18  # only the approved request was paid

@@ -1,6 +1,7 @@
 """Fixtures and helpers of the administrators' API tests: who is asking (every audience signed in the way a wallet
 does), transactions signed by a member's own key (as the browser would, never by the backend), and a community
 whose token history is worked out by hand."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ def fund(ctx, address: str) -> None:
 def send_as(ctx, account: LocalAccount, fn) -> dict:
     """Signs and sends `fn` with a member's key, as the member's wallet does; the mined receipt."""
     w3 = ctx.chain.w3
-    tx = fn.build_transaction({"from": account.address, "chainId": ctx.chain.chain_id, "gasPrice": w3.eth.gas_price,
-                               "nonce": w3.eth.get_transaction_count(account.address, "pending")})
+    tx = fn.build_transaction(
+        {
+            "from": account.address,
+            "chainId": ctx.chain.chain_id,
+            "gasPrice": w3.eth.gas_price,
+            "nonce": w3.eth.get_transaction_count(account.address, "pending"),
+        }
+    )
     tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction).to_0x_hex()
     return ctx.chain.wait(tx_hash, fn.fn_name)
 
@@ -45,6 +52,7 @@ class Moves:
     (category 3); B asks 5 tokens of community work (pending); S asks 7 (rejected); A asks 3 (approved).
     N is a citizen the Community Admin added on-chain only (as the browser does): no record in the oracle.
     `txs` names each transaction's hash."""
+
     name: str
     token: str
     a: LocalAccount
@@ -59,13 +67,14 @@ def moves(base_ctx, tmp_path_factory) -> Moves:
     a, b, s, n = (Account.create() for _ in range(4))
     name = unique_name("Dapp Moves LEC")
     prefix = name.replace(" ", "")
-    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100,
-                     endowment="10000")
-    members = write(tmp_path_factory.mktemp("moves") / "members.csv",
-                    "wallet,name,email,kind,profile,deviceid\n"
-                    f"{a.address},Alba Neri,alba-{prefix}@example.org,citizen,consumer,{prefix}-A\n"
-                    f"{b.address},Bice Galli,bice-{prefix}@example.org,citizen,prosumer,{prefix}-B\n"
-                    f"{s.address},Sala Civica,sala-{prefix}@example.org,stakeholder,consumer,{prefix}-S\n")
+    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000")
+    members = write(
+        tmp_path_factory.mktemp("moves") / "members.csv",
+        "wallet,name,email,kind,profile,deviceid\n"
+        f"{a.address},Alba Neri,alba-{prefix}@example.org,citizen,consumer,{prefix}-A\n"
+        f"{b.address},Bice Galli,bice-{prefix}@example.org,citizen,prosumer,{prefix}-B\n"
+        f"{s.address},Sala Civica,sala-{prefix}@example.org,stakeholder,consumer,{prefix}-S\n",
+    )
     import_members(base_ctx, name, members, log=lambda *_: None)
     token_address = base_ctx.chain.call(base_ctx.chain.factory.functions.communityByName(name))
     token = base_ctx.chain.token(token_address)
@@ -74,14 +83,28 @@ def moves(base_ctx, tmp_path_factory) -> Moves:
     zero = "0x" + "00" * 20
     txs = {}
     txs["transfer"] = send_as(base_ctx, a, token.functions.transfer(b.address, 10 * TOKEN))
-    txs["service"] = send_as(base_ctx, a, token.functions.payService(
-        s.address, 20 * TOKEN, CITIZEN_TO_STAKEHOLDER, to_bytes32("bike repair"), zero, 0, 100))
-    send_as(base_ctx, b, token.functions.requestCommunityWork(CITIZEN_TO_COMMUNITY, 5 * TOKEN, to_bytes32("garden"),
-                                                              zero, 0))
-    send_as(base_ctx, s, token.functions.requestCommunityWork(STAKEHOLDER_TO_COMMUNITY, 7 * TOKEN,
-                                                              to_bytes32("repair"), zero, 0))
-    send_as(base_ctx, a, token.functions.requestCommunityWork(CITIZEN_TO_COMMUNITY, 3 * TOKEN, to_bytes32("cleanup"),
-                                                              zero, 0))
+    txs["service"] = send_as(
+        base_ctx,
+        a,
+        token.functions.payService(
+            s.address, 20 * TOKEN, CITIZEN_TO_STAKEHOLDER, to_bytes32("bike repair"), zero, 0, 100
+        ),
+    )
+    send_as(
+        base_ctx,
+        b,
+        token.functions.requestCommunityWork(CITIZEN_TO_COMMUNITY, 5 * TOKEN, to_bytes32("garden"), zero, 0),
+    )
+    send_as(
+        base_ctx,
+        s,
+        token.functions.requestCommunityWork(STAKEHOLDER_TO_COMMUNITY, 7 * TOKEN, to_bytes32("repair"), zero, 0),
+    )
+    send_as(
+        base_ctx,
+        a,
+        token.functions.requestCommunityWork(CITIZEN_TO_COMMUNITY, 3 * TOKEN, to_bytes32("cleanup"), zero, 0),
+    )
     base_ctx.chain.send(token.functions.rejectCommunityWork(2, to_bytes32("not needed")), "community_admin")
     txs["work"] = base_ctx.chain.send(token.functions.approveCommunityWork(3), "community_admin")
     base_ctx.chain.send(token.functions.addMember(n.address, 1, 1), "community_admin")  # citizen, consumer
@@ -97,8 +120,16 @@ def other_admin(base_ctx, community) -> LocalAccount:
     return account
 
 
-AUDIENCES = ("anonymous", "member", "outsider", "other_admin", "oracle_admin", "platform_admin", "community_admin",
-             "token_admin")
+AUDIENCES = (
+    "anonymous",
+    "member",
+    "outsider",
+    "other_admin",
+    "oracle_admin",
+    "platform_admin",
+    "community_admin",
+    "token_admin",
+)
 
 
 def as_audience(client, ctx, audience: str, *, member: LocalAccount, other_admin: LocalAccount):

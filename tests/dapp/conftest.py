@@ -1,15 +1,16 @@
 """Fixtures of the dApp tests: the oracle's session services (embedded PostgreSQL + anvil with the contracts),
 a Flask app on them, and Sign-In with Ethereum done as a wallet does it (eth-account signs the EIP-4361 text)."""
+
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
 from siwe import SiweMessage
 
 from oracle.communities import create_community
@@ -40,14 +41,30 @@ def client(app):
     return app.test_client()
 
 
-def siwe_text(address: str, nonce: str, *, domain: str = HOST, uri: str = f"http://{HOST}/",
-              chain_id: int = CHAIN_ID, expiration: datetime | None = None, not_before: datetime | None = None,
-              issued_at: datetime | None = None) -> str:
+def siwe_text(
+    address: str,
+    nonce: str,
+    *,
+    domain: str = HOST,
+    uri: str = f"http://{HOST}/",
+    chain_id: int = CHAIN_ID,
+    expiration: datetime | None = None,
+    not_before: datetime | None = None,
+    issued_at: datetime | None = None,
+) -> str:
     def iso(moment):
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z") if moment else None
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if moment else None
 
-    fields = dict(domain=domain, address=address, statement="Sign in to the LEC platform.", uri=uri, version="1",
-                  chain_id=chain_id, nonce=nonce, issued_at=iso(issued_at or datetime.now(timezone.utc)))
+    fields = dict(
+        domain=domain,
+        address=address,
+        statement="Sign in to the LEC platform.",
+        uri=uri,
+        version="1",
+        chain_id=chain_id,
+        nonce=nonce,
+        issued_at=iso(issued_at or datetime.now(UTC)),
+    )
     if expiration:
         fields["expiration_time"] = iso(expiration)
     if not_before:
@@ -84,7 +101,7 @@ def csrf_token(client) -> str:
 
 
 def in_minutes(minutes: float) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    return datetime.now(UTC) + timedelta(minutes=minutes)
 
 
 @pytest.fixture(scope="session")
@@ -96,12 +113,13 @@ def member_account():
 def community(base_ctx, member_account, tmp_path_factory):  # noqa: F811
     """A community whose one member (a stakeholder, prostormer) has a key the tests sign with."""
     name = unique_name("Dapp LEC")
-    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100,
-                     endowment="10000")
-    members = write(tmp_path_factory.mktemp("members") / "members.csv",
-                    "wallet,name,email,kind,profile,deviceid\n"
-                    f"{member_account.address},Carla Verdi,carla@example.org,stakeholder,prostormer,"
-                    f"{name.replace(' ', '')}-M\n")
+    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000")
+    members = write(
+        tmp_path_factory.mktemp("members") / "members.csv",
+        "wallet,name,email,kind,profile,deviceid\n"
+        f"{member_account.address},Carla Verdi,carla@example.org,stakeholder,prostormer,"
+        f"{name.replace(' ', '')}-M\n",
+    )
     import_members(base_ctx, name, members, log=lambda *_: None)
     from sqlalchemy import select
 
@@ -119,6 +137,7 @@ def community(base_ctx, member_account, tmp_path_factory):  # noqa: F811
 class Rewarded:
     """The oracle tests' hand-worked hour (tests/oracle/builders.py) with members whose keys the tests hold:
     anna (citizen, consumer), bruno (citizen, prosumer: load + PV), shop (stakeholder, consumer); epoch 1 paid."""
+
     name: str
     token: str
     epoch: int
@@ -134,8 +153,11 @@ class Rewarded:
     @property
     def expected(self) -> dict[str, int]:
         """Base units each member was paid in epoch 1 (worked out by hand in builders.EXPECTED)."""
-        return {self.anna.address: EXPECTED[ANNA], self.bruno.address: EXPECTED[BRUNO],
-                self.shop.address: EXPECTED[SHOP]}
+        return {
+            self.anna.address: EXPECTED[ANNA],
+            self.bruno.address: EXPECTED[BRUNO],
+            self.shop.address: EXPECTED[SHOP],
+        }
 
     @property
     def index(self) -> dict[str, int]:
@@ -143,7 +165,7 @@ class Rewarded:
         return {w: i for i, w in enumerate(sorted(self.expected, key=lambda a: int(a, 16)))}
 
 
-def role_account(ctx, role: str) -> LocalAccount:
+def role_account(ctx, role: str) -> LocalAccount:  # noqa: F811 (a context argument, not the fixture)
     """The embedded setup's key of a platform role (platform_admin, oracle, community_admin, token_admin…),
     so a test can sign in as that role's holder."""
     return ctx.keyring.account(role)
@@ -168,8 +190,15 @@ def make_rewarded(base_ctx, folder) -> Rewarded:  # noqa: F811
     members = MEMBERS_CSV.format(p=prefix)
     for fixed, account in ((ANNA, anna), (BRUNO, bruno), (SHOP, shop)):
         members = members.replace(fixed, account.address)
-    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100,
-                     endowment="10000", reward_ceiling="100000")
+    create_community(
+        base_ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=100,
+        endowment="10000",
+        reward_ceiling="100000",
+    )
     import_members(base_ctx, name, write(folder / "members.csv", members), log=quiet)
     ingest_file(base_ctx, name, write(folder / "readings.csv", READINGS_CSV.format(p=prefix)))
     publish_model(base_ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)

@@ -1,5 +1,6 @@
 """Sign-In with Ethereum against the real database and chain: the nonce, every refusal, the session cookie,
 CSRF, rate limits, JSON errors, the OpenAPI document and the factory's configuration."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,9 @@ def test_a_nonce_is_fresh_each_time_and_only_its_hash_is_stored(client, ctx):
         row = s.scalar(select(DappNonce).where(DappNonce.nonce_hash == hashlib.sha256(first.encode()).digest()))
         assert row.used_at is None
         lifetime = s.scalar(text("SELECT expires_at - created_at FROM dapp_nonces WHERE id = :id"), {"id": row.id})
-        stored = s.execute(text("SELECT count(*) FROM dapp_nonces WHERE nonce_hash = convert_to(:n, 'UTF8')"),
-                           {"n": first}).scalar()
+        stored = s.execute(
+            text("SELECT count(*) FROM dapp_nonces WHERE nonce_hash = convert_to(:n, 'UTF8')"), {"n": first}
+        ).scalar()
     assert lifetime.total_seconds() == 600 and stored == 0
 
 
@@ -70,37 +72,48 @@ def test_an_expired_nonce_is_refused(client, ctx):
     account = Account.create()
     nonce = new_nonce(client)
     with ctx.session() as s:
-        s.execute(text("UPDATE dapp_nonces SET expires_at = now() - interval '1 second' WHERE nonce_hash = :h"),
-                  {"h": hashlib.sha256(nonce.encode()).digest()})
+        s.execute(
+            text("UPDATE dapp_nonces SET expires_at = now() - interval '1 second' WHERE nonce_hash = :h"),
+            {"h": hashlib.sha256(nonce.encode()).digest()},
+        )
     refused(login(client, account, nonce=nonce), 401, r"nonce has expired \(nonces last 10 minutes\)")
 
 
 def test_a_signature_by_another_key_is_refused_and_leaves_the_nonce_usable(client):
     account, other = Account.create(), Account.create()
     nonce = new_nonce(client)
-    refused(login(client, account, signer=other, nonce=nonce), 401, f"signed by {other.address}, not by "
-                                                                     f"{account.address}")
+    refused(
+        login(client, account, signer=other, nonce=nonce), 401, f"signed by {other.address}, not by {account.address}"
+    )
     assert login(client, account, nonce=nonce).status_code == 200
 
 
 def test_another_domain_is_refused(client):
-    refused(login(client, Account.create(), domain="evil.example", uri="http://evil.example/"), 401,
-            r"signs in to evil.example, not to this server \(localhost\)")
+    refused(
+        login(client, Account.create(), domain="evil.example", uri="http://evil.example/"),
+        401,
+        r"signs in to evil.example, not to this server \(localhost\)",
+    )
 
 
 def test_a_uri_on_another_host_is_refused(client):
-    refused(login(client, Account.create(), uri="https://evil.example/login"), 401,
-            "URI https://evil.example/login is not on this server")
+    refused(
+        login(client, Account.create(), uri="https://evil.example/login"),
+        401,
+        "URI https://evil.example/login is not on this server",
+    )
 
 
 def test_another_chain_is_refused(client):
-    refused(login(client, Account.create(), chain_id=1), 401,
-            f"for chain 1, but this platform runs on chain {CHAIN_ID}")
+    refused(
+        login(client, Account.create(), chain_id=1), 401, f"for chain 1, but this platform runs on chain {CHAIN_ID}"
+    )
 
 
 def test_an_expired_message_is_refused(client):
-    refused(login(client, Account.create(), expiration=in_minutes(-1), issued_at=in_minutes(-5)), 401,
-            "message expired at")
+    refused(
+        login(client, Account.create(), expiration=in_minutes(-1), issued_at=in_minutes(-5)), 401, "message expired at"
+    )
 
 
 def test_a_message_not_yet_valid_is_refused(client):
@@ -111,14 +124,17 @@ def test_a_message_valid_until_later_signs_in(client):
     assert login(client, Account.create(), expiration=in_minutes(5)).status_code == 200
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({"message": "hello", "signature": "0x" + "11" * 65}, "message", "not an EIP-4361 sign-in message"),
-    ("bad-signature", "signature", "not 65 bytes in hex"),
-    ("unrecoverable", "signature", "cannot be recovered"),
-    ({"message": "x"}, "signature", "signature: missing data for required field"),
-    ({"message": "x", "signature": "0x", "remember": True}, "remember", "remember: unknown field"),
-    ({"message": 5, "signature": "0x"}, "message", "message: not a valid string"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({"message": "hello", "signature": "0x" + "11" * 65}, "message", "not an EIP-4361 sign-in message"),
+        ("bad-signature", "signature", "not 65 bytes in hex"),
+        ("unrecoverable", "signature", "cannot be recovered"),
+        ({"message": "x"}, "signature", "signature: missing data for required field"),
+        ({"message": "x", "signature": "0x", "remember": True}, "remember", "remember: unknown field"),
+        ({"message": 5, "signature": "0x"}, "message", "message: not a valid string"),
+    ],
+)
 def test_malformed_logins_are_400_naming_the_field(client, body, field, words):
     account = Account.create()
     if body in ("bad-signature", "unrecoverable"):
@@ -130,8 +146,12 @@ def test_malformed_logins_are_400_naming_the_field(client, body, field, words):
 def test_a_message_whose_address_is_not_checksummed_is_400(client):
     account = Account.create()
     message = siwe_text(account.address, new_nonce(client)).replace(account.address, account.address.lower())
-    refused(client.post("/api/auth/login", json={"message": message, "signature": sign(message, account.key)}),
-            400, "not an EIP-4361 sign-in message", "message")
+    refused(
+        client.post("/api/auth/login", json={"message": message, "signature": sign(message, account.key)}),
+        400,
+        "not an EIP-4361 sign-in message",
+        "message",
+    )
 
 
 # ------------------------------------------------------------------ session, CSRF, logout
@@ -141,11 +161,16 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(client):
     account = Account.create()
     assert login(client, account).status_code == 200
     refused(client.post("/api/auth/logout"), 400, "CSRF token is missing", "X-CSRFToken")
-    refused(client.post("/api/auth/logout", headers={"X-CSRFToken": "forged"}), 400, "CSRF session token is missing",
-            "X-CSRFToken")
+    refused(
+        client.post("/api/auth/logout", headers={"X-CSRFToken": "forged"}),
+        400,
+        "CSRF session token is missing",
+        "X-CSRFToken",
+    )
     token = csrf_token(client)
-    refused(client.post("/api/auth/logout", headers={"X-CSRFToken": "forged"}), 400, "CSRF token is invalid",
-            "X-CSRFToken")
+    refused(
+        client.post("/api/auth/logout", headers={"X-CSRFToken": "forged"}), 400, "CSRF token is invalid", "X-CSRFToken"
+    )
     assert client.get("/api/me").status_code == 200
     response = client.post("/api/auth/logout", headers={"X-CSRFToken": token})
     assert response.status_code == 200 and response.get_json() == {"signed_out": True}
@@ -155,8 +180,7 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(client):
 def test_a_csrf_token_of_another_session_is_refused(app, client):
     assert login(client, Account.create()).status_code == 200
     stranger = app.test_client()
-    refused(client.post("/api/auth/logout", headers={"X-CSRFToken": csrf_token(stranger)}), 400,
-            "CSRF", "X-CSRFToken")
+    refused(client.post("/api/auth/logout", headers={"X-CSRFToken": csrf_token(stranger)}), 400, "CSRF", "X-CSRFToken")
 
 
 # ------------------------------------------------------------------ rate limits
@@ -167,8 +191,11 @@ def test_sign_in_attempts_are_limited_per_address(app, client):
     account = Account.create()
     for n, ip in enumerate(["10.8.1.1", "10.8.1.2"]):  # other IPs: only the address counts
         assert login(client, account, environ={"REMOTE_ADDR": ip}).status_code == 200, n
-    refused(login(client, account, environ={"REMOTE_ADDR": "10.8.1.3"}), 429,
-            r"too many attempts \(at most 2 per 1 minute\)")
+    refused(
+        login(client, account, environ={"REMOTE_ADDR": "10.8.1.3"}),
+        429,
+        r"too many attempts \(at most 2 per 1 minute\)",
+    )
     assert login(client, Account.create(), environ={"REMOTE_ADDR": "10.8.1.3"}).status_code == 200
 
 
@@ -256,12 +283,15 @@ def test_behind_a_reverse_proxy_the_forwarded_host_and_scheme_are_the_servers(ba
     assert response.status_code == 200, response.get_json()
 
 
-@pytest.mark.parametrize("data, content_type, words, field", [
-    (b"\x00", "application/json", "the body: invalid json body", None),
-    (b"\xff\xfe{", "application/json", "the body: invalid json body", None),
-    (b"[1, 2]", "application/json", "the body: invalid input type", None),  # JSON, but not an object
-    (b"not json", "text/plain", "message: missing data for required field", "message"),
-])
+@pytest.mark.parametrize(
+    "data, content_type, words, field",
+    [
+        (b"\x00", "application/json", "the body: invalid json body", None),
+        (b"\xff\xfe{", "application/json", "the body: invalid json body", None),
+        (b"[1, 2]", "application/json", "the body: invalid input type", None),  # JSON, but not an object
+        (b"not json", "text/plain", "message: missing data for required field", "message"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_400_naming_it(client, data, content_type, words, field):
     response = client.post("/api/auth/login", data=data, content_type=content_type)
     assert response.status_code == 400, response.get_data(as_text=True)

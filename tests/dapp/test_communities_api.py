@@ -1,6 +1,7 @@
 """GET /api/communities and /api/communities/<token> against the real chain, and the audiences every test of
 the communities API signs in as (imported by test_epochs_api, test_rewards_api, test_takeout_api,
 test_readings_api)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,10 +18,28 @@ ADMIN_ROLES = ("community_admin", "token_admin", "oracle_admin", "platform_admin
 AUDIENCES = ("nobody", "outsider", "anna", "bruno", *ADMIN_ROLES, "auditor")
 # who sees a community's aggregates (epochs, production) and who a member's personal data (rewards, take-out,
 # readings): dapp_backend/services/access.py
-AGGREGATE_STATUS = {"nobody": 401, "outsider": 403, "anna": 200, "bruno": 200, "community_admin": 200,
-                    "token_admin": 200, "oracle_admin": 200, "platform_admin": 200, "auditor": 200}
-PERSONAL_STATUS = {"nobody": 401, "outsider": 403, "anna": 200, "bruno": 403, "community_admin": 200,
-                   "token_admin": 403, "oracle_admin": 403, "platform_admin": 403, "auditor": 200}
+AGGREGATE_STATUS = {
+    "nobody": 401,
+    "outsider": 403,
+    "anna": 200,
+    "bruno": 200,
+    "community_admin": 200,
+    "token_admin": 200,
+    "oracle_admin": 200,
+    "platform_admin": 200,
+    "auditor": 200,
+}
+PERSONAL_STATUS = {
+    "nobody": 401,
+    "outsider": 403,
+    "anna": 200,
+    "bruno": 403,
+    "community_admin": 200,
+    "token_admin": 403,
+    "oracle_admin": 403,
+    "platform_admin": 403,
+    "auditor": 200,
+}
 UNKNOWN_TOKEN = "0x000000000000000000000000000000000000dEaD"
 # hand-worked in tests/oracle/builders.py: 0.5 + 0.883333 + 0.566666 tokens
 EPOCH_TOTAL = (500_000 + 883_333 + 566_666) * 10**12
@@ -80,15 +99,28 @@ def test_every_signed_in_address_lists_the_communities(client, base_ctx, rewarde
     body = response.get_json()
     assert body["page"] == 1 and body["per_page"] == 200 and body["total"] >= 1
     [entry] = [c for c in body["items"] if c["token"] == rewarded.token]
-    assert set(entry) == {"name", "token", "symbol", "decimals", "members", "treasury", "treasuryBalance", "feeBps",
-                          "activeModel"}
+    assert set(entry) == {
+        "name",
+        "token",
+        "symbol",
+        "decimals",
+        "members",
+        "treasury",
+        "treasuryBalance",
+        "feeBps",
+        "activeModel",
+    }
     assert entry["name"] == rewarded.name and entry["decimals"] == 18 and entry["members"] == 3
     assert entry["feeBps"] == 100  # create_community(fee_bps=100)
     assert entry["treasury"] == rewarded.token  # the token contract is its own treasury
     # endowment 10 000 tokens − welcome bonuses (100 + 100 + 500) − epoch 1 escrowed (1.949999)
     assert entry["treasuryBalance"] == str(10_000 * 10**18 - 700 * 10**18 - EPOCH_TOTAL) == "9298050001000000000000"
-    assert entry["activeModel"] == {"id": "self_consumption", "version": 1, "effectiveFrom": entry["activeModel"][
-        "effectiveFrom"], "params": {"alpha_consumer": 1.0, "alpha_producer": 0.5}}
+    assert entry["activeModel"] == {
+        "id": "self_consumption",
+        "version": 1,
+        "effectiveFrom": entry["activeModel"]["effectiveFrom"],
+        "params": {"alpha_consumer": 1.0, "alpha_producer": 0.5},
+    }
 
 
 def test_the_list_is_paginated_by_name(client, rewarded, community):
@@ -103,8 +135,16 @@ def test_the_list_is_paginated_by_name(client, rewarded, community):
     assert beyond["items"] == [] and beyond["total"] == len(names)
 
 
-@pytest.mark.parametrize("query, field", [("page=0", "page"), ("per_page=0", "per_page"), ("per_page=201", "per_page"),
-                                          ("page=abc", "page"), ("per_page=1.5", "per_page")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("page=0", "page"),
+        ("per_page=0", "per_page"),
+        ("per_page=201", "per_page"),
+        ("page=abc", "page"),
+        ("per_page=1.5", "per_page"),
+    ],
+)
 def test_a_bad_page_is_400_naming_the_field(client, rewarded, query, field):
     signed_in(client, rewarded.anna)
     refused(client.get(f"/api/communities?{query}"), 400, field, field)
@@ -145,8 +185,13 @@ def test_a_community_without_a_model_has_no_active_model(client, base_ctx, commu
     assert body["activeModel"] is None and body["members"] == 1
 
 
-@pytest.mark.parametrize("token, words", [(UNKNOWN_TOKEN, "no community of this platform has the token"),
-                                          ("not-a-token", "is not the address of a community token")])
+@pytest.mark.parametrize(
+    "token, words",
+    [
+        (UNKNOWN_TOKEN, "no community of this platform has the token"),
+        ("not-a-token", "is not the address of a community token"),
+    ],
+)
 def test_an_unknown_token_is_404(client, rewarded, token, words):
     signed_in(client, rewarded.anna)
     refused(client.get(f"/api/communities/{token}"), 404, "token", words)
@@ -154,12 +199,17 @@ def test_an_unknown_token_is_404(client, rewarded, token, words):
 
 def test_the_routes_are_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
-    for path in ("/api/communities", "/api/communities/{token}", "/api/communities/{token}/epochs",
-                 "/api/communities/{token}/epochs/{number}",
-                 "/api/communities/{token}/epochs/{number}/rewards/{member}",
-                 "/api/communities/{token}/members/{member}/rewards",
-                 "/api/communities/{token}/epochs/{number}/takeout/{member}",
-                 "/api/communities/{token}/members/{member}/readings", "/api/communities/{token}/production"):
+    for path in (
+        "/api/communities",
+        "/api/communities/{token}",
+        "/api/communities/{token}/epochs",
+        "/api/communities/{token}/epochs/{number}",
+        "/api/communities/{token}/epochs/{number}/rewards/{member}",
+        "/api/communities/{token}/members/{member}/rewards",
+        "/api/communities/{token}/epochs/{number}/takeout/{member}",
+        "/api/communities/{token}/members/{member}/readings",
+        "/api/communities/{token}/production",
+    ):
         assert "get" in paths[path], path
 
 

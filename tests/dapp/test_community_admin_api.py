@@ -6,12 +6,12 @@ The `moves` community (tests/dapp/admin_helpers.py): fee 1 % (fee_bps=100), welc
 service: fee 0.2, S receives 19.8. Work: B asks 5 (pending), S asks 7 (rejected), A asks 3 (approved, paid by
 the treasury fee-free). A's balance: 100 - 10 - 20 + 3 = 73 tokens.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from .admin_helpers import (AUDIENCES, NOT_A_COMMUNITY, TOKEN, as_audience, moves, other_admin,  # noqa: F401
-                            refused)
+from .admin_helpers import AUDIENCES, NOT_A_COMMUNITY, TOKEN, as_audience, moves, other_admin, refused  # noqa: F401
 from .conftest import role_account, signed_in
 
 ADMINS = {"community_admin", "token_admin"}
@@ -51,15 +51,25 @@ def test_a_token_that_is_no_community_is_404(client, base_ctx, moves, route):  #
     refused(client.get(path.replace(NOT_A_COMMUNITY, "not-a-token")), 404, "token")
 
 
-@pytest.mark.parametrize("path, field, words", [
-    ("members?per_page=0", "per_page", "per_page: must be greater than or equal to 1 and less than or equal to 200"),
-    ("members?page=x", "page", "page: not a valid integer"),
-    ("work-requests?status=done", "status", "status: must be one of: pending, approved, rejected"),
-    ("activity?days=0", "days", "days: must be greater than or equal to 1 and less than or equal to 366"),
-    ("activity?days=367", "days", "days: must be greater than or equal to 1 and less than or equal to 366"),
-    ("members/0x1234/history", "member", "'0x1234' is not an Ethereum address: expected 0x and 40 hexadecimal "
-                                         "digits"),
-])
+@pytest.mark.parametrize(
+    "path, field, words",
+    [
+        (
+            "members?per_page=0",
+            "per_page",
+            "per_page: must be greater than or equal to 1 and less than or equal to 200",
+        ),
+        ("members?page=x", "page", "page: not a valid integer"),
+        ("work-requests?status=done", "status", "status: must be one of: pending, approved, rejected"),
+        ("activity?days=0", "days", "days: must be greater than or equal to 1 and less than or equal to 366"),
+        ("activity?days=367", "days", "days: must be greater than or equal to 1 and less than or equal to 366"),
+        (
+            "members/0x1234/history",
+            "member",
+            "'0x1234' is not an Ethereum address: expected 0x and 40 hexadecimal digits",
+        ),
+    ],
+)
 def test_a_bad_query_is_400_naming_the_field(client, base_ctx, moves, path, field, words):  # noqa: F811
     signed_in(client, role_account(base_ctx, "community_admin"))
     assert refused(client.get(f"/api/communities/{moves.token}/{path}"), 400, field)["error"] == words
@@ -70,16 +80,33 @@ def test_members_joins_the_oracles_records_with_the_chain(client, base_ctx, move
     body = client.get(f"/api/communities/{moves.token}/members").get_json()
     assert (body["page"], body["per_page"], body["total"]) == (1, 50, 4)
     by_wallet = {m["wallet"]: m for m in body["items"]}
-    assert by_wallet[moves.a.address] == {"wallet": moves.a.address, "kind": "citizen", "profile": "consumer",
-                                          "active": True, "balance": str(73 * TOKEN), "name": "Alba Neri"}
+    assert by_wallet[moves.a.address] == {
+        "wallet": moves.a.address,
+        "kind": "citizen",
+        "profile": "consumer",
+        "active": True,
+        "balance": str(73 * TOKEN),
+        "name": "Alba Neri",
+    }
     # B: 100 welcome + 9.9 received; S: 500 welcome + 19.8 from the service
     assert by_wallet[moves.b.address]["balance"] == str(100 * TOKEN + 99 * TOKEN // 10)
-    assert by_wallet[moves.s.address] == {"wallet": moves.s.address, "kind": "stakeholder", "profile": "consumer",
-                                          "active": True, "balance": str(500 * TOKEN + 198 * TOKEN // 10),
-                                          "name": "Sala Civica"}
+    assert by_wallet[moves.s.address] == {
+        "wallet": moves.s.address,
+        "kind": "stakeholder",
+        "profile": "consumer",
+        "active": True,
+        "balance": str(500 * TOKEN + 198 * TOKEN // 10),
+        "name": "Sala Civica",
+    }
     # added on-chain only (by the Community Admin's wallet): no name; the citizen's welcome bonus
-    assert by_wallet[moves.n.address] == {"wallet": moves.n.address, "kind": "citizen", "profile": "consumer",
-                                          "active": True, "balance": str(100 * TOKEN), "name": None}
+    assert by_wallet[moves.n.address] == {
+        "wallet": moves.n.address,
+        "kind": "citizen",
+        "profile": "consumer",
+        "active": True,
+        "balance": str(100 * TOKEN),
+        "name": None,
+    }
     assert [m["wallet"] for m in body["items"]] == sorted(by_wallet, key=lambda w: int(w, 16))
     second = client.get(f"/api/communities/{moves.token}/members?page=2&per_page=3").get_json()
     assert second["total"] == 4 and [m["wallet"] for m in second["items"]] == [body["items"][3]["wallet"]]
@@ -92,7 +119,8 @@ def test_work_requests_come_from_the_chain_newest_first(client, base_ctx, moves)
     assert [(r["id"], r["member"], r["amount"], r["description"], r["status"]) for r in body["items"]] == [
         (3, moves.a.address, str(3 * TOKEN), "cleanup", "approved"),
         (2, moves.s.address, str(7 * TOKEN), "repair", "rejected"),
-        (1, moves.b.address, str(5 * TOKEN), "garden", "pending")]
+        (1, moves.b.address, str(5 * TOKEN), "garden", "pending"),
+    ]
     assert body["items"][2]["category"] == "citizen_to_community"
     assert body["items"][2]["ref"] == "0x" + b"garden".ljust(32, b"\0").hex()
     pending = client.get(f"/api/communities/{moves.token}/work-requests?status=pending").get_json()
@@ -105,8 +133,13 @@ def test_activity_counts_transfers_services_volume_and_fees_per_day(client, base
     assert len(body["days"]) == 2
     yesterday, today = body["days"]
     # today: the transfer (10, fee 0.1) and the service (20, fee 0.2); welcome bonuses and work are the treasury's
-    assert today == {"date": today["date"], "transfers": 1, "volume": str(30 * TOKEN), "fees": str(3 * TOKEN // 10),
-                     "services": 1}
+    assert today == {
+        "date": today["date"],
+        "transfers": 1,
+        "volume": str(30 * TOKEN),
+        "fees": str(3 * TOKEN // 10),
+        "services": 1,
+    }
     assert yesterday == {"date": yesterday["date"], "transfers": 0, "volume": "0", "fees": "0", "services": 0}
     month = client.get(f"/api/communities/{moves.token}/activity").get_json()["days"]  # 30 days by default
     year = client.get(f"/api/communities/{moves.token}/activity?days=366").get_json()["days"]
@@ -123,7 +156,8 @@ def test_history_shows_each_movement_with_its_fee(client, base_ctx, moves):  # n
         ("work", moves.token, moves.a.address, str(3 * TOKEN), "0"),
         ("service", moves.a.address, moves.s.address, str(20 * TOKEN), str(2 * TOKEN // 10)),
         ("transfer", moves.a.address, moves.b.address, str(10 * TOKEN), str(TOKEN // 10)),
-        ("welcome", moves.token, moves.a.address, str(100 * TOKEN), "0")]
+        ("welcome", moves.token, moves.a.address, str(100 * TOKEN), "0"),
+    ]
     assert [r["tx"] for r in body["items"][:3]] == [moves.txs["work"], moves.txs["service"], moves.txs["transfer"]]
     blocks = [r["block"] for r in body["items"]]
     assert blocks == sorted(blocks, reverse=True)
@@ -137,12 +171,14 @@ def test_history_of_a_reward_and_of_the_receiving_side(client, base_ctx, moves, 
     received = client.get(f"/api/communities/{moves.token}/members/{moves.b.address}/history").get_json()
     assert [(r["kind"], r["from"], r["amount"], r["fee"]) for r in received["items"]] == [
         ("transfer", moves.a.address, str(10 * TOKEN), str(TOKEN // 10)),
-        ("welcome", moves.token, str(100 * TOKEN), "0")]
+        ("welcome", moves.token, str(100 * TOKEN), "0"),
+    ]
     anna = client.get(f"/api/communities/{rewarded.token}/members/{rewarded.anna.address}/history").get_json()
     # epoch 1 pushed anna's 0.5 token from the notary's escrow (builders.EXPECTED)
     assert [(r["kind"], r["from"], r["amount"]) for r in anna["items"]] == [
         ("reward", base_ctx.chain.notary.address, str(rewarded.expected[rewarded.anna.address])),
-        ("welcome", rewarded.token, str(100 * TOKEN))]
+        ("welcome", rewarded.token, str(100 * TOKEN)),
+    ]
 
 
 def test_members_of_the_rewarded_community_carry_their_decrypted_names(client, base_ctx, rewarded):
@@ -150,8 +186,11 @@ def test_members_of_the_rewarded_community_carry_their_decrypted_names(client, b
     body = client.get(f"/api/communities/{rewarded.token}/members").get_json()
     names = {m["wallet"]: m["name"] for m in body["items"]}
     # tests/oracle/builders.py MEMBERS_CSV, stored encrypted (users.name_enc)
-    assert names == {rewarded.anna.address: "Anna Rossi", rewarded.bruno.address: "Bruno Bianchi",
-                     rewarded.shop.address: "Bottega Verde"}
+    assert names == {
+        rewarded.anna.address: "Anna Rossi",
+        rewarded.bruno.address: "Bruno Bianchi",
+        rewarded.shop.address: "Bottega Verde",
+    }
 
 
 def test_the_administrators_routes_are_in_the_openapi_document(client):

@@ -1,12 +1,12 @@
 """`dapp demo-wallets`: the development chain's demo wallets with their keys, refused for a configured setup."""
+
 from __future__ import annotations
 
 import pytest
 from eth_account import Account
 
 from dapp_backend.cli import main
-from dapp_backend.demo_wallets import (DEMO_AUDITOR, DEMO_COMMUNITY, DEMO_MEMBER, demo_keystore,
-                                       prepare_demo_wallets)
+from dapp_backend.demo_wallets import DEMO_AUDITOR, DEMO_COMMUNITY, DEMO_MEMBER, demo_keystore, prepare_demo_wallets
 from dapp_backend.services.roles import standing
 from oracle.communities import create_community
 from oracle.errors import OracleError
@@ -17,8 +17,15 @@ from oracle.keystore import ROLES
 def demo_community(base_ctx):
     """The demo's community (oracle/demo.py's name); the epoch part of the demo is not needed here."""
     try:
-        create_community(base_ctx, DEMO_COMMUNITY, symbol="CEGL", welcome_citizen="100", welcome_stakeholder="500",
-                         fee_bps=100, endowment="1000000")
+        create_community(
+            base_ctx,
+            DEMO_COMMUNITY,
+            symbol="CEGL",
+            welcome_citizen="100",
+            welcome_stakeholder="500",
+            fee_bps=100,
+            endowment="1000000",
+        )
     except OracleError:  # an earlier test of the session made it
         pass
     return DEMO_COMMUNITY
@@ -28,12 +35,15 @@ def wallets_by_role(setup):
     return {w.role: w for w in setup.wallets}
 
 
-@pytest.mark.parametrize("env", [
-    {"DATABASE_URL": "postgresql://lec@db.example.org/lec"},
-    {"LEC_RPC_URL": "https://rpc.example.org", "LEC_CHAIN_ID": "1337"},
-    {"LEC_CHAIN_ID": "1"},
-    {"LEC_KEYSTORE_DIR": "/etc/lec/keystores"},
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATABASE_URL": "postgresql://lec@db.example.org/lec"},
+        {"LEC_RPC_URL": "https://rpc.example.org", "LEC_CHAIN_ID": "1337"},
+        {"LEC_CHAIN_ID": "1"},
+        {"LEC_KEYSTORE_DIR": "/etc/lec/keystores"},
+    ],
+)
 def test_a_configured_setup_is_refused_without_a_key(env, lec_home, monkeypatch, capsys):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -94,8 +104,9 @@ def test_a_second_run_reuses_the_same_wallets_and_adds_nobody(ctx, lec_home, dem
 
     def members():
         with ctx.session() as s:
-            return s.scalar(select(func.count()).select_from(Membership).join(Community)
-                            .where(Community.name == DEMO_COMMUNITY))
+            return s.scalar(
+                select(func.count()).select_from(Membership).join(Community).where(Community.name == DEMO_COMMUNITY)
+            )
 
     before = members()
     assert main(["demo-wallets", "--home", str(lec_home)]) == 0

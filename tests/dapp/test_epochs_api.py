@@ -1,18 +1,30 @@
 """GET /api/communities/<token>/epochs and /epochs/<n>: the community's members and the platform's readers
 see its epochs (oracle records, paid count from the notary); others 403."""
+
 from __future__ import annotations
 
 import pytest
 
 from .conftest import signed_in
-from .test_communities_api import auditor  # noqa: F401 (a fixture)
-from .test_communities_api import AGGREGATE_STATUS, AUDIENCES, EPOCH_TOTAL, UNKNOWN_TOKEN, get_as, refused
+from .test_communities_api import (
+    AGGREGATE_STATUS,
+    AUDIENCES,
+    EPOCH_TOTAL,
+    UNKNOWN_TOKEN,
+    auditor,  # noqa: F401 (a fixture)
+    get_as,
+    refused,
+)
 
 START, END = "2026-10-01T00:00:00+00:00", "2026-10-01T01:00:00+00:00"
 # the hand-worked hour (tests/oracle/builders.py): L = 600+600+300+500 Wh, P = 600+200+0+1000 Wh,
 # S = min(L, P) = 600+200+0+500 Wh
-COMMUNITY_KPIS = {"withdrawn_kwh": 2.0, "injected_kwh": 1.8, "self_consumption_pct": 1300 / 1800 * 100,
-                  "self_sufficiency_pct": 1300 / 2000 * 100}
+COMMUNITY_KPIS = {
+    "withdrawn_kwh": 2.0,
+    "injected_kwh": 1.8,
+    "self_consumption_pct": 1300 / 1800 * 100,
+    "self_sufficiency_pct": 1300 / 2000 * 100,
+}
 
 
 def check_epoch_one(epoch: dict):

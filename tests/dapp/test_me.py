@@ -1,5 +1,6 @@
 """/api/me against the real chain: a member, a non-member, each admin role (the embedded setup's role keys),
 an auditor granted by the Platform Admin; the role helpers for later blueprints (401, 403, 404)."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,10 @@ def entry(body, token):
 def test_without_a_session_me_is_401_json(client):
     response = client.get("/api/me")
     assert response.status_code == 401
-    assert response.get_json() == {"error": "sign in first (Sign-In with Ethereum: GET /api/auth/nonce, then POST "
-                                            "/api/auth/login)", "field": None}
+    assert response.get_json() == {
+        "error": "sign in first (Sign-In with Ethereum: GET /api/auth/nonce, then POST /api/auth/login)",
+        "field": None,
+    }
 
 
 def test_a_member_sees_membership_kind_profile_and_welcome_balance(client, community, member_account):
@@ -36,8 +39,15 @@ def test_a_member_sees_membership_kind_profile_and_welcome_balance(client, commu
     body = me(signed_in(client, member_account))
     assert body["address"] == member_account.address and body["roles"] == []
     # a stakeholder's welcome bonus is 500 tokens (create_community(welcome_stakeholder="500")), paid fee-free
-    assert entry(body, token) == {"name": name, "token": token, "member": True, "kind": "stakeholder",
-                                  "profile": "prostormer", "balance": str(WELCOME_STAKEHOLDER), "roles": []}
+    assert entry(body, token) == {
+        "name": name,
+        "token": token,
+        "member": True,
+        "kind": "stakeholder",
+        "profile": "prostormer",
+        "balance": str(WELCOME_STAKEHOLDER),
+        "roles": [],
+    }
     assert str(WELCOME_STAKEHOLDER) == "500000000000000000000"
 
 
@@ -45,17 +55,22 @@ def test_a_non_member_sees_every_community_as_not_a_member(client, community):
     stranger = Account.create()
     body = me(signed_in(client, stranger))
     assert body["roles"] == [] and body["communities"]
-    assert all(c["member"] is False and c["kind"] is None and c["profile"] is None and c["balance"] == "0"
-               and c["roles"] == [] for c in body["communities"])
+    assert all(
+        c["member"] is False and c["kind"] is None and c["profile"] is None and c["balance"] == "0" and c["roles"] == []
+        for c in body["communities"]
+    )
     assert community[1] in {c["token"] for c in body["communities"]}
 
 
-@pytest.mark.parametrize("role, roles, community_roles", [
-    ("platform_admin", ["platform_admin"], []),
-    ("oracle_admin", ["oracle_admin"], []),
-    ("community_admin", ["community_admin"], ["community_admin"]),
-    ("token_admin", ["token_admin"], ["token_admin"]),
-])
+@pytest.mark.parametrize(
+    "role, roles, community_roles",
+    [
+        ("platform_admin", ["platform_admin"], []),
+        ("oracle_admin", ["oracle_admin"], []),
+        ("community_admin", ["community_admin"], ["community_admin"]),
+        ("token_admin", ["token_admin"], ["token_admin"]),
+    ],
+)
 def test_each_admin_role_comes_from_the_chain(client, base_ctx, community, role, roles, community_roles):
     account = base_ctx.keyring.account(role)  # the embedded setup's key of that role
     body = me(signed_in(client, account))
@@ -88,6 +103,7 @@ def test_an_auditor_is_granted_and_revoked_by_the_platform_admin_only(client, ba
 @pytest.fixture
 def guarded(app):
     """Routes guarded as later blueprints will guard theirs."""
+
     @require_signed_in
     def whoami():
         return jsonify({"address": current_address()})
@@ -117,14 +133,17 @@ def test_helpers_answer_401_without_a_session(guarded, community):
         assert response.status_code == 401 and response.get_json()["error"].startswith("sign in first"), path
 
 
-def test_helpers_answer_403_for_the_wrong_role_and_404_for_a_token_that_is_no_address(guarded, community,
-                                                                                    member_account):
+def test_helpers_answer_403_for_the_wrong_role_and_404_for_a_token_that_is_no_address(
+    guarded, community, member_account
+):
     token = community[1]
     signed_in(guarded, member_account)
     assert guarded.get("/api/test/whoami").get_json() == {"address": member_account.address}
     response = guarded.get(f"/api/test/{token}/admin")
     assert response.status_code == 403 and response.get_json() == {
-        "error": f"{member_account.address} is not community_admin of community {token}", "field": None}
+        "error": f"{member_account.address} is not community_admin of community {token}",
+        "field": None,
+    }
     assert guarded.get("/api/test/platform").status_code == 403
     response = guarded.get("/api/test/not-a-token/admin")
     assert response.status_code == 404 and response.get_json()["field"] == "token"

@@ -1,5 +1,6 @@
 """The Platform Admin's API: auditors granted, listed and revoked — every route × audience, the CSRF refusal,
 addresses checked (EIP-55 when mixed case, not zero), and the grant seen by /api/me."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,19 +27,40 @@ def roles_of(client, account):
     return client.get("/api/me").get_json()["roles"]
 
 
-@pytest.mark.parametrize("audience", ["anonymous", "member", "outsider", "other_admin", "oracle_admin",
-                                      "community_admin", "token_admin", "platform_admin"])
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "anonymous",
+        "member",
+        "outsider",
+        "other_admin",
+        "oracle_admin",
+        "community_admin",
+        "token_admin",
+        "platform_admin",
+    ],
+)
 @pytest.mark.parametrize("route", ["list", "grant", "revoke"])
-def test_every_route_answers_each_audience(client, base_ctx, community, member_account, other_admin,  # noqa: F811
-                                           route, audience):
+def test_every_route_answers_each_audience(
+    client,
+    base_ctx,
+    community,
+    member_account,
+    other_admin,  # noqa: F811
+    route,
+    audience,
+):
     as_audience(client, base_ctx, audience, member=member_account, other_admin=other_admin)
     someone = Account.create().address
     if route == "revoke":  # an auditor to revoke (granted beforehand, outside the request under test)
         from dapp_backend.services.auditors import grant_auditor
 
         grant_auditor(base_ctx, someone, by=base_ctx.keyring.address("platform_admin"))
-    response = {"list": lambda: client.get(AUDITORS), "grant": lambda: grant(client, someone),
-                "revoke": lambda: revoke(client, someone)}[route]()
+    response = {
+        "list": lambda: client.get(AUDITORS),
+        "grant": lambda: grant(client, someone),
+        "revoke": lambda: revoke(client, someone),
+    }[route]()
     if audience == "anonymous":
         assert refused(response, 401)["error"].startswith("sign in first")  # with a CSRF token, without a session
     elif audience == "platform_admin":
@@ -71,11 +93,14 @@ def test_an_auditor_granted_sees_the_role_in_me_and_loses_it_when_revoked(client
     assert body["error"] == f"{auditor.address} is not an auditor: nothing to revoke"
 
 
-@pytest.mark.parametrize("address, words", [
-    ("0x1234", "'0x1234' is not an Ethereum address"),
-    ("0x" + "00" * 20, "the zero address cannot be an auditor"),
-    ("not an address", "'not an address' is not an Ethereum address"),
-])
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("0x1234", "'0x1234' is not an Ethereum address"),
+        ("0x" + "00" * 20, "the zero address cannot be an auditor"),
+        ("not an address", "'not an address' is not an Ethereum address"),
+    ],
+)
 def test_a_bad_address_is_400_naming_it(client, base_ctx, address, words):
     signed_in(client, role_account(base_ctx, "platform_admin"))
     assert words in refused(grant(client, address), 400, "address")["error"]

@@ -1,4 +1,5 @@
 """GET /api/platform: public; the chain, RPC URL, sign-in statement and the contracts of the deployment manifest."""
+
 from __future__ import annotations
 
 from eth_utils import is_checksum_address

@@ -1,6 +1,7 @@
 """Quarter-hour energy: a member's own readings (/members/<member>/readings; the member, community admin,
 auditors) and the community's production and consumption (/production; its members and the platform's
 readers). Values are the hand-worked hour of tests/oracle/builders.py, in Wh; negative energy is production."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -8,12 +9,23 @@ from urllib.parse import urlencode
 import pytest
 
 from .conftest import signed_in
-from .test_communities_api import auditor  # noqa: F401 (a fixture)
-from .test_communities_api import AGGREGATE_STATUS, AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, get_as, refused
+from .test_communities_api import (
+    AGGREGATE_STATUS,
+    AUDIENCES,
+    PERSONAL_STATUS,
+    UNKNOWN_TOKEN,
+    auditor,  # noqa: F401 (a fixture)
+    get_as,
+    refused,
+)
 
 HOUR = {"start": "2026-10-01T00:00:00+00:00", "end": "2026-10-01T01:00:00+00:00"}
-QUARTERS = ["2026-10-01T00:00:00+00:00", "2026-10-01T00:15:00+00:00", "2026-10-01T00:30:00+00:00",
-            "2026-10-01T00:45:00+00:00"]
+QUARTERS = [
+    "2026-10-01T00:00:00+00:00",
+    "2026-10-01T00:15:00+00:00",
+    "2026-10-01T00:30:00+00:00",
+    "2026-10-01T00:45:00+00:00",
+]
 
 
 def readings_url(rewarded, member: str, **query) -> str:
@@ -47,8 +59,11 @@ def test_annas_readings_by_audience(client, base_ctx, rewarded, auditor, who):  
 def test_a_prosumer_sees_consumption_and_production_apart(client, rewarded):
     signed_in(client, rewarded.bruno)
     # Times in another offset name the same instants: 02:00+02:00 is 00:00 UTC.
-    body = client.get(readings_url(rewarded, rewarded.bruno.address, start="2026-10-01T02:00:00+02:00",
-                                   end="2026-10-01T03:00:00+02:00")).get_json()
+    body = client.get(
+        readings_url(
+            rewarded, rewarded.bruno.address, start="2026-10-01T02:00:00+02:00", end="2026-10-01T03:00:00+02:00"
+        )
+    ).get_json()
     assert body["start"] == HOUR["start"]
     # B-M 200, 100, 100, 0 Wh; B-PV −600, −200, 0, −1000 Wh
     assert pairs(body["series"]) == [(200, 600), (100, 200), (100, 0), (0, 1000)]
@@ -75,16 +90,19 @@ def test_quarters_without_any_reading_are_null(client, rewarded):
     assert pairs(body["series"]) == [(None, None), (None, None), (600, 600)]
 
 
-@pytest.mark.parametrize("query, field, words", [
-    ({"end": HOUR["end"]}, "start", "missing"),
-    ({"start": HOUR["start"]}, "end", "missing"),
-    ({"start": "yesterday", "end": HOUR["end"]}, "start", "'yesterday' is not an ISO 8601 timestamp"),
-    ({"start": "2026-10-01T00:00:00", "end": HOUR["end"]}, "start", "has no UTC offset"),
-    ({"start": HOUR["start"], "end": "2026-10-01T00:50:00+00:00"}, "end", "not on the 15-minute grid"),
-    ({"start": HOUR["end"], "end": HOUR["start"]}, "end", "is not after start"),
-    ({"start": HOUR["start"], "end": HOUR["start"]}, "end", "is not after start"),
-    ({"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:15:00Z"}, "end", "at most 31 days"),
-])
+@pytest.mark.parametrize(
+    "query, field, words",
+    [
+        ({"end": HOUR["end"]}, "start", "missing"),
+        ({"start": HOUR["start"]}, "end", "missing"),
+        ({"start": "yesterday", "end": HOUR["end"]}, "start", "'yesterday' is not an ISO 8601 timestamp"),
+        ({"start": "2026-10-01T00:00:00", "end": HOUR["end"]}, "start", "has no UTC offset"),
+        ({"start": HOUR["start"], "end": "2026-10-01T00:50:00+00:00"}, "end", "not on the 15-minute grid"),
+        ({"start": HOUR["end"], "end": HOUR["start"]}, "end", "is not after start"),
+        ({"start": HOUR["start"], "end": HOUR["start"]}, "end", "is not after start"),
+        ({"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:15:00Z"}, "end", "at most 31 days"),
+    ],
+)
 @pytest.mark.parametrize("route", ["readings", "production"])
 def test_a_bad_time_range_is_400_naming_the_field(client, rewarded, query, field, words, route):
     signed_in(client, rewarded.anna)

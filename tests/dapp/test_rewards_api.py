@@ -1,6 +1,7 @@
 """A member's rewards: GET /api/communities/<token>/epochs/<n>/rewards/<member> (with the Merkle proof) and
 /members/<member>/rewards (every epoch, newest first). The member themself, the community admin and
 auditors see them; other members and other roles 403."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,11 +12,28 @@ from oracle.merkle import REWARD_LEAF_ENCODING, StandardMerkleTree
 from tests.oracle.builders import ANNA, BRUNO, END, EXPECTED, INDEX, SHOP, START, quiet, small_community
 
 from .conftest import signed_in
-from .test_communities_api import auditor  # noqa: F401 (a fixture)
-from .test_communities_api import AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, get_as, refused
+from .test_communities_api import (
+    AUDIENCES,
+    PERSONAL_STATUS,
+    UNKNOWN_TOKEN,
+    auditor,  # noqa: F401 (a fixture)
+    get_as,
+    refused,
+)
 
-REWARD_FIELDS = {"epoch", "member", "index", "amount", "kpis", "paid", "paidTx", "skipped", "dataHash", "root",
-                 "claimable"}
+REWARD_FIELDS = {
+    "epoch",
+    "member",
+    "index",
+    "amount",
+    "kpis",
+    "paid",
+    "paidTx",
+    "skipped",
+    "dataHash",
+    "root",
+    "claimable",
+}
 
 
 def reward_url(rewarded, member: str, number: int = 1) -> str:
@@ -75,27 +93,38 @@ def test_annas_rewards_of_every_epoch_by_audience(client, base_ctx, rewarded, au
     assert (body["page"], body["per_page"], body["total"]) == (1, 50, 1)
     [item] = body["items"]
     assert set(item) == REWARD_FIELDS  # no proof in the list
-    assert (item["epoch"], item["amount"], item["index"], item["paid"]) == (1, "500000000000000000",
-                                                                            rewarded.index[anna], True)
+    assert (item["epoch"], item["amount"], item["index"], item["paid"]) == (
+        1,
+        "500000000000000000",
+        rewarded.index[anna],
+        True,
+    )
 
 
 def test_an_address_never_a_member_is_404(client, rewarded, auditor):  # noqa: F811
     outsider = rewarded.outsider.address
     signed_in(client, rewarded.outsider)  # their own data: allowed to ask, nothing to see
-    refused(client.get(f"/api/communities/{rewarded.token}/members/{outsider}/rewards"), 404, "member",
-            f"{outsider} is not a member of community")
+    refused(
+        client.get(f"/api/communities/{rewarded.token}/members/{outsider}/rewards"),
+        404,
+        "member",
+        f"{outsider} is not a member of community",
+    )
     refused(client.get(reward_url(rewarded, outsider)), 404, "member", f"{outsider} has no leaf in epoch 1")
 
 
-@pytest.mark.parametrize("url, status, field", [
-    ("/api/communities/{token}/epochs/1/rewards/0x123", 400, "member"),
-    ("/api/communities/{token}/members/not-an-address/rewards", 400, "member"),
-    ("/api/communities/{token}/members/{anna}/rewards?page=0", 400, "page"),
-    ("/api/communities/{token}/epochs/7/rewards/{anna}", 404, "epoch"),
-    ("/api/communities/{token}/epochs/x/rewards/{anna}", 404, "epoch"),
-    ("/api/communities/" + UNKNOWN_TOKEN + "/epochs/1/rewards/{anna}", 404, "token"),
-    ("/api/communities/" + UNKNOWN_TOKEN + "/members/{anna}/rewards", 404, "token"),
-])
+@pytest.mark.parametrize(
+    "url, status, field",
+    [
+        ("/api/communities/{token}/epochs/1/rewards/0x123", 400, "member"),
+        ("/api/communities/{token}/members/not-an-address/rewards", 400, "member"),
+        ("/api/communities/{token}/members/{anna}/rewards?page=0", 400, "page"),
+        ("/api/communities/{token}/epochs/7/rewards/{anna}", 404, "epoch"),
+        ("/api/communities/{token}/epochs/x/rewards/{anna}", 404, "epoch"),
+        ("/api/communities/" + UNKNOWN_TOKEN + "/epochs/1/rewards/{anna}", 404, "token"),
+        ("/api/communities/" + UNKNOWN_TOKEN + "/members/{anna}/rewards", 404, "token"),
+    ],
+)
 def test_bad_requests(client, rewarded, url, status, field):
     signed_in(client, rewarded.anna)
     refused(client.get(url.format(token=rewarded.token, anna=rewarded.anna.address)), status, field)
@@ -115,8 +144,7 @@ def committed_unpaid(base_ctx, tmp_path_factory):
     return name, to_checksum_address(get_community(base_ctx, name).token_address)
 
 
-def test_an_unpaid_leaf_is_claimable_with_its_proof_and_paid_once_claimed(client, base_ctx, committed_unpaid,
-                                                                           auditor):  # noqa: F811
+def test_an_unpaid_leaf_is_claimable_with_its_proof_and_paid_once_claimed(client, base_ctx, committed_unpaid, auditor):  # noqa: F811
     _name, token = committed_unpaid
     signed_in(client, auditor)
     url = f"/api/communities/{token}/epochs/1/rewards/{SHOP}"
@@ -125,9 +153,18 @@ def test_an_unpaid_leaf_is_claimable_with_its_proof_and_paid_once_claimed(client
     assert before["paid"] is False and before["paidTx"] is None and before["claimable"] is True
     assert client.get(f"/api/communities/{token}/epochs/1").get_json()["paidCount"] == 0
     chain = base_ctx.chain  # anyone may send a claim; the reward goes to the leaf's member
-    chain.send(chain.notary.functions.claim(token, 1, before["index"], SHOP, int(before["amount"]),
-                                            bytes.fromhex(before["dataHash"][2:]),
-                                            [bytes.fromhex(p[2:]) for p in before["proof"]]), "platform_admin")
+    chain.send(
+        chain.notary.functions.claim(
+            token,
+            1,
+            before["index"],
+            SHOP,
+            int(before["amount"]),
+            bytes.fromhex(before["dataHash"][2:]),
+            [bytes.fromhex(p[2:]) for p in before["proof"]],
+        ),
+        "platform_admin",
+    )
     after = client.get(url).get_json()
     assert after["paid"] is True and after["claimable"] is False and after["paidTx"] is None  # not the oracle's push
     assert client.get(f"/api/communities/{token}/epochs/1").get_json()["paidCount"] == 1
@@ -147,19 +184,30 @@ def test_a_removed_member_cannot_claim(client, base_ctx, committed_unpaid, audit
 def test_a_proof_the_stored_tree_does_not_support_is_refused(base_ctx, rewarded):
     from sqlalchemy import select
 
+    from dapp_backend.services.rewards import leaf_proof
     from oracle.db.schema import Epoch, EpochMember
     from oracle.errors import OracleError
-    from dapp_backend.services.rewards import leaf_proof
 
     anna = rewarded.anna.address
     with base_ctx.session() as s:
-        epoch, row = s.execute(select(Epoch, EpochMember).join(EpochMember, EpochMember.epoch_id == Epoch.id)
-                               .where(EpochMember.wallet == anna)).one()
+        epoch, row = s.execute(
+            select(Epoch, EpochMember)
+            .join(EpochMember, EpochMember.epoch_id == Epoch.id)
+            .where(EpochMember.wallet == anna)
+        ).one()
         s.expunge_all()
     proof = leaf_proof(epoch, row)  # three leaves: a tree of five nodes, a leaf one or two levels down
     assert 1 <= len(proof) <= 2
-    check_proof({"index": row.leaf_index, "member": anna, "amount": str(row.amount), "proof": proof,
-                 "dataHash": "0x" + bytes(row.data_hash).hex(), "root": epoch.merkle_root})
+    check_proof(
+        {
+            "index": row.leaf_index,
+            "member": anna,
+            "amount": str(row.amount),
+            "proof": proof,
+            "dataHash": "0x" + bytes(row.data_hash).hex(),
+            "root": epoch.merkle_root,
+        }
+    )
     epoch.tree_dump = {**epoch.tree_dump, "tree": ["0x" + "00" * 32 for _ in epoch.tree_dump["tree"]]}
     with pytest.raises(OracleError, match=f"does not prove the leaf of {anna}"):
         leaf_proof(epoch, row)

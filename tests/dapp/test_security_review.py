@@ -1,5 +1,6 @@
 """The security review of the dApp backend (issue 8): each test pins a finding that was fixed, or a behaviour an
 attacker would probe that no other test pinned."""
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,10 @@ def test_a_real_length_message_still_signs_in(client):
 def test_a_year_before_one_is_400_naming_the_field_not_500(client, rewarded):
     signed_in(client, rewarded.anna)
     query = RANGE.format(start="-2026-10-01T00:00:00Z", end="2026-10-01T00:00:00Z")
-    for url in (f"/api/communities/{rewarded.token}/members/{rewarded.anna.address}/readings?{query}",
-                f"/api/communities/{rewarded.token}/production?{query}"):
+    for url in (
+        f"/api/communities/{rewarded.token}/members/{rewarded.anna.address}/readings?{query}",
+        f"/api/communities/{rewarded.token}/production?{query}",
+    ):
         refused(client.get(url), 400, "start", "-2026-10-01T00:00:00Z")
 
 
@@ -63,8 +66,7 @@ def phished_login(client, host: str, nonce_headers: dict | None = None, **kwargs
     victim = Account.create()
     nonce = client.get("/api/auth/nonce", headers=nonce_headers or {}).get_json()["nonce"]
     message = siwe_text(victim.address, nonce, domain=host, uri=f"http://{host}/")
-    return client.post("/api/auth/login", json={"message": message, "signature": sign(message, victim.key)},
-                       **kwargs)
+    return client.post("/api/auth/login", json={"message": message, "signature": sign(message, victim.key)}, **kwargs)
 
 
 def test_a_message_signed_for_another_site_is_refused_whatever_host_header_comes_with_it(base_ctx, monkeypatch):
@@ -76,8 +78,7 @@ def test_a_message_signed_for_another_site_is_refused_whatever_host_header_comes
 
 
 def test_behind_a_proxy_a_forwarded_host_that_is_not_the_servers_is_refused(base_ctx, monkeypatch):
-    client = app_with_env(base_ctx, monkeypatch, LEC_TRUSTED_HOSTS="dapp.example.org",
-                          LEC_PROXY_HOPS="1").test_client()
+    client = app_with_env(base_ctx, monkeypatch, LEC_TRUSTED_HOSTS="dapp.example.org", LEC_PROXY_HOPS="1").test_client()
     forwarded = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http", "X-Forwarded-For": "10.9.0.2"}
     ours = {**forwarded, "X-Forwarded-Host": "dapp.example.org"}
     response = phished_login(client, "evil.example", nonce_headers=ours, headers=forwarded)
@@ -139,16 +140,19 @@ def test_a_platform_admin_who_lost_the_role_on_chain_is_refused_with_the_session
     chain.send(chain.factory.functions.revokeRole(role, former.address), "platform_admin")
     refused(client.get("/api/platform-admin/auditors"), 403, None, "is not platform_admin")
     token = csrf_token(client)
-    grant = client.post("/api/platform-admin/auditors", json={"address": Account.create().address},
-                        headers={"X-CSRFToken": token})
+    grant = client.post(
+        "/api/platform-admin/auditors", json={"address": Account.create().address}, headers={"X-CSRFToken": token}
+    )
     refused(grant, 403, None, "is not platform_admin")
 
 
 def test_a_community_admin_who_lost_the_role_no_longer_reads_a_members_readings(client, base_ctx, rewarded):
     chain, former = base_ctx.chain, Account.create()
     role, token = keccak(text="COMMUNITY_ADMIN"), chain.token(rewarded.token)
-    readings = (f"/api/communities/{rewarded.token}/members/{rewarded.anna.address}/readings?"
-                "start=2026-10-01T00:00:00Z&end=2026-10-01T01:00:00Z")
+    readings = (
+        f"/api/communities/{rewarded.token}/members/{rewarded.anna.address}/readings?"
+        "start=2026-10-01T00:00:00Z&end=2026-10-01T01:00:00Z"
+    )
     chain.send(token.functions.grantRole(role, former.address), "platform_admin")
     signed_in(client, former)
     assert client.get(readings).status_code == 200
@@ -169,8 +173,11 @@ def test_a_body_over_one_mebibyte_is_refused_unread(client):
 
 
 def test_api_answers_and_errors_carry_the_security_headers_and_no_internals(client):
-    for response in (client.get("/api/me"), client.get("/api/communities/0x12/epochs/x"),
-                     client.post("/api/auth/login", json={"message": "x", "signature": "0x"})):
+    for response in (
+        client.get("/api/me"),
+        client.get("/api/communities/0x12/epochs/x"),
+        client.post("/api/auth/login", json={"message": "x", "signature": "0x"}),
+    ):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         text = response.get_data(as_text=True)
@@ -184,8 +191,10 @@ def test_an_outage_answer_names_no_host_port_or_database_user(app):
 
     from dapp_backend.errors import handle_unexpected
 
-    driver = psycopg.OperationalError('connection failed: connection to server at "10.0.0.5", port 5432 failed: '
-                                      'FATAL:  password authentication failed for user "lec_oracle"')
+    driver = psycopg.OperationalError(
+        'connection failed: connection to server at "10.0.0.5", port 5432 failed: '
+        'FATAL:  password authentication failed for user "lec_oracle"'
+    )
     with app.test_request_context("/api/auth/nonce"):
         response = handle_unexpected(OperationalError("SELECT 1", {}, driver))
     text = response.get_data(as_text=True)
@@ -200,12 +209,18 @@ def test_an_outage_answer_names_no_host_port_or_database_user(app):
 def test_every_state_changing_route_but_login_needs_the_csrf_token(app, client, base_ctx, rewarded):
     """Walks the URL map, so a route added later is covered too; a session of the Platform Admin (who may do
     most) sends each without X-CSRFToken, then with another session's token."""
-    values = {"token": rewarded.token, "address": rewarded.anna.address, "member": rewarded.anna.address,
-              "number": "1"}
-    routes = [(method, rule) for rule in app.url_map.iter_rules() for method in sorted(rule.methods)
-              if method in ("POST", "PUT", "PATCH", "DELETE") and rule.rule != "/api/auth/login"]
-    assert {("POST", "/api/auth/logout"), ("POST", "/api/platform-admin/auditors"),
-            ("DELETE", "/api/platform-admin/auditors/<address>")} <= {(m, r.rule) for m, r in routes}
+    values = {"token": rewarded.token, "address": rewarded.anna.address, "member": rewarded.anna.address, "number": "1"}
+    routes = [
+        (method, rule)
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods)
+        if method in ("POST", "PUT", "PATCH", "DELETE") and rule.rule != "/api/auth/login"
+    ]
+    assert {
+        ("POST", "/api/auth/logout"),
+        ("POST", "/api/platform-admin/auditors"),
+        ("DELETE", "/api/platform-admin/auditors/<address>"),
+    } <= {(m, r.rule) for m, r in routes}
     other = app.test_client()
     signed_in(other, Account.create())
     foreign = csrf_token(other)
@@ -227,9 +242,17 @@ def test_json_nested_too_deeply_is_400_naming_the_body_not_500(client, base_ctx,
     deep = b"[" * 100_000 + b"]" * 100_000
     in_a_field = b'{"message": ' + deep + b', "signature": "0x"}'
     for body in (deep, in_a_field):
-        refused(client.post("/api/auth/login", data=body, content_type="application/json"), 400, None,
-                "the body: invalid json body")
+        refused(
+            client.post("/api/auth/login", data=body, content_type="application/json"),
+            400,
+            None,
+            "the body: invalid json body",
+        )
     signed_in(client, role_account(base_ctx, "oracle_admin"))
-    response = client.post(f"/api/oracle/communities/{rewarded.token}/models/preview", data=deep,
-                           content_type="application/json", headers={"X-CSRFToken": csrf_token(client)})
+    response = client.post(
+        f"/api/oracle/communities/{rewarded.token}/models/preview",
+        data=deep,
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
     refused(response, 400, None, "the body: invalid json body")

@@ -1,5 +1,6 @@
 """`dapp serve` as a real process: waitress answers on a free port; errors are one sentence with the oracle's
 exit statuses (2 for a user mistake or missing setup, 1 for the environment)."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,13 @@ def _run(*args, timeout=120):
 
 def test_dapp_serve_answers_with_waitress_then_stops(lec_home, base_ctx):
     port = free_port()
-    server = subprocess.Popen([DAPP, "serve", "--home", str(lec_home), "--port", str(port)], env=_env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [DAPP, "serve", "--home", str(lec_home), "--port", str(port)],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline, answer = time.monotonic() + 90, None
         while answer is None and time.monotonic() < deadline:
@@ -64,11 +70,13 @@ def test_a_home_without_services_is_one_sentence_exit_2(tmp_path):
     result = _run("serve", "--home", str(tmp_path), "--port", str(free_port()))
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
-        f"error: the embedded PostgreSQL of {tmp_path} is not running: run `oracle up` (or set DATABASE_URL)"]
+        f"error: the embedded PostgreSQL of {tmp_path} is not running: run `oracle up` (or set DATABASE_URL)"
+    ]
 
 
 def test_a_bad_argument_is_one_line_exit_2():
     result = _run("serve", "--port", "many")
     assert result.returncode == 2
-    assert result.stderr == ("error: dapp serve: argument --port: invalid int value: 'many' "
-                             "(see `dapp serve --help`)\n")
+    assert result.stderr == (
+        "error: dapp serve: argument --port: invalid int value: 'many' (see `dapp serve --help`)\n"
+    )

@@ -1,5 +1,6 @@
 """`dapp serve --workers N`: N processes answer on one port; stopping the server stops them all; a port already
 taken is the same one sentence (exit 1) as with one process."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,13 @@ def _nonce(port: int) -> int:
 
 def test_two_workers_answer_then_stop_together(lec_home, base_ctx):
     port = free_port()
-    server = subprocess.Popen([DAPP, "serve", "--home", str(lec_home), "--port", str(port), "--workers", "2"],
-                              env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [DAPP, "serve", "--home", str(lec_home), "--port", str(port), "--workers", "2"],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline, first = time.monotonic() + 90, None
         while first is None and time.monotonic() < deadline:
@@ -46,8 +52,9 @@ def test_two_workers_answer_then_stop_together(lec_home, base_ctx):
         server.terminate()
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
-    assert not any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
-                   for pid in workers)
+    assert not any(
+        Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text() for pid in workers
+    )
     assert f"dApp on http://127.0.0.1:{port}" in out and "Traceback" not in err
 
 

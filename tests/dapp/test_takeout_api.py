@@ -1,5 +1,6 @@
 """GET /api/communities/<token>/epochs/<n>/takeout/<member>: exactly the file `oracle takeout` writes, for the
 member themself, the community admin and auditors; it verifies against the chain with the oracle's verifier."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,14 @@ from oracle.takeout_verify import verify_takeout
 from tests.oracle.builders import ANNA, END, START, quiet, small_community
 
 from .conftest import role_account, signed_in
-from .test_communities_api import auditor  # noqa: F401 (a fixture)
-from .test_communities_api import AUDIENCES, PERSONAL_STATUS, UNKNOWN_TOKEN, get_as, refused
+from .test_communities_api import (
+    AUDIENCES,
+    PERSONAL_STATUS,
+    UNKNOWN_TOKEN,
+    auditor,  # noqa: F401 (a fixture)
+    get_as,
+    refused,
+)
 
 
 def takeout_url(token: str, member: str, number="1") -> str:
@@ -36,7 +43,10 @@ def test_annas_takeout_by_audience(client, base_ctx, rewarded, auditor, who):  #
     assert body["amount"] == str(rewarded.expected[anna]) and body["index"] == rewarded.index[anna]
     # Anna's meter, as ingested (00:45 has no reading)
     assert [(r["ts"], r["energy"]) for r in body["readings"]] == [
-        ("2026-10-01T00:00:00Z", "400.000"), ("2026-10-01T00:15:00Z", "300.000"), ("2026-10-01T00:30:00Z", "100.000")]
+        ("2026-10-01T00:00:00Z", "400.000"),
+        ("2026-10-01T00:15:00Z", "300.000"),
+        ("2026-10-01T00:30:00Z", "100.000"),
+    ]
 
 
 def test_the_takeout_verifies_and_equals_what_oracle_takeout_writes(client, base_ctx, rewarded, tmp_path):
@@ -66,13 +76,16 @@ def test_the_community_admin_takes_out_any_member(client, base_ctx, rewarded):
         assert body["member"] == account.address and int(body["amount"]) == rewarded.expected[account.address]
 
 
-@pytest.mark.parametrize("url, status, field, words", [
-    ("{token}/epochs/1/takeout/{outsider}", 404, "member", "has no leaf in epoch 1"),
-    ("{token}/epochs/9/takeout/{anna}", 404, "epoch", "has no epoch 9"),
-    ("{token}/epochs/zero/takeout/{anna}", 404, "epoch", "'zero' is not an epoch number"),
-    ("{token}/epochs/1/takeout/0xnothing", 400, "member", "is not an Ethereum address"),
-    (UNKNOWN_TOKEN + "/epochs/1/takeout/{anna}", 404, "token", UNKNOWN_TOKEN),
-])
+@pytest.mark.parametrize(
+    "url, status, field, words",
+    [
+        ("{token}/epochs/1/takeout/{outsider}", 404, "member", "has no leaf in epoch 1"),
+        ("{token}/epochs/9/takeout/{anna}", 404, "epoch", "has no epoch 9"),
+        ("{token}/epochs/zero/takeout/{anna}", 404, "epoch", "'zero' is not an epoch number"),
+        ("{token}/epochs/1/takeout/0xnothing", 400, "member", "is not an Ethereum address"),
+        (UNKNOWN_TOKEN + "/epochs/1/takeout/{anna}", 404, "token", UNKNOWN_TOKEN),
+    ],
+)
 def test_what_cannot_be_taken_out(client, rewarded, auditor, url, status, field, words):  # noqa: F811
     signed_in(client, auditor)
     path = url.format(token=rewarded.token, anna=rewarded.anna.address, outsider=rewarded.outsider.address)

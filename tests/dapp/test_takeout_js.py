@@ -3,6 +3,7 @@ js/actions/verify-takeout.js), run in node against take-out files the oracle exp
 `oracle verify` line by line: the same parts, in the same order, ok / FAIL / info alike, and the same first
 failing part for every altered field. The canonical bytes, data hash, leaf hash and proof are also compared with
 the oracle's own on readings with non-ASCII device ids and on many readings."""
+
 from __future__ import annotations
 
 import copy
@@ -62,14 +63,19 @@ writeFileSync(process.argv[3], JSON.stringify(out));
 
 def run_js(tmp_path, payload: dict) -> dict:
     if not (FRONTEND / "vendor" / "ethers.min.js").exists():
-        pytest.fail("dapp_frontend/vendor/ethers.min.js is missing: run `make setup` (it copies ethers from "
-                    "node_modules)")
+        pytest.fail(
+            "dapp_frontend/vendor/ethers.min.js is missing: run `make setup` (it copies ethers from node_modules)"
+        )
     driver = tmp_path / "driver.mjs"
     driver.write_text(DRIVER % {"frontend": FRONTEND.as_posix()})
     cases, answers = tmp_path / "cases.json", tmp_path / "answers.json"
     cases.write_text(json.dumps(payload))
-    done = subprocess.run([shutil.which("node") or "node", "--no-warnings", str(driver), str(cases), str(answers)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [shutil.which("node") or "node", "--no-warnings", str(driver), str(cases), str(answers)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(answers.read_text())
 
@@ -77,14 +83,24 @@ def run_js(tmp_path, payload: dict) -> dict:
 def platform_of(ctx) -> dict:
     """What GET /api/platform gives the page: chain, RPC, contracts with their ABIs, the community token's ABI."""
     chain = ctx.chain
-    contracts = {name: {"address": contract.address, "abi": contract.abi}
-                 for name, contract in (("CommunityFactory", chain.factory), ("ModelRegistry", chain.registry),
-                                        ("ConsumptionNotary", chain.notary))}
+    contracts = {
+        name: {"address": contract.address, "abi": contract.abi}
+        for name, contract in (
+            ("CommunityFactory", chain.factory),
+            ("ModelRegistry", chain.registry),
+            ("ConsumptionNotary", chain.notary),
+        )
+    }
     contracts["ConsumptionNotary"]["blockNumber"] = chain.manifest["contracts"]["ConsumptionNotary"].get(
-        "blockNumber", 0)
+        "blockNumber", 0
+    )
     token_abi = chain.token(chain.factory.address).abi
-    return {"chainId": chain.chain_id, "rpcUrl": chain.w3.provider.endpoint_uri, "contracts": contracts,
-            "communityToken": {"abi": token_abi}}
+    return {
+        "chainId": chain.chain_id,
+        "rpcUrl": chain.w3.provider.endpoint_uri,
+        "contracts": contracts,
+        "communityToken": {"abi": token_abi},
+    }
 
 
 def oracle_verdict(ctx, path: Path) -> dict:
@@ -105,9 +121,14 @@ def oracle_verdict(ctx, path: Path) -> dict:
 def exported(rewarded, base_ctx, tmp_path_factory):
     """The take-out of every member of the rewarded community's paid epoch, as `oracle takeout` writes it."""
     folder = tmp_path_factory.mktemp("takeouts")
-    return {who: json.loads(export_takeout(base_ctx, rewarded.name, rewarded.epoch, account.address,
-                                           folder / f"{who}.json").path.read_text())
-            for who, account in rewarded.members.items()}
+    return {
+        who: json.loads(
+            export_takeout(
+                base_ctx, rewarded.name, rewarded.epoch, account.address, folder / f"{who}.json"
+            ).path.read_text()
+        )
+        for who, account in rewarded.members.items()
+    }
 
 
 def altered_cases(ctx, rewarded, exported) -> dict[str, str]:
@@ -123,14 +144,16 @@ def altered_cases(ctx, rewarded, exported) -> dict[str, str]:
     unstated = copy.deepcopy(doc)
     del unstated["leaf"]["hash"], unstated["community"]["name"]
     cases["no leaf hash, no community name"] = json.dumps(unstated)
-    for label, where, value in (("epoch with underscore", ("epoch",), "1_000"),
-                                ("index in Arabic digits", ("index",), "١"),
-                                ("epoch beyond 64 bits", ("epoch",), 2**64),
-                                ("period without offset", ("period", "start"), "2026-10-01T00:00:00"),
-                                ("v1 format, v2 leaf", ("format",), "lec-takeout-v1"),
-                                ("unknown format", ("format",), "something"),
-                                ("salt too short", ("salt",), "0x1234"),
-                                ("member not an address", ("member",), "bruno")):
+    for label, where, value in (
+        ("epoch with underscore", ("epoch",), "1_000"),
+        ("index in Arabic digits", ("index",), "١"),
+        ("epoch beyond 64 bits", ("epoch",), 2**64),
+        ("period without offset", ("period", "start"), "2026-10-01T00:00:00"),
+        ("v1 format, v2 leaf", ("format",), "lec-takeout-v1"),
+        ("unknown format", ("format",), "something"),
+        ("salt too short", ("salt",), "0x1234"),
+        ("member not an address", ("member",), "bruno"),
+    ):
         bad = copy.deepcopy(doc)
         *outer, last = where
         (bad[outer[0]] if outer else bad)[last] = value
@@ -140,8 +163,7 @@ def altered_cases(ctx, rewarded, exported) -> dict[str, str]:
     return cases
 
 
-def test_every_members_untouched_takeout_passes_with_the_oracles_checks_in_its_order(ctx, rewarded, exported,
-                                                                                     tmp_path):
+def test_every_members_untouched_takeout_passes_with_the_oracles_checks_in_its_order(ctx, rewarded, exported, tmp_path):
     cases = {who: json.dumps(doc) for who, doc in exported.items()}
     answers = run_js(tmp_path, {"platform": platform_of(ctx), "cases": cases})
     for who, doc in exported.items():
@@ -152,7 +174,12 @@ def test_every_members_untouched_takeout_passes_with_the_oracles_checks_in_its_o
         assert answers[who]["ok"] and answers[who]["failedPart"] is None, answers[who]
         assert answers[who]["lines"] == expected["lines"]
         assert [part for status, part in answers[who]["lines"] if status == "ok"][-5:] == [
-            "readings or salt", "leaf.value", "leaf.hash", "proof", "verifyTakeout"]
+            "readings or salt",
+            "leaf.value",
+            "leaf.hash",
+            "proof",
+            "verifyTakeout",
+        ]
         assert int(doc["amount"]) == rewarded.expected[rewarded.members[who].address]
 
 
@@ -193,8 +220,16 @@ def test_a_file_that_is_not_json_is_named_not_crashed(ctx, tmp_path):
     assert answers["broken"] == {"notJson": "au.notJson"}
 
 
-DEVICES = ["Contatore-Città-1", "contatore-città-2", "Zähler-Ü", "メーター-東京", "meter-🙂-astral",
-           "meter-\uff5e-bmp", "A-plain", "ä-after-z"]
+DEVICES = [
+    "Contatore-Città-1",
+    "contatore-città-2",
+    "Zähler-Ü",
+    "メーター-東京",
+    "meter-🙂-astral",
+    "meter-\uff5e-bmp",
+    "A-plain",
+    "ä-after-z",
+]
 
 
 def many_readings(count: int, seed: int) -> pd.DataFrame:
@@ -202,9 +237,14 @@ def many_readings(count: int, seed: int) -> pd.DataFrame:
     U+FF5E but code points after it), shuffled, with negative zero, ties at 3 decimals and big values."""
     rng = random.Random(seed)
     base = 1_790_812_800  # 2026-10-01T00:00:00Z
-    rows = [(DEVICES[i % len(DEVICES)], base + 900 * (i // len(DEVICES)),
-             rng.choice([-0.0001, -0.0, 0.0625, 0.1875, -0.3125, 1e9 / 3, rng.uniform(-5000, 5000)]))
-            for i in range(count)]
+    rows = [
+        (
+            DEVICES[i % len(DEVICES)],
+            base + 900 * (i // len(DEVICES)),
+            rng.choice([-0.0001, -0.0, 0.0625, 0.1875, -0.3125, 1e9 / 3, rng.uniform(-5000, 5000)]),
+        )
+        for i in range(count)
+    ]
     rng.shuffle(rows)
     return pd.DataFrame(rows, columns=["device", "ts_s", "energy"])
 
@@ -220,10 +260,13 @@ def test_canonical_bytes_data_hash_leaf_and_proof_are_the_oracles_on_non_ascii_a
     leaves.insert(2, (member, 123_456_789, data_hash))
     tree = reward_tree(leaves)
     energies = [0.0625, 0.1875, -0.3125, 2.5e-4, -0.0004, -0.0005, 0.0005, 1234.5675, 1e15 + 0.0625]
-    job = {"rows": [{"device": d, "tsSeconds": int(t), "energy": float(e)}
-                    for d, t, e in frame.itertuples(index=False)],
-           "salt": "0x" + salt.hex(), "leaf": ["2", member, "123456789", "0x" + data_hash.hex()],
-           "proof": tree.proof_hex(2), "energies": energies}
+    job = {
+        "rows": [{"device": d, "tsSeconds": int(t), "energy": float(e)} for d, t, e in frame.itertuples(index=False)],
+        "salt": "0x" + salt.hex(),
+        "leaf": ["2", member, "123456789", "0x" + data_hash.hex()],
+        "proof": tree.proof_hex(2),
+        "energies": energies,
+    }
     got = run_js(tmp_path, {"canonical": {"job": job}})["job"]
     assert [tuple(line.values()) for line in got["lines"]] == lines
     assert got["hash"] == "0x" + data_hash.hex()
@@ -243,18 +286,38 @@ def test_a_file_of_non_ascii_devices_and_many_readings_checks_alike_off_chain(ct
     from eth_utils import to_checksum_address
 
     member = to_checksum_address(member)
-    doc = {"format": "lec-takeout-v2", "chainId": 1981, "notary": ctx.chain.notary.address,
-           "community": {"name": "Comunità Energetica Città", "token": ctx.chain.factory.address}, "epoch": 1,
-           "period": {"start": "2026-10-01T00:00:00+00:00", "end": "2026-11-01T00:00:00+00:00",
-                      "dataStart": "2026-10-01T00:00:00+00:00"},
-           "model": {"id": "self_consumption", "version": 1, "effectiveFrom": "1970-01-01T00:00:00+00:00",
-                     "params": {"alpha_consumer": 1.0}},
-           "index": 1, "member": member, "amount": "77", "salt": "0x" + salt.hex(), "dataHash": "0x" + data_hash.hex(),
-           "leaf": {"encoding": REWARD_LEAF_ENCODING, "value": ["1", member, "77", "0x" + data_hash.hex()],
-                    "hash": "0x" + tree.leaf(1).hex()},
-           "proof": tree.proof_hex(1), "root": tree.root_hex,
-           "canonicalization": "not the oracle's words",
-           "readings": [{"deviceid": d, "ts": t, "energy": e} for d, t, e in lines]}
+    doc = {
+        "format": "lec-takeout-v2",
+        "chainId": 1981,
+        "notary": ctx.chain.notary.address,
+        "community": {"name": "Comunità Energetica Città", "token": ctx.chain.factory.address},
+        "epoch": 1,
+        "period": {
+            "start": "2026-10-01T00:00:00+00:00",
+            "end": "2026-11-01T00:00:00+00:00",
+            "dataStart": "2026-10-01T00:00:00+00:00",
+        },
+        "model": {
+            "id": "self_consumption",
+            "version": 1,
+            "effectiveFrom": "1970-01-01T00:00:00+00:00",
+            "params": {"alpha_consumer": 1.0},
+        },
+        "index": 1,
+        "member": member,
+        "amount": "77",
+        "salt": "0x" + salt.hex(),
+        "dataHash": "0x" + data_hash.hex(),
+        "leaf": {
+            "encoding": REWARD_LEAF_ENCODING,
+            "value": ["1", member, "77", "0x" + data_hash.hex()],
+            "hash": "0x" + tree.leaf(1).hex(),
+        },
+        "proof": tree.proof_hex(1),
+        "root": tree.root_hex,
+        "canonicalization": "not the oracle's words",
+        "readings": [{"deviceid": d, "ts": t, "energy": e} for d, t, e in lines],
+    }
     tampered = copy.deepcopy(doc)
     tampered["readings"][4321]["deviceid"] = tampered["readings"][4321]["deviceid"] + "\u0301"
     cases = {"whole": json.dumps(doc, ensure_ascii=False), "tampered": json.dumps(tampered)}
@@ -295,8 +358,11 @@ def test_a_waiting_epoch_verifies_through_its_proof_and_once_voided_fails_at_the
     with challenge_window(ctx, 3600):
         assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "waiting"
     doc = json.loads(export_takeout(ctx, name, 1, BRUNO, tmp_path / "waiting.json").path.read_text())
-    cases = {"waiting": json.dumps(doc), "waiting, amount altered": json.dumps(alter(doc, "amount", ctx)),
-             "waiting, index beyond the leaves": json.dumps({**doc, "index": 7})}
+    cases = {
+        "waiting": json.dumps(doc),
+        "waiting, amount altered": json.dumps(alter(doc, "amount", ctx)),
+        "waiting, index beyond the leaves": json.dumps({**doc, "index": 7}),
+    }
     answers = agree_with_oracle(ctx, tmp_path, cases)
     assert answers["waiting"]["ok"] and ["info", "member, amount, dataHash"] in answers["waiting"]["lines"]
     assert answers["waiting, amount altered"]["failedPart"] == "index, member, amount or dataHash"
@@ -324,8 +390,12 @@ def test_a_baseline_model_epoch_derives_the_data_start_one_period_earlier(ctx, t
     create_community(ctx, name, endowment="10000")
     import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
     ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
-    publish_model(ctx, "combined", {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20",
-                                    "w_sc": "1", "w_ps": "1"}, community=name)
+    publish_model(
+        ctx,
+        "combined",
+        {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20", "w_sc": "1", "w_ps": "1"},
+        community=name,
+    )
     run_epoch(ctx, name, START, END, progress=False, log=quiet)
     doc = json.loads(export_takeout(ctx, name, 1, BRUNO, tmp_path / "combined.json").path.read_text())
     assert doc["period"]["dataStart"] == "2026-09-30T23:00:00+00:00"
@@ -336,4 +406,5 @@ def test_a_baseline_model_epoch_derives_the_data_start_one_period_earlier(ctx, t
     assert sum(part.startswith("model.params.") for _status, part in answers["combined"]["lines"]) == 6
     assert answers["combined, data start"]["failure"] == (
         "the file says 2026-10-01T00:00:00+00:00, the data start of a combined epoch (one period length before it, "
-        "for the baseline) is 2026-09-30T23:00:00+00:00")
+        "for the baseline) is 2026-09-30T23:00:00+00:00"
+    )

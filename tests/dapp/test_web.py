@@ -1,8 +1,10 @@
 """The static frontend served by Flask: pages, scripts (as JavaScript modules), styles, vendored libraries,
 a strict Content-Security-Policy, 404 for unknown pages and for paths leaving the frontend's folders."""
+
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 from eth_utils import to_checksum_address
@@ -40,9 +42,22 @@ def test_pages_are_served_with_their_module_and_no_inline_script(client, page):
     assert client.get(f"/js/pages/{page}.js").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/js/lib/api.js", "/js/lib/i18n.js", "/js/lib/wallet.js", "/js/lib/platform.js",
-                                  "/js/lib/session.js", "/js/lib/tx.js", "/js/lib/errors.js", "/js/lib/layout.js",
-                                  "/js/lib/units.js", "/js/actions/pay-service.js", "/js/pages/member.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/js/lib/api.js",
+        "/js/lib/i18n.js",
+        "/js/lib/wallet.js",
+        "/js/lib/platform.js",
+        "/js/lib/session.js",
+        "/js/lib/tx.js",
+        "/js/lib/errors.js",
+        "/js/lib/layout.js",
+        "/js/lib/units.js",
+        "/js/actions/pay-service.js",
+        "/js/pages/member.js",
+    ],
+)
 def test_scripts_are_javascript(client, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -85,15 +100,26 @@ def test_content_security_policy_without_a_usable_rpc_url_is_self_only():
     assert "connect-src 'self' https://rpc.example.org;" in content_security_policy("https://rpc.example.org/x?y=1")
 
 
-@pytest.mark.parametrize("path", ["/nothing.html", "/Member.html", "/js/lib/nothing.js", "/css/none.css",
-                                  "/vendor/none.js"])
+@pytest.mark.parametrize(
+    "path", ["/nothing.html", "/Member.html", "/js/lib/nothing.js", "/css/none.css", "/vendor/none.js"]
+)
 def test_unknown_files_are_404(client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/js/../index.html", "/js/..%2f..%2fpyproject.toml", "/js/%2e%2e/%2e%2e/README.md",
-                                  "/css/../../dapp_backend/app.py", "/vendor/..%2F..%2Fdapp_backend%2Fconfig.py",
-                                  "/..%2fpyproject.toml.html", "/js//etc/passwd", "/js/%2fetc%2fpasswd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/js/../index.html",
+        "/js/..%2f..%2fpyproject.toml",
+        "/js/%2e%2e/%2e%2e/README.md",
+        "/css/../../dapp_backend/app.py",
+        "/vendor/..%2F..%2Fdapp_backend%2Fconfig.py",
+        "/..%2fpyproject.toml.html",
+        "/js//etc/passwd",
+        "/js/%2fetc%2fpasswd",
+    ],
+)
 def test_paths_leaving_the_frontend_are_refused(client, path):
     response = client.get(path, follow_redirects=True)  # "//" is merged by a redirect first
     assert response.status_code == 404
@@ -173,32 +199,59 @@ def library(tmp_path_factory, base_ctx):
     (folder / "platform.json").write_text(json.dumps(app.test_client().get("/api/platform").get_json()))
     (folder / "driver.mjs").write_text(NODE_DRIVER)
     env = {"PATH": "/usr/bin:/bin", "SIWE_FIELDS": json.dumps(SIWE_FIELDS)}
-    done = subprocess.run([shutil.which("node") or "node", "--no-warnings", str(folder / "driver.mjs"),
-                           (FRONTEND / "js" / "lib").as_uri(), str(folder / "platform.json"), str(folder / "out.json")],
-                          capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [
+            shutil.which("node") or "node",
+            "--no-warnings",
+            str(folder / "driver.mjs"),
+            (FRONTEND / "js" / "lib").as_uri(),
+            str(folder / "platform.json"),
+            str(folder / "out.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads((folder / "out.json").read_text())
 
 
-SIWE_FIELDS = {"domain": "localhost", "address": to_checksum_address("0x" + "ab" * 20),
-               "statement": "Sign in to the LEC platform.", "uri": "http://localhost/", "version": "1",
-               "chainId": 31337, "nonce": "0123456789abcdef0123456789abcdef",
-               "issuedAt": "2026-12-05T08:00:00.000Z", "expirationTime": "2026-12-05T08:10:00.000Z"}
+SIWE_FIELDS = {
+    "domain": "localhost",
+    "address": to_checksum_address("0x" + "ab" * 20),
+    "statement": "Sign in to the LEC platform.",
+    "uri": "http://localhost/",
+    "version": "1",
+    "chainId": 31337,
+    "nonce": "0123456789abcdef0123456789abcdef",
+    "issuedAt": "2026-12-05T08:00:00.000Z",
+    "expirationTime": "2026-12-05T08:10:00.000Z",
+}
 
 
 def test_amounts_typed_by_a_person_become_exact_base_units(library):
-    assert library["units"] == {"parsed": str(125 * 10**17), "tiny": "1", "back": "-100.5", "bps": 1.5,
-                                "tooPrecise": "RangeError", "notAmount": "RangeError"}
+    assert library["units"] == {
+        "parsed": str(125 * 10**17),
+        "tiny": "1",
+        "back": "-100.5",
+        "bps": 1.5,
+        "tooPrecise": "RangeError",
+        "notAmount": "RangeError",
+    }
 
 
 def test_the_sign_in_text_is_the_eip4361_template_the_server_parses(library):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from tests.dapp.conftest import siwe_text
 
-    expected = siwe_text(SIWE_FIELDS["address"], SIWE_FIELDS["nonce"],
-                         issued_at=datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc),
-                         expiration=datetime(2026, 12, 5, 8, 10, tzinfo=timezone.utc))
+    expected = siwe_text(
+        SIWE_FIELDS["address"],
+        SIWE_FIELDS["nonce"],
+        issued_at=datetime(2026, 12, 5, 8, 0, tzinfo=UTC),
+        expiration=datetime(2026, 12, 5, 8, 10, tzinfo=UTC),
+    )
     assert library["siwe"] == expected
 
 
@@ -207,23 +260,33 @@ def test_a_login_with_the_browsers_text_opens_a_session(client):
     import json
     import shutil
     import subprocess
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from eth_account import Account
 
     from tests.dapp.conftest import new_nonce, sign
 
     account = Account.create()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     iso = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
-    fields = dict(SIWE_FIELDS, address=account.address, nonce=new_nonce(client), issuedAt=iso(now),
-                  expirationTime=iso(now + timedelta(minutes=10)))
-    script = (f"const {{ siweMessage }} = await import({json.dumps((FRONTEND / 'js/lib/session.js').as_uri())});"
-              f"process.stdout.write(siweMessage({json.dumps(fields)}));")
+    fields = dict(
+        SIWE_FIELDS,
+        address=account.address,
+        nonce=new_nonce(client),
+        issuedAt=iso(now),
+        expirationTime=iso(now + timedelta(minutes=10)),
+    )
+    script = (
+        f"const {{ siweMessage }} = await import({json.dumps((FRONTEND / 'js/lib/session.js').as_uri())});"
+        f"process.stdout.write(siweMessage({json.dumps(fields)}));"
+    )
     stubs = "globalThis.window = {location: {}}; globalThis.document = {}; "
-    done = subprocess.run([shutil.which("node") or "node", "--no-warnings", "--input-type=module", "-e",
-                           stubs + script],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [shutil.which("node") or "node", "--no-warnings", "--input-type=module", "-e", stubs + script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     message = done.stdout
     response = client.post("/api/auth/login", json={"message": message, "signature": sign(message, account.key)})
@@ -238,16 +301,19 @@ def test_every_custom_error_of_the_token_and_the_notary_has_a_sentence_in_both_l
 
 def test_failures_are_sentences_in_the_readers_language(library):
     en, it = library["said"]["en"], library["said"]["it"]
-    assert en["refused"] == ("The contract refused the transaction: the receiver (0x1234…5678) is not a member of "
-                             "this community.")
-    assert it["refused"] == ("Il contratto ha rifiutato la transazione: il destinatario (0x1234…5678) non è un "
-                             "membro di questa comunità.")
+    assert en["refused"] == (
+        "The contract refused the transaction: the receiver (0x1234…5678) is not a member of this community."
+    )
+    assert it["refused"] == (
+        "Il contratto ha rifiutato la transazione: il destinatario (0x1234…5678) non è un membro di questa comunità."
+    )
     assert en["poor"] == "The contract refused the transaction: your balance (1.5) is less than the 10 needed."
     assert it["poor"] == "Il contratto ha rifiutato la transazione: il tuo saldo (1,5) è inferiore ai 10 necessari."
     for said, word in ((en, "Cancelled."), (it, "Annullato.")):
         assert said["cancelled"] == said["rejected"] == said["nested"] == word
-    assert en["network"] == ("Your wallet is on chain 1, but the platform runs on chain 31337: switch network and "
-                             "try again.")
+    assert en["network"] == (
+        "Your wallet is on chain 1, but the platform runs on chain 31337: switch network and try again."
+    )
     assert it["network"].startswith("Il portafoglio è sulla rete 1, ma la piattaforma usa la rete 31337")
 
 

@@ -1,4 +1,5 @@
 """A small community with hand-computable data, built through the oracle's own commands."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -69,12 +70,20 @@ def devices_prefix(name: str) -> str:
     return name.replace(" ", "") + "-"
 
 
-def small_community(ctx, tmp_path: Path, *, name: str | None = None, endowment: str = "10000",
-                    reward_ceiling: str = "100000") -> str:
+def small_community(
+    ctx, tmp_path: Path, *, name: str | None = None, endowment: str = "10000", reward_ceiling: str = "100000"
+) -> str:
     name = name or unique_name()
     p = devices_prefix(name)
-    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment=endowment,
-                     reward_ceiling=reward_ceiling)
+    create_community(
+        ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=100,
+        endowment=endowment,
+        reward_ceiling=reward_ceiling,
+    )
     import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
     ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
     publish_model(ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)

@@ -1,5 +1,6 @@
 """Fixtures of the oracle tests: a real embedded PostgreSQL and a real anvil chain with the contracts
 deployed by `oracle up` in a temporary home, shared by the session; each test uses its own community."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -5,6 +5,7 @@ and every member ends up paid exactly once.
 The lost blocks are made with anvil's own evm_snapshot / evm_revert, on a chain and database of this module's own
 (a revert on the session's chain would take other tests' blocks with it, and the doctor checks every community of
 its database). Each test reverts only to a snapshot it took itself."""
+
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,8 +27,22 @@ from oracle.lifecycle import down, up
 from oracle.members import import_members
 from oracle.takeout import export_takeout, verify_takeout_file
 
-from .builders import (ANNA, BRUNO, END, EXPECTED, MEMBERS_CSV, READINGS_CSV, SHOP, START, WELCOME, balances,
-                       devices_prefix, paid_out, quiet, small_community)
+from .builders import (
+    ANNA,
+    BRUNO,
+    END,
+    EXPECTED,
+    MEMBERS_CSV,
+    READINGS_CSV,
+    SHOP,
+    START,
+    WELCOME,
+    balances,
+    devices_prefix,
+    paid_out,
+    quiet,
+    small_community,
+)
 from .conftest import free_port, write
 
 # The next hour, 01:00-02:00 UTC, with the same readings: the same rewards (self_consumption uses no baseline).
@@ -70,15 +85,18 @@ def lines_about(report, name: str) -> list[str]:
 
 def transactions(ctx, name: str, kind: str) -> list[ChainTransaction]:
     with ctx.session() as s:
-        return list(s.scalars(select(ChainTransaction).where(
-            ChainTransaction.community_id == get_community(ctx, name).id, ChainTransaction.kind == kind)
-            .order_by(ChainTransaction.id)))
+        return list(
+            s.scalars(
+                select(ChainTransaction)
+                .where(ChainTransaction.community_id == get_community(ctx, name).id, ChainTransaction.kind == kind)
+                .order_by(ChainTransaction.id)
+            )
+        )
 
 
 def epoch_rows(ctx, name: str, number: int) -> tuple[Epoch, dict[str, EpochMember]]:
     with ctx.session() as s:
-        epoch = s.scalar(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id,
-                                             Epoch.number == number))
+        epoch = s.scalar(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id, Epoch.number == number))
         members = {m.wallet: m for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))}
     return epoch, members
 
@@ -99,8 +117,10 @@ def test_a_finished_epoch_the_chain_lost_is_reported_then_committed_and_paid_aga
     report = check_agreement(dctx)
     assert not report.ok
     [line] = lines_about(report, name)
-    assert line.startswith(f"DISAGREE epoch 1 of {name!r} is recorded committed and paid, but the chain has no "
-                           "epoch 1 (the chain lost blocks?)")
+    assert line.startswith(
+        f"DISAGREE epoch 1 of {name!r} is recorded committed and paid, but the chain has no "
+        "epoch 1 (the chain lost blocks?)"
+    )
     assert f"--start {START} --end {END}" in line
     assert epoch_rows(dctx, name, 1)[0].status == "done"  # the doctor only reads
 
@@ -116,8 +136,11 @@ def test_a_finished_epoch_the_chain_lost_is_reported_then_committed_and_paid_aga
 
     said = []
     again = run_epoch(dctx, name, START, END, progress=False, log=said.append)
-    assert any(s.startswith(f"epoch 1 of {name!r} was recorded committed and paid, but the chain has no epoch 1")
-               and "the database was set back to before its commit" in s for s in said)
+    assert any(
+        s.startswith(f"epoch 1 of {name!r} was recorded committed and paid, but the chain has no epoch 1")
+        and "the database was set back to before its commit" in s
+        for s in said
+    )
     assert "epoch 1: commit" in said and "epoch 1: pay" in said and "epoch 1: select" not in said
     assert again.id == first.id and again.status == "done" and again.merkle_root == first.merkle_root
 
@@ -154,8 +177,11 @@ def test_payments_the_chain_lost_after_the_commit_are_paid_again_once(dctx, tmp_
 
     said = []
     again = run_epoch(dctx, name, START, END, progress=False, log=said.append)
-    assert any(s.startswith(f"epoch 1 of {name!r} has 3 leaves recorded paid that the chain shows unpaid")
-               and "recorded as owed again" in s for s in said)
+    assert any(
+        s.startswith(f"epoch 1 of {name!r} has 3 leaves recorded paid that the chain shows unpaid")
+        and "recorded as owed again" in s
+        for s in said
+    )
     assert "epoch 1: pay" in said and "epoch 1: commit" not in said  # resumed at the first step the chain lacks
     assert again.status == "done"
     assert balances(dctx, name) == paid_out(EXPECTED)
@@ -178,16 +204,24 @@ def test_a_transaction_recorded_sent_whose_receipt_exists_is_recorded_mined(dctx
         raise SimulatedCrash("waiting for the receipt")
 
     with pytest.raises(SimulatedCrash):
-        send_recorded(dctx, token.functions.setEpochRewardCeiling(ceiling), "token_admin", "set_reward_ceiling",
-                      community_id=community.id, after_sent=killed)
+        send_recorded(
+            dctx,
+            token.functions.setEpochRewardCeiling(ceiling),
+            "token_admin",
+            "set_reward_ceiling",
+            community_id=community.id,
+            after_sent=killed,
+        )
     tx = transactions(dctx, name, "set_reward_ceiling")[-1]
     assert tx.status == "sent" and tx.block_number is None  # as found after the kill
     receipt = dctx.chain.receipt_or_none(tx.tx_hash)
     assert receipt is not None
 
     [line] = lines_about(check_agreement(dctx), name)
-    found = f"transaction {tx.tx_hash} (set_reward_ceiling) of {name!r} is recorded as sent, but the chain has it " \
-            f"mined in block {receipt['blockNumber']}"
+    found = (
+        f"transaction {tx.tx_hash} (set_reward_ceiling) of {name!r} is recorded as sent, but the chain has it "
+        f"mined in block {receipt['blockNumber']}"
+    )
     assert line.startswith(f"DISAGREE {found}")
     said = []
     run_epoch(dctx, name, START, END, progress=False, log=said.append)
@@ -200,8 +234,10 @@ def test_a_transaction_recorded_sent_whose_receipt_exists_is_recorded_mined(dctx
 def test_members_whose_addition_the_chain_lost_are_reported_until_imported_again(dctx, tmp_path):
     name = small_community(dctx, tmp_path)
     p = devices_prefix(name)
-    bigger = write(tmp_path / "more.csv", MEMBERS_CSV.format(p=p)
-                   + f"{DAVIDE},Davide Verdi,davide@example.org,citizen,consumer,{p}D-M\n")
+    bigger = write(
+        tmp_path / "more.csv",
+        MEMBERS_CSV.format(p=p) + f"{DAVIDE},Davide Verdi,davide@example.org,citizen,consumer,{p}D-M\n",
+    )
     before = snapshot(dctx)
     import_members(dctx, name, bigger)
     lose_blocks_since(dctx, before)
@@ -209,8 +245,11 @@ def test_members_whose_addition_the_chain_lost_are_reported_until_imported_again
     assert dctx.chain.members_active(community.token_address, [ANNA, BRUNO, SHOP, DAVIDE]) == [True] * 3 + [False]
 
     [line] = lines_about(check_agreement(dctx), name)
-    assert line.startswith(f"DISAGREE 1 member of {name!r} active in the database is not a member on-chain") \
-        and DAVIDE in line and "oracle members import" in line
+    assert (
+        line.startswith(f"DISAGREE 1 member of {name!r} active in the database is not a member on-chain")
+        and DAVIDE in line
+        and "oracle members import" in line
+    )
     found = reconcile_community(dctx, community, log=quiet)  # records the lost addition as dropped, says it again
     assert len(found) == 1 and DAVIDE in found[0]
     assert [t.status for t in transactions(dctx, name, "add_members")] == ["mined", "dropped"]

@@ -10,6 +10,7 @@ operator's node restart looks like. Pausing the process (SIGSTOP) would only tes
 connections would test the proxy. A transaction sent just before the stop and not yet dumped is lost with the
 blocks: the run's reconciliation (oracle/epochs/reconcile.py) finds it missing and pays its leaf again, once.
 """
+
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from oracle.model_registry import publish_model
 from .builders import END, START, devices_prefix, quiet
 from .conftest import unique_name, write
 
-MEMBERS = [to_checksum_address(f"0x{0xe000 + n:040x}") for n in range(1, 25)]  # 24: the last one has panels
+MEMBERS = [to_checksum_address(f"0x{0xE000 + n:040x}") for n in range(1, 25)]  # 24: the last one has panels
 PROGRESS = re.compile(r"paying rewards:.*?\| *(\d+)/(\d+) \[")
 
 
@@ -43,8 +44,15 @@ def outage_community(ctx, tmp_path) -> str:
     share of the self-consumed PV, so every leaf has an amount and every member one payment batch)."""
     name = unique_name("Outage LEC")
     p = devices_prefix(name)
-    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000",
-                     reward_ceiling="100000")
+    create_community(
+        ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=100,
+        endowment="10000",
+        reward_ceiling="100000",
+    )
     members = ["wallet,name,email,kind,profile,deviceid"]
     readings = ["deviceid,timestamp,energy"]
     for n, wallet in enumerate(MEMBERS):
@@ -65,10 +73,26 @@ def outage_community(ctx, tmp_path) -> str:
 
 def run_stopping_the_chain_mid_payment(ctx, name: str) -> tuple[subprocess.CompletedProcess, str]:
     """`oracle epoch run` whose chain is stopped once its progress bar shows a batch paid and others to go."""
-    process = subprocess.Popen([sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "epoch", "run",
-                                "--community", name, "--start", START, "--end", END],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "LEC_BATCH_SIZE": "1"})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oracle.cli",
+            "--home",
+            str(ctx.settings.home),
+            "epoch",
+            "run",
+            "--community",
+            name,
+            "--start",
+            START,
+            "--end",
+            END,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LEC_BATCH_SIZE": "1"},
+    )
     stderr, stopped_at = bytearray(), []
 
     def watch() -> None:
@@ -89,8 +113,9 @@ def run_stopping_the_chain_mid_payment(ctx, name: str) -> tuple[subprocess.Compl
     process.wait(180)
     watcher.join(30)
     assert stopped_at, f"the chain was never stopped mid-payment: {stderr.decode()}"
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout.decode(), stderr.decode()), \
-        stopped_at[0]
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout.decode(), stderr.decode()), stopped_at[
+        0
+    ]
 
 
 def error_line(stderr: str) -> str:
@@ -100,16 +125,20 @@ def error_line(stderr: str) -> str:
 
 
 def test_the_chain_stopped_mid_payment_then_started_again_with_its_state_the_same_command_pays_the_rest(
-        ctx, tmp_path, capsys):
+    ctx, tmp_path, capsys
+):
     name = outage_community(ctx, tmp_path)
     url = ctx.settings.effective_rpc_url
     try:
         done, bar = run_stopping_the_chain_mid_payment(ctx, name)
         assert done.returncode == 1, done.stderr
         line = error_line(done.stderr)
-        assert re.fullmatch(rf"error: the chain at {re.escape(url)} stopped answering during the pay step of epoch 1 "
-                            rf"of {re.escape(repr(name))} \(.+\); what was sent is recorded: run the same command "
-                            r"again once the chain answers", line), line
+        assert re.fullmatch(
+            rf"error: the chain at {re.escape(url)} stopped answering during the pay step of epoch 1 "
+            rf"of {re.escape(repr(name))} \(.+\); what was sent is recorded: run the same command "
+            r"again once the chain answers",
+            line,
+        ), line
         assert done.stderr.rstrip("\n").endswith(line)  # the last thing said
         with ctx.session() as s:
             epoch = s.scalar(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id))
@@ -123,9 +152,27 @@ def test_the_chain_stopped_mid_payment_then_started_again_with_its_state_the_sam
         assert unfinished["stopped"]["error"] == line.removeprefix("error: ")
     finally:
         embedded.start_anvil(ctx.settings)  # loads home/anvil/state.json
-    again = subprocess.run([sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "epoch", "run",
-                            "--community", name, "--start", START, "--end", END],
-                           capture_output=True, text=True, timeout=180, env={**os.environ, "LEC_BATCH_SIZE": "1"})
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "oracle.cli",
+            "--home",
+            str(ctx.settings.home),
+            "epoch",
+            "run",
+            "--community",
+            name,
+            "--start",
+            START,
+            "--end",
+            END,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "LEC_BATCH_SIZE": "1"},
+    )
     assert again.returncode == 0, again.stderr
     assert f"epoch 1 of {name!r} done" in again.stdout
     assert_everyone_paid_once(ctx, name)

@@ -1,5 +1,6 @@
 """ChainClient.read_many answers as call_many does (checksummed addresses, structs as tuples, one output
 unwrapped) without web3's per-call path, and reports a revert with the contract's error."""
+
 import pytest
 
 from oracle.chain.client import MemberInfo, TransactionFailed
@@ -14,9 +15,16 @@ def test_read_many_answers_as_call_many(ctx, tmp_path):
     run_epoch(ctx, name, START, END, log=quiet)
     chain, token = ctx.chain, get_community(ctx, name).token_address
     contract, factory, notary = chain.token(token), chain.factory, chain.notary
-    asked = [(contract, "memberInfo", ANNA), (contract, "balanceOf", ANNA), (factory, "communities"),
-             (factory, "communityByName", name), (notary, "epochCount", token), (notary, "getEpoch", token, 1),
-             (notary, "isPaid", token, 1, 0), (contract, "membersActive", [ANNA])]
+    asked = [
+        (contract, "memberInfo", ANNA),
+        (contract, "balanceOf", ANNA),
+        (factory, "communities"),
+        (factory, "communityByName", name),
+        (notary, "epochCount", token),
+        (notary, "getEpoch", token, 1),
+        (notary, "isPaid", token, 1, 0),
+        (contract, "membersActive", [ANNA]),
+    ]
     expected = chain.call_many([getattr(c.functions, fn)(*args) for c, fn, *args in asked])
     answered = chain.read_many(asked)
     assert answered == [list(e) if isinstance(e, list) else e for e in expected]

@@ -3,6 +3,7 @@ mistake is one sentence "error: …" on standard error with exit 2, a problem of
 chain that does not answer, a home that cannot be written, another `oracle up`) the same with exit 1, and
 nothing is half-written. Per-line problems of a meter file are anomalies with their line, as the ingest design
 has it (oracle/ingest/FORMATS.md): the rest of the file loads."""
+
 from __future__ import annotations
 
 import fcntl
@@ -53,14 +54,18 @@ def refusal(capsys) -> str:
 def stored(ctx) -> tuple[int, int, int]:
     """Ingestions, readings and anomalies in the database."""
     with ctx.session() as s:
-        return tuple(s.scalar(select(func.count()).select_from(table))
-                     for table in (Ingestion, CounterReading, AnomalyRecord))
+        return tuple(
+            s.scalar(select(func.count()).select_from(table)) for table in (Ingestion, CounterReading, AnomalyRecord)
+        )
 
 
 def anomalies_of(ctx, ingestion_id: int) -> list[tuple[str, int | None, str | None]]:
     with ctx.session() as s:
-        return s.execute(select(AnomalyRecord.kind, AnomalyRecord.line, AnomalyRecord.deviceid)
-                         .where(AnomalyRecord.ingestion_id == ingestion_id).order_by(AnomalyRecord.id)).all()
+        return s.execute(
+            select(AnomalyRecord.kind, AnomalyRecord.line, AnomalyRecord.deviceid)
+            .where(AnomalyRecord.ingestion_id == ingestion_id)
+            .order_by(AnomalyRecord.id)
+        ).all()
 
 
 def last_ingestion(ctx) -> Ingestion:
@@ -74,9 +79,14 @@ def lec(base_ctx, tmp_path_factory):
     name = unique_name("Clean Errors LEC")
     p = name.replace(" ", "") + "-"
     create_community(base_ctx, name, endowment="1000")
-    import_members(base_ctx, name, write(tmp_path_factory.mktemp("members") / "m.csv",
-                                         "wallet,name,email,kind,profile,deviceid\n"
-                                         f"{ANNA},Anna,anna@example.org,citizen,consumer,{p}M\n"))
+    import_members(
+        base_ctx,
+        name,
+        write(
+            tmp_path_factory.mktemp("members") / "m.csv",
+            f"wallet,name,email,kind,profile,deviceid\n{ANNA},Anna,anna@example.org,citizen,consumer,{p}M\n",
+        ),
+    )
     return name, p
 
 
@@ -93,14 +103,15 @@ def home():
 # ------------------------------------------------------------------ meter files
 
 
-def test_a_device_id_longer_than_its_column_is_an_anomaly_with_its_line_and_the_rest_loads(ctx, lec, tmp_path,
-                                                                                             capsys):
+def test_a_device_id_longer_than_its_column_is_an_anomaly_with_its_line_and_the_rest_loads(ctx, lec, tmp_path, capsys):
     # An anomaly, not a refusal of the file: per-line content problems are anomalies in the ingest design (an
     # empty deviceid already was one), and an id longer than the column can be no registered device.
     name, p = lec
     long_id = "X" * 65
-    path = write(tmp_path / "long-id.csv", f"deviceid,timestamp,energy\n{long_id},2026-03-01T00:00:00Z,5\n"
-                                           f"{p}M,2026-03-01T00:00:00Z,7\n")
+    path = write(
+        tmp_path / "long-id.csv",
+        f"deviceid,timestamp,energy\n{long_id},2026-03-01T00:00:00Z,5\n{p}M,2026-03-01T00:00:00Z,7\n",
+    )
     before = stored(ctx)
     assert run("--home", str(ctx.settings.home), "ingest", "--community", name, str(path)) == 0
     assert "1 readings loaded (1 read), 1 anomalies" in capsys.readouterr().out
@@ -114,21 +125,28 @@ def test_times_outside_2000_to_2100_are_anomalies_with_their_line_in_every_forma
     name, p = lec
     good = {"csv": "2026-03-02", "ec-csv": "2026-03-03", "urbandataset": "2026-03-04"}[fmt]
     if fmt == "csv":
-        text = "deviceid,timestamp,energy\n" + "".join(f"{p}M,{y}-10-01T00:00:00Z,1\n" for y in YEARS) \
+        text = (
+            "deviceid,timestamp,energy\n"
+            + "".join(f"{p}M,{y}-10-01T00:00:00Z,1\n" for y in YEARS)
             + f"{p}M,{good}T00:00:00Z,1\n"
+        )
         bad_lines = [2, 3, 4, 5, 6, 7]
     elif fmt == "ec-csv":  # one interval of one step per start date (ddmmyyyy), one user: Pfix on lines 6..12
         starts = ";".join(f"0110{y}" for y in YEARS) + ";" + good[8:10] + good[5:7] + good[:4]
         text = f"Δt;15\nSt;{starts}\nDt;1\nN;1\nIDn;{p}M\nPfix;4\n" + ";4\n" * len(YEARS)
         bad_lines = [6, 7, 8, 9, 10, 11]
     else:
-        entries = [{"id": i + 1, "period": {"start_ts": f"{y}T00:00:00Z"},
-                    "property": [{"name": "PODID", "val": f"{p}M"}, {"name": "energy", "val": 1}]}
-                   for i, y in enumerate([f"{y}-10-01" for y in YEARS] + [good])]
-        text = json.dumps({"UrbanDataset": {"context": {"timeZone": "UTC"}, "values": {"line": entries}}},
-                          indent=1)
+        entries = [
+            {
+                "id": i + 1,
+                "period": {"start_ts": f"{y}T00:00:00Z"},
+                "property": [{"name": "PODID", "val": f"{p}M"}, {"name": "energy", "val": 1}],
+            }
+            for i, y in enumerate([f"{y}-10-01" for y in YEARS] + [good])
+        ]
+        text = json.dumps({"UrbanDataset": {"context": {"timeZone": "UTC"}, "values": {"line": entries}}}, indent=1)
         lines = text.split("\n")
-        bad_lines = [n + 1 for n, line in enumerate(lines) if line == "    {"][:len(YEARS)]  # values.line[i]
+        bad_lines = [n + 1 for n, line in enumerate(lines) if line == "    {"][: len(YEARS)]  # values.line[i]
     path = write(tmp_path / f"years.{fmt}", text)
     before = stored(ctx)
     assert run("--home", str(ctx.settings.home), "ingest", "--community", name, "--format", fmt, str(path)) == 0
@@ -156,21 +174,30 @@ def test_a_line_longer_than_the_limit_is_refused_before_it_is_read_whole(ctx, le
 
 def test_a_file_without_utc_offsets_loads_nothing_and_says_so(ctx, lec, tmp_path, capsys):
     name, p = lec
-    path = write(tmp_path / "no-offsets.csv", "deviceid,timestamp,energy\n" + "".join(
-        f"{p}M,2026-03-06T00:{m:02d}:00,1\n" for m in (0, 15, 30, 45)) + f"{p}M,2026-03-06T01:00:00Z,x\n")
+    path = write(
+        tmp_path / "no-offsets.csv",
+        "deviceid,timestamp,energy\n"
+        + "".join(f"{p}M,2026-03-06T00:{m:02d}:00,1\n" for m in (0, 15, 30, 45))
+        + f"{p}M,2026-03-06T01:00:00Z,x\n",
+    )
     before = stored(ctx)
     assert run("--home", str(ctx.settings.home), "ingest", "--community", name, str(path)) == 2
     line = refusal(capsys)
-    assert line.startswith(f"error: {path}: no reading could be loaded, 5 anomalies, most of them missing_offset (4; "
-                           "the first at line 2: timestamp '2026-03-06T00:00:00' has no UTC offset")
+    assert line.startswith(
+        f"error: {path}: no reading could be loaded, 5 anomalies, most of them missing_offset (4; "
+        "the first at line 2: timestamp '2026-03-06T00:00:00' has no UTC offset"
+    )
     assert line.endswith("nothing was loaded")
     assert stored(ctx) == before
 
 
 def test_digit_separators_and_other_scripts_digits_are_not_numbers(ctx, lec, tmp_path, capsys):
     name, p = lec
-    path = write(tmp_path / "digits.csv", f"deviceid,timestamp,energy\n{p}M,2026-03-07T00:00:00Z,1_000\n"
-                                          f"{p}M,2026-03-07T00:15:00Z,١٢٣\n{p}M,2026-03-07T00:30:00Z,42\n")
+    path = write(
+        tmp_path / "digits.csv",
+        f"deviceid,timestamp,energy\n{p}M,2026-03-07T00:00:00Z,1_000\n"
+        f"{p}M,2026-03-07T00:15:00Z,١٢٣\n{p}M,2026-03-07T00:30:00Z,42\n",
+    )
     assert run("--home", str(ctx.settings.home), "ingest", "--community", name, str(path)) == 0
     ingestion = last_ingestion(ctx)
     assert ingestion.rows_loaded == 1
@@ -187,15 +214,19 @@ def test_gap_limit_hours_outside_its_documented_range(ctx, lec, tmp_path, capsys
     name, p = lec
     path = write(tmp_path / "r.csv", f"deviceid,timestamp,energy\n{p}M,2026-03-08T00:00:00Z,1\n")
     before = stored(ctx)
-    assert run("--home", str(ctx.settings.home), "ingest", "--community", name, f"--gap-limit-hours={hours}",
-               str(path)) == 2
+    assert (
+        run("--home", str(ctx.settings.home), "ingest", "--community", name, f"--gap-limit-hours={hours}", str(path))
+        == 2
+    )
     line = refusal(capsys)
     assert line.startswith("error: oracle ingest: argument --gap-limit-hours: ") and "at most 24" in line
     assert stored(ctx) == before
 
 
-@pytest.mark.parametrize("command", [["ingest", "--community", "X"], ["members", "import", "--community", "X"],
-                                     ["verify"], ["serve", "--schedule"]])
+@pytest.mark.parametrize(
+    "command",
+    [["ingest", "--community", "X"], ["members", "import", "--community", "X"], ["verify"], ["serve", "--schedule"]],
+)
 def test_a_directory_given_as_the_file(ctx, tmp_path, capsys, command):
     assert run("--home", str(ctx.settings.home), *command, str(tmp_path)) == 2
     assert f"{tmp_path} is a directory, not a file" in refusal(capsys)
@@ -207,30 +238,55 @@ def test_a_directory_as_the_schedule_from_the_environment(ctx, tmp_path, capsys,
     assert refusal(capsys) == f"error: {tmp_path} is a directory, not a schedule file"
 
 
-@pytest.mark.parametrize("value,says", [
-    ("99999999999999999999999", "is not an ISO 8601 time"), ("99999-01-01T00:00:00+00:00", "is not an ISO 8601"),
-    ("2027-01-01T00:00:00", "has no UTC offset"), ("9999-12-31T00:00:00Z", "outside the plausible window"),
-    ("0001-01-01T00:00:00Z", "outside the plausible window"), ("nan", "is not an ISO 8601 time")])
+@pytest.mark.parametrize(
+    "value,says",
+    [
+        ("99999999999999999999999", "is not an ISO 8601 time"),
+        ("99999-01-01T00:00:00+00:00", "is not an ISO 8601"),
+        ("2027-01-01T00:00:00", "has no UTC offset"),
+        ("9999-12-31T00:00:00Z", "outside the plausible window"),
+        ("0001-01-01T00:00:00Z", "outside the plausible window"),
+        ("nan", "is not an ISO 8601 time"),
+    ],
+)
 def test_effective_from_with_absurd_values(ctx, lec, capsys, value, says):
     name, _ = lec
     chain = ctx.chain
     token = get_community(ctx, name).token_address
     count = chain.call(chain.registry.functions.versionCount(token, to_bytes32("self_consumption")))
-    assert run("--home", str(ctx.settings.home), "models", "publish", "--model", "self_consumption", "--set",
-               "alpha_consumer=1", "--set", "alpha_producer=0.5", "--community", name,
-               f"--effective-from={value}") == 2
+    assert (
+        run(
+            "--home",
+            str(ctx.settings.home),
+            "models",
+            "publish",
+            "--model",
+            "self_consumption",
+            "--set",
+            "alpha_consumer=1",
+            "--set",
+            "alpha_producer=0.5",
+            "--community",
+            name,
+            f"--effective-from={value}",
+        )
+        == 2
+    )
     line = refusal(capsys)
     assert line.startswith("error: oracle models publish: argument --effective-from: ") and says in line
     assert chain.call(chain.registry.functions.versionCount(token, to_bytes32("self_consumption"))) == count
 
 
-@pytest.mark.parametrize("argv,says", [
-    (["community", "create", "ENDOW", "--endowment", "1e400"], "1e400 tokens is outside the range: 0 to"),
-    (["community", "create", "ENDOW", "--endowment", "1_000"], "'_' digit separators are not accepted"),
-    (["community", "create", "ENDOW", "--reward-ceiling", "١٠٠"], "only the ASCII digits 0-9 are accepted"),
-    (["community", "create", "ENDOW", "--fee-bps", "1_0"], "'1_0' is not a whole number"),
-    (["epoch", "show", "--community", "X", "--epoch", "99999999999999999999"], "is not an epoch number"),
-])
+@pytest.mark.parametrize(
+    "argv,says",
+    [
+        (["community", "create", "ENDOW", "--endowment", "1e400"], "1e400 tokens is outside the range: 0 to"),
+        (["community", "create", "ENDOW", "--endowment", "1_000"], "'_' digit separators are not accepted"),
+        (["community", "create", "ENDOW", "--reward-ceiling", "١٠٠"], "only the ASCII digits 0-9 are accepted"),
+        (["community", "create", "ENDOW", "--fee-bps", "1_0"], "'1_0' is not a whole number"),
+        (["epoch", "show", "--community", "X", "--epoch", "99999999999999999999"], "is not an epoch number"),
+    ],
+)
 def test_amounts_and_numbers_on_the_command_line(ctx, capsys, argv, says):
     name = unique_name("Argument LEC")
     argv = [name if a == "ENDOW" else a for a in argv]
@@ -243,11 +299,14 @@ def test_amounts_and_numbers_on_the_command_line(ctx, capsys, argv, says):
 # ------------------------------------------------------------------ database and chain
 
 
-@pytest.mark.parametrize("url,says", [
-    ("sqlite:///x.db", "the database URL sqlite:///x.db is not PostgreSQL (sqlite)"),
-    ("mysql://lec:secret@db/lec", "the database URL mysql://lec:***@db/lec is not PostgreSQL (mysql)"),
-    ("not a url", "the database URL 'not a url' is not a URL"),
-])
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("sqlite:///x.db", "the database URL sqlite:///x.db is not PostgreSQL (sqlite)"),
+        ("mysql://lec:secret@db/lec", "the database URL mysql://lec:***@db/lec is not PostgreSQL (mysql)"),
+        ("not a url", "the database URL 'not a url' is not a URL"),
+    ],
+)
 @pytest.mark.parametrize("command", [["epoch", "show", "--community", "X", "--epoch", "1"], ["db", "upgrade"]])
 def test_a_malformed_or_non_postgresql_database_url(tmp_path, capsys, monkeypatch, url, says, command):
     monkeypatch.chdir(tmp_path)
@@ -257,12 +316,19 @@ def test_a_malformed_or_non_postgresql_database_url(tmp_path, capsys, monkeypatc
     assert list(tmp_path.iterdir()) == []  # no x.db, no home
 
 
-@pytest.mark.parametrize("url,says", [
-    ("postgresql://lec:secret@nohost.invalid:5432/lec",
-     "the database at postgresql://lec:***@nohost.invalid:5432/lec does not answer (failed to resolve host"),
-    ("postgresql://lec@127.0.0.1:{port}/lec",
-     "the database at postgresql://lec@127.0.0.1:{port}/lec does not answer (connection failed: "),
-])
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        (
+            "postgresql://lec:secret@nohost.invalid:5432/lec",
+            "the database at postgresql://lec:***@nohost.invalid:5432/lec does not answer (failed to resolve host",
+        ),
+        (
+            "postgresql://lec@127.0.0.1:{port}/lec",
+            "the database at postgresql://lec@127.0.0.1:{port}/lec does not answer (connection failed: ",
+        ),
+    ],
+)
 def test_a_database_that_does_not_answer(tmp_path, capsys, monkeypatch, url, says):
     port = free_port()
     url, says = url.format(port=port), says.format(port=port)
@@ -320,8 +386,9 @@ def test_a_home_that_is_a_file_or_cannot_be_written(tmp_path, capsys, monkeypatc
     monkeypatch.setenv("LEC_ANVIL_PORT", str(free_port()))
     a_file = write(tmp_path / "a-file", "not a directory\n")
     assert run("--home", str(a_file), "up") == 2
-    assert refusal(capsys) == (f"error: the home {a_file} is a file, not a directory: give --home (or LEC_HOME) a "
-                               "directory")
+    assert refusal(capsys) == (
+        f"error: the home {a_file} is a file, not a directory: give --home (or LEC_HOME) a directory"
+    )
     assert run("--home", str(a_file / "inside"), "up") == 2
     assert "part of its path is a file" in refusal(capsys)
     assert a_file.read_text() == "not a directory\n"
@@ -334,8 +401,12 @@ def test_a_home_on_a_read_only_file_system(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LEC_ANVIL_PORT", str(free_port()))
     mount = tmp_path / "ro"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("mounting a read-only file system needs root")
     try:
         assert run("--home", str(mount), "up") == 1
@@ -345,9 +416,15 @@ def test_a_home_on_a_read_only_file_system(tmp_path, capsys, monkeypatch):
 
 
 def oracle_process(home: Path, *argv: str, env: dict | None = None, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "oracle.cli", "--home", str(home), *argv], cwd=PROJECT,
-                            env=env or dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "oracle.cli", "--home", str(home), *argv],
+        cwd=PROJECT,
+        env=env or dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def test_two_ups_at_once_on_a_new_home(home):
@@ -362,8 +439,10 @@ def test_two_ups_at_once_on_a_new_home(home):
     out, err = second.communicate(timeout=60)
     assert first.poll() is None, "the first `up` ended before the second was refused: nothing was tested"
     assert second.returncode == 1 and out == ""
-    assert err.splitlines() == [f"error: another `oracle up` is running on this home ({home}, process "
-                                f"{first.pid}): wait for it to end, then see `oracle status`"]
+    assert err.splitlines() == [
+        f"error: another `oracle up` is running on this home ({home}, process "
+        f"{first.pid}): wait for it to end, then see `oracle status`"
+    ]
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     assert out.count("deploying the platform contracts") == 1

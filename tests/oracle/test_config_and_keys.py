@@ -1,4 +1,5 @@
 """Keys and secrets: encrypted keystores, generated only for the embedded setup, refused without a passphrase."""
+
 import json
 import stat
 
@@ -36,9 +37,15 @@ def test_wrong_passphrase_is_a_clear_error(tmp_path):
 
 
 def test_configured_setup_refuses_without_its_secrets(tmp_path):
-    production = load_settings(tmp_path, env={"DATABASE_URL": "postgresql+psycopg://x@localhost/lec",
-                                              "LEC_RPC_URL": "http://127.0.0.1:1", "LEC_CHAIN_ID": "1981",
-                                              "LEC_MANIFEST": str(tmp_path / "1981.json")})
+    production = load_settings(
+        tmp_path,
+        env={
+            "DATABASE_URL": "postgresql+psycopg://x@localhost/lec",
+            "LEC_RPC_URL": "http://127.0.0.1:1",
+            "LEC_CHAIN_ID": "1981",
+            "LEC_MANIFEST": str(tmp_path / "1981.json"),
+        },
+    )
     assert production.production
     with pytest.raises(ConfigError, match="LEC_KEYSTORE_PASSPHRASE is not set"):
         keystore_passphrase(production)

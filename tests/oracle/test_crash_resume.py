@@ -1,5 +1,6 @@
 """A process that dies at any point of an epoch: running the same command again finishes it, with every
 member paid exactly once (batches of one member, so crashes fall between and inside payments too)."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,13 +12,20 @@ from .builders import ANNA, BRUNO, END, EXPECTED, INDEX, SHOP, START, balances, 
 from .conftest import context_with
 
 CRASH_POINTS = [
-    "after:select", "after:compute", "after:hash", "after:tree",
-    "commit:sent",          # commit transaction sent, process dies before its receipt is recorded
+    "after:select",
+    "after:compute",
+    "after:hash",
+    "after:tree",
+    "commit:sent",  # commit transaction sent, process dies before its receipt is recorded
     "after:commit",
-    "pay:sent:1",           # first batch sent, not yet recorded as mined
-    "pay:mined:1",          # first batch mined and recorded, its leaves not yet recorded as paid
-    "pay:batch:1",          # first batch paid and recorded
-    "pay:sent:2", "pay:mined:2", "pay:batch:2", "pay:sent:3", "pay:mined:3",
+    "pay:sent:1",  # first batch sent, not yet recorded as mined
+    "pay:mined:1",  # first batch mined and recorded, its leaves not yet recorded as paid
+    "pay:batch:1",  # first batch paid and recorded
+    "pay:sent:2",
+    "pay:mined:2",
+    "pay:batch:2",
+    "pay:sent:3",
+    "pay:mined:3",
     "after:pay",
 ]
 
@@ -29,8 +37,11 @@ def epoch_of(ctx, name: str) -> Epoch:
 
 def transactions(ctx, epoch_id: int, kind: str) -> int:
     with ctx.session() as s:
-        return s.scalar(select(func.count()).select_from(ChainTransaction).where(
-            ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == kind))
+        return s.scalar(
+            select(func.count())
+            .select_from(ChainTransaction)
+            .where(ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == kind)
+        )
 
 
 @pytest.mark.parametrize("crash_at", CRASH_POINTS)
@@ -43,8 +54,9 @@ def test_resume_after_crash_pays_everyone_exactly_once(ctx, tmp_path, crash_at):
     assert epoch.status == "running"
     root_before = epoch.merkle_root
     with ctx.session() as s:
-        salts_before = {m.wallet: m.salt
-                        for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))}
+        salts_before = {
+            m.wallet: m.salt for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))
+        }
 
     resumed = run_epoch(ctx, name, START, END, progress=False, log=quiet)
     assert resumed.id == epoch.id and resumed.number == 1 and resumed.status == "done"
@@ -80,8 +92,18 @@ def test_member_who_claimed_before_the_push_is_not_paid_again(ctx, tmp_path):
     tree = StandardMerkleTree.load(epoch.tree_dump)
     chain = ctx.chain
     # anyone may send a claim; the tokens go to the member
-    chain.send(chain.notary.functions.claim(community.token_address, 1, bruno.leaf_index, BRUNO, int(bruno.amount),
-                                            bytes(bruno.data_hash), tree.proof(bruno.leaf_index)), "platform_admin")
+    chain.send(
+        chain.notary.functions.claim(
+            community.token_address,
+            1,
+            bruno.leaf_index,
+            BRUNO,
+            int(bruno.amount),
+            bytes(bruno.data_hash),
+            tree.proof(bruno.leaf_index),
+        ),
+        "platform_admin",
+    )
     run_epoch(ctx, name, START, END, progress=False, log=quiet)
     assert balances(ctx, name) == paid_out(EXPECTED)
     assert transactions(ctx, epoch.id, "push") == 1  # Anna and the shop in one batch of two; Bruno known paid

@@ -5,6 +5,7 @@ the production path with LEC_NEW_DATA_KEY).
 The key's fingerprint is database-wide, so every test here works on a database of its own, created on the
 session's PostgreSQL server, and on a home of its own (whose secrets/data-key is the embedded key) that
 shares the session's chain, keystores and deployment manifest."""
+
 import dataclasses
 import hashlib
 import hmac
@@ -12,7 +13,7 @@ import itertools
 import os
 import shutil
 import stat
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -32,8 +33,11 @@ from oracle.members import import_members
 from .builders import ANNA, BRUNO, MEMBERS_CSV, SHOP, devices_prefix
 from .conftest import context_with, unique_name, write
 
-NAMES = {ANNA: ("Anna Rossi", "anna@example.org"), BRUNO: ("Bruno Bianchi", "bruno@example.org"),
-         SHOP: ("Bottega Verde", "shop@example.org")}
+NAMES = {
+    ANNA: ("Anna Rossi", "anna@example.org"),
+    BRUNO: ("Bruno Bianchi", "bruno@example.org"),
+    SHOP: ("Bottega Verde", "shop@example.org"),
+}
 _databases = itertools.count(1)
 
 
@@ -98,22 +102,30 @@ def counts(ctx) -> tuple[int, int, int]:
 
 def users_raw(ctx) -> list[tuple]:
     with ctx.session() as s:
-        return [tuple(row) for row in s.execute(select(User.id, User.name_enc, User.email_enc, User.email_hmac)
-                                                .order_by(User.id))]
+        return [
+            tuple(row)
+            for row in s.execute(select(User.id, User.name_enc, User.email_enc, User.email_hmac).order_by(User.id))
+        ]
 
 
 def data_keys(ctx) -> list[tuple]:
     with ctx.session() as s:
-        return [tuple(row) for row in s.execute(select(DataKey.fingerprint, DataKey.created_at, DataKey.retired_at)
-                                                .order_by(DataKey.id))]
+        return [
+            tuple(row)
+            for row in s.execute(
+                select(DataKey.fingerprint, DataKey.created_at, DataKey.retired_at).order_by(DataKey.id)
+            )
+        ]
 
 
 def people(ctx) -> dict[str, tuple[str, str]]:
     """wallet -> (name, e-mail) as the context's key decrypts them."""
     cipher = ctx.cipher
     with ctx.session() as s:
-        return {m.wallet: (cipher.decrypt(m.user.name_enc), cipher.decrypt(m.user.email_enc))
-                for m in s.scalars(select(Membership))}
+        return {
+            m.wallet: (cipher.decrypt(m.user.name_enc), cipher.decrypt(m.user.email_enc))
+            for m in s.scalars(select(Membership))
+        }
 
 
 def fingerprint(key: str) -> str:
@@ -121,8 +133,9 @@ def fingerprint(key: str) -> str:
 
 
 def email_hmac(key: str, email: str) -> bytes:
-    return hmac.new(hashlib.sha256(b"lec-email-hmac" + key.encode()).digest(), email.lower().encode(),
-                    hashlib.sha256).digest()
+    return hmac.new(
+        hashlib.sha256(b"lec-email-hmac" + key.encode()).digest(), email.lower().encode(), hashlib.sha256
+    ).digest()
 
 
 def key_file(ctx) -> str:
@@ -158,20 +171,29 @@ def test_a_wrong_key_is_refused_before_anything_is_written(kctx, tmp_path, monke
     name, _ = community_with_members(kctx, tmp_path)
     before, raw_before = counts(kctx), users_raw(kctx)
     newcomer = "0x00000000000000000000000000000000000000d4"
-    more = write(tmp_path / "more.csv", "wallet,name,email,kind,profile,deviceid\n"
-                 f"{newcomer},Dario Neri,dario@example.org,citizen,consumer,{devices_prefix(name)}D-M\n")
+    more = write(
+        tmp_path / "more.csv",
+        "wallet,name,email,kind,profile,deviceid\n"
+        f"{newcomer},Dario Neri,dario@example.org,citizen,consumer,{devices_prefix(name)}D-M\n",
+    )
     wrong = Fernet.generate_key().decode()
 
-    with pytest.raises(ConfigError, match="^LEC_DATA_KEY is not the personal-data key of this database, whose "
-                                          "personal data is encrypted with the key first used on .*: set "
-                                          "LEC_DATA_KEY to that key, or unset it to use .*/secrets/data-key$"):
+    with pytest.raises(
+        ConfigError,
+        match="^LEC_DATA_KEY is not the personal-data key of this database, whose "
+        "personal data is encrypted with the key first used on .*: set "
+        "LEC_DATA_KEY to that key, or unset it to use .*/secrets/data-key$",
+    ):
         import_members(context_with(kctx, data_key=wrong), name, more)
     # as a configured setup would run it: one sentence, exit 2, nothing written
     production_env(monkeypatch, kctx.database_url, wrong)
     assert oracle_main(["--home", str(kctx.settings.home), "members", "import", "--community", name, str(more)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: LEC_DATA_KEY is not the personal-data key of this database") and \
-        err.rstrip().endswith(": set LEC_DATA_KEY to that key") and err.count("\n") == 1
+    assert (
+        err.startswith("error: LEC_DATA_KEY is not the personal-data key of this database")
+        and err.rstrip().endswith(": set LEC_DATA_KEY to that key")
+        and err.count("\n") == 1
+    )
     assert counts(kctx) == before and users_raw(kctx) == raw_before and len(data_keys(kctx)) == 1
     assert people(restart(kctx)) == NAMES  # the right key still reads everything
 
@@ -195,8 +217,11 @@ def test_a_missing_key_file_is_refused_not_regenerated(kctx, tmp_path):
     community_with_members(kctx, tmp_path)
     path = kctx.settings.home / "secrets" / "data-key"
     path.unlink()
-    with pytest.raises(ConfigError, match=f"^{path} is missing, but the personal data of this database is encrypted "
-                                          f"with the key first used on .*: restore {path} from a backup"):
+    with pytest.raises(
+        ConfigError,
+        match=f"^{path} is missing, but the personal data of this database is encrypted "
+        f"with the key first used on .*: restore {path} from a backup",
+    ):
         restart(kctx).cipher
     assert not path.exists()
 
@@ -205,8 +230,11 @@ def test_a_database_from_before_fingerprints_accepts_only_the_key_of_its_data(kc
     community_with_members(kctx, tmp_path)
     with kctx.session() as s:
         s.execute(delete(DataKey))  # as before migration 0003: data, no fingerprint
-    with pytest.raises(ConfigError, match=r"^LEC_DATA_KEY cannot decrypt the personal data already in this database "
-                                          r"\(row \d+ of users\): set LEC_DATA_KEY to that key, or unset it"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^LEC_DATA_KEY cannot decrypt the personal data already in this database "
+        r"\(row \d+ of users\): set LEC_DATA_KEY to that key, or unset it",
+    ):
         context_with(kctx, data_key=Fernet.generate_key().decode()).cipher
     assert data_keys(kctx) == []
     restart(kctx).cipher
@@ -223,14 +251,18 @@ def test_rotation_round_trips_and_retires_the_old_key(kctx, tmp_path, capsys):
 
     message = rotate_data_key(restart(kctx))
     # 3 people: a name and an e-mail each, and each e-mail's look-up hash
-    assert message.startswith("re-encrypted 3 records of personal data (6 encrypted fields) and recomputed 3 "
-                              "e-mail look-up hashes, in one transaction")
+    assert message.startswith(
+        "re-encrypted 3 records of personal data (6 encrypted fields) and recomputed 3 "
+        "e-mail look-up hashes, in one transaction"
+    )
     new_key = key_file(kctx)
     secrets = kctx.settings.home / "secrets"
     assert new_key != old_key and str(secrets / "data-key") in message
     assert stat.S_IMODE((secrets / "data-key").stat().st_mode) == 0o600 and not (secrets / "data-key.new").exists()
-    assert [(fp, retired is None) for fp, _, retired in data_keys(kctx)] == [(fingerprint(old_key), False),
-                                                                           (fingerprint(new_key), True)]
+    assert [(fp, retired is None) for fp, _, retired in data_keys(kctx)] == [
+        (fingerprint(old_key), False),
+        (fingerprint(new_key), True),
+    ]
 
     after = restart(kctx)
     assert people(after) == NAMES
@@ -240,15 +272,21 @@ def test_rotation_round_trips_and_retires_the_old_key(kctx, tmp_path, capsys):
             Fernet(old_key).decrypt(name_enc)
         assert hashed == email_hmac(new_key, Fernet(new_key).decrypt(email_enc).decode())
 
-    retired_on = data_keys(kctx)[0][2].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    with pytest.raises(ConfigError, match=f"^LEC_DATA_KEY is the personal-data key retired on {retired_on} by a "
-                                          "rotation: use the current key$"):
+    retired_on = data_keys(kctx)[0][2].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    with pytest.raises(
+        ConfigError,
+        match=f"^LEC_DATA_KEY is the personal-data key retired on {retired_on} by a rotation: use the current key$",
+    ):
         context_with(kctx, data_key=old_key).cipher
 
     # the look-up hashes follow the new key: the same file again finds every person
     summary = import_members(after, name, path)
-    assert (summary.users_created, summary.memberships_created, summary.devices_created,
-            summary.profiles_changed) == (0, 0, 0, 0)
+    assert (summary.users_created, summary.memberships_created, summary.devices_created, summary.profiles_changed) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert counts(kctx) == before
 
 
@@ -279,16 +317,23 @@ def test_a_rotation_failing_midway_leaves_every_row_and_the_old_key(kctx, tmp_pa
     old_key = key_file(kctx)
     if failure == "undecryptable row":
         with kctx.session() as s:  # written with another key, then two more people after it
-            bad = s.execute(insert(User).values(name_enc=Fernet(Fernet.generate_key()).encrypt(b"Nobody"))
-                            .returning(User.id)).scalar_one()
-        more = write(tmp_path / "more.csv", "wallet,name,email,kind,profile,deviceid\n"
-                     f"0x00000000000000000000000000000000000000d4,Dario Neri,dario@example.org,citizen,consumer,"
-                     f"{devices_prefix(name)}D-M\n"
-                     f"0x00000000000000000000000000000000000000e5,Elena Blu,elena@example.org,citizen,consumer,"
-                     f"{devices_prefix(name)}E-M\n")
+            bad = s.execute(
+                insert(User).values(name_enc=Fernet(Fernet.generate_key()).encrypt(b"Nobody")).returning(User.id)
+            ).scalar_one()
+        more = write(
+            tmp_path / "more.csv",
+            "wallet,name,email,kind,profile,deviceid\n"
+            f"0x00000000000000000000000000000000000000d4,Dario Neri,dario@example.org,citizen,consumer,"
+            f"{devices_prefix(name)}D-M\n"
+            f"0x00000000000000000000000000000000000000e5,Elena Blu,elena@example.org,citizen,consumer,"
+            f"{devices_prefix(name)}E-M\n",
+        )
         import_members(restart(kctx), name, more)
-        expected = pytest.raises(ConfigError, match=f"^users row {bad}: name_enc cannot be decrypted with the current "
-                                                    "personal-data key: nothing was re-encrypted")
+        expected = pytest.raises(
+            ConfigError,
+            match=f"^users row {bad}: name_enc cannot be decrypted with the current "
+            "personal-data key: nothing was re-encrypted",
+        )
     else:
         from oracle.db.crypto import PersonalDataCipher
 
@@ -327,8 +372,9 @@ def test_configured_setup_rotates_to_the_key_in_LEC_NEW_DATA_KEY(kctx, tmp_path,
         return code, out, err
 
     code, _, err = rotate(None)
-    assert code == 2 and err.startswith("error: LEC_NEW_DATA_KEY is not set: a configured setup takes the new "
-                                        "personal-data key from its environment")
+    assert code == 2 and err.startswith(
+        "error: LEC_NEW_DATA_KEY is not set: a configured setup takes the new personal-data key from its environment"
+    )
     code, _, err = rotate(first)
     assert code == 2 and err.startswith("error: LEC_NEW_DATA_KEY is the current personal-data key")
     code, _, err = rotate("not-a-key")
@@ -338,8 +384,13 @@ def test_configured_setup_rotates_to_the_key_in_LEC_NEW_DATA_KEY(kctx, tmp_path,
     second = Fernet.generate_key().decode()
     code, out, err = rotate(second)
     assert code == 0, err
-    assert out.startswith("re-encrypted 3 records of personal data (6 encrypted fields) and recomputed 3 e-mail "
-                          "look-up hashes, in one transaction") and "set LEC_DATA_KEY to the key in LEC_NEW_DATA_KEY now" in out
+    assert (
+        out.startswith(
+            "re-encrypted 3 records of personal data (6 encrypted fields) and recomputed 3 e-mail "
+            "look-up hashes, in one transaction"
+        )
+        and "set LEC_DATA_KEY to the key in LEC_NEW_DATA_KEY now" in out
+    )
     assert sorted(p.name for p in (home / "secrets").iterdir()) == ["keystore-passphrase"]  # no key file written
     assert people(context_with(kctx, data_key=second)) == NAMES
     with pytest.raises(ConfigError, match="^LEC_DATA_KEY is the personal-data key retired on"):
@@ -359,11 +410,17 @@ def test_an_import_that_checked_the_key_before_a_rotation_writes_nothing(kctx, t
     importer.cipher  # the import's key check passed ...
     rotate_data_key(restart(kctx))  # ... then a rotation committed before the import wrote its rows
     before, raw_before = counts(kctx), users_raw(kctx)
-    more = write(tmp_path / "late.csv", "wallet,name,email,kind,profile,deviceid\n"
-                 f"0x00000000000000000000000000000000000000d5,Ester Gallo,ester@example.org,citizen,consumer,"
-                 f"{devices_prefix(name)}E-M\n")
-    with pytest.raises(ConfigError, match="^the personal-data key was rotated while this command ran: nothing was "
-                                          "written; run it again with the current key$"):
+    more = write(
+        tmp_path / "late.csv",
+        "wallet,name,email,kind,profile,deviceid\n"
+        f"0x00000000000000000000000000000000000000d5,Ester Gallo,ester@example.org,citizen,consumer,"
+        f"{devices_prefix(name)}E-M\n",
+    )
+    with pytest.raises(
+        ConfigError,
+        match="^the personal-data key was rotated while this command ran: nothing was "
+        "written; run it again with the current key$",
+    ):
         import_members(importer, name, more)
     assert counts(kctx) == before and users_raw(kctx) == raw_before
     import_members(restart(kctx), name, more)  # with the current key it goes through

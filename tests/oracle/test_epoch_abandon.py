@@ -1,6 +1,7 @@
 """A stuck epoch has a way out (issue 7): an epoch never committed can be abandoned (recorded, shown, its number
 taken again by the next epoch, which commits on-chain under it and pays); a committed one cannot; and a resumed run
 recomputes from select when the model that rules the period changed and nothing was committed."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,8 +14,19 @@ from oracle.epochs.runner import SimulatedCrash, run_epoch, unfinished_epoch
 from oracle.errors import OracleError
 from oracle.model_registry import publish_model
 
-from .builders import ANNA, BRUNO, END, EXPECTED, SHOP, START, balances, challenge_window, paid_out, quiet, \
-    small_community
+from .builders import (
+    ANNA,
+    BRUNO,
+    END,
+    EXPECTED,
+    SHOP,
+    START,
+    balances,
+    challenge_window,
+    paid_out,
+    quiet,
+    small_community,
+)
 
 # The hour before START: no readings, so an epoch over it rewards 0 to each of the three members.
 BEFORE = ("2026-09-30T23:00:00+00:00", "2026-10-01T00:00:00+00:00")
@@ -25,8 +37,9 @@ REASON = "meter B-PV is to be imported again with its October data"
 
 def rows(ctx, name: str) -> list[Epoch]:
     with ctx.session() as s:
-        return list(s.scalars(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id)
-                              .order_by(Epoch.id)))
+        return list(
+            s.scalars(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id).order_by(Epoch.id))
+        )
 
 
 def steps(ctx, epoch_id: int) -> dict[str, dict | None]:
@@ -36,14 +49,19 @@ def steps(ctx, epoch_id: int) -> dict[str, dict | None]:
 
 def commits(ctx, epoch_id: int) -> list[ChainTransaction]:
     with ctx.session() as s:
-        return list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch_id,
-                                                             ChainTransaction.kind == "commit")))
+        return list(
+            s.scalars(
+                select(ChainTransaction).where(ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == "commit")
+            )
+        )
 
 
 def show(ctx, name: str, number: int, capsys) -> str:
     capsys.readouterr()
-    assert oracle_main(["--home", str(ctx.settings.home), "epoch", "show", "--community", name,
-                        "--epoch", str(number)]) == 0
+    assert (
+        oracle_main(["--home", str(ctx.settings.home), "epoch", "show", "--community", name, "--epoch", str(number)])
+        == 0
+    )
     return capsys.readouterr().out
 
 
@@ -61,8 +79,9 @@ def test_an_abandoned_epoch_frees_its_period_and_the_next_run_commits_its_number
         run_epoch(ctx, name, *AFTER, progress=False, log=quiet)
 
     capsys.readouterr()
-    assert oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "2",
-                        "--reason", REASON]) == 0
+    assert (
+        oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "2", "--reason", REASON]) == 0
+    )
     said = capsys.readouterr().out
     assert "epoch 2 of" in said and "abandoned; it was never committed on-chain" in said
     assert "commits its epoch as number 2" in said
@@ -75,7 +94,7 @@ def test_an_abandoned_epoch_frees_its_period_and_the_next_run_commits_its_number
     assert {"select", "compute", "hash", "tree"} <= set(record)  # what it computed stays, for the record
     assert unfinished_epoch(ctx, get_community(ctx, name)) is None
     shown = show(ctx, name, 2, capsys)
-    assert f"epoch 2 (abandoned)" in shown and f": {REASON}: never committed" in shown
+    assert "epoch 2 (abandoned)" in shown and f": {REASON}: never committed" in shown
     assert ctx.chain.epoch_count(get_community(ctx, name).token_address) == 1
 
     again = run_epoch(ctx, name, START, END, progress=False, log=quiet)
@@ -87,8 +106,11 @@ def test_an_abandoned_epoch_frees_its_period_and_the_next_run_commits_its_number
     assert balances(ctx, name) == paid_out(EXPECTED)
     shown = show(ctx, name, 2, capsys)
     assert "epoch 2 (done)" in shown
-    assert f"earlier   attempt 2026-10-01T00:00:00+00:00 .. 2026-10-01T01:00:00+00:00 (root {stuck.merkle_root}) " \
-           f"abandoned" in shown and shown.rstrip().count(REASON) == 1
+    assert (
+        f"earlier   attempt 2026-10-01T00:00:00+00:00 .. 2026-10-01T01:00:00+00:00 (root {stuck.merkle_root}) abandoned"
+        in shown
+        and shown.rstrip().count(REASON) == 1
+    )
     report = epoch_report(ctx, name, 2)
     assert [a["reason"] for a in report["abandonedAttempts"]] == [REASON] and report["abandoned"] is None
     # the next epoch is 3, after the abandoned number was used
@@ -112,11 +134,12 @@ def test_abandon_asks_for_a_reason_and_an_epoch_that_exists(ctx, tmp_path, capsy
     with pytest.raises(SimulatedCrash):
         run_epoch(ctx, name, START, END, crash_at="after:tree", progress=False, log=quiet)
     for reason in ("", "   "):
-        assert oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "1",
-                            "--reason", reason]) == 2
+        assert (
+            oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "1", "--reason", reason])
+            == 2
+        )
         assert "--reason is required: say why the epoch is abandoned" in capsys.readouterr().err
-    assert oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "7",
-                        "--reason", "x"]) == 2
+    assert oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "7", "--reason", "x"]) == 2
     assert "has no epoch 7" in capsys.readouterr().err
     assert [e.status for e in rows(ctx, name)] == ["running"]
     # abandoning twice says so and changes nothing; void and take-out name the abandonment
@@ -125,8 +148,9 @@ def test_abandon_asks_for_a_reason_and_an_epoch_that_exists(ctx, tmp_path, capsy
     assert len([e for e in rows(ctx, name) if e.status == "abandoned"]) == 1
     from oracle.epochs.void import void_epoch
 
-    with pytest.raises(OracleError, match=f"epoch 1 of .* was abandoned before its commit \\({REASON}\\): it has "
-                                          "nothing on-chain"):
+    with pytest.raises(
+        OracleError, match=f"epoch 1 of .* was abandoned before its commit \\({REASON}\\): it has nothing on-chain"
+    ):
         void_epoch(ctx, name, 1, "x")
 
 
@@ -135,8 +159,12 @@ def test_a_committed_epoch_cannot_be_abandoned_and_void_is_named(ctx, tmp_path, 
     home = str(ctx.settings.home)
     with challenge_window(ctx, 3600):
         assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "waiting"
-    assert oracle_main(["--home", home, "epoch", "abandon", "--community", name, "--epoch", "1",
-                        "--reason", "changed my mind"]) == 2
+    assert (
+        oracle_main(
+            ["--home", home, "epoch", "abandon", "--community", name, "--epoch", "1", "--reason", "changed my mind"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "epoch 1 of" in err and "is committed on-chain (root 0x" in err
     assert "only an epoch never committed can be abandoned; `oracle epoch void --community" in err
@@ -171,8 +199,11 @@ def test_a_pending_commit_blocks_abandon_and_a_dropped_one_does_not(ctx, tmp_pat
             run_epoch(ctx, name, START, END, crash_at="commit:sent", progress=False, log=quiet)
         [epoch] = rows(ctx, name)
         [sent] = commits(ctx, epoch.id)
-        with pytest.raises(OracleError, match=f"the commit of epoch 1 of .* \\({sent.tx_hash}\\) was sent and may "
-                                              "still be mined: wait until the chain mines it"):
+        with pytest.raises(
+            OracleError,
+            match=f"the commit of epoch 1 of .* \\({sent.tx_hash}\\) was sent and may "
+            "still be mined: wait until the chain mines it",
+        ):
             abandon_epoch(ctx, name, 1, "stuck?")
         assert rows(ctx, name)[0].status == "running"
         provider.make_request("anvil_dropTransaction", [sent.tx_hash])
@@ -207,14 +238,18 @@ def test_a_resumed_run_recomputes_from_select_when_a_new_version_rules_the_perio
 
     # a version published meanwhile for this period rules it (the notary accepts only that one): the run used
     # to refuse "cannot be committed as computed", for ever
-    publish_model(ctx, "self_consumption", {"alpha_consumer": "2", "alpha_producer": "0.5"}, community=name,
-                  effective_from=START)
+    publish_model(
+        ctx, "self_consumption", {"alpha_consumer": "2", "alpha_producer": "0.5"}, community=name, effective_from=START
+    )
     said = []
     done = run_epoch(ctx, name, START, END, progress=False, log=said.append)
     assert (done.id, done.number, done.status) == (epoch.id, 1, "done")
     assert (done.model_id, done.model_version) == ("self_consumption", 2)
-    assert any("recomputing from select: the period is now ruled by self_consumption v2, not self_consumption v1 "
-               "as computed, and nothing of the epoch was committed on-chain" in line for line in said)
+    assert any(
+        "recomputing from select: the period is now ruled by self_consumption v2, not self_consumption v1 "
+        "as computed, and nothing of the epoch was committed on-chain" in line
+        for line in said
+    )
     assert done.merkle_root != epoch.merkle_root
     assert balances(ctx, name) == paid_out(EXPECTED_V2)
     token = get_community(ctx, name).token_address
@@ -222,7 +257,11 @@ def test_a_resumed_run_recomputes_from_select_when_a_new_version_rules_the_perio
     assert (onchain.model_id, onchain.model_version) == ("self_consumption", 2)
     assert onchain.merkle_root_hex == done.merkle_root and onchain.paid_total == sum(EXPECTED_V2.values())
     assert steps(ctx, epoch.id)["select"]["recomputed"] == {
-        "model": "self_consumption", "version": 1, "root": epoch.merkle_root, "total": str(sum(EXPECTED.values()))}
+        "model": "self_consumption",
+        "version": 1,
+        "root": epoch.merkle_root,
+        "total": str(sum(EXPECTED.values())),
+    }
     with ctx.session() as s:  # one leaf per member, of the new computation only
         assert s.scalar(select(func.count()).select_from(EpochMember).where(EpochMember.epoch_id == epoch.id)) == 3
     shown = format_report(epoch_report(ctx, name, 1))

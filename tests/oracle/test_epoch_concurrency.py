@@ -1,6 +1,7 @@
 """Two `oracle epoch run` of the same community started together, as two real processes: one runs the epoch, the
 other stops at once with one sentence (the community's advisory lock, oracle/locks.py) and exit status 1; on-chain
 there is one commit and every member is paid once."""
+
 import os
 import subprocess
 import sys
@@ -11,10 +12,27 @@ BUSY = "error: an epoch run for this community is already in progress"
 
 
 def start_run(ctx, name: str, start: str, end: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "epoch", "run",
-                             "--community", name, "--start", start, "--end", end],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "LEC_BATCH_SIZE": "1"})
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oracle.cli",
+            "--home",
+            str(ctx.settings.home),
+            "epoch",
+            "run",
+            "--community",
+            name,
+            "--start",
+            start,
+            "--end",
+            end,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LEC_BATCH_SIZE": "1"},
+    )
 
 
 def test_two_runs_started_together_one_runs_the_other_is_refused(ctx, tmp_path):
@@ -27,8 +45,9 @@ def test_two_runs_started_together_one_runs_the_other_is_refused(ctx, tmp_path):
         assert codes in ([0, 0], [0, 1]), results
         for code, out, err in results:
             if code == 1:
-                assert err.startswith(f"{BUSY} ({name!r}, in another process): wait for it to end, then run the "
-                                      "same command again"), err
+                assert err.startswith(
+                    f"{BUSY} ({name!r}, in another process): wait for it to end, then run the same command again"
+                ), err
                 assert err.count("\n") == 1 and "Traceback" not in err and out == ""
                 refused += 1
             else:

@@ -1,7 +1,8 @@
 """An epoch end to end on PostgreSQL and anvil: amounts worked out by hand, paid on-chain, reported;
 and what is refused before any transaction (a period not over, a total above the ceiling or the treasury)."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +17,15 @@ from oracle.errors import OracleError
 from oracle.instants import to_unix
 
 from .builders import (
-    BRUNO, END, EXPECTED, INDEX, START, balances, paid_out, quiet, small_community,
+    BRUNO,
+    END,
+    EXPECTED,
+    INDEX,
+    START,
+    balances,
+    paid_out,
+    quiet,
+    small_community,
 )
 
 
@@ -48,8 +57,9 @@ def test_commit_is_signed_by_the_oracle_and_pushes_by_the_reward_payer(ctx, tmp_
     epoch = run_epoch(ctx, name, START, END, progress=False, log=quiet)
     keys = ctx.keyring
     with ctx.session() as s:
-        txs = {t.kind: t.tx_hash for t in s.scalars(select(ChainTransaction).where(
-            ChainTransaction.epoch_id == epoch.id))}
+        txs = {
+            t.kind: t.tx_hash for t in s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch.id))
+        }
     sender = {kind: ctx.chain.w3.eth.get_transaction(h)["from"] for kind, h in txs.items()}
     assert sender == {"commit": keys.address("oracle"), "push": keys.address("reward_payer")}
 
@@ -57,8 +67,10 @@ def test_commit_is_signed_by_the_oracle_and_pushes_by_the_reward_payer(ctx, tmp_
 def test_epoch_show_json(ctx, tmp_path, capsys):
     name = small_community(ctx, tmp_path)
     run_epoch(ctx, name, START, END, progress=False, log=quiet)
-    assert oracle_main(["--home", str(ctx.settings.home), "epoch", "show", "--community", name, "--epoch", "1",
-                        "--json"]) == 0
+    assert (
+        oracle_main(["--home", str(ctx.settings.home), "epoch", "show", "--community", name, "--epoch", "1", "--json"])
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["epoch"] == 1 and report["status"] == "done"
     assert report["period"]["start"].startswith("2026-10-01T00:00:00")
@@ -68,9 +80,12 @@ def test_epoch_show_json(ctx, tmp_path, capsys):
     period_start = to_unix(datetime.fromisoformat(START))
     applied = ctx.chain.registry.functions.versionForPeriod(token, model_key, period_start).call()
     effective = ctx.chain.model_version(token, model_key, applied).effective_from
-    assert report["model"] == {"id": "self_consumption", "version": applied,
-                               "effectiveFrom": datetime.fromtimestamp(effective, timezone.utc).isoformat(),
-                               "params": {"alpha_consumer": 1.0, "alpha_producer": 0.5}}
+    assert report["model"] == {
+        "id": "self_consumption",
+        "version": applied,
+        "effectiveFrom": datetime.fromtimestamp(effective, UTC).isoformat(),
+        "params": {"alpha_consumer": 1.0, "alpha_producer": 0.5},
+    }
     assert {m["wallet"]: int(m["amount"]) for m in report["members"]} == EXPECTED
     assert {m["wallet"]: m["leafIndex"] for m in report["members"]} == INDEX
     assert all(m["paid"] and not m["skipped"] for m in report["members"])
@@ -100,32 +115,59 @@ def chain_and_db_untouched(ctx, name: str) -> None:
     community = get_community(ctx, name)
     assert ctx.chain.epoch_count(community.token_address) == 0
     with ctx.session() as s:
-        sent = s.scalar(select(func.count()).select_from(ChainTransaction).join(
-            Epoch, Epoch.id == ChainTransaction.epoch_id).where(Epoch.community_id == community.id))
+        sent = s.scalar(
+            select(func.count())
+            .select_from(ChainTransaction)
+            .join(Epoch, Epoch.id == ChainTransaction.epoch_id)
+            .where(Epoch.community_id == community.id)
+        )
     assert sent == 0
 
 
 def test_a_period_that_ends_in_the_future_is_refused_before_anything(ctx, tmp_path):
     name = small_community(ctx, tmp_path)
-    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     end = start + timedelta(hours=2)
     with pytest.raises(OracleError, match=r"the period ends .* which is in the future .*run it after its end"):
         run_epoch(ctx, name, start.isoformat(), end.isoformat(), progress=False, log=quiet)
     chain_and_db_untouched(ctx, name)
     with ctx.session() as s:
-        assert s.scalar(select(func.count()).select_from(Epoch).where(
-            Epoch.community_id == get_community(ctx, name).id)) == 0
-    assert oracle_main(["--home", str(ctx.settings.home), "epoch", "run", "--community", name,
-                        "--start", start.isoformat(), "--end", end.isoformat()]) == 2
+        assert (
+            s.scalar(select(func.count()).select_from(Epoch).where(Epoch.community_id == get_community(ctx, name).id))
+            == 0
+        )
+    assert (
+        oracle_main(
+            [
+                "--home",
+                str(ctx.settings.home),
+                "epoch",
+                "run",
+                "--community",
+                name,
+                "--start",
+                start.isoformat(),
+                "--end",
+                end.isoformat(),
+            ]
+        )
+        == 2
+    )
 
 
-@pytest.mark.parametrize("setup,message", [
-    # 1.949999 tokens in all: above a ceiling of 1.9 tokens
-    ({"reward_ceiling": "1.9"}, r"rewards 1\.949999 tokens, above the community's per-epoch reward ceiling of 1\.9: "
-                                r"raise it \(`oracle community create .* --reward-ceiling TOKENS`"),
-    # 701 tokens minted, 700 paid as welcome bonuses (100 + 100 + 500): 1 token left to spend
-    ({"endowment": "701"}, r"rewards 1\.949999 tokens but the treasury can spend only 1: the token admin funds it"),
-])
+@pytest.mark.parametrize(
+    "setup,message",
+    [
+        # 1.949999 tokens in all: above a ceiling of 1.9 tokens
+        (
+            {"reward_ceiling": "1.9"},
+            r"rewards 1\.949999 tokens, above the community's per-epoch reward ceiling of 1\.9: "
+            r"raise it \(`oracle community create .* --reward-ceiling TOKENS`",
+        ),
+        # 701 tokens minted, 700 paid as welcome bonuses (100 + 100 + 500): 1 token left to spend
+        ({"endowment": "701"}, r"rewards 1\.949999 tokens but the treasury can spend only 1: the token admin funds it"),
+    ],
+)
 def test_a_total_the_community_cannot_commit_is_refused_before_any_transaction(ctx, tmp_path, setup, message):
     name = small_community(ctx, tmp_path, **setup)
     with pytest.raises(OracleError, match=message):
@@ -155,8 +197,11 @@ def test_community_creation_sets_the_reward_ceiling_once(ctx, capsys):
 
     def ceiling_txs():
         with ctx.session() as s:
-            return s.scalar(select(func.count()).select_from(ChainTransaction).where(
-                ChainTransaction.community_id == community_id, ChainTransaction.kind == "set_reward_ceiling"))
+            return s.scalar(
+                select(func.count())
+                .select_from(ChainTransaction)
+                .where(ChainTransaction.community_id == community_id, ChainTransaction.kind == "set_reward_ceiling")
+            )
 
     assert ceiling_txs() == 1
     assert oracle_main(["--home", home, "community", "create", name]) == 0

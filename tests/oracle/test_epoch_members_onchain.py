@@ -1,6 +1,7 @@
 """Membership on-chain decides who holds a leaf and who is paid: a member removed before the epoch selects
 its members is left out; one removed after the commit is skipped by the push (the epoch still completes)
 and, once re-admitted, claims the reward herself."""
+
 import json
 
 from sqlalchemy import select
@@ -12,8 +13,18 @@ from oracle.epochs.runner import SimulatedCrash, run_epoch
 from oracle.merkle import StandardMerkleTree
 
 from .builders import (
-    ANNA, BRUNO, END, EXPECTED, EXPECTED_WITHOUT_ANNA, INDEX, SHOP, START, balances, paid_out,
-    quiet, small_community,
+    ANNA,
+    BRUNO,
+    END,
+    EXPECTED,
+    EXPECTED_WITHOUT_ANNA,
+    INDEX,
+    SHOP,
+    START,
+    balances,
+    paid_out,
+    quiet,
+    small_community,
 )
 
 CITIZEN, CONSUMER = 1, 1
@@ -26,8 +37,12 @@ def remove_on_chain(ctx, name: str, wallet: str) -> None:
 
 def show_json(ctx, name: str, number: int, capsys) -> dict:
     capsys.readouterr()
-    assert oracle_main(["--home", str(ctx.settings.home), "epoch", "show", "--community", name, "--epoch",
-                        str(number), "--json"]) == 0
+    assert (
+        oracle_main(
+            ["--home", str(ctx.settings.home), "epoch", "show", "--community", name, "--epoch", str(number), "--json"]
+        )
+        == 0
+    )
     return json.loads(capsys.readouterr().out)
 
 
@@ -40,8 +55,16 @@ def test_a_member_removed_on_chain_before_select_is_left_out(ctx, tmp_path, caps
         user = User(name_enc=ctx.cipher.encrypt("Registry"), email_hmac=ctx.cipher.email_hmac("registry@example.org"))
         s.add(user)
         s.flush()
-        s.add(Membership(user_id=user.id, community_id=get_community(ctx, name).id, wallet=registry, kind="citizen",
-                         profile="consumer", active=True))
+        s.add(
+            Membership(
+                user_id=user.id,
+                community_id=get_community(ctx, name).id,
+                wallet=registry,
+                kind="citizen",
+                profile="consumer",
+                active=True,
+            )
+        )
     remove_on_chain(ctx, name, ANNA)  # still active in the database
     logs: list[str] = []
     epoch = run_epoch(ctx, name, START, END, progress=False, log=logs.append)
@@ -56,7 +79,9 @@ def test_a_member_removed_on_chain_before_select_is_left_out(ctx, tmp_path, caps
     report = show_json(ctx, name, 1, capsys)
     assert report["leftOut"] == detail["leftOut"]
     assert {m["wallet"]: (m["leafIndex"], int(m["amount"])) for m in report["members"]} == {
-        BRUNO: (0, EXPECTED_WITHOUT_ANNA[BRUNO]), SHOP: (1, EXPECTED_WITHOUT_ANNA[SHOP])}
+        BRUNO: (0, EXPECTED_WITHOUT_ANNA[BRUNO]),
+        SHOP: (1, EXPECTED_WITHOUT_ANNA[SHOP]),
+    }
 
 
 def test_a_member_removed_after_the_commit_is_skipped_and_claims_after_readmission(ctx, tmp_path, capsys):
@@ -92,8 +117,10 @@ def test_a_member_removed_after_the_commit_is_skipped_and_claims_after_readmissi
     tree = StandardMerkleTree.load(epoch.tree_dump)
     index, member, amount, data_hash = tree.values()[INDEX[ANNA]]
     assert (index, member, amount) == (0, ANNA, EXPECTED[ANNA])
-    chain.send(chain.notary.functions.claim(token_address, 1, index, member, amount, data_hash, tree.proof(index)),
-               "token_admin")
+    chain.send(
+        chain.notary.functions.claim(token_address, 1, index, member, amount, data_hash, tree.proof(index)),
+        "token_admin",
+    )
     assert balances(ctx, name) == paid_out(EXPECTED)
     assert token.functions.rewardReserve().call() == 0
     assert chain.paid_flags(token_address, 1, [0, 1, 2]) == [True, True, True]

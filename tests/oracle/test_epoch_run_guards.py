@@ -2,6 +2,7 @@
 is in progress (a PostgreSQL advisory lock), a total above the community's reward ceiling or the treasury's
 available balance (before any transaction, naming both figures), a period before an earlier epoch (said as
 "before epoch N", an overlap only when quarter-hours are shared)."""
+
 import os
 import subprocess
 import sys
@@ -28,14 +29,18 @@ TOTAL = "1.949999"  # tokens: the builders' hour under self_consumption 1 / 0.5 
 
 def epochs_of(ctx, name: str) -> list[Epoch]:
     with ctx.session() as s:
-        return list(s.scalars(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id)
-                              .order_by(Epoch.number)))
+        return list(
+            s.scalars(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id).order_by(Epoch.number))
+        )
 
 
 def commits_sent(ctx, name: str) -> int:
     with ctx.session() as s:
-        return s.scalar(select(func.count()).select_from(ChainTransaction).where(
-            ChainTransaction.community_id == get_community(ctx, name).id, ChainTransaction.kind == "commit"))
+        return s.scalar(
+            select(func.count())
+            .select_from(ChainTransaction)
+            .where(ChainTransaction.community_id == get_community(ctx, name).id, ChainTransaction.kind == "commit")
+        )
 
 
 def error_line(stderr: str) -> str:
@@ -81,9 +86,27 @@ def test_a_second_run_of_the_same_community_stops_at_once_with_a_sentence(ctx, t
         with pytest.raises(AlreadyRunning, match="an epoch run for this community is already in progress"):
             run_epoch(context_with(ctx), name, START, END, progress=False, log=quiet)
         # and from another process, through the command line: exit 1, one sentence, no traceback
-        done = subprocess.run([sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "epoch", "run",
-                               "--community", name, "--start", START, "--end", END],
-                              capture_output=True, text=True, timeout=300, env=os.environ.copy())
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "oracle.cli",
+                "--home",
+                str(ctx.settings.home),
+                "epoch",
+                "run",
+                "--community",
+                name,
+                "--start",
+                START,
+                "--end",
+                END,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=os.environ.copy(),
+        )
         assert done.returncode == 1, done.stderr
         assert done.stderr.startswith("error: an epoch run for this community is already in progress")
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
@@ -125,8 +148,9 @@ def test_a_run_that_fails_lets_go_of_the_lock(ctx, tmp_path):
 
 
 def run_cli(ctx, name: str) -> int:
-    return oracle_main(["--home", str(ctx.settings.home), "epoch", "run", "--community", name, "--start", START,
-                        "--end", END])
+    return oracle_main(
+        ["--home", str(ctx.settings.home), "epoch", "run", "--community", name, "--start", START, "--end", END]
+    )
 
 
 @pytest.mark.parametrize("ceiling", ["1.949998", "1"])
@@ -169,16 +193,29 @@ def test_a_version_on_chain_outside_the_ranges_is_computed_and_bounded_by_the_ce
     name = small_community(ctx, tmp_path, reward_ceiling="1000")
     chain = ctx.chain
     token = get_community(ctx, name).token_address
-    chain.send(chain.registry.functions.publishVersion(
-        token, to_bytes32("self_consumption"), [to_bytes32("alpha_consumer"), to_bytes32("alpha_producer")],
-        [1000 * 10**6, 500_000], to_unix(parse_instant(START, "start"))), "oracle_admin")
+    chain.send(
+        chain.registry.functions.publishVersion(
+            token,
+            to_bytes32("self_consumption"),
+            [to_bytes32("alpha_consumer"), to_bytes32("alpha_producer")],
+            [1000 * 10**6, 500_000],
+            to_unix(parse_instant(START, "start")),
+        ),
+        "oracle_admin",
+    )
     said = []
-    with pytest.raises(OracleError, match=r"rewards 1300\.649999 tokens, above the community's per-epoch reward "
-                                          r"ceiling of 1000"):
+    with pytest.raises(
+        OracleError,
+        match=r"rewards 1300\.649999 tokens, above the community's per-epoch reward "
+        r"ceiling of 1000",
+    ):
         run_epoch(ctx, name, START, END, progress=False, log=said.append)
-    assert any("warning: self_consumption v2 on-chain: parameter 'alpha_consumer' = 1000.0 is outside its "
-               "plausible range 0 to 100 (tokens per kWh of shared consumption); it rules the period and is used as "
-               "published" in line for line in said)
+    assert any(
+        "warning: self_consumption v2 on-chain: parameter 'alpha_consumer' = 1000.0 is outside its "
+        "plausible range 0 to 100 (tokens per kWh of shared consumption); it rules the period and is used as "
+        "published" in line
+        for line in said
+    )
     assert commits_sent(ctx, name) == 0
 
 
@@ -192,19 +229,28 @@ def test_a_period_before_an_earlier_epoch_is_said_to_be_before_it_not_an_overlap
     run_epoch(ctx, name, "2026-10-01T02:00:00+00:00", "2026-10-01T03:00:00+00:00", progress=False, log=quiet)
     cases = [
         # wholly before epoch 1
-        ("2026-09-30T22:00:00+00:00", "2026-09-30T23:00:00+00:00",
-         r"the period 2026-09-30T22:00:00\+00:00 to 2026-09-30T23:00:00\+00:00 is before epoch 1 "
-         r"\(2026-10-01T00:00:00\+00:00 to 2026-10-01T01:00:00\+00:00\): epochs follow one another in time, so the "
-         r"next period starts at or after 2026-10-01T03:00:00\+00:00, the end of epoch 2"),
+        (
+            "2026-09-30T22:00:00+00:00",
+            "2026-09-30T23:00:00+00:00",
+            r"the period 2026-09-30T22:00:00\+00:00 to 2026-09-30T23:00:00\+00:00 is before epoch 1 "
+            r"\(2026-10-01T00:00:00\+00:00 to 2026-10-01T01:00:00\+00:00\): epochs follow one another in time, so the "
+            r"next period starts at or after 2026-10-01T03:00:00\+00:00, the end of epoch 2",
+        ),
         # in the gap: before epoch 2, overlapping nothing
-        ("2026-10-01T01:00:00+00:00", "2026-10-01T02:00:00+00:00",
-         r"the period 2026-10-01T01:00:00\+00:00 to 2026-10-01T02:00:00\+00:00 is before epoch 2 \(2026-10-01T02:00"),
+        (
+            "2026-10-01T01:00:00+00:00",
+            "2026-10-01T02:00:00+00:00",
+            r"the period 2026-10-01T01:00:00\+00:00 to 2026-10-01T02:00:00\+00:00 is before epoch 2 \(2026-10-01T02:00",
+        ),
         # ending where epoch 1 starts: before it (half-open periods share no quarter-hour)
         ("2026-09-30T23:00:00+00:00", "2026-10-01T00:00:00+00:00", r"is before epoch 1 "),
         # real overlaps
-        ("2026-10-01T00:45:00+00:00", "2026-10-01T01:15:00+00:00",
-         r"the period 2026-10-01T00:45:00\+00:00 to 2026-10-01T01:15:00\+00:00 overlaps epoch 1 "
-         r"\(2026-10-01T00:00:00\+00:00 to 2026-10-01T01:00:00\+00:00\): nobody may be rewarded twice"),
+        (
+            "2026-10-01T00:45:00+00:00",
+            "2026-10-01T01:15:00+00:00",
+            r"the period 2026-10-01T00:45:00\+00:00 to 2026-10-01T01:15:00\+00:00 overlaps epoch 1 "
+            r"\(2026-10-01T00:00:00\+00:00 to 2026-10-01T01:00:00\+00:00\): nobody may be rewarded twice",
+        ),
         ("2026-10-01T01:00:00+00:00", "2026-10-01T02:15:00+00:00", r"overlaps epoch 2 "),
         ("2026-10-01T02:30:00+00:00", "2026-10-01T04:00:00+00:00", r"overlaps epoch 2 "),
     ]
@@ -213,8 +259,10 @@ def test_a_period_before_an_earlier_epoch_is_said_to_be_before_it_not_an_overlap
             run_epoch(ctx, name, start, end, progress=False, log=quiet)
     assert [e.number for e in epochs_of(ctx, name)] == [1, 2]
     # right after the last epoch: fine
-    assert run_epoch(ctx, name, "2026-10-01T03:00:00+00:00", "2026-10-01T04:00:00+00:00", progress=False,
-                     log=quiet).number == 3
+    assert (
+        run_epoch(ctx, name, "2026-10-01T03:00:00+00:00", "2026-10-01T04:00:00+00:00", progress=False, log=quiet).number
+        == 3
+    )
 
 
 # ------------------------------------------------------------------ the other writers of a community wait their turn
@@ -230,35 +278,41 @@ def test_a_member_import_or_removal_while_another_is_in_progress_stops_with_a_se
     name = small_community(ctx, tmp_path)
     community = get_community(ctx, name)
     more = tmp_path / "more.csv"
-    more.write_text("wallet,name,email,kind,profile,deviceid\n"
-                    f"{DARIO},Dario Neri,dario@example.org,citizen,consumer,{name}-D-M\n")
+    more.write_text(
+        f"wallet,name,email,kind,profile,deviceid\n{DARIO},Dario Neri,dario@example.org,citizen,consumer,{name}-D-M\n"
+    )
     home = str(ctx.settings.home)
     with community_members_lock(context_with(ctx), community):  # another import holds the community
         capsys.readouterr()
         assert oracle_main(["--home", home, "members", "import", "--community", name, str(more)]) == 1
         assert error_line(capsys.readouterr().err) == (
             f"error: a member import or removal for {name!r} is already in progress (in another process): wait for "
-            "it to end, then run the same command again")
-        assert oracle_main(["--home", home, "members", "remove", "--community", name, "--reason", "left",
-                            EXPECTED_WALLET]) == 1
+            "it to end, then run the same command again"
+        )
+        assert (
+            oracle_main(["--home", home, "members", "remove", "--community", name, "--reason", "left", EXPECTED_WALLET])
+            == 1
+        )
         assert "already in progress" in error_line(capsys.readouterr().err)
     with ctx.session() as s:
-        members = {m.wallet: m.active for m in s.scalars(select(Membership).where(
-            Membership.community_id == community.id))}
+        members = {
+            m.wallet: m.active for m in s.scalars(select(Membership).where(Membership.community_id == community.id))
+        }
     assert DARIO not in members and members[EXPECTED_WALLET] is True
     # the lock let go: the same commands now go through
     assert oracle_main(["--home", home, "members", "import", "--community", name, str(more)]) == 0
-    assert oracle_main(["--home", home, "members", "remove", "--community", name, "--reason", "left",
-                        EXPECTED_WALLET]) == 0
+    assert (
+        oracle_main(["--home", home, "members", "remove", "--community", name, "--reason", "left", EXPECTED_WALLET])
+        == 0
+    )
 
 
 EXPECTED_WALLET = next(iter(EXPECTED))
 
 
 def test_a_void_while_an_epoch_run_is_in_progress_stops_with_a_sentence(ctx, tmp_path, capsys):
-    from oracle.locks import community_run_lock
-
     from oracle.epochs.runner import SimulatedCrash
+    from oracle.locks import community_run_lock
 
     name = small_community(ctx, tmp_path)
     with pytest.raises(SimulatedCrash):
@@ -266,14 +320,21 @@ def test_a_void_while_an_epoch_run_is_in_progress_stops_with_a_sentence(ctx, tmp
     home = str(ctx.settings.home)
     with community_run_lock(context_with(ctx), get_community(ctx, name)):
         capsys.readouterr()
-        assert oracle_main(["--home", home, "epoch", "void", "--community", name, "--epoch", "1",
-                            "--reason", "wrong data"]) == 1
+        assert (
+            oracle_main(
+                ["--home", home, "epoch", "void", "--community", name, "--epoch", "1", "--reason", "wrong data"]
+            )
+            == 1
+        )
         assert error_line(capsys.readouterr().err).startswith(
             f"error: an epoch run for this community is already in progress ({name!r}, in another process): wait for "
-            "it to end, then void the epoch if it still needs it")
+            "it to end, then void the epoch if it still needs it"
+        )
     assert ctx.chain.epoch(get_community(ctx, name).token_address, 1).status == EpochStatus.COMMITTED
-    assert oracle_main(["--home", home, "epoch", "void", "--community", name, "--epoch", "1",
-                        "--reason", "wrong data"]) == 0
+    assert (
+        oracle_main(["--home", home, "epoch", "void", "--community", name, "--epoch", "1", "--reason", "wrong data"])
+        == 0
+    )
 
 
 def test_a_scheduled_run_that_finds_the_lock_taken_logs_one_line(ctx, tmp_path, caplog):

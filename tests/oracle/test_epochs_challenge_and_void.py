@@ -1,8 +1,9 @@
 """The notary's challenge window and voids: a run stops cleanly before the epoch is payable and resumes
 after it (by hand or by the scheduler); a voided epoch pays nothing and its period runs again as the next
 epoch number."""
+
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from eth_utils import keccak
@@ -31,14 +32,18 @@ def advance_chain(ctx, seconds: int) -> None:
 
 def epochs_of(ctx, name: str) -> list[Epoch]:
     with ctx.session() as s:
-        return list(s.scalars(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id)
-                              .order_by(Epoch.number)))
+        return list(
+            s.scalars(select(Epoch).where(Epoch.community_id == get_community(ctx, name).id).order_by(Epoch.number))
+        )
 
 
 def transactions(ctx, epoch_id: int, kind: str) -> list[ChainTransaction]:
     with ctx.session() as s:
-        return list(s.scalars(select(ChainTransaction).where(ChainTransaction.epoch_id == epoch_id,
-                                                             ChainTransaction.kind == kind)))
+        return list(
+            s.scalars(
+                select(ChainTransaction).where(ChainTransaction.epoch_id == epoch_id, ChainTransaction.kind == kind)
+            )
+        )
 
 
 def test_a_run_stops_cleanly_before_payable_at_and_resumes_after(ctx, tmp_path, capsys):
@@ -96,7 +101,7 @@ def test_the_scheduler_resumes_a_waiting_epoch_when_it_becomes_payable(ctx, tmp_
     scheduler = BackgroundScheduler(timezone="UTC")  # never started: its jobs are only listed here
     job = {"community": name, "cron": "30 2 * * *", "period": "previous_day", "timezone": "UTC"}
     with challenge_window(ctx, HOUR):
-        run_job(ctx, job, now=datetime(2026, 10, 2, 2, 30, tzinfo=timezone.utc), scheduler=scheduler)
+        run_job(ctx, job, now=datetime(2026, 10, 2, 2, 30, tzinfo=UTC), scheduler=scheduler)
     [epoch] = epochs_of(ctx, name)
     assert epoch.status == "waiting"
     [resume] = scheduler.get_jobs()
@@ -115,15 +120,15 @@ def test_the_next_cron_run_finishes_an_epoch_whose_resume_was_lost(ctx, tmp_path
     name = small_community(ctx, tmp_path)
     job = {"community": name, "cron": "30 2 * * *", "period": "previous_day", "timezone": "UTC"}
     with challenge_window(ctx, HOUR):
-        run_job(ctx, job, now=datetime(2026, 10, 2, 2, 30, tzinfo=timezone.utc))  # no scheduler: no resume
+        run_job(ctx, job, now=datetime(2026, 10, 2, 2, 30, tzinfo=UTC))  # no scheduler: no resume
     assert [e.status for e in epochs_of(ctx, name)] == ["waiting"]
-    run_job(ctx, job, now=datetime(2026, 10, 3, 2, 30, tzinfo=timezone.utc))  # still in the window
+    run_job(ctx, job, now=datetime(2026, 10, 3, 2, 30, tzinfo=UTC))  # still in the window
     assert [e.status for e in epochs_of(ctx, name)] == ["waiting"]
     advance_chain(ctx, HOUR)
-    run_job(ctx, job, now=datetime(2026, 10, 3, 2, 30, tzinfo=timezone.utc))
+    run_job(ctx, job, now=datetime(2026, 10, 3, 2, 30, tzinfo=UTC))
     first, second = epochs_of(ctx, name)
     assert (first.status, second.status) == ("done", "done")
-    assert second.period_start == datetime(2026, 10, 2, tzinfo=timezone.utc)
+    assert second.period_start == datetime(2026, 10, 2, tzinfo=UTC)
     assert int(second.total_reward) == 0  # no readings on 2 October
     assert balances(ctx, name) == paid_out(EXPECTED)
 
@@ -176,8 +181,9 @@ def test_an_epoch_voided_on_chain_stops_the_run_and_its_period_runs_again(ctx, t
     token = get_community(ctx, name).token_address
     # the Community Admin voids it directly on the notary, not through the oracle
     chain.send(chain.notary.functions.voidEpoch(token, 1, keccak(text="by hand")), "community_admin")
-    with pytest.raises(EpochVoided, match="was voided on-chain and pays nothing: run `oracle epoch run` for the "
-                                          "same period again"):
+    with pytest.raises(
+        EpochVoided, match="was voided on-chain and pays nothing: run `oracle epoch run` for the same period again"
+    ):
         run_epoch(ctx, name, START, END, progress=False, log=quiet)
     assert [e.status for e in epochs_of(ctx, name)] == ["voided"]
     again = run_epoch(ctx, name, START, END, progress=False, log=quiet)
@@ -196,6 +202,11 @@ def test_an_epoch_not_on_chain_cannot_be_voided(ctx, tmp_path):
     with pytest.raises(OracleError, match="--reason is required"):
         void_epoch(ctx, name, 1, "  ")
     with ctx.session() as s:
-        assert s.scalar(select(func.count()).select_from(ChainTransaction).where(
-            ChainTransaction.kind == "void", ChainTransaction.epoch_id == epochs_of(ctx, name)[0].id)) == 0
-
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(ChainTransaction)
+                .where(ChainTransaction.kind == "void", ChainTransaction.epoch_id == epochs_of(ctx, name)[0].id)
+            )
+            == 0
+        )

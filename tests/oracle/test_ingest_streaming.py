@@ -1,5 +1,6 @@
 """Streamed ingestion: a file larger than one chunk loads exactly what a whole-file load does, in every
 format, and a bad line in the last chunk rolls the whole file back."""
+
 from __future__ import annotations
 
 import json
@@ -35,16 +36,27 @@ def stored(ctx, name: str, p: str):
     """Readings and anomalies of the community, with its device-id prefix and ingestion ids taken out."""
     community_id = get_community(ctx, name).id
     with ctx.session() as s:
-        rows = s.execute(select(Device.deviceid, CounterReading.ts, CounterReading.energy, CounterReading.quality,
-                                CounterReading.voltage)
-                         .join(Device, Device.id == CounterReading.device_id)
-                         .join(Ingestion, Ingestion.id == CounterReading.ingestion_id)
-                         .where(Ingestion.community_id == community_id)
-                         .order_by(Device.deviceid, CounterReading.ts)).all()
-        anomalies = s.execute(select(AnomalyRecord.kind, AnomalyRecord.line, AnomalyRecord.deviceid,
-                                     AnomalyRecord.ts, AnomalyRecord.reason)
-                              .join(Ingestion, Ingestion.id == AnomalyRecord.ingestion_id)
-                              .where(Ingestion.community_id == community_id).order_by(AnomalyRecord.id)).all()
+        rows = s.execute(
+            select(
+                Device.deviceid,
+                CounterReading.ts,
+                CounterReading.energy,
+                CounterReading.quality,
+                CounterReading.voltage,
+            )
+            .join(Device, Device.id == CounterReading.device_id)
+            .join(Ingestion, Ingestion.id == CounterReading.ingestion_id)
+            .where(Ingestion.community_id == community_id)
+            .order_by(Device.deviceid, CounterReading.ts)
+        ).all()
+        anomalies = s.execute(
+            select(
+                AnomalyRecord.kind, AnomalyRecord.line, AnomalyRecord.deviceid, AnomalyRecord.ts, AnomalyRecord.reason
+            )
+            .join(Ingestion, Ingestion.id == AnomalyRecord.ingestion_id)
+            .where(Ingestion.community_id == community_id)
+            .order_by(AnomalyRecord.id)
+        ).all()
 
     def plain(value):
         return re.sub(r"ingestion \d+", "ingestion N", value.replace(p, "")) if isinstance(value, str) else value
@@ -94,8 +106,12 @@ def csv_lines(p: str) -> list[str]:
             lines.append(f"{p}PV,{at(slot, offset)},-999,")  # a duplicate, next to the first (same chunk)
             lines.append(f"NOPE-1,{at(slot, offset)},1,")
         if slot == 20:
-            lines += ["", f"{p}M,2026-10-01T05:00:00,1,", f"{p}M,{at(21, offset)},2,3,4",
-                      f"{p}PV,{at(slot, offset)},300000,"]
+            lines += [
+                "",
+                f"{p}M,2026-10-01T05:00:00,1,",
+                f"{p}M,{at(21, offset)},2,3,4",
+                f"{p}PV,{at(slot, offset)},300000,",
+            ]
     return lines
 
 
@@ -104,17 +120,29 @@ def test_a_csv_file_of_many_chunks_loads_what_a_whole_load_does(ctx, tmp_path):
         return write(tmp_path / f"{p}.csv", "deviceid,timestamp,energy,voltage\n" + "\n".join(csv_lines(p)) + "\n")
 
     def before(p):  # M at slot 22 with another value, PV at slot 23 with the same: stored readings win
-        return write(tmp_path / f"{p}-before.csv",
-                     f"deviceid,timestamp,energy\n{p}M,{at(22)},7\n{p}PV,{at(23)},-73.5\n")
+        return write(
+            tmp_path / f"{p}-before.csv", f"deviceid,timestamp,energy\n{p}M,{at(22)},7\n{p}PV,{at(23)},-73.5\n"
+        )
 
     streamed, whole, messages = load_both_ways(ctx, tmp_path, make_file, before=before)
     assert streamed == whole
     assert chunks_streamed(messages) == -(-(len(csv_lines("x")) + 1) // CHUNK)
     rows_read, rows_loaded, anomaly_count, (rows, anomalies) = streamed
     kinds = [k for k, *_ in anomalies]
-    for kind in ("conflicting_duplicate", "bad_number", "non_finite", "impossible_magnitude", "missing_offset",
-                 "bad_field_count", "unknown_device", "duplicate", "off_grid_snapped", "dst_change",
-                 "gap_interpolated", "gap_left_missing"):
+    for kind in (
+        "conflicting_duplicate",
+        "bad_number",
+        "non_finite",
+        "impossible_magnitude",
+        "missing_offset",
+        "bad_field_count",
+        "unknown_device",
+        "duplicate",
+        "off_grid_snapped",
+        "dst_change",
+        "gap_interpolated",
+        "gap_left_missing",
+    ):
         assert kind in kinds, kind
     m = [r for r in rows if r[0] == "M"]
     pv = [r for r in rows if r[0] == "PV"]
@@ -147,13 +175,29 @@ def ec_csv(p: str) -> str:
             pfix.append("-" if (n == 0 and t in (6, 7, 15)) or (n == 1 and t == 11) else f"{400 + 10 * t + n}")
     rows = [f"Pfix;{pfix[0]}"] + [f";{v}" for v in pfix[1:]]
     ppv = ";".join("-" if t == 12 else f"0,{t % 10}" for t in range(24))
-    return "\n".join(["Δt;15", "St;20261001", "Dt;24", "N;2", f"IDn;{p}M;{p}B", *rows, "NPV;1", f"IDPV;{p}PV",
-                      "ZPV;2", f"PPV;{ppv}"]) + "\n"
+    return (
+        "\n".join(
+            [
+                "Δt;15",
+                "St;20261001",
+                "Dt;24",
+                "N;2",
+                f"IDn;{p}M;{p}B",
+                *rows,
+                "NPV;1",
+                f"IDPV;{p}PV",
+                "ZPV;2",
+                f"PPV;{ppv}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def test_an_ec_csv_file_of_many_chunks_loads_what_a_whole_load_does(ctx, tmp_path):
-    streamed, whole, messages = load_both_ways(ctx, tmp_path, lambda p: write(tmp_path / f"{p}.ec", ec_csv(p)),
-                                               "ec-csv")
+    streamed, whole, messages = load_both_ways(
+        ctx, tmp_path, lambda p: write(tmp_path / f"{p}.ec", ec_csv(p)), "ec-csv"
+    )
     assert streamed == whole
     assert chunks_streamed(messages) == -(-(24 * 2 - 4 + 23) // CHUNK)  # readings, not lines, are chunked
     _read, _loaded, _count, (rows, anomalies) = streamed
@@ -167,44 +211,66 @@ def urban_dataset(p: str) -> str:
         for dev in ("M", "PV"):
             if dev == "PV" and slot in (9, 10, 20):
                 continue
-            start = (T0 + pd.Timedelta(minutes=15 * slot + (4 if (dev, slot) == ("M", 17) else 0)))
-            entries.append({"id": len(entries) + 1,
-                            "period": {"start_ts": start.strftime("%Y-%m-%dT%H:%M:%S")},
-                            "property": [{"name": "PODID", "val": f"{p}{dev}"},
-                                         {"name": "ActiveEnergy", "val": f"0.{slot + 10}"}]})
+            start = T0 + pd.Timedelta(minutes=15 * slot + (4 if (dev, slot) == ("M", 17) else 0))
+            entries.append(
+                {
+                    "id": len(entries) + 1,
+                    "period": {"start_ts": start.strftime("%Y-%m-%dT%H:%M:%S")},
+                    "property": [
+                        {"name": "PODID", "val": f"{p}{dev}"},
+                        {"name": "ActiveEnergy", "val": f"0.{slot + 10}"},
+                    ],
+                }
+            )
             if (dev, slot) == ("M", 25):
                 entries.append(dict(entries[-1], id=len(entries) + 1))
-    doc = {"UrbanDataset": {"specification": {"id": {"value": "ElectricMeterReading-2.0"}},
-                            "context": {"producer": {"id": "t"}, "timeZone": "UTC"}, "values": {"line": entries}}}
+    doc = {
+        "UrbanDataset": {
+            "specification": {"id": {"value": "ElectricMeterReading-2.0"}},
+            "context": {"producer": {"id": "t"}, "timeZone": "UTC"},
+            "values": {"line": entries},
+        }
+    }
     return json.dumps(doc, indent=1)
 
 
 def test_an_urbandataset_of_many_chunks_loads_what_a_whole_load_does(ctx, tmp_path):
     streamed, whole, messages = load_both_ways(
-        ctx, tmp_path, lambda p: write(tmp_path / f"{p}.json", urban_dataset(p)), "urbandataset")
+        ctx, tmp_path, lambda p: write(tmp_path / f"{p}.json", urban_dataset(p)), "urbandataset"
+    )
     assert streamed == whole
     assert chunks_streamed(messages) == -(-(30 + 27 + 1) // CHUNK)
     _read, _loaded, _count, (rows, anomalies) = streamed
     assert len(rows) == 30 + 30  # PV's three missing quarter-hours interpolated, M's 00:04 snapped
-    assert sorted(k for k, *_ in anomalies) == ["duplicate", "gap_interpolated", "gap_interpolated",
-                                                 "off_grid_snapped"]
+    assert sorted(k for k, *_ in anomalies) == ["duplicate", "gap_interpolated", "gap_interpolated", "off_grid_snapped"]
 
 
 def counts(ctx, name: str) -> tuple[int, int, int]:
     community_id = get_community(ctx, name).id
     with ctx.session() as s:
         ingestions = s.scalar(select(func.count()).select_from(Ingestion).where(Ingestion.community_id == community_id))
-        readings = s.scalar(select(func.count()).select_from(CounterReading).join(
-            Ingestion, Ingestion.id == CounterReading.ingestion_id).where(Ingestion.community_id == community_id))
-        anomalies = s.scalar(select(func.count()).select_from(AnomalyRecord).join(
-            Ingestion, Ingestion.id == AnomalyRecord.ingestion_id).where(Ingestion.community_id == community_id))
+        readings = s.scalar(
+            select(func.count())
+            .select_from(CounterReading)
+            .join(Ingestion, Ingestion.id == CounterReading.ingestion_id)
+            .where(Ingestion.community_id == community_id)
+        )
+        anomalies = s.scalar(
+            select(func.count())
+            .select_from(AnomalyRecord)
+            .join(Ingestion, Ingestion.id == AnomalyRecord.ingestion_id)
+            .where(Ingestion.community_id == community_id)
+        )
     return ingestions, readings, anomalies
 
 
-@pytest.mark.parametrize("bad,message", [
-    (b"\xff", "invalid UTF-8 byte 0xff"),
-    (b"\x00", "binary content (NUL byte)"),
-])
+@pytest.mark.parametrize(
+    "bad,message",
+    [
+        (b"\xff", "invalid UTF-8 byte 0xff"),
+        (b"\x00", "binary content (NUL byte)"),
+    ],
+)
 def test_a_bad_line_in_the_last_chunk_rolls_back_the_whole_file(ctx, tmp_path, bad, message):
     name, p = new_community(ctx, tmp_path)
     lines = [f"{p}M,{at(slot)},{slot}".encode() for slot in range(40)]

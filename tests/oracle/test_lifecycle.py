@@ -1,4 +1,5 @@
 """`oracle up` / `down` / `status` on a home of their own: idempotent, state kept across restarts."""
+
 import json
 import shutil
 import tempfile
@@ -52,6 +53,7 @@ def test_up_twice_down_twice_and_state_survives_a_restart(home, capsys, monkeypa
     assert "deploying" not in capsys.readouterr().out
     assert run(home, "community", "create", "Lifecycle LEC") == 0
     assert manifest["contracts"]["CommunityFactory"]["address"] in json.dumps(
-        json.loads((home / "deployments/31337.json").read_text()))
+        json.loads((home / "deployments/31337.json").read_text())
+    )
     out = capsys.readouterr().out
     assert "Lifecycle LEC" in out

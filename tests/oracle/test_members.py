@@ -1,4 +1,5 @@
 """Member import: registration in PostgreSQL and on-chain, idempotence, and every bad file rejected whole."""
+
 import pytest
 from eth_utils import to_checksum_address
 from sqlalchemy import func, select
@@ -26,11 +27,18 @@ def members_csv(p: str) -> str:
 
 def counts(ctx, community_id):
     with ctx.session() as s:
-        return (s.scalar(select(func.count()).select_from(Membership).where(Membership.community_id == community_id)),
-                s.scalar(select(func.count()).select_from(Device).join(Membership, Membership.id == Device.membership_id)
-                         .where(Membership.community_id == community_id)),
-                s.scalar(select(func.count()).select_from(ChainTransaction).where(
-                    ChainTransaction.community_id == community_id)))
+        return (
+            s.scalar(select(func.count()).select_from(Membership).where(Membership.community_id == community_id)),
+            s.scalar(
+                select(func.count())
+                .select_from(Device)
+                .join(Membership, Membership.id == Device.membership_id)
+                .where(Membership.community_id == community_id)
+            ),
+            s.scalar(
+                select(func.count()).select_from(ChainTransaction).where(ChainTransaction.community_id == community_id)
+            ),
+        )
 
 
 @pytest.fixture
@@ -50,8 +58,11 @@ def test_import_registers_members_devices_and_pays_welcome_bonus(ctx, community,
     assert token.functions.balanceOf(S).call() == 500 * 10**18
     assert token.functions.memberInfo(B).call()[:3] == [1, 2, True]  # citizen, prosumer, active
     with ctx.session() as s:
-        membership = s.scalar(select(Membership).where(Membership.wallet == B,
-                                                       Membership.community_id == get_community(ctx, community).id))
+        membership = s.scalar(
+            select(Membership).where(
+                Membership.wallet == B, Membership.community_id == get_community(ctx, community).id
+            )
+        )
         user = s.get(User, membership.user_id)
         # personal data encrypted at rest, readable with the key
         assert b"Bruno" not in user.name_enc and b"bruno@" not in user.email_enc
@@ -73,8 +84,9 @@ def test_reimporting_the_same_file_changes_nothing(ctx, community, tmp_path):
 def test_profile_change_is_synced_on_chain(ctx, community, tmp_path):
     p = community.replace(" ", "")
     import_members(ctx, community, write(tmp_path / "m.csv", members_csv(p)))
-    changed = members_csv(p).replace("Anna Rossi,anna@example.org,citizen,consumer",
-                                     "Anna Rossi,anna@example.org,citizen,prostormer")
+    changed = members_csv(p).replace(
+        "Anna Rossi,anna@example.org,citizen,consumer", "Anna Rossi,anna@example.org,citizen,prostormer"
+    )
     summary = import_members(ctx, community, write(tmp_path / "m2.csv", changed))
     assert summary.profiles_changed == 1 and len(summary.transactions) == 1
     token = ctx.chain.token(get_community(ctx, community).token_address)
@@ -84,21 +96,29 @@ def test_profile_change_is_synced_on_chain(ctx, community, tmp_path):
 BAD_FILES = {
     "header": ("wallet,name,mail,kind,profile,deviceid\n", r"m\.csv:1: header must be"),
     "address": ("{h}0xnot-an-address,X,x@example.org,citizen,consumer,D1\n", r"m\.csv:2:wallet: .* is not an Ethereum"),
-    "checksum": ("{h}0x00000000000000000000000000000000000000a1,X,x@example.org,citizen,consumer,D1\n"
-                 "{b},Y,y@example.org,citizen,consumer,D2\n"
-                 "{bad},Z,z@example.org,citizen,consumer,D3\n",
-                 r"m\.csv:4:wallet: .* wrong checksum"),
+    "checksum": (
+        "{h}0x00000000000000000000000000000000000000a1,X,x@example.org,citizen,consumer,D1\n"
+        "{b},Y,y@example.org,citizen,consumer,D2\n"
+        "{bad},Z,z@example.org,citizen,consumer,D3\n",
+        r"m\.csv:4:wallet: .* wrong checksum",
+    ),
     "email": ("{h}{a},Anna,anna-at-example,citizen,consumer,D1\n", r"m\.csv:2:email"),
     "kind": ("{h}{a},Anna,anna@example.org,person,consumer,D1\n", r"m\.csv:2:kind: 'person'"),
     "profile": ("{h}{a},Anna,anna@example.org,citizen,producer,D1\n", r"m\.csv:2:profile: 'producer'"),
     "device": ("{h}{a},Anna,anna@example.org,citizen,consumer,\n", r"m\.csv:2:deviceid"),
     "fields": ("{h}{a},Anna,anna@example.org,citizen\n", r"m\.csv:2: expected 6 fields"),
-    "inconsistent": ("{h}{a},Anna,anna@example.org,citizen,consumer,D1\n{a},Anna,anna@example.org,stakeholder,consumer,D2\n",
-                     r"m\.csv:3: wallet .* appears on line 2"),
-    "device_twice": ("{h}{a},Anna,anna@example.org,citizen,consumer,D1\n{b},Bruno,b@example.org,citizen,consumer,D1\n",
-                     r"m\.csv:3:deviceid: device D1 already belongs"),
-    "two_wallets": ("{h}{a},Anna,anna@example.org,citizen,consumer,D1\n{b},Anna,anna@example.org,citizen,consumer,D2\n",
-                    r"m\.csv:3:email: .* one wallet per person"),
+    "inconsistent": (
+        "{h}{a},Anna,anna@example.org,citizen,consumer,D1\n{a},Anna,anna@example.org,stakeholder,consumer,D2\n",
+        r"m\.csv:3: wallet .* appears on line 2",
+    ),
+    "device_twice": (
+        "{h}{a},Anna,anna@example.org,citizen,consumer,D1\n{b},Bruno,b@example.org,citizen,consumer,D1\n",
+        r"m\.csv:3:deviceid: device D1 already belongs",
+    ),
+    "two_wallets": (
+        "{h}{a},Anna,anna@example.org,citizen,consumer,D1\n{b},Anna,anna@example.org,citizen,consumer,D2\n",
+        r"m\.csv:3:email: .* one wallet per person",
+    ),
     "empty": ("", r"m\.csv:1: empty file"),
     "no_rows": ("{h}", r"m\.csv:2: no members"),
 }
@@ -119,7 +139,9 @@ def test_bad_member_file_is_rejected_whole(ctx, community, tmp_path, case):
 
 def test_non_utf8_and_missing_files(ctx, community, tmp_path):
     path = tmp_path / "m.csv"
-    path.write_bytes(b"wallet,name,email,kind,profile,deviceid\n" + A.encode() + b",Ann\xe9,a@example.org,citizen,consumer,D\n")
+    path.write_bytes(
+        b"wallet,name,email,kind,profile,deviceid\n" + A.encode() + b",Ann\xe9,a@example.org,citizen,consumer,D\n"
+    )
     with pytest.raises(OracleError, match=r"m\.csv:2: not UTF-8"):
         import_members(ctx, community, path)
     with pytest.raises(OracleError, match="no such file"):

@@ -1,4 +1,5 @@
 """dumped_leaf: one value's proof read from a "standard-v1" dump along its path, checked against the root."""
+
 import pytest
 
 from oracle.merkle import StandardMerkleTree, dumped_leaf, process_proof, reward_tree, sibling_path

@@ -1,9 +1,10 @@
 """The readings table partitioned by month: migration 0006, ensure_reading_partitions, pruning, and an epoch
 on the partitioned table giving the same result as the definitions and the unpartitioned reader."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -23,12 +24,15 @@ from oracle.models import compute_rewards
 from .builders import END, EXPECTED, START, quiet, small_community
 from .test_epoch_scale import reference_canonical
 
-UTC = timezone.utc
 # readings of three meters on four months' edges (UTC), November without any: the migration makes the
 # partitions from the first month to the last, November's empty
-READINGS = [(1, "2026-09-30 23:45:00+00", -0.0), (1, "2026-10-01 00:00:00+00", 1.0005),
-            (2, "2026-10-31 23:45:00+00", 250.5), (3, "2026-12-01 00:00:00+00", -42.25),
-            (2, "2026-12-31 23:45:00+00", 7.0)]
+READINGS = [
+    (1, "2026-09-30 23:45:00+00", -0.0),
+    (1, "2026-10-01 00:00:00+00", 1.0005),
+    (2, "2026-10-31 23:45:00+00", 250.5),
+    (3, "2026-12-01 00:00:00+00", -42.25),
+    (2, "2026-12-31 23:45:00+00", 7.0),
+]
 
 
 @pytest.fixture
@@ -45,14 +49,20 @@ def scratch_db(ctx):
 
 
 def stored_rows(conn) -> list[tuple]:
-    return conn.execute(text("SELECT device_id, ts, energy::text, quality, ingestion_id FROM counterreading "
-                             "ORDER BY device_id, ts")).all()
+    return conn.execute(
+        text("SELECT device_id, ts, energy::text, quality, ingestion_id FROM counterreading ORDER BY device_id, ts")
+    ).all()
 
 
 def partitions_and_bounds(conn) -> dict[str, str]:
-    return dict(conn.execute(text(
-        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
-        "i.inhrelid WHERE i.inhparent = 'counterreading'::regclass")).all())
+    return dict(
+        conn.execute(
+            text(
+                "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
+                "i.inhrelid WHERE i.inhparent = 'counterreading'::regclass"
+            )
+        ).all()
+    )
 
 
 def test_migration_0006_moves_stored_readings_into_monthly_partitions(scratch_db):
@@ -62,8 +72,13 @@ def test_migration_0006_moves_stored_readings_into_monthly_partitions(scratch_db
     engine = create_engine(scratch_db)
     with engine.begin() as conn:
         for device, ts, energy in READINGS:
-            conn.execute(text("INSERT INTO counterreading (device_id, ts, energy, quality, ingestion_id) "
-                              "VALUES (:d, :t, :e, 'measured', 1)"), {"d": device, "t": ts, "e": energy})
+            conn.execute(
+                text(
+                    "INSERT INTO counterreading (device_id, ts, energy, quality, ingestion_id) "
+                    "VALUES (:d, :t, :e, 'measured', 1)"
+                ),
+                {"d": device, "t": ts, "e": energy},
+            )
         before = stored_rows(conn)
         assert not is_partitioned(conn)
     upgrade(scratch_db, "0006")
@@ -72,16 +87,32 @@ def test_migration_0006_moves_stored_readings_into_monthly_partitions(scratch_db
         assert is_partitioned(conn)
         assert partitions_and_bounds(conn) == {
             f"counterreading_y2026m{m:02d}": f"FOR VALUES FROM ('2026-{m:02d}-01 00:00:00+00') TO "
-                                             f"('{'2027-01' if m == 12 else f'2026-{m + 1:02d}'}-01 00:00:00+00')"
-            for m in (9, 10, 11, 12)}  # no DEFAULT partition
-        assert conn.execute(text("SELECT count(*) FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
-                                 "WHERE n.nspname = :s"), {"s": SCHEMA}).scalar() == 8  # 4 tables, 4 keys
-        key = conn.execute(text("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                                "WHERE conrelid = 'counterreading'::regclass AND contype = 'p'")).scalar()
+            f"('{'2027-01' if m == 12 else f'2026-{m + 1:02d}'}-01 00:00:00+00')"
+            for m in (9, 10, 11, 12)
+        }  # no DEFAULT partition
+        assert (
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE n.nspname = :s"
+                ),
+                {"s": SCHEMA},
+            ).scalar()
+            == 8
+        )  # 4 tables, 4 keys
+        key = conn.execute(
+            text(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'counterreading'::regclass AND contype = 'p'"
+            )
+        ).scalar()
         assert key == "PRIMARY KEY (device_id, ts)"
         with pytest.raises(Exception, match="no partition of relation"):
-            conn.execute(text("INSERT INTO counterreading (device_id, ts, energy, quality, ingestion_id) "
-                              "VALUES (1, '2027-03-01Z', 1, 'measured', 1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO counterreading (device_id, ts, energy, quality, ingestion_id) "
+                    "VALUES (1, '2027-03-01Z', 1, 'measured', 1)"
+                )
+            )
     command.downgrade(alembic_config(scratch_db), "0005")
     with engine.connect() as conn:
         assert stored_rows(conn) == before and not is_partitioned(conn)
@@ -90,8 +121,12 @@ def test_migration_0006_moves_stored_readings_into_monthly_partitions(scratch_db
 
 def test_ensure_reading_partitions_is_idempotent_and_leaves_a_plain_table_alone(ctx, scratch_db):
     first, last = datetime(2091, 11, 20, tzinfo=UTC), datetime(2092, 2, 1, tzinfo=UTC)
-    months = {"counterreading_y2091m11", "counterreading_y2091m12", "counterreading_y2092m01",
-              "counterreading_y2092m02"}
+    months = {
+        "counterreading_y2091m11",
+        "counterreading_y2091m12",
+        "counterreading_y2092m01",
+        "counterreading_y2092m02",
+    }
     with ctx.engine.begin() as conn:
         ensure_reading_partitions(conn, first, last)
         ensure_reading_partitions(conn, first, last)  # nothing twice
@@ -101,8 +136,12 @@ def test_ensure_reading_partitions_is_idempotent_and_leaves_a_plain_table_alone(
     with ctx.engine.begin() as conn:
         ensure_reading_partitions(conn, int(first.timestamp()), int(last.timestamp()))  # Unix seconds too
         assert existing_partitions(conn) == created
-        conn.execute(text("INSERT INTO counterreading (device_id, ts, energy, quality, ingestion_id) "
-                          "VALUES (-1, '2092-02-29 23:45Z', 1, 'measured', -1)"))
+        conn.execute(
+            text(
+                "INSERT INTO counterreading (device_id, ts, energy, quality, ingestion_id) "
+                "VALUES (-1, '2092-02-29 23:45Z', 1, 'measured', -1)"
+            )
+        )
         with pytest.raises(ValueError, match="timezone-aware"):
             ensure_reading_partitions(conn, datetime(2091, 1, 1), last)
         conn.execute(text("DELETE FROM counterreading WHERE device_id = -1"))
@@ -145,21 +184,32 @@ def test_the_partitioned_table_gives_the_sample_communitys_epoch(ctx, tmp_path):
     community = get_community(ctx, name)
     with ctx.session() as s:
         members = {m.wallet: m for m in s.scalars(select(EpochMember).where(EpochMember.epoch_id == epoch.id))}
-        rows = s.execute(text(
-            "SELECT r.tableoid::regclass::text, m.wallet, d.deviceid, extract(epoch FROM r.ts)::bigint, r.energy "
-            "FROM counterreading r JOIN devices d ON d.id = r.device_id JOIN users_communities m ON "
-            "m.id = d.membership_id WHERE m.community_id = :c"), {"c": community.id}).all()
+        rows = s.execute(
+            text(
+                "SELECT r.tableoid::regclass::text, m.wallet, d.deviceid, extract(epoch FROM r.ts)::bigint, r.energy "
+                "FROM counterreading r JOIN devices d ON d.id = r.device_id JOIN users_communities m ON "
+                "m.id = d.membership_id WHERE m.community_id = :c"
+            ),
+            {"c": community.id},
+        ).all()
     assert {row[0] for row in rows} == {f"{SCHEMA}.counterreading_y2026m10"}
     assert {w: int(m.amount) for w, m in members.items()} == EXPECTED
     reference = {w: reference_canonical([r[2:] for r in rows if r[1] == w]) for w in members}
 
     def root(amounts: dict, data: dict) -> str:
         ordered = canonical.wallet_order(members)
-        return reward_tree([(w, amounts[w], canonical.data_hash(bytes(members[w].salt), data.get(w, b"")))
-                            for w in ordered]).root_hex
+        return reward_tree(
+            [(w, amounts[w], canonical.data_hash(bytes(members[w].salt), data.get(w, b""))) for w in ordered]
+        ).root_hex
 
     assert root(EXPECTED, reference) == epoch.merkle_root
     old = load_readings(ctx.engine, community.id, epoch.data_start, epoch.period_end, epoch.ingestion_watermark)
-    old_amounts = compute_rewards("self_consumption", epoch.params["values"], to_model_frame(old), list(members),
-                                  epoch.period_start, epoch.period_end).amounts
+    old_amounts = compute_rewards(
+        "self_consumption",
+        epoch.params["values"],
+        to_model_frame(old),
+        list(members),
+        epoch.period_start,
+        epoch.period_end,
+    ).amounts
     assert root(old_amounts, canonical.canonical_bytes_by_member(old)) == epoch.merkle_root

@@ -1,5 +1,6 @@
 """`oracle pell …` on the command line: one-line errors (exit 2, no traceback), grant and revoke, the submitter
 command, --plant/--month verification, and the certification on the oracle's schedule."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,20 @@ def test_user_mistakes_are_one_line_errors(ctx, capsys, tmp_path, town):
     bad = tmp_path / "bad.csv"
     bad.write_text("istat_code,plant_code,period,kwh\n" + f"{town},P1,2026-03,-5\n")
     cases = [
-        (["import", "--format", "csv", str(bad)], f"error: {bad}:2: field kwh: -5 kWh: consumption is not negative "
-                                                   "— nothing of the file was stored"),
+        (
+            ["import", "--format", "csv", str(bad)],
+            f"error: {bad}:2: field kwh: -5 kWh: consumption is not negative — nothing of the file was stored",
+        ),
         (["import", "--format", "xml", str(bad)], "error: oracle pell import: argument --format: invalid choice"),
-        (["import", "--format", "csv", str(tmp_path / "missing.csv")],
-         f"error: {tmp_path / 'missing.csv'}: cannot read the file: No such file or directory"),
+        (
+            ["import", "--format", "csv", str(tmp_path / "missing.csv")],
+            f"error: {tmp_path / 'missing.csv'}: cannot read the file: No such file or directory",
+        ),
         (["verify", "--municipality", "123456"], "error: no municipality with ISTAT code '123456'"),
-        (["verify", "--municipality", town, "--plant", "P404"], f"error: Testville {town} ({town}) has no plant 'P404'"),
+        (
+            ["verify", "--municipality", town, "--plant", "P404"],
+            f"error: Testville {town} ({town}) has no plant 'P404'",
+        ),
         (["certify", "--month", "2026-13"], "error: '2026-13' is not a month YYYY-MM (e.g. 2026-03)"),
         (["certify", "--month", "2999-12"], "error: 2999-12 is not over yet: a month is certified once it is over"),
         (["grant", "--address", "0x123", "--region", "Liguria"], "error: '0x123' is not an account address"),
@@ -61,19 +69,26 @@ def test_user_mistakes_are_one_line_errors(ctx, capsys, tmp_path, town):
 
 def test_grant_and_revoke_a_regional_administrator_and_a_municipality_account(ctx, capsys, town):
     assert run(ctx, capsys, "grant", "--address", ADDRESS, "--region", "Liguria")[1] == (
-        f"{CHECKSUMMED} is now an administrator of the region Liguria: it may see that reserved data\n")
+        f"{CHECKSUMMED} is now an administrator of the region Liguria: it may see that reserved data\n"
+    )
     assert run(ctx, capsys, "grant", "--address", ADDRESS, "--region", "Liguria")[1] == (
-        f"{CHECKSUMMED} already is an administrator of the region Liguria\n")
+        f"{CHECKSUMMED} already is an administrator of the region Liguria\n"
+    )
     assert run(ctx, capsys, "grant", "--address", ADDRESS, "--municipality", town)[0] == 0
     with ctx.session() as s:
         m = s.scalar(select(PellMunicipality).where(PellMunicipality.istat_code == town))
-        rows = s.execute(select(PellViewer.municipality_id, PellViewer.region).where(PellViewer.address == CHECKSUMMED)
-                         .order_by(PellViewer.id)).all()
+        rows = s.execute(
+            select(PellViewer.municipality_id, PellViewer.region)
+            .where(PellViewer.address == CHECKSUMMED)
+            .order_by(PellViewer.id)
+        ).all()
         assert [tuple(r) for r in rows] == [(None, "Liguria"), (m.id, None)]
     assert run(ctx, capsys, "revoke", "--address", ADDRESS, "--region", "Liguria")[1] == (
-        f"{CHECKSUMMED} is no longer an administrator of the region Liguria\n")
+        f"{CHECKSUMMED} is no longer an administrator of the region Liguria\n"
+    )
     assert run(ctx, capsys, "revoke", "--address", ADDRESS, "--region", "Liguria")[1] == (
-        f"{CHECKSUMMED} was not an administrator of the region Liguria: nothing to revoke\n")
+        f"{CHECKSUMMED} was not an administrator of the region Liguria: nothing to revoke\n"
+    )
     with ctx.session() as s:
         assert s.scalars(select(PellViewer.region).where(PellViewer.address == CHECKSUMMED)).all() == [None]
 
@@ -89,7 +104,9 @@ def test_certify_and_verify_a_month_and_a_plant(ctx, capsys, town):
     assert "certifying" in err  # the progress bar, on stderr
     assert latest_static_ids(ctx, [(town, "P1")]) == [0]  # --month certifies that month only
     code, out, _ = run(ctx, capsys, "verify", "--municipality", town, "--month", "2026-03")
-    assert code == 0 and out.startswith(f"Testville {town} ({town}) 2026-03: certified, 123.831 kWh from 3 measurements")
+    assert code == 0 and out.startswith(
+        f"Testville {town} ({town}) 2026-03: certified, 123.831 kWh from 3 measurements"
+    )
     code, out, err = run(ctx, capsys, "verify", "--municipality", town, "--plant", "P1")
     assert code == 2 and out == f"plant P1 of Testville {town} ({town}): never certified\n"
     assert err == "error: 0 of 1 records changed since their certification, 1 never certified\n"

@@ -1,10 +1,11 @@
 """The PELL-IP demo data: night length worked out by hand and against pvlib's sun positions, the plants and
 consumption the generator writes, and one municipality of it imported and certified."""
+
 from __future__ import annotations
 
 import csv
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pvlib
@@ -15,7 +16,7 @@ from oracle.pell.demo.generate import TOWNS, night_hours, plants, write_files
 from oracle.pell.importer import import_file
 from oracle.pell.verify import check_records
 
-NOW = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
 def test_night_length_at_the_equinox_of_the_formula_is_worked_out_by_hand():
@@ -40,9 +41,15 @@ def test_the_generator_writes_eight_municipalities_with_plants_and_a_year_that_f
     with open(paths["municipalities"]) as f:
         towns = list(csv.DictReader(f))
     assert [(t["istat_code"], t["name"], t["province"], t["reserved"]) for t in towns] == [
-        ("010025", "Genova", "GE", "no"), ("011015", "La Spezia", "SP", "no"), ("009056", "Savona", "SV", "no"),
-        ("008031", "Imperia", "IM", "no"), ("008055", "Sanremo", "IM", "no"), ("010015", "Chiavari", "GE", "yes"),
-        ("010046", "Rapallo", "GE", "no"), ("011027", "Sarzana", "SP", "yes")]
+        ("010025", "Genova", "GE", "no"),
+        ("011015", "La Spezia", "SP", "no"),
+        ("009056", "Savona", "SV", "no"),
+        ("008031", "Imperia", "IM", "no"),
+        ("008055", "Sanremo", "IM", "no"),
+        ("010015", "Chiavari", "GE", "yes"),
+        ("010046", "Rapallo", "GE", "no"),
+        ("011027", "Sarzana", "SP", "yes"),
+    ]
     made = plants()
     assert len(made) == sum(t.plants for t in TOWNS) == 49
     for town in TOWNS:  # the share of plants converted to LED, rounded to whole plants
@@ -51,7 +58,7 @@ def test_the_generator_writes_eight_municipalities_with_plants_and_a_year_that_f
     with open(paths["consumption"]) as f:
         rows = list(csv.DictReader(f))
     months = sorted({r["period"] for r in rows})
-    assert months == [f"2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]  # the 12 months before December 2026
+    assert months == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]  # the 12 months before December 2026
     kwh = {(r["plant_code"], r["period"]): float(r["kwh"]) for r in rows}
     for plant in made:
         # December's nights are ~15 h, June's ~8.5 h: every plant burns more in December (dimming or not)

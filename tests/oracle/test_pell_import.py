@@ -1,9 +1,10 @@
 """PELL-IP import: every bad record class refuses the whole file (file, line, field named; nothing stored),
 re-imports are idempotent, a changed plant is updated, UrbanDataset documents, the CLI's one-line errors."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,14 +15,16 @@ from oracle.pell.importer import import_file
 from oracle.pell.records import PellRecordError
 from tests.oracle.test_pell_certify import PLANTS_HEADER, load, new_code
 
-NOW = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)  # the month in progress is 2026-12
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)  # the month in progress is 2026-12
 CONSUMPTION_HEADER = "istat_code,plant_code,period,kwh\n"
 
 
 def counts(ctx) -> tuple[int, ...]:
     with ctx.session() as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) for t in
-                     (PellMunicipality, PellPlant, PellLamp, PellConsumption))
+        return tuple(
+            s.scalar(select(func.count()).select_from(t))
+            for t in (PellMunicipality, PellPlant, PellLamp, PellConsumption)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +103,18 @@ def test_a_bad_consumption_record_refuses_the_whole_file(ctx, tmp_path, town, li
 def test_a_bad_municipality_and_a_bad_header_are_refused(ctx, tmp_path):
     before = counts(ctx)
     for text, line, field, reason in [
-        ("istat_code,name,province,region\n010999,Ok,GE,Liguria\n01099,Bad,GE,Liguria\n", 3, "istat_code",
-         "'01099' is not an ISTAT municipality code"),
-        ("istat_code,name,province,region\n010998,Ok,GE,Liguria\n010997,Bad,Genova,Liguria\n", 3, "province",
-         "not a province code"),
+        (
+            "istat_code,name,province,region\n010999,Ok,GE,Liguria\n01099,Bad,GE,Liguria\n",
+            3,
+            "istat_code",
+            "'01099' is not an ISTAT municipality code",
+        ),
+        (
+            "istat_code,name,province,region\n010998,Ok,GE,Liguria\n010997,Bad,Genova,Liguria\n",
+            3,
+            "province",
+            "not a province code",
+        ),
         ("istat_code,name,province,region,reserved\n010996,Bad,GE,Liguria,maybe\n", 2, "reserved", "not true/false"),
         ("istat_code,name,province,region,mayor\n010995,Bad,GE,Liguria,X\n", 1, "mayor", "not a column"),
         ("code,name\n1,x\n", 1, None, "not one of a municipalities, plants or consumption file"),
@@ -130,14 +141,17 @@ def test_importing_the_same_files_again_changes_nothing_and_a_changed_plant_is_u
     with ctx.session() as s:
         plant = s.scalar(select(PellPlant).where(PellPlant.plant_code == "P9", PellPlant.pod == "IT001E9"))
         assert plant.updated_at > stamp
-        assert sorted((l.technology, l.unit_power_w, l.count) for l in s.scalars(
-            select(PellLamp).where(PellLamp.plant_id == plant.id))) == [("HPS", Decimal("100.00"), 5),
-                                                                      ("LED", Decimal("30.00"), 3)]
+        assert sorted(
+            (l.technology, l.unit_power_w, l.count)
+            for l in s.scalars(select(PellLamp).where(PellLamp.plant_id == plant.id))
+        ) == [("HPS", Decimal("100.00"), 5), ("LED", Decimal("30.00"), 3)]
     consumption = CONSUMPTION_HEADER + f"{town},P1,2026-01,10.5\n{town},P1,2026-02,9.25\n"
     assert load(ctx, tmp_path, "c.csv", consumption).counts == {"measurements new": 2}
     assert load(ctx, tmp_path, "c.csv", consumption).counts == {"measurements unchanged": 2}
     assert load(ctx, tmp_path, "c.csv", consumption.replace("9.25", "9.5")).counts == {
-        "measurements changed": 1, "measurements unchanged": 1}
+        "measurements changed": 1,
+        "measurements unchanged": 1,
+    }
 
 
 def test_a_municipalities_file_makes_each_submitter_on_the_embedded_setup(ctx, town):
@@ -154,9 +168,13 @@ def test_a_municipalities_file_makes_each_submitter_on_the_embedded_setup(ctx, t
 
 def urbandataset(spec: str, lines: list[dict], time_zone: str = "Europe/Rome", units: dict | None = None) -> str:
     definitions = [{"propertyName": n, "unitOfMeasure": u} for n, u in (units or {}).items()]
-    doc = {"UrbanDataset": {"specification": {"id": {"value": spec}, "properties": {"propertyDefinition": definitions}},
-                            "context": {"producer": {"id": "SCP-Liguria"}, "timeZone": time_zone},
-                            "values": {"line": lines}}}
+    doc = {
+        "UrbanDataset": {
+            "specification": {"id": {"value": spec}, "properties": {"propertyDefinition": definitions}},
+            "context": {"producer": {"id": "SCP-Liguria"}, "timeZone": time_zone},
+            "values": {"line": lines},
+        }
+    }
     return json.dumps(doc, indent=1)
 
 
@@ -165,38 +183,87 @@ def prop(**values) -> list[dict]:
 
 
 def test_urbandataset_plants_and_consumption_are_imported(ctx, tmp_path, town):
-    plants = urbandataset("PublicLightingPlant-1.0", [
-        {"id": 1, "coordinates": {"latitude": 44.31, "longitude": 8.48},
-         "property": prop(TownCode=town, PlantID="U1", PODID="IT001E77", LampTechnology="SAP", LampUnitPower="150",
-                          LampCount="20", ControlSystem="astronomical clock")},
-        {"id": 2, "coordinates": {"latitude": 44.31, "longitude": 8.48},
-         "property": prop(TownCode=town, PlantID="U1", PODID="IT001E77", LampTechnology="LED", LampUnitPower="56",
-                          LampCount="4", ControlSystem="astronomical clock")}])
+    plants = urbandataset(
+        "PublicLightingPlant-1.0",
+        [
+            {
+                "id": 1,
+                "coordinates": {"latitude": 44.31, "longitude": 8.48},
+                "property": prop(
+                    TownCode=town,
+                    PlantID="U1",
+                    PODID="IT001E77",
+                    LampTechnology="SAP",
+                    LampUnitPower="150",
+                    LampCount="20",
+                    ControlSystem="astronomical clock",
+                ),
+            },
+            {
+                "id": 2,
+                "coordinates": {"latitude": 44.31, "longitude": 8.48},
+                "property": prop(
+                    TownCode=town,
+                    PlantID="U1",
+                    PODID="IT001E77",
+                    LampTechnology="LED",
+                    LampUnitPower="56",
+                    LampCount="4",
+                    ControlSystem="astronomical clock",
+                ),
+            },
+        ],
+    )
     assert load(ctx, tmp_path, "plants.json", plants, "urbandataset").counts == {"plants new": 1}
-    consumption = urbandataset("SinglePhaseCounterReading-2.0", [
-        {"id": 1, "period": {"start_ts": "2026-03-01T00:00:00", "end_ts": "2026-04-01T00:00:00"},
-         "property": prop(TownCode=town, PODID="IT001E77", ActiveEnergy="1234567")},
-        {"id": 2, "period": {"start_ts": "2026-04-10T20:00:00", "end_ts": "2026-04-10T20:15:00"},
-         "property": prop(TownCode=town, PlantID="P1", ActiveEnergy="250")}], units={"ActiveEnergy": "wattHour"})
+    consumption = urbandataset(
+        "SinglePhaseCounterReading-2.0",
+        [
+            {
+                "id": 1,
+                "period": {"start_ts": "2026-03-01T00:00:00", "end_ts": "2026-04-01T00:00:00"},
+                "property": prop(TownCode=town, PODID="IT001E77", ActiveEnergy="1234567"),
+            },
+            {
+                "id": 2,
+                "period": {"start_ts": "2026-04-10T20:00:00", "end_ts": "2026-04-10T20:15:00"},
+                "property": prop(TownCode=town, PlantID="P1", ActiveEnergy="250"),
+            },
+        ],
+        units={"ActiveEnergy": "wattHour"},
+    )
     assert load(ctx, tmp_path, "c.json", consumption, "urbandataset").counts == {"measurements new": 2}
     with ctx.session() as s:
-        rows = s.execute(select(PellPlant.plant_code, PellConsumption.period_start, PellConsumption.resolution,
-                                PellConsumption.kwh).join(PellPlant, PellPlant.id == PellConsumption.plant_id)
-                         .where(PellPlant.source_file.like("%json")) .order_by(PellPlant.plant_code)).all()
+        rows = s.execute(
+            select(PellPlant.plant_code, PellConsumption.period_start, PellConsumption.resolution, PellConsumption.kwh)
+            .join(PellPlant, PellPlant.id == PellConsumption.plant_id)
+            .where(PellPlant.source_file.like("%json"))
+            .order_by(PellPlant.plant_code)
+        ).all()
         u1 = s.scalar(select(PellPlant).where(PellPlant.plant_code == "U1", PellPlant.pod == "IT001E77"))
         lamps = sorted((l.technology, l.count) for l in s.scalars(select(PellLamp).where(PellLamp.plant_id == u1.id)))
     assert lamps == [("HPS", 20), ("LED", 4)]  # SAP: sodio alta pressione = HPS
     assert [(r[0], r[1].isoformat(), r[2], r[3]) for r in rows] == [
-        ("U1", "2026-02-28T23:00:00+00:00", "month", Decimal("1234.567"))]  # 1 234 567 Wh, March in Italy
+        ("U1", "2026-02-28T23:00:00+00:00", "month", Decimal("1234.567"))
+    ]  # 1 234 567 Wh, March in Italy
 
 
 def test_a_bad_urbandataset_line_refuses_the_document(ctx, tmp_path, town):
     before = counts(ctx)
-    doc = urbandataset("SinglePhaseCounterReading-2.0", [
-        {"id": 1, "period": {"start_ts": "2026-03-01T00:00:00", "end_ts": "2026-04-01T00:00:00"},
-         "property": prop(TownCode=town, PlantID="P1", ActiveEnergy="12.5")},
-        {"id": 2, "period": {"start_ts": "2026-03-02T00:00:00", "end_ts": "2026-03-02T01:00:00"},
-         "property": prop(TownCode=town, PlantID="P1", ActiveEnergy="1")}])
+    doc = urbandataset(
+        "SinglePhaseCounterReading-2.0",
+        [
+            {
+                "id": 1,
+                "period": {"start_ts": "2026-03-01T00:00:00", "end_ts": "2026-04-01T00:00:00"},
+                "property": prop(TownCode=town, PlantID="P1", ActiveEnergy="12.5"),
+            },
+            {
+                "id": 2,
+                "period": {"start_ts": "2026-03-02T00:00:00", "end_ts": "2026-03-02T01:00:00"},
+                "property": prop(TownCode=town, PlantID="P1", ActiveEnergy="1"),
+            },
+        ],
+    )
     path = tmp_path / "bad.json"
     path.write_text(doc)
     with pytest.raises(PellRecordError) as refused:

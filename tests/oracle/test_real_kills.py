@@ -9,6 +9,7 @@ The subprocess prints "epoch N: <step>" as each step starts; the test waits for 
 then waits a random part of that step's duration (measured on an uninterrupted run first) and kills it. The run
 that finishes the epoch is `run_epoch` in the test's own process: what it resumes from is the killed run's.
 """
+
 import os
 import queue
 import random
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from eth_utils import to_checksum_address
 from sqlalchemy import select
@@ -41,7 +42,7 @@ TRIALS_PER_COMMUNITY = 8  # 24 trials in all, each a new epoch
 KILL_STEPS = ("select", "compute", "hash", "tree", "commit", "pay", "done")
 # every step three times, and commit and pay (the steps that send transactions) once more each
 TARGETS = list(KILL_STEPS) * 3 + ["commit", "pay", "pay"]
-FIRST_DAY = datetime(2026, 10, 1, tzinfo=timezone.utc)
+FIRST_DAY = datetime(2026, 10, 1, tzinfo=UTC)
 E18 = 10**18
 
 MEMBERS = {  # wallet: (kind, profile, meters)
@@ -61,8 +62,15 @@ def kill_community(ctx, tmp_path, days: int) -> str:
     figures: the amounts are checked against the committed leaves, not against a formula)."""
     name = unique_name("Kill LEC")
     prefix = devices_prefix(name)
-    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="100000",
-                     reward_ceiling="100000")
+    create_community(
+        ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=100,
+        endowment="100000",
+        reward_ceiling="100000",
+    )
     lines = ["wallet,name,email,kind,profile,deviceid"]
     for n, (wallet, (kind, profile, meters)) in enumerate(MEMBERS.items()):
         lines += [f"{wallet},Member {n},m{n}@example.org,{kind},{profile},{prefix}{n}-{meter}" for meter in meters]
@@ -96,9 +104,26 @@ class EpochRunProcess:
         env = {**os.environ, "LEC_BATCH_SIZE": "1", "PYTHONUNBUFFERED": "1"}
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "epoch", "run",
-             "--community", name, "--start", start, "--end", end],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            [
+                sys.executable,
+                "-m",
+                "oracle.cli",
+                "--home",
+                str(ctx.settings.home),
+                "epoch",
+                "run",
+                "--community",
+                name,
+                "--start",
+                start,
+                "--end",
+                end,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         self.lines: queue.Queue = queue.Queue()
         self.stderr: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -167,9 +192,8 @@ def assert_paid_once(ctx, name: str, epochs: int) -> None:
     community = get_community(ctx, name)
     token = chain.token(community.token_address)
     assert chain.epoch_count(token.address) == epochs
-    commits = chain.notary.events.EpochCommitted().get_logs(from_block=0,
-                                                             argument_filters={"community": token.address})
-    assert Counter(e["args"]["epoch"] for e in commits) == {n: 1 for n in range(1, epochs + 1)}
+    commits = chain.notary.events.EpochCommitted().get_logs(from_block=0, argument_filters={"community": token.address})
+    assert Counter(e["args"]["epoch"] for e in commits) == dict.fromkeys(range(1, epochs + 1), 1)
     owed: dict[str, list[int]] = defaultdict(list)
     with ctx.session() as s:
         rows = list(s.scalars(select(Epoch).where(Epoch.community_id == community.id).order_by(Epoch.number)))
@@ -197,12 +221,18 @@ def assert_paid_once(ctx, name: str, epochs: int) -> None:
 def assert_doctor_agrees(ctx, names: list[str]) -> None:
     """`oracle doctor`: exit 0, or (in a session shared with other tests) disagreements only about others'
     communities; ours each "the chain agrees"."""
-    done = subprocess.run([sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "doctor"],
-                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    done = subprocess.run(
+        [sys.executable, "-m", "oracle.cli", "--home", str(ctx.settings.home), "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
     lines = done.stdout.splitlines()
     for name in names:
         assert [line for line in lines if f"{name!r}" in line] == [
-            f"ok community {name!r}: {TRIALS_PER_COMMUNITY + (name == names[0])} epochs, the chain agrees"]
+            f"ok community {name!r}: {TRIALS_PER_COMMUNITY + (name == names[0])} epochs, the chain agrees"
+        ]
     with ctx.session() as s:
         others = [n for n in s.scalars(select(Community.name)) if n not in names]
     disagreements = [line for line in lines if line.startswith("DISAGREE")]

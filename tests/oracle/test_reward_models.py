@@ -4,6 +4,7 @@ Every expected number below is worked out by hand in the comments; none comes fr
 under test. Energies in Wh, sign convention of DOMAIN.md (withdrawn/absorbed > 0, injected < 0,
 battery > 0 when charging). kW of a quarter-hour = 4 * Wh / 1000 = Wh / 250.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -70,12 +71,23 @@ def readings(rows) -> pd.DataFrame:
 #   (-) = no reading: counts as 0. ΣS = 500, ΣL = 900, ΣP = 700.
 # --------------------------------------------------------------------------------------------
 MEMBERS = ["A", "B", "C"]
-SMALL = readings([
-    ("A", "a", 0, 100), ("B", "load", 0, 50), ("B", "pv", 0, -200), ("C", "bat", 0, 50),
-    ("A", "a", 1, 300), ("B", "load", 1, 100), ("B", "pv", 1, -100), ("C", "bat", 1, -200),
-    ("A", "a", 2, 200), ("B", "load", 2, 100),
-    ("B", "load", 3, 0), ("B", "pv", 3, -100), ("C", "bat", 3, -100),
-])
+SMALL = readings(
+    [
+        ("A", "a", 0, 100),
+        ("B", "load", 0, 50),
+        ("B", "pv", 0, -200),
+        ("C", "bat", 0, 50),
+        ("A", "a", 1, 300),
+        ("B", "load", 1, 100),
+        ("B", "pv", 1, -100),
+        ("C", "bat", 1, -200),
+        ("A", "a", 2, 200),
+        ("B", "load", 2, 100),
+        ("B", "load", 3, 0),
+        ("B", "pv", 3, -100),
+        ("C", "bat", 3, -100),
+    ]
+)
 SC_PARAMS = {"alpha_consumer": 2.0, "alpha_producer": 1.0}
 
 
@@ -91,7 +103,11 @@ def test_member_frames_small():
     assert f.load.to_numpy().tolist() == [[100, 50, 50], [300, 100, 0], [200, 100, 0], [0, 0, 0]]
     assert f.production.to_numpy().tolist() == [[0, 200, 0], [0, 100, 200], [0, 0, 0], [0, 100, 100]]
     assert f.has_data.to_numpy().tolist() == [
-        [True, True, True], [True, True, True], [True, True, False], [False, True, True]]
+        [True, True, True],
+        [True, True, True],
+        [True, True, False],
+        [False, True, True],
+    ]
 
 
 def test_self_consumption_hand_computed():
@@ -127,23 +143,47 @@ def test_member_kpis_hand_computed():
     #    self-sufficiency 0/600 = 0 %. kW on its 3 intervals with data: 0.4, 1.2, 0.8 ->
     #    sorted 0.4, 0.8, 1.2; 97.5th: h = 2·0.975 = 1.95 -> 0.8 + 0.95·(1.2 - 0.8) = 1.18;
     #    2.5th: h = 2·0.025 = 0.05 -> 0.4 + 0.05·0.4 = 0.42. withdrawn 0.6 kWh, coverage 3/4.
-    assert k["A"] == pytest.approx({
-        "self_consumption_pct": None, "self_sufficiency_pct": 0.0, "peak_kw": 1.18,
-        "base_kw": 0.42, "withdrawn_kwh": 0.6, "injected_kwh": 0.0, "coverage": 0.75})
+    assert k["A"] == pytest.approx(
+        {
+            "self_consumption_pct": None,
+            "self_sufficiency_pct": 0.0,
+            "peak_kw": 1.18,
+            "base_kw": 0.42,
+            "withdrawn_kwh": 0.6,
+            "injected_kwh": 0.0,
+            "coverage": 0.75,
+        }
+    )
     assert k["A"]["self_consumption_pct"] is None
     # B: L = 50, 100, 100, 0; P = 200, 100, 0, 100; min = 50, 100, 0, 0 -> 150.
     #    self-consumption 150/400 = 37.5 %; self-sufficiency 150/250 = 60 %.
     #    kW 0.2, 0.4, 0.4, 0 (4 intervals with data) -> sorted 0, 0.2, 0.4, 0.4;
     #    97.5th: h = 3·0.975 = 2.925 -> 0.4 + 0.925·0 = 0.4; 2.5th: h = 0.075 -> 0.075·0.2 = 0.015.
-    assert k["B"] == pytest.approx({
-        "self_consumption_pct": 37.5, "self_sufficiency_pct": 60.0, "peak_kw": 0.4,
-        "base_kw": 0.015, "withdrawn_kwh": 0.25, "injected_kwh": 0.4, "coverage": 1.0})
+    assert k["B"] == pytest.approx(
+        {
+            "self_consumption_pct": 37.5,
+            "self_sufficiency_pct": 60.0,
+            "peak_kw": 0.4,
+            "base_kw": 0.015,
+            "withdrawn_kwh": 0.25,
+            "injected_kwh": 0.4,
+            "coverage": 1.0,
+        }
+    )
     # C (battery): L = 50, 0, (-), 0; P = 0, 200, (-), 100; min = 0 -> 0/300 = 0 %, 0/50 = 0 %.
     #    kW on t0, t1, t3: 0.2, 0, 0 -> sorted 0, 0, 0.2; 97.5th: h = 1.95 -> 0 + 0.95·0.2 = 0.19;
     #    2.5th: h = 0.05 -> 0. withdrawn 0.05 kWh, injected 0.3 kWh, coverage 3/4.
-    assert k["C"] == pytest.approx({
-        "self_consumption_pct": 0.0, "self_sufficiency_pct": 0.0, "peak_kw": 0.19,
-        "base_kw": 0.0, "withdrawn_kwh": 0.05, "injected_kwh": 0.3, "coverage": 0.75})
+    assert k["C"] == pytest.approx(
+        {
+            "self_consumption_pct": 0.0,
+            "self_sufficiency_pct": 0.0,
+            "peak_kw": 0.19,
+            "base_kw": 0.0,
+            "withdrawn_kwh": 0.05,
+            "injected_kwh": 0.3,
+            "coverage": 0.75,
+        }
+    )
     # q = 50 for A: h = 2·0.5 = 1 -> 0.8 exactly
     assert member_kpis(small_frames(), q=50)["A"]["peak_kw"] == pytest.approx(0.8)
 
@@ -154,10 +194,17 @@ def test_community_kpis_hand_computed():
     # community kW: 0.8, 1.6, 1.2, 0.0 (every interval has some data) -> sorted 0, 0.8, 1.2, 1.6;
     # 97.5th: h = 3·0.975 = 2.925 -> 1.2 + 0.925·0.4 = 1.57; 2.5th: h = 0.075 -> 0.075·0.8 = 0.06.
     # coverage: cells with data A 3 + B 4 + C 3 = 10 of 12.
-    assert c == pytest.approx({
-        "self_consumption_pct": 100 * 500 / 700, "self_sufficiency_pct": 100 * 500 / 900,
-        "peak_kw": 1.57, "base_kw": 0.06, "withdrawn_kwh": 0.9, "injected_kwh": 0.7,
-        "coverage": 10 / 12})
+    assert c == pytest.approx(
+        {
+            "self_consumption_pct": 100 * 500 / 700,
+            "self_sufficiency_pct": 100 * 500 / 900,
+            "peak_kw": 1.57,
+            "base_kw": 0.06,
+            "withdrawn_kwh": 0.9,
+            "injected_kwh": 0.7,
+            "coverage": 10 / 12,
+        }
+    )
     assert all(type(v) is float for v in c.values())
 
 
@@ -168,22 +215,31 @@ def test_kpis_undefined_are_none_and_json_serialisable():
     assert c["peak_kw"] is None and c["base_kw"] is None
     assert c["withdrawn_kwh"] == 0.0 and c["coverage"] == 0.0
     m = member_kpis(empty)
-    assert m["A"] == {"self_consumption_pct": None, "self_sufficiency_pct": None, "peak_kw": None,
-                      "base_kw": None, "withdrawn_kwh": 0.0, "injected_kwh": 0.0, "coverage": 0.0}
+    assert m["A"] == {
+        "self_consumption_pct": None,
+        "self_sufficiency_pct": None,
+        "peak_kw": None,
+        "base_kw": None,
+        "withdrawn_kwh": 0.0,
+        "injected_kwh": 0.0,
+        "coverage": 0.0,
+    }
     json.dumps(m), json.dumps(c)
     assert "NaN" not in json.dumps(member_kpis(small_frames()))
 
 
 def test_member_frames_missing_duplicates_offgrid_foreign_rows():
-    rows = readings([
-        ("A", "a", 0, 100),
-        ("A", "a", 0, -30),      # same device, same interval: net 70 (summed before clipping)
-        ("A", "b", 0, -30),      # other device: production 30
-        ("X", "x", 0, 999),      # not a member: ignored
-        ("A", "a", 4, 999),      # at end: outside [start, end)
-        ("A", "a", -1, 999),     # before start: ignored
-        ("B", "b", 1, float("nan")),  # NULL reading: no data
-    ])
+    rows = readings(
+        [
+            ("A", "a", 0, 100),
+            ("A", "a", 0, -30),  # same device, same interval: net 70 (summed before clipping)
+            ("A", "b", 0, -30),  # other device: production 30
+            ("X", "x", 0, 999),  # not a member: ignored
+            ("A", "a", 4, 999),  # at end: outside [start, end)
+            ("A", "a", -1, 999),  # before start: ignored
+            ("B", "b", 1, float("nan")),  # NULL reading: no data
+        ]
+    )
     off_grid = readings([("A", "a", 2, 40)])
     off_grid["ts"] = off_grid["ts"] + pd.Timedelta(minutes=7)  # 00:37 -> interval 00:30
     f = member_frames(pd.concat([rows, off_grid], ignore_index=True), ["A", "B"], T0, at(4))
@@ -240,9 +296,12 @@ PS_MEMBERS = ["X", "Y", "Z", "W"]
 PS = readings(
     [("X", "m", k - 4, e) for k, e in enumerate([250, 500, 1000, 750])]
     + [("X", "m", k, e) for k, e in enumerate([250, 250, 500, 500])]
-    + [("Y", "m", k - 4, 250) for k in range(4)] + [("Y", "m", k, 500) for k in range(4)]
-    + [("Z", "m", k - 4, 500) for k in range(4)] + [("Z", "m", k, 250) for k in range(3)]
-    + [("W", "m", -4, 500), ("W", "m", -3, 500)] + [("W", "m", k, 250) for k in range(4)]
+    + [("Y", "m", k - 4, 250) for k in range(4)]
+    + [("Y", "m", k, 500) for k in range(4)]
+    + [("Z", "m", k - 4, 500) for k in range(4)]
+    + [("Z", "m", k, 250) for k in range(3)]
+    + [("W", "m", -4, 500), ("W", "m", -3, 500)]
+    + [("W", "m", k, 250) for k in range(4)]
 )
 
 
@@ -312,12 +371,23 @@ def test_peak_shaving_members_must_match():
 #   self_consumption (alpha 2, 1): A 0.65, B 0.55, C 0.3
 #   combined w_sc = 0.5, w_ps = 2: A 0.325 + 16 = 16.325; B 0.275; C 0.15 + 6 = 6.15
 # --------------------------------------------------------------------------------------------
-COMBINED_PARAMS = {"alpha_consumer": 2, "alpha_producer": 1, "beta": 10, "cap": 100,
-                   "q": 100, "min_coverage": 0.75, "w_sc": 0.5, "w_ps": 2}
-WITH_PREVIOUS = pd.concat([
-    SMALL,
-    readings([("A", "a", k - 4, 500) for k in range(4)] + [("C", "bat", k - 4, 125) for k in range(4)]),
-], ignore_index=True)
+COMBINED_PARAMS = {
+    "alpha_consumer": 2,
+    "alpha_producer": 1,
+    "beta": 10,
+    "cap": 100,
+    "q": 100,
+    "min_coverage": 0.75,
+    "w_sc": 0.5,
+    "w_ps": 2,
+}
+WITH_PREVIOUS = pd.concat(
+    [
+        SMALL,
+        readings([("A", "a", k - 4, 500) for k in range(4)] + [("C", "bat", k - 4, 125) for k in range(4)]),
+    ],
+    ignore_index=True,
+)
 
 
 def test_combined_weighted_sum():
@@ -337,11 +407,18 @@ def test_compute_rewards_combined():
     assert isinstance(result, RewardResult)
     assert list(result.tokens) == ["A", "B", "C", "D"] and list(result.amounts) == ["A", "B", "C", "D"]
     assert result.tokens == pytest.approx({"A": 16.325, "B": 0.275, "C": 6.15, "D": 0.0})
-    assert result.amounts == {"A": 16_325_000 * 10**12, "B": 275_000 * 10**12,
-                              "C": 6_150_000 * 10**12, "D": 0}
+    assert result.amounts == {"A": 16_325_000 * 10**12, "B": 275_000 * 10**12, "C": 6_150_000 * 10**12, "D": 0}
     assert result.total == (16_325_000 + 275_000 + 6_150_000) * 10**12
-    assert result.params == {"alpha_consumer": 2.0, "alpha_producer": 1.0, "beta": 10.0,
-                             "cap": 100.0, "w_sc": 0.5, "w_ps": 2.0, "q": 100.0, "min_coverage": 0.75}
+    assert result.params == {
+        "alpha_consumer": 2.0,
+        "alpha_producer": 1.0,
+        "beta": 10.0,
+        "cap": 100.0,
+        "w_sc": 0.5,
+        "w_ps": 2.0,
+        "q": 100.0,
+        "min_coverage": 0.75,
+    }
     # KPIs are of the epoch with the model's q = 100: A peak = 1.2 kW; D has no data
     assert result.member_kpis["A"]["peak_kw"] == pytest.approx(1.2)
     assert result.member_kpis["D"]["peak_kw"] is None and result.member_kpis["D"]["coverage"] == 0.0
@@ -355,8 +432,9 @@ def test_compute_rewards_self_consumption_and_peak_shaving():
     assert r.amounts == {"A": 650_000 * 10**12, "B": 550_000 * 10**12, "C": 300_000 * 10**12}
     assert r.params == {"alpha_consumer": 2.0, "alpha_producer": 1.0}
     assert r.member_kpis["A"]["peak_kw"] == pytest.approx(1.18)  # default q 97.5
-    r = compute_rewards("peak_shaving", {"beta": 10, "cap": 100, "q": 50, "min_coverage": 0.75},
-                        PS, PS_MEMBERS, T0, at(4))
+    r = compute_rewards(
+        "peak_shaving", {"beta": 10, "cap": 100, "q": 50, "min_coverage": 0.75}, PS, PS_MEMBERS, T0, at(4)
+    )
     assert r.amounts == {"X": 10 * WEI, "Y": 0, "Z": 10 * WEI, "W": 0}
     assert r.total == 20 * WEI
     with pytest.raises(ValueError, match="after start"):
@@ -392,7 +470,7 @@ def test_constants():
     assert DEFAULTS == {"q": 97.5, "min_coverage": 0.9}
     assert PARAM_DECIMALS == 6
     assert REQUIRED_PARAMETERS["peak_shaving"] == ("beta", "cap")
-    assert INTERVAL == pd.Timedelta(minutes=15)
+    assert pd.Timedelta(minutes=15) == INTERVAL
 
 
 def test_params_chain_round_trip():
@@ -422,9 +500,15 @@ def test_params_to_chain_rejections():
 
 def test_validate_params():
     assert validate_params("peak_shaving", {"beta": 1, "cap": 2}) == {
-        "beta": 1.0, "cap": 2.0, "q": 97.5, "min_coverage": 0.9}
+        "beta": 1.0,
+        "cap": 2.0,
+        "q": 97.5,
+        "min_coverage": 0.9,
+    }
     assert validate_params("self_consumption", {"alpha_producer": 1, "alpha_consumer": 0}) == {
-        "alpha_consumer": 0.0, "alpha_producer": 1.0}
+        "alpha_consumer": 0.0,
+        "alpha_producer": 1.0,
+    }
     cases = [
         ("self_consumption", {"alpha_producer": 1}, "alpha_consumer"),
         ("self_consumption", {"alpha_consumer": 1, "alpha_producer": 1, "gamma": 1}, "gamma"),
@@ -476,8 +560,8 @@ def test_interval_grid():
 N_MEMBERS, N_DEVICES, N_INTERVALS = 4, 6, 8
 reading_rows = st.lists(
     st.tuples(
-        st.integers(0, N_DEVICES - 1),                 # device (device d belongs to member d % 4)
-        st.integers(-N_INTERVALS, N_INTERVALS - 1),    # interval (negative: previous period)
+        st.integers(0, N_DEVICES - 1),  # device (device d belongs to member d % 4)
+        st.integers(-N_INTERVALS, N_INTERVALS - 1),  # interval (negative: previous period)
         st.floats(-5000, 5000, allow_nan=False, allow_infinity=False),
     ),
     max_size=60,
@@ -491,14 +575,29 @@ def prop_readings(rows) -> pd.DataFrame:
 
 
 @settings(max_examples=200, deadline=None)
-@given(rows=reading_rows, alpha_consumer=alphas, alpha_producer=alphas,
-       beta=alphas, cap=alphas, q=st.floats(0, 100), min_coverage=st.floats(0, 1))
+@given(
+    rows=reading_rows,
+    alpha_consumer=alphas,
+    alpha_producer=alphas,
+    beta=alphas,
+    cap=alphas,
+    q=st.floats(0, 100),
+    min_coverage=st.floats(0, 1),
+)
 def test_properties(rows, alpha_consumer, alpha_producer, beta, cap, q, min_coverage):
     data = prop_readings(rows)
     epoch = member_frames(data, PROP_MEMBERS, T0, at(N_INTERVALS))
     previous = member_frames(data, PROP_MEMBERS, at(-N_INTERVALS), T0)
-    params = {"alpha_consumer": alpha_consumer, "alpha_producer": alpha_producer, "beta": beta,
-              "cap": cap, "q": q, "min_coverage": min_coverage, "w_sc": 1.0, "w_ps": 0.5}
+    params = {
+        "alpha_consumer": alpha_consumer,
+        "alpha_producer": alpha_producer,
+        "beta": beta,
+        "cap": cap,
+        "q": q,
+        "min_coverage": min_coverage,
+        "w_sc": 1.0,
+        "w_ps": 0.5,
+    }
 
     sc = self_consumption(epoch, params).to_numpy()
     ps = peak_shaving(epoch, previous, params).to_numpy()

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python -m pytest tests/oracle/test_sample_data.py -p no:brownie -q
 """
+
 import csv
 import gzip
 import json
@@ -56,6 +57,7 @@ def spec() -> dict[str, tuple]:
 
 # --- members.csv --------------------------------------------------------------------------------
 
+
 def test_bundled_files_exist_and_are_small():
     assert SAMPLE_DIR.is_dir()
     assert MEMBERS_CSV.is_file() and READINGS_CSV.is_file()
@@ -90,8 +92,7 @@ def test_members_table(members):
     for wallet, rows in wallets:
         roles = sorted(_role(d) for d in rows["deviceid"])
         profile = rows["profile"].iloc[0]
-        expected = {"consumer": ["load"], "prosumer": ["load", "pv"],
-                    "prostormer": ["battery", "load", "pv"]}[profile]
+        expected = {"consumer": ["load"], "prosumer": ["load", "pv"], "prostormer": ["battery", "load", "pv"]}[profile]
         assert roles == expected, (wallet, roles)
     # several PV prosumers among both kinds
     pv_owners = per_member.loc[members.loc[members["deviceid"].str.startswith("PV-"), "wallet"]]
@@ -111,6 +112,7 @@ def test_wallets_are_derived_from_seed(members):
 
 
 # --- readings: coverage and timestamps -------------------------------------------------------
+
 
 def test_every_device_and_quarter_hour_exactly_once(members, readings):
     assert set(readings["deviceid"]) == set(members["deviceid"])
@@ -143,6 +145,7 @@ def test_energy_resolution(readings):
 
 
 # --- sign convention -------------------------------------------------------------------------
+
 
 def test_sign_convention(readings):
     by_role = readings.groupby("role")["energy"]
@@ -183,6 +186,7 @@ def test_battery_physics(readings, spec):
 
 
 # --- plausibility ----------------------------------------------------------------------------
+
 
 def test_quarter_hour_values_are_physically_plausible(readings, spec):
     assert readings["energy"].abs().max() < 25_000  # 100 kW average, far below 250 kWh
@@ -275,6 +279,7 @@ def test_pv_monthly_yield(readings, spec):
 
 
 # --- determinism and offline generation ------------------------------------------------------
+
 
 @pytest.fixture
 def no_network(monkeypatch):

@@ -1,6 +1,7 @@
 """`oracle status` and `oracle epoch show` say which epochs are unfinished, where each stands (interrupted after a
 step, stopped in a step with what, waiting for the challenge window until when, in progress) and the exact
 command that goes on; as text and as JSON."""
+
 import json
 
 import pytest
@@ -32,7 +33,7 @@ def unfinished_of(ctx, capsys, name: str) -> list[dict]:
 def text_lines_of(ctx, capsys, name: str) -> list[str]:
     lines = status(ctx, capsys, "--text").splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith(f"  {name!r} epoch"))
-    return lines[first:first + 3]
+    return lines[first : first + 3]
 
 
 def test_an_epoch_interrupted_after_a_step_and_the_command_that_resumes_it(ctx, tmp_path, capsys):
@@ -40,14 +41,24 @@ def test_an_epoch_interrupted_after_a_step_and_the_command_that_resumes_it(ctx, 
     with pytest.raises(SimulatedCrash):
         run_epoch(ctx, name, START, END, crash_at="after:tree", progress=False, log=quiet)
     [epoch] = unfinished_of(ctx, capsys, name)
-    assert epoch == {"community": name, "epoch": 1, "status": "running", "period": {"start": START, "end": END},
-                     "stepsDone": ["select", "compute", "hash", "tree"], "nextStep": "commit", "payableAt": None,
-                     "stopped": None, "state": "interrupted", "says": "interrupted after the tree step",
-                     "next": run_command(name)}
+    assert epoch == {
+        "community": name,
+        "epoch": 1,
+        "status": "running",
+        "period": {"start": START, "end": END},
+        "stepsDone": ["select", "compute", "hash", "tree"],
+        "nextStep": "commit",
+        "payableAt": None,
+        "stopped": None,
+        "state": "interrupted",
+        "says": "interrupted after the tree step",
+        "next": run_command(name),
+    }
     assert text_lines_of(ctx, capsys, name) == [
         f"  {name!r} epoch 1 ({START} .. {END}): interrupted after the tree step",
         "    steps done: select, compute, hash, tree; next step: commit",
-        f"    next: {run_command(name)}"]
+        f"    next: {run_command(name)}",
+    ]
     report = epoch_report(ctx, name, 1)
     assert report["unfinished"]["next"] == run_command(name)
     assert f"  next      {run_command(name)}" in format_report(report).splitlines()
@@ -65,10 +76,18 @@ def test_a_run_stopped_by_a_refusal_says_the_step_and_the_sentence_until_the_nex
     assert epoch["state"] == "stopped" and epoch["nextStep"] == "commit"
     assert epoch["stopped"]["step"] == "commit" and epoch["stopped"]["error"] == str(refusal.value)
     assert epoch["says"] == f"stopped in the commit step: {refusal.value}" and epoch["next"] == run_command(name)
-    assert text_lines_of(ctx, capsys, name)[0] == (f"  {name!r} epoch 1 ({START} .. {END}): stopped in the commit "
-                                                  f"step: {refusal.value}")
-    create_community(ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000",
-                     reward_ceiling="100000")  # what the sentence says to do
+    assert text_lines_of(ctx, capsys, name)[0] == (
+        f"  {name!r} epoch 1 ({START} .. {END}): stopped in the commit step: {refusal.value}"
+    )
+    create_community(
+        ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=100,
+        endowment="10000",
+        reward_ceiling="100000",
+    )  # what the sentence says to do
     assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "done"
     assert unfinished_of(ctx, capsys, name) == []
     assert "stopped" not in epoch_report(ctx, name, 1)["steps"]  # the stop is forgotten once the epoch goes on

@@ -1,5 +1,6 @@
 """Take-out proofs: an untouched file verifies against the chain field by field; any altered field fails, naming
 that field; only a commitment that stands on-chain is taken out; a missing --out folder is made and said."""
+
 import copy
 import json
 import subprocess
@@ -8,18 +9,30 @@ from pathlib import Path
 import pytest
 
 from oracle.cli import main as oracle_main
+from oracle.communities import create_community, get_community
 from oracle.epochs.runner import SimulatedCrash, run_epoch
 from oracle.errors import OracleError
-from oracle.merkle import REWARD_LEAF_ENCODING_V1, StandardMerkleTree
-from oracle.takeout import export_takeout, verify_takeout_file
-
-from oracle.communities import create_community, get_community
 from oracle.ingest.loader import ingest_file
 from oracle.members import import_members
+from oracle.merkle import REWARD_LEAF_ENCODING_V1, StandardMerkleTree
 from oracle.model_registry import publish_model
+from oracle.takeout import export_takeout, verify_takeout_file
 
-from .builders import ANNA, BRUNO, END, EXPECTED, INDEX, MEMBERS_CSV, READINGS_CSV, SHOP, START, challenge_window, \
-    devices_prefix, quiet, small_community
+from .builders import (
+    ANNA,
+    BRUNO,
+    END,
+    EXPECTED,
+    INDEX,
+    MEMBERS_CSV,
+    READINGS_CSV,
+    SHOP,
+    START,
+    challenge_window,
+    devices_prefix,
+    quiet,
+    small_community,
+)
 from .conftest import unique_name, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,25 +62,55 @@ def test_takeout_holds_the_readings_salt_leaf_and_proof(ctx, takeout):
     p = devices_prefix(name)
     assert doc["member"] == BRUNO and int(doc["amount"]) == EXPECTED[BRUNO]
     # Bruno's 8 readings, in canonical order (device, then time), UTC, Wh with 3 decimals
-    assert doc["readings"][:2] == [{"deviceid": f"{p}B-M", "ts": "2026-10-01T00:00:00Z", "energy": "200.000"},
-                                   {"deviceid": f"{p}B-M", "ts": "2026-10-01T00:15:00Z", "energy": "100.000"}]
+    assert doc["readings"][:2] == [
+        {"deviceid": f"{p}B-M", "ts": "2026-10-01T00:00:00Z", "energy": "200.000"},
+        {"deviceid": f"{p}B-M", "ts": "2026-10-01T00:15:00Z", "energy": "100.000"},
+    ]
     assert [r["energy"] for r in doc["readings"][4:]] == ["-600.000", "-200.000", "0.000", "-1000.000"]
     assert doc["format"] == "lec-takeout-v2" and doc["index"] == INDEX[BRUNO] == 1
     assert len(doc["salt"]) == 66
     assert doc["leaf"]["value"] == ["1", BRUNO, str(EXPECTED[BRUNO]), doc["dataHash"]]
     assert doc["leaf"]["encoding"] == ["uint256", "address", "uint256", "bytes32"]
-    assert doc["model"] == {"id": "self_consumption", "version": 1, "effectiveFrom": "1970-01-01T00:00:00+00:00",
-                            "params": {"alpha_consumer": 1.0, "alpha_producer": 0.5}}
-    assert doc["period"] == {"start": "2026-10-01T00:00:00+00:00", "end": "2026-10-01T01:00:00+00:00",
-                             "dataStart": "2026-10-01T00:00:00+00:00"}
+    assert doc["model"] == {
+        "id": "self_consumption",
+        "version": 1,
+        "effectiveFrom": "1970-01-01T00:00:00+00:00",
+        "params": {"alpha_consumer": 1.0, "alpha_producer": 0.5},
+    }
+    assert doc["period"] == {
+        "start": "2026-10-01T00:00:00+00:00",
+        "end": "2026-10-01T01:00:00+00:00",
+        "dataStart": "2026-10-01T00:00:00+00:00",
+    }
     assert doc["notary"] == ctx.chain.notary.address and doc["chainId"] == 31337
     assert doc["community"] == {"name": name, "token": ctx.chain.manifest["communities"][name]["address"]}
 
 
-CHECKED = ["chainId", "notary", "community.token", "community.name", "epoch", "period.start", "period.end",
-           "period.dataStart", "model.id", "model.version", "model.effectiveFrom", "model.params.alpha_consumer",
-           "model.params.alpha_producer", "root", "index", "member", "amount", "dataHash", "readings or salt",
-           "leaf.value", "leaf.hash", "proof", "verifyTakeout"]
+CHECKED = [
+    "chainId",
+    "notary",
+    "community.token",
+    "community.name",
+    "epoch",
+    "period.start",
+    "period.end",
+    "period.dataStart",
+    "model.id",
+    "model.version",
+    "model.effectiveFrom",
+    "model.params.alpha_consumer",
+    "model.params.alpha_producer",
+    "root",
+    "index",
+    "member",
+    "amount",
+    "dataHash",
+    "readings or salt",
+    "leaf.value",
+    "leaf.hash",
+    "proof",
+    "verifyTakeout",
+]
 
 
 def test_untouched_file_verifies_every_field(ctx, takeout, capsys):
@@ -77,12 +120,13 @@ def test_untouched_file_verifies_every_field(ctx, takeout, capsys):
     checked = [line.split(":")[0] for line in result.lines if not line.startswith("info")]
     assert checked == [f"ok   {name}" for name in CHECKED]
     assert [line for line in result.lines if line.startswith("info")] == [
-        "info canonicalization: the file's description of the rule, the oracle's own"]
+        "info canonicalization: the file's description of the rule, the oracle's own"
+    ]
     # the leaf as the payment carried it to the notary
     assert f"ok   amount: {EXPECTED[BRUNO]} = leaf 1 as the pushRewards 0x" in "\n".join(result.lines)
     assert cli(ctx, "verify", path) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[:len(result.lines)] == result.lines
+    assert out.splitlines()[: len(result.lines)] == result.lines
     assert out.splitlines()[-1].startswith("OK: every field of the file matches the chain")
 
 
@@ -90,10 +134,9 @@ def look_alike_notary(ctx) -> str:
     """A contract that answers every call exactly as the platform's notary does (it forwards each call with
     STATICCALL and returns or reverts with the answer): it holds no commitment of its own."""
     target = bytes.fromhex(ctx.chain.notary.address[2:])
-    runtime = (bytes.fromhex("365f5f37" "5f5f365f73") + target
-               + bytes.fromhex("5afa" "3d5f5f3e" "602957" "3d5ffd" "5b3d5ff3"))
+    runtime = bytes.fromhex("365f5f375f5f365f73") + target + bytes.fromhex("5afa3d5f5f3e6029573d5ffd5b3d5ff3")
     assert runtime[0x29] == 0x5B  # the JUMPDEST the success branch jumps to
-    init = bytes.fromhex(f"60{len(runtime):02x}" "80" "6009" "5f" "39" "5f" "f3") + runtime
+    init = bytes.fromhex(f"60{len(runtime):02x}8060095f395ff3") + runtime
     deploy = ctx.chain.w3.eth.contract(abi=[], bytecode=init).constructor()
     address = ctx.chain.send(deploy, "platform_admin", what="deploy a look-alike notary")["contractAddress"]
     answered = ctx.chain.w3.eth.contract(address=address, abi=ctx.chain.notary.abi)
@@ -199,8 +242,7 @@ SAYS = {  # what the failure says (the chain's side where there is one)
     "community.token": "is not a community token of the platform",
     "community.name": "no community of the platform is named 'Some Other LEC'",
     "epoch": "epoch 2 of 0x",
-    "period.start": "the file says 2026-09-30T23:00:00+00:00, the committed period start is "
-                    "2026-10-01T00:00:00+00:00",
+    "period.start": "the file says 2026-09-30T23:00:00+00:00, the committed period start is 2026-10-01T00:00:00+00:00",
     "period.end": "the file says 2026-10-01T00:00:00+00:00, the committed period end is 2026-10-01T01:00:00+00:00",
     "period.dataStart": "the data start of a self_consumption epoch (its period start) is 2026-10-01T00:00:00+00:00",
     "model.id": "the file says 'combined', the epoch was committed under 'self_consumption'",
@@ -210,7 +252,7 @@ SAYS = {  # what the failure says (the chain's side where there is one)
     "parameter as text": "the file says '1', the ModelRegistry's self_consumption v1 of this community has 1",
     "extra parameter": "has no parameter 'beta'",
     "missing parameter": "missing from the file; the ModelRegistry's self_consumption v1 of this community has it "
-                         "= 0.5",
+    "= 0.5",
     "root": "the committed root is 0x",
     "index": "the file says 0, the committed leaf has 1 (leaf 1 as the pushRewards 0x",
     "member": f"the file says {ANNA}, the committed leaf has {BRUNO}",
@@ -256,13 +298,13 @@ def test_unreadable_takeout_is_a_clear_error(ctx, takeout, tmp_path, capsys):
     with pytest.raises(OracleError, match="unknown leaf encoding"):
         verify_takeout_file(ctx, odd)
     _name, _path, doc = takeout
-    for where, value, says in ((("epoch",), "1_000", "epoch '1_000' is not a whole number"),
-                               (("index",), "١", "index '١' is not a whole number"),
-                               (("epoch",), 2**64, f"epoch {2**64} does not fit 64 bits"),
-                               (("period", "start"), "2026-10-01T00:00:00", "period.start '2026-10-01T00:00:00' "
-                                                                           "has no UTC offset"),
-                               (("format",), "lec-takeout-v1", "format lec-takeout-v1 does not go with the leaf "
-                                                               "encoding")):
+    for where, value, says in (
+        (("epoch",), "1_000", "epoch '1_000' is not a whole number"),
+        (("index",), "١", "index '١' is not a whole number"),
+        (("epoch",), 2**64, f"epoch {2**64} does not fit 64 bits"),
+        (("period", "start"), "2026-10-01T00:00:00", "period.start '2026-10-01T00:00:00' has no UTC offset"),
+        (("format",), "lec-takeout-v1", "format lec-takeout-v1 does not go with the leaf encoding"),
+    ):
         altered = copy.deepcopy(doc)
         *outer, last = where
         (altered[outer[0]] if outer else altered)[last] = value
@@ -291,9 +333,11 @@ def test_an_uncommitted_epoch_is_not_taken_out_and_a_new_folder_is_announced(ctx
     out = tmp_path / "new" / "deeper" / "bruno.json"
     assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", out) == 2
     err = capsys.readouterr().err
-    assert err == (f"error: epoch 1 of {name!r} is computed but not committed on-chain (status running), so a "
-                   f"take-out would prove nothing: run `oracle epoch run --community {name!r} --start "
-                   f"2026-10-01T00:00:00+00:00 --end 2026-10-01T01:00:00+00:00` to commit it, then take out\n")
+    assert err == (
+        f"error: epoch 1 of {name!r} is computed but not committed on-chain (status running), so a "
+        f"take-out would prove nothing: run `oracle epoch run --community {name!r} --start "
+        f"2026-10-01T00:00:00+00:00 --end 2026-10-01T01:00:00+00:00` to commit it, then take out\n"
+    )
     assert not (tmp_path / "new").exists()  # nothing written, no folder made
 
     run_epoch(ctx, name, START, END, progress=False, log=quiet)  # resumed: committed and paid
@@ -304,8 +348,9 @@ def test_an_uncommitted_epoch_is_not_taken_out_and_a_new_folder_is_announced(ctx
     assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", again) == 0
     assert capsys.readouterr().out == f"take-out written to {again}\n"  # the folder existed
     assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", out.parent) == 2
-    assert capsys.readouterr().err == (f"error: --out {out.parent} is a folder: give a file name in it, e.g. "
-                                       f"{out.parent / 'takeout.json'}\n")
+    assert capsys.readouterr().err == (
+        f"error: --out {out.parent} is a folder: give a file name in it, e.g. {out.parent / 'takeout.json'}\n"
+    )
     assert sorted(p.name for p in out.parent.iterdir()) == ["bruno-again.json", "bruno.json"]
     under_a_file = out / "x" / "bruno.json"  # out is a file: no folder can be made under it
     assert cli(ctx, "takeout", "--community", name, "--epoch", 1, "--member", BRUNO, "--out", under_a_file) == 2
@@ -326,8 +371,7 @@ def test_an_abandoned_epoch_is_not_taken_out(ctx, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_a_waiting_epoch_verifies_through_its_proof_and_a_voided_one_fails_and_is_not_taken_out(ctx, tmp_path,
-                                                                                              capsys):
+def test_a_waiting_epoch_verifies_through_its_proof_and_a_voided_one_fails_and_is_not_taken_out(ctx, tmp_path, capsys):
     name = small_community(ctx, tmp_path)
     with challenge_window(ctx, 3600):
         assert run_epoch(ctx, name, START, END, progress=False, log=quiet).status == "waiting"
@@ -335,18 +379,22 @@ def test_a_waiting_epoch_verifies_through_its_proof_and_a_voided_one_fails_and_i
     result = verify_takeout_file(ctx, path)
     assert result.ok, result.lines
     assert "ok   index: 1, one of the epoch's 3 leaves" in result.lines
-    assert ("info member, amount, dataHash: leaf 1 was not claimed or pushed on-chain yet: they are checked through "
-            "the proof below") in result.lines
+    assert (
+        "info member, amount, dataHash: leaf 1 was not claimed or pushed on-chain yet: they are checked through "
+        "the proof below"
+    ) in result.lines
     # nothing paid yet: an altered amount is caught by the proof, which cannot say which part changed
     bad = tmp_path / "waiting-amount.json"
     bad.write_text(json.dumps(alter(json.loads(path.read_text()), "amount", ctx)))
     result = verify_takeout_file(ctx, bad)
     assert result.failed_field == "index, member, amount or dataHash" and result.failure == (
         "the file's leaf.hash is a committed leaf (its proof reaches the root) but not the hash of its (index, "
-        "member, amount, dataHash): one of them was altered")
+        "member, amount, dataHash): one of them was altered"
+    )
     assert result.lines[-3] == (
         "FAIL proof: the proof does not lead from the leaf to the root: the index, member, amount, dataHash or the "
-        "proof were altered (the chain has not carried this leaf yet, so it cannot say which)")
+        "proof were altered (the chain has not carried this leaf yet, so it cannot say which)"
+    )
 
     assert cli(ctx, "epoch", "void", "--community", name, "--epoch", 1, "--reason", "test") == 0
     result = verify_takeout_file(ctx, path)
@@ -373,7 +421,8 @@ def test_an_epoch_voided_on_chain_behind_the_database_is_not_taken_out(ctx, tmp_
         f"error: epoch 1 of {name!r} was voided on-chain (the database still says waiting): its commitment does "
         f"not stand, so a take-out would prove nothing: `oracle epoch run --community {name!r} --start "
         "2026-10-01T00:00:00+00:00 --end 2026-10-01T01:00:00+00:00` records the void; then take out the epoch that "
-        "ran its period again\n")
+        "ran its period again\n"
+    )
     assert not out.exists()
 
 
@@ -385,23 +434,30 @@ def test_a_baseline_model_takes_its_data_from_one_period_earlier(ctx, tmp_path):
     create_community(ctx, name, endowment="10000")
     import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
     ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
-    publish_model(ctx, "combined", {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20",
-                                    "w_sc": "1", "w_ps": "1"}, community=name)
+    publish_model(
+        ctx,
+        "combined",
+        {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20", "w_sc": "1", "w_ps": "1"},
+        community=name,
+    )
     run_epoch(ctx, name, START, END, progress=False, log=quiet)
     path = export_takeout(ctx, name, 1, BRUNO, tmp_path / "combined.json").path
     doc = json.loads(path.read_text())
     assert doc["period"]["dataStart"] == "2026-09-30T23:00:00+00:00"
     result = verify_takeout_file(ctx, path)
     assert result.ok, result.lines
-    assert ("ok   period.dataStart: 2026-09-30T23:00:00+00:00 = the data start of a combined epoch (one period length "
-            "before it, for the baseline)") in result.lines
+    assert (
+        "ok   period.dataStart: 2026-09-30T23:00:00+00:00 = the data start of a combined epoch (one period length "
+        "before it, for the baseline)"
+    ) in result.lines
     assert sum(line.startswith("ok   model.params.") for line in result.lines) == 6
     doc["period"]["dataStart"] = doc["period"]["start"]
     path.write_text(json.dumps(doc))
     result = verify_takeout_file(ctx, path)
     assert result.failed_field == "period.dataStart" and result.failure == (
         "the file says 2026-10-01T00:00:00+00:00, the data start of a combined epoch (one period length before it, "
-        "for the baseline) is 2026-09-30T23:00:00+00:00")
+        "for the baseline) is 2026-09-30T23:00:00+00:00"
+    )
 
 
 NODE_VERIFY = """
@@ -433,14 +489,20 @@ def v1_file(doc: dict) -> dict:
     """Bruno's take-out as the first notary made them: leaf (member, amount, dataHash), no index, in a tree
     over such leaves (the root is not on this chain's notary, which speaks v2)."""
     v1 = copy.deepcopy(doc)
-    leaves = [(ANNA, 7, "0x" + "a1" * 32), (doc["member"], int(doc["amount"]), doc["dataHash"]),
-              (SHOP, 9, "0x" + "c3" * 32)]
+    leaves = [
+        (ANNA, 7, "0x" + "a1" * 32),
+        (doc["member"], int(doc["amount"]), doc["dataHash"]),
+        (SHOP, 9, "0x" + "c3" * 32),
+    ]
     tree = StandardMerkleTree.of(leaves, REWARD_LEAF_ENCODING_V1)
     position = tree.index_of(lambda v: v[0] == doc["member"])
     v1["format"] = "lec-takeout-v1"
     del v1["index"], v1["model"]["effectiveFrom"]
-    v1["leaf"] = {"encoding": REWARD_LEAF_ENCODING_V1, "value": [doc["member"], doc["amount"], doc["dataHash"]],
-                  "hash": "0x" + tree.leaf(position).hex()}
+    v1["leaf"] = {
+        "encoding": REWARD_LEAF_ENCODING_V1,
+        "value": [doc["member"], doc["amount"], doc["dataHash"]],
+        "hash": "0x" + tree.leaf(position).hex(),
+    }
     v1["proof"], v1["root"] = tree.proof_hex(position), tree.root_hex
     return v1
 
@@ -450,16 +512,19 @@ def test_a_v1_file_verifies_its_own_parts_and_names_the_notary_that_does_not_ans
     path = tmp_path / "v1.json"
     path.write_text(json.dumps(v1_file(doc)))
     result = verify_takeout_file(ctx, path)
-    assert result.lines[:5] == ["ok   chainId: 31337, the chain the oracle's RPC serves",
-                                "ok   readings, salt or dataHash: keccak256(salt ++ the 8 readings) = dataHash",
-                                "ok   leaf.value: = (member, amount, dataHash)",
-                                "ok   leaf.hash: = the hash of (member, amount, dataHash)",
-                                "ok   proof: leads from the leaf (member, amount, dataHash) to the root"]
-    assert result.lines[5].startswith(f"FAIL notary: {doc['notary']} does not answer the first (v1) notary's "
-                                      "interface")
-    assert result.lines[6:] == ["info period, model, community: not checked for a v1 file: the first notary's "
-                                "registry and factory are not this platform's",
-                                "info canonicalization: the file's description of the rule, the oracle's own"]
+    assert result.lines[:5] == [
+        "ok   chainId: 31337, the chain the oracle's RPC serves",
+        "ok   readings, salt or dataHash: keccak256(salt ++ the 8 readings) = dataHash",
+        "ok   leaf.value: = (member, amount, dataHash)",
+        "ok   leaf.hash: = the hash of (member, amount, dataHash)",
+        "ok   proof: leads from the leaf (member, amount, dataHash) to the root",
+    ]
+    assert result.lines[5].startswith(f"FAIL notary: {doc['notary']} does not answer the first (v1) notary's interface")
+    assert result.lines[6:] == [
+        "info period, model, community: not checked for a v1 file: the first notary's "
+        "registry and factory are not this platform's",
+        "info canonicalization: the file's description of the rule, the oracle's own",
+    ]
     assert not result.ok and result.failed_field == "notary"
     assert node_verifies(tmp_path, path)
     # an altered v1 file fails off-chain, with the v1 encoding
@@ -469,5 +534,8 @@ def test_a_v1_file_verifies_its_own_parts_and_names_the_notary_that_does_not_ans
     result = verify_takeout_file(ctx, path)
     assert result.failed_field == "member, amount or dataHash"
     assert [line.split(":")[0] for line in result.lines if line.startswith("FAIL")] == [
-        "FAIL member, amount or dataHash", "FAIL proof", "FAIL notary"]
+        "FAIL member, amount or dataHash",
+        "FAIL proof",
+        "FAIL notary",
+    ]
     assert not node_verifies(tmp_path, path)

@@ -1,5 +1,6 @@
 """Fixtures of the planner tests: hub files written in the test's directory, and (for the community variant
 only) an embedded PostgreSQL with the project's schema, started once per session without the chain."""
+
 from __future__ import annotations
 
 import shutil

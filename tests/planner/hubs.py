@@ -1,4 +1,5 @@
 """Small hubs whose optimum can be worked out by hand."""
+
 from __future__ import annotations
 
 import copy
@@ -21,16 +22,26 @@ def day(values: list) -> dict:
 # may be built for 40 EUR (discount 0, lifetime 1 year: annuity 1); an existing boiler (0.9); the grid at
 # 0.25 EUR/kWh, 0.3 kg/kWh, no export; gas 0.05 EUR/kWh, 0.2 kg/kWh.
 TINY = {
-    "name": "tiny", "year": 2026, "discount_rate": 0.0,
+    "name": "tiny",
+    "year": 2026,
+    "discount_rate": 0.0,
     "site": {"latitude": 40.84, "longitude": 14.27, "timezone": "Europe/Rome"},
     "grid": {"import_price": 0.25, "export_price": 0.0, "export_limit_kw": 0, "emission_factor": 0.3},
     "gas": {"price": 0.05, "emission_factor": 0.2},
-    "demands": [{"use": "yard", "carrier": "electricity", "profile_kw": day([100, 100, 100, 30])},
-                {"use": "offices", "carrier": "heat", "profile_kw": day([90, 90])}],
+    "demands": [
+        {"use": "yard", "carrier": "electricity", "profile_kw": day([100, 100, 100, 30])},
+        {"use": "offices", "carrier": "heat", "profile_kw": day([90, 90])},
+    ],
     "technologies": {
-        "chp": {"kind": "conversion", "input": "gas", "outputs": {"electricity": 0.4, "heat": 0.45},
-                "capacity_kw": {"min": 100, "max": 100}, "min_load": 0.5, "invest_eur_per_kw": 0.4,
-                "lifetime_years": 1},
+        "chp": {
+            "kind": "conversion",
+            "input": "gas",
+            "outputs": {"electricity": 0.4, "heat": 0.45},
+            "capacity_kw": {"min": 100, "max": 100},
+            "min_load": 0.5,
+            "invest_eur_per_kw": 0.4,
+            "lifetime_years": 1,
+        },
         "boiler": {"kind": "conversion", "input": "gas", "outputs": {"heat": 0.9}, "existing_kw": 200},
     },
 }
@@ -64,25 +75,53 @@ def inputs_of(doc: dict, path, hours: int = 4, start: str = "2026-01-05"):
 
 # A day with every kind: CHP with minimum load, boiler, heat pump, PV, battery, heat store, the grid.
 DAY = {
-    "name": "day", "year": 2026, "discount_rate": 0.05,
+    "name": "day",
+    "year": 2026,
+    "discount_rate": 0.05,
     "site": {"latitude": 40.84, "longitude": 14.27, "timezone": "Europe/Rome"},
-    "grid": {"import_price": {"weekday": [0.15] * 7 + [0.25] * 12 + [0.2] * 5}, "export_price": 0.05,
-             "emission_factor": 0.3},
+    "grid": {
+        "import_price": {"weekday": [0.15] * 7 + [0.25] * 12 + [0.2] * 5},
+        "export_price": 0.05,
+        "emission_factor": 0.3,
+    },
     "gas": {"price": 0.05, "emission_factor": 0.2},
-    "demands": [{"use": "yard", "carrier": "electricity",
-                 "profile_kw": {"weekday": [60] * 7 + [150] * 11 + [90] * 6}},
-                {"use": "offices", "carrier": "heat", "profile_kw": {"weekday": [40] * 6 + [120] * 12 + [40] * 6}}],
+    "demands": [
+        {"use": "yard", "carrier": "electricity", "profile_kw": {"weekday": [60] * 7 + [150] * 11 + [90] * 6}},
+        {"use": "offices", "carrier": "heat", "profile_kw": {"weekday": [40] * 6 + [120] * 12 + [40] * 6}},
+    ],
     "technologies": {
-        "chp": {"kind": "conversion", "input": "gas", "outputs": {"electricity": 0.4, "heat": 0.45},
-                "capacity_kw": {"min": 20, "max": 150}, "min_load": 0.5, "invest_eur_per_kw": 3,
-                "lifetime_years": 1},
+        "chp": {
+            "kind": "conversion",
+            "input": "gas",
+            "outputs": {"electricity": 0.4, "heat": 0.45},
+            "capacity_kw": {"min": 20, "max": 150},
+            "min_load": 0.5,
+            "invest_eur_per_kw": 3,
+            "lifetime_years": 1,
+        },
         "boiler": {"kind": "conversion", "input": "gas", "outputs": {"heat": 0.9}, "existing_kw": 200},
-        "heat_pump": {"kind": "conversion", "input": "electricity", "outputs": {"heat": 3.0},
-                      "capacity_kw": {"max": 150}, "invest_eur_per_kw": 8, "lifetime_years": 1},
+        "heat_pump": {
+            "kind": "conversion",
+            "input": "electricity",
+            "outputs": {"heat": 3.0},
+            "capacity_kw": {"max": 150},
+            "invest_eur_per_kw": 8,
+            "lifetime_years": 1,
+        },
         "pv": {"kind": "pv", "capacity_kw": {"max": 300}, "invest_eur_per_kw": 2, "lifetime_years": 1},
-        "battery": {"kind": "storage", "carrier": "electricity", "capacity_kwh": {"max": 400},
-                    "invest_eur_per_kw": 1, "lifetime_years": 1},
-        "heat_store": {"kind": "storage", "carrier": "heat", "capacity_kwh": {"max": 400},
-                       "invest_eur_per_kw": 0.2, "lifetime_years": 1},
+        "battery": {
+            "kind": "storage",
+            "carrier": "electricity",
+            "capacity_kwh": {"max": 400},
+            "invest_eur_per_kw": 1,
+            "lifetime_years": 1,
+        },
+        "heat_store": {
+            "kind": "storage",
+            "carrier": "heat",
+            "capacity_kwh": {"max": 400},
+            "invest_eur_per_kw": 0.2,
+            "lifetime_years": 1,
+        },
     },
 }

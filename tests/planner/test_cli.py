@@ -1,5 +1,6 @@
 """`oracle plan` from the command line: bad hub files refused in one line naming the field, an infeasible hub
 named by carrier and hour, and the four outputs written."""
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,7 @@ from .hubs import TINY, day, tiny_doc
 
 def plan(tmp_path, capsys, doc, *extra):
     hub = write_hub(tmp_path, doc)
-    code = main(["--home", str(tmp_path / "home"), "plan", "--hub", str(hub), "--out", str(tmp_path / "out"),
-                 *extra])
+    code = main(["--home", str(tmp_path / "home"), "plan", "--hub", str(hub), "--out", str(tmp_path / "out"), *extra])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -33,22 +33,32 @@ def _set(path: list, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return change
 
 
 BAD = {
-    "missing profile": (_set(["demands", 0], {"use": "yard", "carrier": "electricity", "profile": "quay",
-                                              "annual_mwh": 10}), "demands[0].profile: no profile named 'quay'"),
-    "profile without its weekday": (_set(["demands", 0, "profile_kw"], {"weekend": [1] * 24}),
-                                    "demands[0].profile_kw.weekday: missing (24 values)"),
-    "negative efficiency": (_set(["technologies", "chp", "outputs", "heat"], -0.45),
-                            "technologies.chp.outputs.heat: must be more than 0, got -0.45"),
-    "day shape of the wrong length": (_set(["demands", 1, "profile_kw"], {"weekday": [90] * 23}),
-                                      "demands[1].profile_kw.weekday: needs 24 values, got 23"),
-    "unknown demand carrier": (_set(["demands", 1, "carrier"], "steam"),
-                               "demands[1].carrier: unknown carrier 'steam'"),
-    "unknown output carrier": (_set(["technologies", "boiler", "outputs"], {"steam": 0.9}),
-                               "technologies.boiler.outputs.steam: unknown carrier 'steam'"),
+    "missing profile": (
+        _set(["demands", 0], {"use": "yard", "carrier": "electricity", "profile": "quay", "annual_mwh": 10}),
+        "demands[0].profile: no profile named 'quay'",
+    ),
+    "profile without its weekday": (
+        _set(["demands", 0, "profile_kw"], {"weekend": [1] * 24}),
+        "demands[0].profile_kw.weekday: missing (24 values)",
+    ),
+    "negative efficiency": (
+        _set(["technologies", "chp", "outputs", "heat"], -0.45),
+        "technologies.chp.outputs.heat: must be more than 0, got -0.45",
+    ),
+    "day shape of the wrong length": (
+        _set(["demands", 1, "profile_kw"], {"weekday": [90] * 23}),
+        "demands[1].profile_kw.weekday: needs 24 values, got 23",
+    ),
+    "unknown demand carrier": (_set(["demands", 1, "carrier"], "steam"), "demands[1].carrier: unknown carrier 'steam'"),
+    "unknown output carrier": (
+        _set(["technologies", "boiler", "outputs"], {"steam": 0.9}),
+        "technologies.boiler.outputs.steam: unknown carrier 'steam'",
+    ),
     "missing gas price": (_set(["gas"], {"emission_factor": 0.2}), "gas.price: missing"),
 }
 

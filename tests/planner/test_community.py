@@ -1,7 +1,8 @@
 """`oracle plan --community`: the measured load from PostgreSQL, and each option's cost per tonne avoided."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -26,19 +27,33 @@ HP_CO2 = (NET_KWH + HEAT_KWH / 3) * 0.3 / 1000  # 5.09175 t
 HP_PER_TONNE = (HP_COST - BASE_COST) / (BASE_CO2 - HP_CO2)  # −430 / 3.212 = −133.87 EUR/t
 
 HUB = {
-    "name": "community", "discount_rate": 0.0,
+    "name": "community",
+    "discount_rate": 0.0,
     "site": {"latitude": 40.84, "longitude": 14.27, "timezone": "Europe/Rome"},
     "grid": {"import_price": 0.25, "export_price": 0.0, "emission_factor": 0.3},
     "gas": {"price": 0.1, "emission_factor": 0.2},
-    "demands": [{"use": "members", "carrier": "electricity", "source": "community"},
-                {"use": "homes", "carrier": "heat", "profile_kw": {"weekday": [3] * 24}}],
+    "demands": [
+        {"use": "members", "carrier": "electricity", "source": "community"},
+        {"use": "homes", "carrier": "heat", "profile_kw": {"weekday": [3] * 24}},
+    ],
     "technologies": {
         "boiler": {"kind": "conversion", "input": "gas", "outputs": {"heat": 0.9}, "existing_kw": 10},
-        "heat_pump": {"kind": "conversion", "input": "electricity", "outputs": {"heat": 3.0},
-                      "capacity_kw": {"max": 10}, "invest_eur_per_kw": 1000, "lifetime_years": 10},
+        "heat_pump": {
+            "kind": "conversion",
+            "input": "electricity",
+            "outputs": {"heat": 3.0},
+            "capacity_kw": {"max": 10},
+            "invest_eur_per_kw": 1000,
+            "lifetime_years": 10,
+        },
         "pv": {"kind": "pv", "capacity_kw": {"max": 10}, "invest_eur_per_kw": 1000, "lifetime_years": 20},
-        "battery": {"kind": "storage", "carrier": "electricity", "capacity_kwh": {"max": 20},
-                    "invest_eur_per_kw": 300, "lifetime_years": 10},
+        "battery": {
+            "kind": "storage",
+            "carrier": "electricity",
+            "capacity_kwh": {"max": 20},
+            "invest_eur_per_kw": 300,
+            "lifetime_years": 10,
+        },
     },
 }
 
@@ -54,31 +69,60 @@ def community(planner_db):
         user, supplier = User(), Supplier(name="planner meters")
         s.add_all([c, user, supplier])
         s.flush()
-        member = Membership(user_id=user.id, community_id=c.id, wallet="0x" + "ab" * 20, kind="citizen",
-                            profile="prosumer")
+        member = Membership(
+            user_id=user.id, community_id=c.id, wallet="0x" + "ab" * 20, kind="citizen", profile="prosumer"
+        )
         s.add(member)
         s.flush()
-        load, pv = (Device(deviceid=d, supplier_id=supplier.id, owner_user_id=user.id, membership_id=member.id)
-                    for d in ("PLN-A", "PLN-B"))
-        ingestion = Ingestion(community_id=c.id, path="test", format="csv", sha256="0" * 64,
-                              finished_at=datetime.now(timezone.utc))
+        load, pv = (
+            Device(deviceid=d, supplier_id=supplier.id, owner_user_id=user.id, membership_id=member.id)
+            for d in ("PLN-A", "PLN-B")
+        )
+        ingestion = Ingestion(
+            community_id=c.id, path="test", format="csv", sha256="0" * 64, finished_at=datetime.now(UTC)
+        )
         s.add_all([load, pv, ingestion])
         s.flush()
         t0 = datetime.fromisoformat(START)
         ensure_reading_partitions(s.connection(), t0, datetime.fromisoformat(END))  # readings are partitioned
-        s.add_all(CounterReading(device_id=load.id, ts=t0 + timedelta(minutes=15 * q), energy=250.0,
-                                 ingestion_id=ingestion.id) for q in range(16))
-        s.add(CounterReading(device_id=pv.id, ts=t0 + timedelta(hours=1, minutes=15), energy=-250.0,
-                             ingestion_id=ingestion.id))
+        s.add_all(
+            CounterReading(
+                device_id=load.id, ts=t0 + timedelta(minutes=15 * q), energy=250.0, ingestion_id=ingestion.id
+            )
+            for q in range(16)
+        )
+        s.add(
+            CounterReading(
+                device_id=pv.id, ts=t0 + timedelta(hours=1, minutes=15), energy=-250.0, ingestion_id=ingestion.id
+            )
+        )
     return name
 
 
 def test_the_community_should_build_the_heat_pump_at_a_hand_worked_cost_per_tonne(
-        planner_db, community, tmp_path, capsys, monkeypatch):
+    planner_db, community, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("DATABASE_URL", planner_db.database_url)
     hub = write_hub(tmp_path, HUB)
-    code = main(["--home", str(tmp_path / "home"), "plan", "--community", community, "--from", START, "--to", END,
-                 "--hub", str(hub), "--out", str(tmp_path / "out"), "--points", "3"])
+    code = main(
+        [
+            "--home",
+            str(tmp_path / "home"),
+            "plan",
+            "--community",
+            community,
+            "--from",
+            START,
+            "--to",
+            END,
+            "--hub",
+            str(hub),
+            "--out",
+            str(tmp_path / "out"),
+            "--points",
+            "3",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     options = pd.read_csv(tmp_path / "out" / "options.csv").set_index("option")
@@ -101,7 +145,20 @@ def test_the_community_should_build_the_heat_pump_at_a_hand_worked_cost_per_tonn
 def test_an_unknown_community_is_refused_in_one_line(planner_db, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", planner_db.database_url)
     hub = write_hub(tmp_path, HUB)
-    code = main(["--home", str(tmp_path / "home"), "plan", "--community", "Nowhere", "--from", START, "--to", END,
-                 "--hub", str(hub)])
+    code = main(
+        [
+            "--home",
+            str(tmp_path / "home"),
+            "plan",
+            "--community",
+            "Nowhere",
+            "--from",
+            START,
+            "--to",
+            END,
+            "--hub",
+            str(hub),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err == "error: no community named 'Nowhere'\n"

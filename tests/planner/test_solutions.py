@@ -1,4 +1,5 @@
 """The model's answers against optima worked out by hand, and the front's properties."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Alembic environment of the oracle schema."""
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -9,8 +10,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 

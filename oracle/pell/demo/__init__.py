@@ -2,9 +2,10 @@
 generated (oracle.pell.demo.generate, assumptions in README.md here), imported, their submitters made and
 authorized, everything certified; the demo auditor wallet becomes Liguria's regional administrator.
 Idempotent: a second run imports nothing new and certifies only months completed since."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from oracle.context import Context
 
@@ -15,7 +16,7 @@ def run_pell_demo(ctx: Context, now: datetime | None = None) -> None:
     from oracle.pell.demo.generate import REGION, TOWNS, write_files
     from oracle.pell.importer import import_file
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     print("== PELL-IP public lighting: eight municipalities of Liguria")
     up(ctx, quiet=True)
     paths = write_files(ctx.settings.home / "pell-demo", now)
@@ -34,7 +35,7 @@ def _regional_administrator(ctx: Context, region: str) -> str:
     from oracle.pell.viewers import grant
 
     if ctx.settings.production:
-        return (f"grant a regional administrator of {region}: oracle pell grant --region {region} --address 0x…")
+        return f"grant a regional administrator of {region}: oracle pell grant --region {region} --address 0x…"
     from dapp_backend.demo_wallets import DEMO_AUDITOR, demo_account
 
     auditor = demo_account(ctx.settings, DEMO_AUDITOR)

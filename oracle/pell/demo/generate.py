@@ -3,6 +3,7 @@ consumption, written as the three CSV files `oracle pell import` reads. Every as
 
 Deterministic: the plants come from a fixed seed; the months are the twelve complete months before `now`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -96,8 +97,9 @@ def _lamps(rng: random.Random, converted: bool) -> tuple[tuple[str, int, int], .
     else:
         technology, powers, _ = rng.choices(LEGACY, weights=[w for *_, w in LEGACY])[0]
         led = int(points * rng.uniform(0.0, 0.3))  # a few points already replaced one by one
-        groups = [(technology, rng.choice(powers), points - led)] + ([("LED", rng.choice(LED_POWERS[:3]), led)]
-                                                                     if led else [])
+        groups = [(technology, rng.choice(powers), points - led)] + (
+            [("LED", rng.choice(LED_POWERS[:3]), led)] if led else []
+        )
     return tuple(g for g in groups if g[2] > 0)
 
 
@@ -108,11 +110,18 @@ def plants(seed: int = SEED) -> list[DemoPlant]:
         converted = set(rng.sample(range(town.plants), round(town.plants * town.led_share)))
         for i in range(town.plants):
             is_led = i in converted
-            made.append(DemoPlant(
-                town, f"{town.prefix}-IP-{i + 1:03d}", f"IT001E{rng.randrange(10**8):08d}",
-                round(town.latitude + rng.uniform(-0.015, 0.015), 6), round(town.longitude + rng.uniform(-0.02, 0.02), 6),
-                f"QE-{rng.randint(1, 400):03d}", rng.choice(CONTROLS_LED if is_led else CONTROLS_LEGACY),
-                _lamps(rng, is_led)))
+            made.append(
+                DemoPlant(
+                    town,
+                    f"{town.prefix}-IP-{i + 1:03d}",
+                    f"IT001E{rng.randrange(10**8):08d}",
+                    round(town.latitude + rng.uniform(-0.015, 0.015), 6),
+                    round(town.longitude + rng.uniform(-0.02, 0.02), 6),
+                    f"QE-{rng.randint(1, 400):03d}",
+                    rng.choice(CONTROLS_LED if is_led else CONTROLS_LEGACY),
+                    _lamps(rng, is_led),
+                )
+            )
     return made
 
 
@@ -143,12 +152,31 @@ def write_files(folder: Path, now: datetime) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     made = plants()
     paths = {kind: folder / f"{kind}.csv" for kind in ("municipalities", "plants", "consumption")}
-    _write(paths["municipalities"], ["istat_code", "name", "province", "region", "reserved"],
-           [[t.code, t.name, t.province, REGION, "yes" if t.reserved else "no"] for t in TOWNS])
-    _write(paths["plants"], ["istat_code", "plant_code", "pod", "latitude", "longitude", "electrical_panel",
-                             "control_system", "technology", "unit_power_w", "count"],
-           [[p.town.code, p.code, p.pod, f"{p.latitude:.6f}", f"{p.longitude:.6f}", p.panel, p.control, t, w, n]
-            for p in made for t, w, n in p.lamps])
+    _write(
+        paths["municipalities"],
+        ["istat_code", "name", "province", "region", "reserved"],
+        [[t.code, t.name, t.province, REGION, "yes" if t.reserved else "no"] for t in TOWNS],
+    )
+    _write(
+        paths["plants"],
+        [
+            "istat_code",
+            "plant_code",
+            "pod",
+            "latitude",
+            "longitude",
+            "electrical_panel",
+            "control_system",
+            "technology",
+            "unit_power_w",
+            "count",
+        ],
+        [
+            [p.town.code, p.code, p.pod, f"{p.latitude:.6f}", f"{p.longitude:.6f}", p.panel, p.control, t, w, n]
+            for p in made
+            for t, w, n in p.lamps
+        ],
+    )
     rows = []
     for month in past_months(now):
         rng = random.Random(f"{SEED}-{month_text(month)}")

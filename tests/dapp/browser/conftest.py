@@ -20,6 +20,7 @@ wallet.page / .context / .account / .address / .base_url; live_server is the bas
 
 Run: python -m pytest tests/dapp/browser -p no:pytest-brownie -q
 """
+
 from __future__ import annotations
 
 import json
@@ -46,12 +47,17 @@ SCREENSHOTS = ROOT / "reports" / "screenshots"
 BLANK = "/__blank__.html"
 BLANK_HTML = '<!doctype html><html><head><link rel="icon" href="data:,"><title>blank</title></head><body></body></html>'
 PHONE = {"width": 375, "height": 740}
-ICON = ("data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAzMiAz"
-        "MiI+PGNpcmNsZSBjeD0iMTYiIGN5PSIxNiIgcj0iMTQiIGZpbGw9IiMyYTdhZTIiLz48L3N2Zz4=")
+ICON = (
+    "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAzMiAz"
+    "MiI+PGNpcmNsZSBjeD0iMTYiIGN5PSIxNiIgcj0iMTQiIGZpbGw9IiMyYTdhZTIiLz48L3N2Zz4="
+)
 # Every browser test signs in from 127.0.0.1: the production limits (30 sign-ins a minute per IP) would
 # refuse a fast suite, so the live server counts more generously; the limits are tested in tests/dapp/test_auth.py.
-GENEROUS_LIMITS = {"SIGNIN_LIMIT_PER_IP": "1000 per minute", "SIGNIN_LIMIT_PER_ADDRESS": "1000 per minute",
-                   "NONCE_LIMIT_PER_IP": "1000 per minute"}
+GENEROUS_LIMITS = {
+    "SIGNIN_LIMIT_PER_IP": "1000 per minute",
+    "SIGNIN_LIMIT_PER_ADDRESS": "1000 per minute",
+    "NONCE_LIMIT_PER_IP": "1000 per minute",
+}
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -95,22 +101,32 @@ def browser():
 
 def wallet_script(account: LocalAccount, rpc_url: str, *, chain_id: int, known_chains: list[int]) -> str:
     """ethers' UMD build kept out of the page's globals (it sees a CommonJS `exports`), then wallet.js."""
-    config = {"privateKey": "0x" + account.key.hex().removeprefix("0x"),
-              "rpcUrl": rpc_url, "rpcChainId": CHAIN_ID, "chainId": chain_id, "knownChains": known_chains,
-              "uuid": str(uuid.uuid4()), "icon": ICON}
-    return "\n".join([
-        "(() => {",
-        f"const __walletConfig = {json.dumps(config)};",
-        "const __walletEthers = (function () { var exports = {}; var module = { exports: exports };",
-        ETHERS_UMD.read_text(),
-        "return exports; })();",
-        WALLET_JS.read_text(),
-        "})();"])
+    config = {
+        "privateKey": "0x" + account.key.hex().removeprefix("0x"),
+        "rpcUrl": rpc_url,
+        "rpcChainId": CHAIN_ID,
+        "chainId": chain_id,
+        "knownChains": known_chains,
+        "uuid": str(uuid.uuid4()),
+        "icon": ICON,
+    }
+    return "\n".join(
+        [
+            "(() => {",
+            f"const __walletConfig = {json.dumps(config)};",
+            "const __walletEthers = (function () { var exports = {}; var module = { exports: exports };",
+            ETHERS_UMD.read_text(),
+            "return exports; })();",
+            WALLET_JS.read_text(),
+            "})();",
+        ]
+    )
 
 
 @dataclass
 class WalletPage:
     """A browser context + page whose injected wallet holds `account`'s key."""
+
     page: Page
     context: BrowserContext
     account: LocalAccount
@@ -182,8 +198,14 @@ def wallet_page(browser: Browser, live_server: str, base_ctx, request):
     test's pages are saved first as reports/screenshots/failed-<test>-<n>.png."""
     contexts = []
 
-    def make(account: LocalAccount, *, chain_id: int | None = None, knows_platform_chain: bool = True,
-             viewport: dict | None = None, locale: str = "en-US") -> WalletPage:
+    def make(
+        account: LocalAccount,
+        *,
+        chain_id: int | None = None,
+        knows_platform_chain: bool = True,
+        viewport: dict | None = None,
+        locale: str = "en-US",
+    ) -> WalletPage:
         start = chain_id or CHAIN_ID
         known = sorted({start, CHAIN_ID}) if knows_platform_chain else [start]
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale=locale)
@@ -192,8 +214,9 @@ def wallet_page(browser: Browser, live_server: str, base_ctx, request):
         # document the test answers itself (goto_blank) has no address space, so Chromium asks for this
         context.grant_permissions(["local-network-access"])
         context.route(live_server + BLANK, lambda route: route.fulfill(body=BLANK_HTML, content_type="text/html"))
-        context.add_init_script(wallet_script(account, base_ctx.settings.effective_rpc_url, chain_id=start,
-                                              known_chains=known))
+        context.add_init_script(
+            wallet_script(account, base_ctx.settings.effective_rpc_url, chain_id=start, known_chains=known)
+        )
         page = context.new_page()
         wallet = WalletPage(page, context, account, live_server)
         page.on("console", lambda m: _console_error(wallet.errors, m))
@@ -223,8 +246,9 @@ def _console_error(errors: list[str], message):
 def fund(ctx, address: str, wei: int = 100 * 10**18):
     """Gives `address` ETH on anvil (anvil_setBalance) so its wallet can pay gas."""
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance", "params": [address, hex(wei)]})
-    request = urllib.request.Request(ctx.settings.effective_rpc_url, body.encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        ctx.settings.effective_rpc_url, body.encode(), {"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         answer = json.load(response)
     assert "error" not in answer, answer

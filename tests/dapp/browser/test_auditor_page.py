@@ -2,6 +2,7 @@
 browser verifies it against the chain (pass, every check listed); a tampered file uploaded fails, naming the
 first part that does not match as `oracle verify` names it; a file that is not JSON is a sentence; the page
 works by keyboard, in Italian, on a 375 px phone, and is refused to someone who is not an auditor."""
+
 from __future__ import annotations
 
 import copy
@@ -44,7 +45,8 @@ def open_page(wallet_page, auditor, query: str = "", *, ready: bool = True, **op
 
 def upload(page, name: str, text: str):
     page.get_by_test_id("file-input").set_input_files(
-        {"name": name, "mimeType": "application/json", "buffer": text.encode()})
+        {"name": name, "mimeType": "application/json", "buffer": text.encode()}
+    )
 
 
 def test_an_auditor_fetches_a_members_takeout_and_it_passes_every_check(wallet_page, auditor, rewarded, base_ctx):
@@ -78,11 +80,14 @@ def test_an_auditor_fetches_a_members_takeout_and_it_passes_every_check(wallet_p
     assert wallet.errors == []
 
 
-@pytest.mark.parametrize("tamper, part, headline", [
-    ("amount", "amount", "the file's amount is not the one of the leaf the chain paid"),
-    ("reading", "readings or salt", "the readings do not hash to the file's data hash"),
-    ("proof", "proof", "the proof does not lead from the leaf to the committed root"),
-])
+@pytest.mark.parametrize(
+    "tamper, part, headline",
+    [
+        ("amount", "amount", "the file's amount is not the one of the leaf the chain paid"),
+        ("reading", "readings or salt", "the readings do not hash to the file's data hash"),
+        ("proof", "proof", "the proof does not lead from the leaf to the committed root"),
+    ],
+)
 def test_a_tampered_file_uploaded_fails_naming_the_part(wallet_page, auditor, bruno_takeout, tamper, part, headline):
     doc = copy.deepcopy(bruno_takeout)
     if tamper == "amount":
@@ -103,11 +108,13 @@ def test_a_tampered_file_uploaded_fails_naming_the_part(wallet_page, auditor, br
     expect(first).to_have_attribute("data-part", part)
     if tamper == "amount":
         expect(page.get_by_test_id("failure-detail")).to_contain_text(
-            f"the file says {doc['amount']}, the committed leaf has {bruno_takeout['amount']}")
+            f"the file says {doc['amount']}, the committed leaf has {bruno_takeout['amount']}"
+        )
         screenshot(page, "auditor-fail")
         page.get_by_test_id("language-select").select_option("it")  # the result is said again in Italian
-        expect(verdict).to_have_text("Non corrisponde: il valore amount del file non è quello della foglia pagata "
-                                     "dalla catena (amount).")
+        expect(verdict).to_have_text(
+            "Non corrisponde: il valore amount del file non è quello della foglia pagata dalla catena (amount)."
+        )
         expect(page.get_by_test_id("failure-detail")).to_contain_text("la foglia registrata ha")
     assert wallet.errors == []
 
@@ -120,15 +127,16 @@ def test_a_file_that_is_not_a_takeout_is_a_sentence_not_a_crash(wallet_page, aud
     expect(page.get_by_test_id("result-section")).to_be_hidden()
     upload(page, "other.json", '{"format": "something else"}')
     expect(page.get_by_test_id("verdict")).to_have_text(
-        "Does not match: the file is not a take-out file this page can read (format).", timeout=TIMEOUT)
-    expect(page.get_by_test_id("failure-detail")).to_have_text(
-        "not a take-out file (lec-takeout-v1 or lec-takeout-v2)")
+        "Does not match: the file is not a take-out file this page can read (format).", timeout=TIMEOUT
+    )
+    expect(page.get_by_test_id("failure-detail")).to_have_text("not a take-out file (lec-takeout-v1 or lec-takeout-v2)")
     assert wallet.errors == []
 
 
 def test_keyboard_italian_phone_and_the_platforms_rpc(wallet_page, auditor, rewarded):
-    wallet = open_page(wallet_page, auditor, f"?token={rewarded.token}&epoch={rewarded.epoch}",
-                       viewport=PHONE, locale="it-IT")
+    wallet = open_page(
+        wallet_page, auditor, f"?token={rewarded.token}&epoch={rewarded.epoch}", viewport=PHONE, locale="it-IT"
+    )
     page = wallet.page
     expect(page.get_by_test_id("fetch-verify")).to_have_text("Scarica e verifica")
     page.get_by_test_id("reader-select").select_option("rpc")
@@ -149,34 +157,38 @@ def test_keyboard_italian_phone_and_the_platforms_rpc(wallet_page, auditor, rewa
 
 def test_someone_who_is_not_an_auditor_is_told_so(wallet_page, rewarded):
     wallet = open_page(wallet_page, rewarded.anna, ready=False)
-    expect(wallet.page.get_by_test_id("page-forbidden")).to_contain_text("This page is for: auditor",
-                                                                          timeout=TIMEOUT)
+    expect(wallet.page.get_by_test_id("page-forbidden")).to_contain_text("This page is for: auditor", timeout=TIMEOUT)
     expect(wallet.page.get_by_test_id("fetch-section")).to_be_hidden()
 
 
 def test_a_file_dropped_on_the_page_is_verified(wallet_page, auditor, bruno_takeout):
     wallet = open_page(wallet_page, auditor)
     page = wallet.page
-    dropped = page.evaluate_handle("""(text) => {
+    dropped = page.evaluate_handle(
+        """(text) => {
       const data = new DataTransfer();
       data.items.add(new File([text], "dropped.json", { type: "application/json" }));
       return data;
-    }""", json.dumps(bruno_takeout))
+    }""",
+        json.dumps(bruno_takeout),
+    )
     page.get_by_test_id("upload-section").dispatch_event("drop", {"dataTransfer": dropped})
     expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "pass", timeout=TIMEOUT)
     expect(page.get_by_test_id("verify-status")).to_be_hidden()
     assert wallet.errors == []
 
 
-def test_a_wallet_on_another_chain_fails_at_the_chain_id_and_the_platforms_rpc_passes(wallet_page, auditor,
-                                                                                       bruno_takeout):
+def test_a_wallet_on_another_chain_fails_at_the_chain_id_and_the_platforms_rpc_passes(
+    wallet_page, auditor, bruno_takeout
+):
     wallet = open_page(wallet_page, auditor, chain_id=1981)
     page = wallet.page
     expect(page.get_by_test_id("reader-select")).to_have_value("wallet")
     upload(page, "bruno.json", json.dumps(bruno_takeout))
     expect(page.get_by_test_id("failed-part")).to_have_attribute("data-part", "chainId", timeout=TIMEOUT)
     expect(page.get_by_test_id("failure-detail")).to_have_text(
-        "the file is for chain 31337, the chain this browser reads is 1981")
+        "the file is for chain 31337, the chain this browser reads is 1981"
+    )
     page.get_by_test_id("reader-select").select_option("rpc")
     upload(page, "bruno-again.json", json.dumps(bruno_takeout))
     expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "pass", timeout=TIMEOUT)

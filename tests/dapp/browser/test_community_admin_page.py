@@ -1,6 +1,7 @@
 """Browser end to end: the Community Admin page. A Community Admin adds a member in the wallet (the member is then
 one on-chain and holds the welcome bonus of its kind); a Token Admin sets the fee, and a fee above the token's cap
 is refused in a sentence before the wallet opens; someone without a role on the page is told so."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,7 @@ def own_community(base_ctx):
     from oracle.db.schema import Community
 
     name = unique_name("Admin Page LEC")
-    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100,
-                     endowment="10000")
+    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=100, endowment="10000")
     with base_ctx.session() as s:
         token = s.scalar(select(Community.token_address).where(Community.name == name))
     return name, token
@@ -80,11 +80,13 @@ def test_adding_an_existing_member_is_refused_before_the_wallet_opens(wallet_pag
     page.get_by_test_id("new-member-wallet-0").fill(member.address)
     page.get_by_test_id("add-members-submit").click()
     expect(page.get_by_test_id("add-members-error")).to_have_text(
-        f"{member.address} is already a member of this community.")
+        f"{member.address} is already a member of this community."
+    )
     page.get_by_test_id("new-member-wallet-0").fill("0x1234")
     page.get_by_test_id("add-members-submit").click()
     expect(page.get_by_test_id("add-members-error")).to_have_text(
-        "“0x1234” is not a wallet address (0x followed by 40 hexadecimal digits).")
+        "“0x1234” is not a wallet address (0x followed by 40 hexadecimal digits)."
+    )
     assert len(wallet.calls("eth_sendTransaction")) == 1
     assert wallet.errors == []
 
@@ -97,12 +99,12 @@ def test_token_admin_sets_the_fee_and_a_fee_above_the_cap_is_a_sentence(wallet_p
 
     page.get_by_test_id("fee-input").fill("25")
     page.get_by_test_id("fee-submit").click()
-    expect(page.get_by_test_id("fee-error")).to_have_text(
-        "A fee of 25 % is above the highest the token allows, 20 %.")
+    expect(page.get_by_test_id("fee-error")).to_have_text("A fee of 25 % is above the highest the token allows, 20 %.")
     page.get_by_test_id("fee-input").fill("1.555")
     page.get_by_test_id("fee-submit").click()
     expect(page.get_by_test_id("fee-error")).to_have_text(
-        "“1.555” is not a percentage: write a number like 1 or 1.5 (at most two decimals).")
+        "“1.555” is not a percentage: write a number like 1 or 1.5 (at most two decimals)."
+    )
     assert wallet.calls("eth_sendTransaction") == []
 
     page.get_by_test_id("fee-input").fill("2,5")  # a decimal comma, as an Italian writes it
@@ -120,12 +122,14 @@ def test_a_member_without_an_admin_role_is_told_the_page_is_not_theirs(wallet_pa
     wallet.sign_in()
     wallet.goto(f"/community-admin.html?token={rewarded.token}")
     expect(wallet.page.get_by_test_id("page-forbidden")).to_contain_text(
-        "This page is for: community admin, token admin.")
+        "This page is for: community admin, token admin."
+    )
     expect(wallet.page.get_by_test_id("members-table")).to_be_hidden()
 
 
 def test_community_admin_reviews_work_changes_a_profile_removes_a_member_and_approves_an_incentive(
-        wallet_page, base_ctx, own_community):
+    wallet_page, base_ctx, own_community
+):
     from oracle.chain.encoding import to_bytes32
     from tests.dapp.admin_helpers import send_as
 
@@ -193,7 +197,8 @@ def test_the_token_admin_page_in_italian_with_the_keyboard(wallet_page, base_ctx
     page.keyboard.type("20,5")
     page.keyboard.press("Enter")  # the form submits from the keyboard
     expect(page.get_by_test_id("fee-error")).to_have_text(
-        "Una commissione del 20,5 % supera il massimo consentito dal token, 20 %.")
+        "Una commissione del 20,5 % supera il massimo consentito dal token, 20 %."
+    )
     expect(page.get_by_test_id("fee-input")).to_be_focused()  # back on the field to correct it
     assert wallet.calls("eth_sendTransaction") == []
 
@@ -226,13 +231,13 @@ def test_token_admin_sets_a_welcome_bonus_and_an_incentive_within_the_cap(wallet
     symbol = token.functions.symbol().call()
     wallet = open_page(wallet_page, base_ctx, "token_admin", token_address)
     page = wallet.page
-    expect(page.get_by_test_id("welcome-current")).to_have_text(
-        f"citizen 100 {symbol} · stakeholder 500 {symbol}")
+    expect(page.get_by_test_id("welcome-current")).to_have_text(f"citizen 100 {symbol} · stakeholder 500 {symbol}")
     page.get_by_test_id("welcome-kind").select_option("stakeholder")
     page.get_by_test_id("welcome-input").fill("abc")
     page.get_by_test_id("welcome-submit").click()
     expect(page.get_by_test_id("welcome-error")).to_have_text(
-        "“abc” is not an amount: write digits with an optional decimal part, like 100 or 2.5.")
+        "“abc” is not an amount: write digits with an optional decimal part, like 100 or 2.5."
+    )
     page.get_by_test_id("welcome-input").fill("600")
     page.get_by_test_id("welcome-submit").click()
     expect(page.get_by_test_id("welcome-tx")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
@@ -243,7 +248,8 @@ def test_token_admin_sets_a_welcome_bonus_and_an_incentive_within_the_cap(wallet
     page.get_by_test_id("incentive-input").fill("50.01")
     page.get_by_test_id("incentive-submit").click()
     expect(page.get_by_test_id("incentive-error")).to_have_text(
-        "An incentive of 50.01 % is above the highest the token allows, 50 %.")
+        "An incentive of 50.01 % is above the highest the token allows, 50 %."
+    )
     page.get_by_test_id("incentive-input").fill("0.5")
     page.get_by_test_id("incentive-recipient").select_option("provider")
     page.get_by_test_id("incentive-submit").click()
@@ -259,13 +265,16 @@ def test_an_admin_of_another_community_is_told_this_one_is_not_theirs(wallet_pag
 
     _name, token_address = own_community
     admin = Account.create()  # Community Admin of the tests' own community only
-    base_ctx.chain.send(base_ctx.chain.token(token_address).functions.grantRole(keccak(text="COMMUNITY_ADMIN"),
-                                                                                 admin.address), "platform_admin")
+    base_ctx.chain.send(
+        base_ctx.chain.token(token_address).functions.grantRole(keccak(text="COMMUNITY_ADMIN"), admin.address),
+        "platform_admin",
+    )
     wallet = wallet_page(admin)
     wallet.sign_in()
     wallet.goto(f"/community-admin.html?token={rewarded.token}")
     expect(wallet.page.get_by_test_id("not-authorized")).to_have_text(
-        f"You are not a Community Admin or Token Admin of this community ({rewarded.name}).")
+        f"You are not a Community Admin or Token Admin of this community ({rewarded.name})."
+    )
     expect(wallet.page.get_by_test_id("members-table")).to_be_hidden()
     wallet.page.get_by_test_id("community-select").select_option(token_address)
     expect(wallet.page.get_by_test_id("not-authorized")).to_be_hidden()
@@ -316,7 +325,8 @@ def test_a_cancelled_signature_and_a_refusal_of_the_contract_are_sentences(walle
     expect(page.get_by_test_id("approve-tx")).to_have_attribute("data-state", "failed", timeout=TIMEOUT)
     expect(page.get_by_test_id("approve-tx")).to_contain_text(
         "Approving the incentive: failed. The contract refused the transaction: this category is not allowed "
-        "between these two kinds of member")
+        "between these two kinds of member"
+    )
 
 
 def test_charts_of_the_community_kpis_per_epoch_and_the_token_volume(wallet_page, base_ctx, rewarded):

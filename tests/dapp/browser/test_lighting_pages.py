@@ -4,6 +4,7 @@ not signed in sees the open municipalities, their plants with certification and 
 chart and the dashboard, and downloads the CSV; a reserved municipality is not there for them and is after the
 regional administrator signs in through the page. Screenshots (desktop and a 375 px phone) go to
 reports/screenshots/."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,7 +45,8 @@ def test_the_municipality_page_shows_plants_with_their_certification_and_live_ch
     expect(p1.get_by_test_id("lighting-plant-check")).to_have_attribute("data-state", "certified")
     expect(p1.get_by_test_id("lighting-plant-check")).to_have_text("certified")
     expect(p1.get_by_test_id("lighting-plant-tx")).to_have_attribute(
-        "title", lighting.certified[("static", lighting.open1, "P1")].tx_hash)
+        "title", lighting.certified[("static", lighting.open1, "P1")].tx_hash
+    )
     expect(p1).to_contain_text("IT001E00000001")
     expect(p1).to_contain_text("LED 30 W × 10")
     expect(p1).to_contain_text("0.800 kW")
@@ -58,17 +60,20 @@ def test_the_region_trend_chart_sums_certified_figures_and_names_the_missing(wal
     wallet = visit(wallet_page, f"/lighting-trend.html?region={lighting.region}")
     page = wallet.page
     expect(page.get_by_test_id("lighting-trend-row")).to_have_count(4)
-    values = page.evaluate("Chart.getChart(document.querySelector('[data-testid=lighting-trend-chart]'))"
-                           ".data.datasets[0].data")
+    values = page.evaluate(
+        "Chart.getChart(document.querySelector('[data-testid=lighting-trend-chart]')).data.datasets[0].data"
+    )
     assert values == [1734.567, 1100.5, 700.25, 900.001]  # the API test's hand-worked region sums
-    expect(page.locator("[data-testid=lighting-trend-row][data-month='2026-02'] [data-testid=lighting-trend-missing]")
-           ).to_have_text('Camogli, "Test"')
+    expect(
+        page.locator("[data-testid=lighting-trend-row][data-month='2026-02'] [data-testid=lighting-trend-missing]")
+    ).to_have_text('Camogli, "Test"')
     screenshot(page, "lighting-trend")
 
     page.get_by_test_id("lighting-trend-subject").select_option(f"municipality:{lighting.open1}")
     expect(page.get_by_test_id("lighting-trend-row")).to_have_count(3)  # 2026-03 is in the database, not certified
-    assert page.evaluate("Chart.getChart(document.querySelector('[data-testid=lighting-trend-chart]'))"
-                         ".data.datasets[0].data") == [1234.567, 1100.5, 900.001]
+    assert page.evaluate(
+        "Chart.getChart(document.querySelector('[data-testid=lighting-trend-chart]')).data.datasets[0].data"
+    ) == [1234.567, 1100.5, 900.001]
     assert wallet.errors_except(*EXPECTED_ERRORS) == []
 
 
@@ -104,20 +109,27 @@ def test_a_reserved_municipality_appears_only_after_its_regional_administrator_s
     page.get_by_test_id("sign-in").click()  # the layout's sign-in panel: the one wallet signs the SIWE message
     expect(page.get_by_test_id("lighting-municipality-name")).to_have_text("Riservato Test", timeout=TIMEOUT)
     expect(page.get_by_test_id("wallet-address")).to_have_text(wallet.address)
-    expect(page.locator("[data-testid=lighting-plant-row][data-code=R1] [data-testid=lighting-plant-check]")
-           ).to_have_attribute("data-state", "certified")
+    expect(
+        page.locator("[data-testid=lighting-plant-row][data-code=R1] [data-testid=lighting-plant-check]")
+    ).to_have_attribute("data-state", "certified")
     screenshot(page, "lighting-reserved-regional-admin")
     assert wallet.errors_except(*EXPECTED_ERRORS, f"/api/lighting/municipalities/{lighting.reserved}") == []
 
 
-ITALIAN_TITLES = {"lighting": "Portofino Test", "lighting-trend": "Consumi mensili certificati",
-                  "lighting-certifications": "Transazioni di certificazione"}
+ITALIAN_TITLES = {
+    "lighting": "Portofino Test",
+    "lighting-trend": "Consumi mensili certificati",
+    "lighting-certifications": "Transazioni di certificazione",
+}
 
 
 @pytest.mark.parametrize("view", ["lighting", "lighting-trend", "lighting-certifications"])
 def test_each_view_fits_a_phone_screen_in_italian(wallet_page, lighting, view):
-    query = {"lighting": f"?municipality={lighting.open1}", "lighting-trend": f"?region={lighting.region}",
-             "lighting-certifications": ""}[view]
+    query = {
+        "lighting": f"?municipality={lighting.open1}",
+        "lighting-trend": f"?region={lighting.region}",
+        "lighting-certifications": "",
+    }[view]
     wallet = wallet_page(Account.create(), viewport=PHONE, locale="it-IT")
     wallet.goto(f"/{view}.html{query}")
     expect(wallet.page.locator("body[data-ready=true]")).to_have_count(1, timeout=TIMEOUT)

@@ -1,6 +1,7 @@
 """Browser end to end on the Member's page: sign in on the home page, the balance worked out from the seed,
 pay a service (the fee reaches the treasury), a contract's refusal and a cancel in words, claim an unpaid
 reward with its proof, download the take-out, add the network and the token, a phone screen and Italian."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from oracle.communities import create_community
 from oracle.members import import_members
 from tests.dapp.browser.conftest import PHONE, fund, screenshot
-from tests.dapp.conftest import WELCOME_CITIZEN, WELCOME_STAKEHOLDER
+from tests.dapp.conftest import WELCOME_CITIZEN
 from tests.oracle.builders import ANNA, BRUNO, END, EXPECTED, SHOP, START
 from tests.oracle.conftest import unique_name, write
 
@@ -41,6 +42,7 @@ def balance_of(ctx, token: str, address: str) -> int:
 @dataclass
 class Unpaid:
     """A community whose epoch 1 is committed on the chain but not pushed: every reward is claimable."""
+
     name: str
     token: str
     anna: LocalAccount  # a citizen
@@ -64,8 +66,15 @@ def unpaid(base_ctx, tmp_path_factory) -> Unpaid:
     members = MEMBERS_CSV.format(p=prefix)
     for fixed, account in ((ANNA, anna), (BRUNO, bruno), (SHOP, shop)):
         members = members.replace(fixed, account.address)
-    create_community(base_ctx, name, welcome_citizen="100", welcome_stakeholder="500", fee_bps=FEE_BPS,
-                     endowment="10000", reward_ceiling="100000")
+    create_community(
+        base_ctx,
+        name,
+        welcome_citizen="100",
+        welcome_stakeholder="500",
+        fee_bps=FEE_BPS,
+        endowment="10000",
+        reward_ceiling="100000",
+    )
     import_members(base_ctx, name, write(folder / "members.csv", members), log=quiet)
     ingest_file(base_ctx, name, write(folder / "readings.csv", READINGS_CSV.format(p=prefix)))
     publish_model(base_ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
@@ -77,6 +86,7 @@ def unpaid(base_ctx, tmp_path_factory) -> Unpaid:
 
 
 # ------------------------------------------------------------------ sign in, balance
+
 
 def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, rewarded):
     wallet = wallet_page(rewarded.anna)
@@ -113,15 +123,18 @@ def test_a_member_signs_in_on_the_home_page_and_sees_their_balance(wallet_page, 
     # the latest epoch's hour (builders.READINGS_CSV): Anna 400 + 300 + 100 Wh and no reading at 00:45;
     # the community's PV 600 + 200 + 0 + 1000 Wh
     expect(page.get_by_test_id("chart-summary")).to_have_text(
-        "4 quarter-hours: I consumed 0.8 kWh and produced 0 kWh; the community produced 1.8 kWh.")
+        "4 quarter-hours: I consumed 0.8 kWh and produced 0 kWh; the community produced 1.8 kWh."
+    )
     page.get_by_test_id("chart-start").fill("2026-08-01T00:00")  # two months: more than the API's 31 days
     page.get_by_test_id("chart-show").click()
     expect(page.get_by_test_id("chart-error")).to_have_text("Choose a start before the end (at most 31 days).")
     history = page.get_by_test_id("history-row")
     expect(history.and_(page.locator("[data-kind=reward]")).get_by_test_id("history-counterparty")).to_have_text(
-        "rewards (notary)")
+        "rewards (notary)"
+    )
     expect(history.and_(page.locator("[data-kind=welcome]")).get_by_test_id("history-amount")).to_have_attribute(
-        "data-base-units", str(WELCOME_CITIZEN))
+        "data-base-units", str(WELCOME_CITIZEN)
+    )
     curves = page.evaluate("""() => Chart.getChart(document.querySelector("[data-testid=readings-chart]"))
                                      .data.datasets.map((d) => [d.label, d.data])""")
     assert curves[0] == ["My consumption", [0.4, 0.3, 0.1, None]]
@@ -139,6 +152,7 @@ def symbol(wallet) -> str:
 
 
 # ------------------------------------------------------------------ pay a service
+
 
 def fill_payment(page, *, category: str, provider: str, amount: str):
     page.get_by_test_id("pay-category").select_option(category)
@@ -168,11 +182,13 @@ def test_a_citizen_pays_a_stakeholder_and_the_fee_reaches_the_treasury(wallet_pa
 
     assert balance_of(base_ctx, rewarded.token, rewarded.token) - treasury_before == fee
     assert balance_of(base_ctx, rewarded.token, rewarded.shop.address) - shop_before == amount - fee
-    expect(page.get_by_test_id("balance")).to_have_attribute("data-base-units", str(before_bruno - amount),
-                                                              timeout=TIMEOUT)
+    expect(page.get_by_test_id("balance")).to_have_attribute(
+        "data-base-units", str(before_bruno - amount), timeout=TIMEOUT
+    )
     service = page.get_by_test_id("history-row").and_(page.locator("[data-kind=service]"))
-    expect(service.first.get_by_test_id("history-amount")).to_have_attribute("data-base-units", f"-{amount}",
-                                                                             timeout=TIMEOUT)
+    expect(service.first.get_by_test_id("history-amount")).to_have_attribute(
+        "data-base-units", f"-{amount}", timeout=TIMEOUT
+    )
     expect(service.first.get_by_test_id("history-fee")).to_have_text(f"0.1 {symbol(wallet)}")  # the fee shown
     assert page_errors(wallet) == []
 
@@ -188,8 +204,10 @@ def test_a_payment_the_token_refuses_is_a_sentence_and_a_rejection_is_cancelled(
     status = page.get_by_test_id("pay-status")
     expect(status).to_have_attribute("data-state", "failed", timeout=TIMEOUT)
     short = f"{rewarded.outsider.address[:6]}…{rewarded.outsider.address[-4:]}"
-    expect(status).to_have_text(f"Paying the service: failed. The contract refused the transaction: the receiver "
-                                f"({short}) is not a member of this community.")
+    expect(status).to_have_text(
+        f"Paying the service: failed. The contract refused the transaction: the receiver "
+        f"({short}) is not a member of this community."
+    )
 
     fill_payment(page, category="1", provider=rewarded.bruno.address, amount="1")
     expect(page.get_by_test_id("pay-submit")).to_be_enabled(timeout=TIMEOUT)
@@ -201,6 +219,7 @@ def test_a_payment_the_token_refuses_is_a_sentence_and_a_rejection_is_cancelled(
 
 
 # ------------------------------------------------------------------ claim, take-out
+
 
 def test_a_member_claims_an_unpaid_reward_with_its_proof(wallet_page, unpaid, base_ctx):
     fund(base_ctx, unpaid.anna.address)
@@ -216,8 +235,9 @@ def test_a_member_claims_an_unpaid_reward_with_its_proof(wallet_page, unpaid, ba
     expect(page.get_by_test_id("claim-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
 
     assert balance_of(base_ctx, unpaid.token, unpaid.anna.address) == WELCOME_CITIZEN + EXPECTED[ANNA]
-    expect(page.get_by_test_id("balance")).to_have_attribute("data-base-units", str(WELCOME_CITIZEN + EXPECTED[ANNA]),
-                                                              timeout=TIMEOUT)
+    expect(page.get_by_test_id("balance")).to_have_attribute(
+        "data-base-units", str(WELCOME_CITIZEN + EXPECTED[ANNA]), timeout=TIMEOUT
+    )
     expect(row).to_have_attribute("data-state", "paid", timeout=TIMEOUT)
     expect(row.get_by_test_id("claim-reward")).to_have_count(0)
     assert page_errors(wallet) == []
@@ -251,6 +271,7 @@ def slug(name: str) -> str:
 
 
 # ------------------------------------------------------------------ network, token, phone, Italian
+
 
 def test_the_page_adds_the_network_and_the_token_to_the_wallet(wallet_page, rewarded):
     wallet = wallet_page(rewarded.anna, chain_id=1, knows_platform_chain=False)
@@ -290,8 +311,9 @@ def test_on_a_phone_in_italian_nothing_overflows_and_the_keyboard_reaches_the_pa
     page.keyboard.type("2,5")
     assert page.get_by_test_id("pay-amount").input_value() == "2,5"
     page.keyboard.press("Enter")  # the form's first Enter previews (1 % of 2.5 = 0.025)
-    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute("data-base-units", str(25 * 10**15),
-                                                                      timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute(
+        "data-base-units", str(25 * 10**15), timeout=TIMEOUT
+    )
     expect(page.get_by_test_id("pay-preview-fee")).to_contain_text("0,025")
     screenshot(page, "member-phone")
 
@@ -325,14 +347,16 @@ def test_a_wallet_on_another_network_is_said_in_words_and_switched_for_the_payme
     page = member_page(wallet, rewarded.token)
     fill_payment(page, category="1", provider=rewarded.bruno.address, amount="1")
     expect(page.get_by_test_id("pay-error")).to_have_text(
-        "Your wallet is on chain 1, but the platform runs on chain 31337: switch network and try again.")
+        "Your wallet is on chain 1, but the platform runs on chain 31337: switch network and try again."
+    )
     expect(page.get_by_test_id("pay-submit")).to_be_disabled()
 
     page.get_by_test_id("switch-network").click()  # the header's button
     expect(page.get_by_test_id("network-status")).to_have_attribute("data-state", "ok", timeout=TIMEOUT)
     page.get_by_test_id("pay-preview").click()
-    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute("data-base-units", str(10**18 * FEE_BPS // 10_000),
-                                                                      timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-fee")).to_have_attribute(
+        "data-base-units", str(10**18 * FEE_BPS // 10_000), timeout=TIMEOUT
+    )
     page.get_by_test_id("pay-submit").click()
     expect(page.get_by_test_id("pay-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
     assert page_errors(wallet) == []
@@ -342,8 +366,9 @@ def test_someone_who_is_no_member_is_told_so(wallet_page, rewarded):
     wallet = wallet_page(rewarded.outsider)
     wallet.sign_in()
     wallet.goto("/member.html")
-    expect(wallet.page.get_by_test_id("not-a-member")).to_have_text("Your address is not a member of any community.",
-                                                                    timeout=TIMEOUT)
+    expect(wallet.page.get_by_test_id("not-a-member")).to_have_text(
+        "Your address is not a member of any community.", timeout=TIMEOUT
+    )
     expect(wallet.page.get_by_test_id("member-summary")).to_be_hidden()
     expect(wallet.page.get_by_test_id("nav-member")).to_have_count(0)
 
@@ -360,8 +385,9 @@ def test_the_preview_of_a_service_in_a_structure_splits_the_amount_before_signin
     # 10 tokens: fee 1 % = 0.1; of the 9.9 left the structure owner takes 20 % = 1.98, the provider 7.92
     preview = {"fee": 10**17, "provider": 792 * 10**16, "structure": 198 * 10**16, "incentive": 0}
     for name, base_units in preview.items():
-        expect(page.get_by_test_id(f"pay-preview-{name}")).to_have_attribute("data-base-units", str(base_units),
-                                                                             timeout=TIMEOUT)
+        expect(page.get_by_test_id(f"pay-preview-{name}")).to_have_attribute(
+            "data-base-units", str(base_units), timeout=TIMEOUT
+        )
     expect(page.get_by_test_id("pay-preview-structure")).to_have_text(f"1.98 {symbol(wallet)}")
     expect(page.get_by_test_id("pay-submit")).to_be_enabled()
     page.get_by_test_id("pay-amount").fill("11")  # a changed form needs a new preview
@@ -382,8 +408,10 @@ def test_an_approved_incentive_is_previewed_and_paid_by_the_treasury(wallet_page
     shop = unpaid.shop.address
     reference = "listing-42"
     chain.send(token.functions.setCategoryIncentive(3, 200, 0), "token_admin")  # 2 % to the payer
-    chain.send(token.functions.approveServiceIncentive(keccak(text=reference), unpaid.anna.address, shop, 3,
-                                                       10 * 10**18), "community_admin")
+    chain.send(
+        token.functions.approveServiceIncentive(keccak(text=reference), unpaid.anna.address, shop, 3, 10 * 10**18),
+        "community_admin",
+    )
     fund(base_ctx, unpaid.anna.address)
     wallet = wallet_page(unpaid.anna)
     wallet.sign_in()
@@ -394,8 +422,9 @@ def test_an_approved_incentive_is_previewed_and_paid_by_the_treasury(wallet_page
     page.get_by_test_id("pay-ref").fill(reference)
     fill_payment(page, category="3", provider=shop, amount="10")
     fee, incentive = 10**17, 2 * 10**17  # 1 % and 2 % of 10 tokens
-    expect(page.get_by_test_id("pay-preview-incentive-this")).to_have_attribute("data-base-units", str(incentive),
-                                                                               timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-incentive-this")).to_have_attribute(
+        "data-base-units", str(incentive), timeout=TIMEOUT
+    )
     expect(page.get_by_test_id("pay-preview-incentive")).to_have_attribute("data-base-units", str(incentive))
     page.get_by_test_id("pay-submit").click()
     expect(page.get_by_test_id("pay-status")).to_have_attribute("data-state", "mined", timeout=TIMEOUT)
@@ -404,7 +433,5 @@ def test_an_approved_incentive_is_previewed_and_paid_by_the_treasury(wallet_page
     assert token.functions.incentiveApproval(keccak(text=reference)).call()[2] is True  # used up
 
     fill_payment(page, category="3", provider=shop, amount="10")  # the same reference again: no incentive
-    expect(page.get_by_test_id("pay-preview-incentive-this")).to_have_attribute("data-base-units", "0",
-                                                                               timeout=TIMEOUT)
+    expect(page.get_by_test_id("pay-preview-incentive-this")).to_have_attribute("data-base-units", "0", timeout=TIMEOUT)
     assert page_errors(wallet) == []
-

@@ -2,6 +2,7 @@
 amounts worked out by hand from the oracle tests' hour), publishes it in the wallet and the registry holds the
 version exactly as the oracle encodes it; a parameter outside its plausible range is a sentence, no transaction;
 epochs show their steps."""
+
 from __future__ import annotations
 
 import pytest
@@ -57,7 +58,8 @@ def test_oracle_admin_previews_and_publishes_a_model_version(wallet_page, base_c
     page.get_by_test_id("param-alpha_producer").fill("1")
     page.get_by_test_id("preview-submit").click()
     expect(page.get_by_test_id("preview-summary")).to_have_text(
-        f"Epoch 1: 1.949999 {symbol} was paid; these parameters would have paid 3.899999 {symbol}.", timeout=TIMEOUT)
+        f"Epoch 1: 1.949999 {symbol} was paid; these parameters would have paid 3.899999 {symbol}.", timeout=TIMEOUT
+    )
     for member, amount in PREVIEW.items():
         row = page.get_by_test_id(f"preview-row-{member}")
         expect(row.locator("td").nth(1)).to_have_text(f"{PAID[member]} {symbol}")
@@ -86,11 +88,13 @@ def test_a_parameter_outside_its_range_is_a_sentence_and_no_transaction(wallet_p
     page.get_by_test_id("param-alpha_producer").fill("0.5")
     page.get_by_test_id("preview-submit").click()
     expect(page.get_by_test_id("publish-error")).to_have_text(
-        "alpha_consumer = 150 is outside its plausible range 0 to 100.")
+        "alpha_consumer = 150 is outside its plausible range 0 to 100."
+    )
     page.get_by_test_id("param-alpha_consumer").fill("0.0000001")
     page.get_by_test_id("preview-submit").click()
     expect(page.get_by_test_id("publish-error")).to_have_text(
-        "alpha_consumer = 0.0000001 has more than 6 decimals (the registry keeps 6).")
+        "alpha_consumer = 0.0000001 has more than 6 decimals (the registry keeps 6)."
+    )
     page.get_by_test_id("param-alpha_consumer").fill("")
     page.get_by_test_id("preview-submit").click()
     expect(page.get_by_test_id("publish-error")).to_have_text("alpha_consumer is required for self_consumption.")
@@ -133,8 +137,7 @@ def test_publishing_another_model_also_makes_it_the_active_one(wallet_page, base
     page.get_by_test_id("preview-submit").click()
     expect(page.get_by_test_id("preview-result")).to_be_visible(timeout=TIMEOUT)
     page.get_by_test_id("publish-submit").click()
-    expect(page.get_by_test_id("publish-done")).to_contain_text(
-        "Published peak_shaving version 1", timeout=TIMEOUT)
+    expect(page.get_by_test_id("publish-done")).to_contain_text("Published peak_shaving version 1", timeout=TIMEOUT)
     expect(page.get_by_test_id("publish-done")).to_contain_text("peak_shaving is the active model from")
     effective_from, _at, _by, names, values = registry.functions.getVersion(token, peak, 1).call()
     assert names == [to_bytes32("beta"), to_bytes32("cap"), to_bytes32("q")]  # the order given; min_coverage left out
@@ -157,8 +160,10 @@ ENCODING_CASES = [
     ("self_consumption", {"alpha_consumer": "1", "alpha_producer": "1", "beta": "2"}),  # not its parameter
     ("peak_shaving", {"beta": "1000", "cap": "10000", "q": "97.5", "min_coverage": "0.5"}),
     ("peak_shaving", {"beta": "2", "cap": "20", "min_coverage": "0.49"}),
-    ("combined", {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20", "w_sc": "0.7",
-                  "w_ps": "0.3"}),
+    (
+        "combined",
+        {"alpha_consumer": "1", "alpha_producer": "0.5", "beta": "2", "cap": "20", "w_sc": "0.7", "w_ps": "0.3"},
+    ),
 ]
 
 ENCODE_JS = """async (cases) => {

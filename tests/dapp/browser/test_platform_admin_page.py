@@ -2,6 +2,7 @@
 then says "auditor") and revokes it, creates a community in the wallet (the page shows the new token's address
 from the factory's event), grants and revokes a role on the new token; a name too long for the token is a
 sentence, no transaction."""
+
 from __future__ import annotations
 
 from eth_account import Account
@@ -50,7 +51,8 @@ def test_platform_admin_grants_and_revokes_an_auditor(wallet_page, base_ctx, app
     page.get_by_test_id("auditor-address").fill("not an address")
     page.get_by_test_id("auditor-grant").click()
     expect(page.get_by_test_id("auditor-error")).to_have_text(
-        "“not an address” is not an address (0x followed by 40 hexadecimal digits).")
+        "“not an address” is not an address (0x followed by 40 hexadecimal digits)."
+    )
     assert wallet.errors == []
 
 
@@ -62,8 +64,7 @@ def test_platform_admin_creates_a_community_and_grants_a_role_on_its_token(walle
 
     page.get_by_test_id("create-name").fill("A community name far longer than 31 bytes")
     page.get_by_test_id("create-submit").click()
-    expect(page.get_by_test_id("create-error")).to_have_text(
-        "The name is 41 bytes long; at most 31 fit the token.")
+    expect(page.get_by_test_id("create-error")).to_have_text("The name is 41 bytes long; at most 31 fit the token.")
     assert wallet.calls("eth_sendTransaction") == []
 
     page.get_by_test_id("create-name").fill(name)

@@ -1,6 +1,7 @@
 """Every page, opened by a signed-in holder of its role on the community with a paid epoch, loads without a
 console error; a full-page screenshot of each (desktop and a 375x740 phone) is saved under reports/screenshots/
 as a test artifact."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,10 +25,14 @@ def auditor(base_ctx):
 
 def holder(page: str, rewarded, base_ctx, auditor):
     """Who opens `page`: a holder of the role it is for."""
-    return {"index": rewarded.anna, "member": rewarded.anna, "auditor": auditor,
-            "community-admin": base_ctx.keyring.account("community_admin"),
-            "oracle-admin": base_ctx.keyring.account("oracle_admin"),
-            "platform-admin": base_ctx.keyring.account("platform_admin")}[page]
+    return {
+        "index": rewarded.anna,
+        "member": rewarded.anna,
+        "auditor": auditor,
+        "community-admin": base_ctx.keyring.account("community_admin"),
+        "oracle-admin": base_ctx.keyring.account("oracle_admin"),
+        "platform-admin": base_ctx.keyring.account("platform_admin"),
+    }[page]
 
 
 def open_signed_in(wallet_page, page: str, account, token: str, viewport: dict | None = None):
@@ -50,8 +55,9 @@ def test_page_loads_for_its_role_without_console_errors(page, wallet_page, rewar
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_fits_a_phone_screen(page, wallet_page, rewarded, base_ctx, auditor):
-    wallet = open_signed_in(wallet_page, page, holder(page, rewarded, base_ctx, auditor), rewarded.token,
-                            viewport=PHONE)
+    wallet = open_signed_in(
+        wallet_page, page, holder(page, rewarded, base_ctx, auditor), rewarded.token, viewport=PHONE
+    )
     assert screenshot(wallet.page, f"{page}-phone").stat().st_size > 0
     overflow = wallet.page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= PHONE["width"], f"{page} is {overflow} px wide on a {PHONE['width']} px phone"

@@ -1,4 +1,5 @@
 """Browser end to end: the injected test wallet, and signing in on the home page."""
+
 from __future__ import annotations
 
 from eth_account import Account
@@ -44,34 +45,64 @@ def test_wallet_signs_the_message_bytes_and_reads_the_chain(wallet_page, base_ct
     assert int(answers["balance"], 16) == 3 * 10**18
     # "0x68656c6c6f" is the bytes of "hello": EIP-191 over those bytes, not over the hex text
     assert Account.recover_message(encode_defunct(text="hello"), signature=answers["signature"]) == account.address
-    assert [c["method"] for c in wallet.calls()] == ["eth_accounts", "eth_requestAccounts", "eth_chainId",
-                                                     "eth_getBalance", "personal_sign"]
+    assert [c["method"] for c in wallet.calls()] == [
+        "eth_accounts",
+        "eth_requestAccounts",
+        "eth_chainId",
+        "eth_getBalance",
+        "personal_sign",
+    ]
 
 
 PERMIT = {
-    "types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                               {"name": "chainId", "type": "uint256"},
-                               {"name": "verifyingContract", "type": "address"}],
-              "Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                         {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
-                         {"name": "deadline", "type": "uint256"}]},
+    "types": {
+        "EIP712Domain": [
+            {"name": "name", "type": "string"},
+            {"name": "version", "type": "string"},
+            {"name": "chainId", "type": "uint256"},
+            {"name": "verifyingContract", "type": "address"},
+        ],
+        "Permit": [
+            {"name": "owner", "type": "address"},
+            {"name": "spender", "type": "address"},
+            {"name": "value", "type": "uint256"},
+            {"name": "nonce", "type": "uint256"},
+            {"name": "deadline", "type": "uint256"},
+        ],
+    },
     "primaryType": "Permit",
-    "domain": {"name": "LEC Token", "version": "1", "chainId": CHAIN_ID,
-               "verifyingContract": "0x00000000000000000000000000000000000000aa"},
+    "domain": {
+        "name": "LEC Token",
+        "version": "1",
+        "chainId": CHAIN_ID,
+        "verifyingContract": "0x00000000000000000000000000000000000000aa",
+    },
 }
 
 
 def test_wallet_signs_typed_data_v4(wallet_page):
     account = Account.create()
-    typed = dict(PERMIT, message={"owner": account.address, "spender": "0x00000000000000000000000000000000000000bb",
-                                  "value": "1000", "nonce": "0", "deadline": "4102444800"})
+    typed = dict(
+        PERMIT,
+        message={
+            "owner": account.address,
+            "spender": "0x00000000000000000000000000000000000000bb",
+            "value": "1000",
+            "nonce": "0",
+            "deadline": "4102444800",
+        },
+    )
     wallet = wallet_page(account)
     wallet.goto_blank()
-    signature = wallet.page.evaluate("""(typed) => window.ethereum.request({ method: "eth_signTypedData_v4",
-                                          params: [window.__testWallet.address, JSON.stringify(typed)] })""", typed)
+    signature = wallet.page.evaluate(
+        """(typed) => window.ethereum.request({ method: "eth_signTypedData_v4",
+                                          params: [window.__testWallet.address, JSON.stringify(typed)] })""",
+        typed,
+    )
     numbers = {"value": 1000, "nonce": 0, "deadline": 4102444800}  # the same message, as eth-account takes it
     signed = encode_typed_data(full_message={**typed, "message": {**typed["message"], **numbers}})
     assert Account.recover_message(signed, signature=signature) == account.address
+
 
 def test_wallet_rejects_on_request_and_switches_chains(wallet_page):
     wallet = wallet_page(Account.create(), chain_id=1, knows_platform_chain=False)
@@ -90,8 +121,15 @@ def test_wallet_rejects_on_request_and_switches_chains(wallet_page):
                watched: await request("wallet_watchAsset", { type: "ERC20", options: { address:
                  "0x0000000000000000000000000000000000000001", symbol: "LEC", decimals: 18 } }) };
     }""")
-    assert answers == {"rejected": {"code": 4001}, "chain": "0x1", "unknown": {"code": 4902}, "added": None,
-                       "now": "0x7a69", "changes": ["0x7a69"], "watched": True}
+    assert answers == {
+        "rejected": {"code": 4001},
+        "chain": "0x1",
+        "unknown": {"code": 4902},
+        "added": None,
+        "now": "0x7a69",
+        "changes": ["0x7a69"],
+        "watched": True,
+    }
     assert wallet.calls("wallet_watchAsset")[0]["params"]["options"]["symbol"] == "LEC"
     wallet.goto_blank()  # the chosen chain and the call log outlive a navigation, as in a real wallet
     assert wallet.page.evaluate("window.ethereum.request({ method: 'eth_chainId' })") == "0x7a69"
@@ -103,7 +141,8 @@ def test_wallet_sends_transactions_signed_locally(wallet_page, base_ctx):
     fund(base_ctx, account.address)
     wallet = wallet_page(account)
     wallet.goto_blank()
-    receipt = wallet.page.evaluate("""async (to) => {
+    receipt = wallet.page.evaluate(
+        """async (to) => {
       const [from] = await window.ethereum.request({ method: "eth_requestAccounts" });
       const hash = await window.ethereum.request({ method: "eth_sendTransaction",
                                                    params: [{ from, to, value: "0x2386f26fc10000" }] });
@@ -112,10 +151,13 @@ def test_wallet_sends_transactions_signed_locally(wallet_page, base_ctx):
         if (receipt) return receipt;
         await new Promise((r) => setTimeout(r, 100));
       }
-    }""", receiver.address)
+    }""",
+        receiver.address,
+    )
     assert receipt["status"] == "0x1" and receipt["from"].lower() == account.address.lower()
     balance = wallet.page.evaluate(
-        "(a) => window.ethereum.request({ method: 'eth_getBalance', params: [a, 'latest'] })", receiver.address)
+        "(a) => window.ethereum.request({ method: 'eth_getBalance', params: [a, 'latest'] })", receiver.address
+    )
     assert int(balance, 16) == 10**16
 
 
@@ -218,8 +260,11 @@ def test_a_wallet_on_another_chain_is_asked_to_switch(wallet_page, rewarded):
     expect(status).to_have_attribute("data-state", "wrong")
     wallet.page.get_by_test_id("switch-network").click()
     expect(status).to_have_attribute("data-state", "ok")
-    asked = [(c["method"], c["params"][0]["chainId"]) for c in wallet.calls()
-             if c["method"] in ("wallet_switchEthereumChain", "wallet_addEthereumChain")]
+    asked = [
+        (c["method"], c["params"][0]["chainId"])
+        for c in wallet.calls()
+        if c["method"] in ("wallet_switchEthereumChain", "wallet_addEthereumChain")
+    ]
     assert asked and {chain for _, chain in asked} == {hex(CHAIN_ID)}, asked
     [added] = wallet.calls("wallet_addEthereumChain")  # a wallet that did not know the chain had to add it
     assert added["params"][0]["rpcUrls"] and added["params"][0]["nativeCurrency"]["decimals"] == 18
