@@ -55,7 +55,7 @@ test-contracts: setup
 	brownie test tests/contracts --network lec-test
 
 test-oracle: setup
-	python -m pytest tests/oracle -p no:pytest-brownie -q
+	python -m pytest tests/oracle -p no:pytest-brownie -q -n 2
 
 # the energy-hub planner (oracle plan): its own embedded PostgreSQL, no chain
 test-planner: setup
