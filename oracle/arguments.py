@@ -45,6 +45,17 @@ def whole_number(text: str) -> int:
     return int(text)
 
 
+CHUNK_ROWS = 500_000  # lines of csv per chunk: about 0.3 GB of memory at the peak of a chunk
+CHUNK_ROWS_MIN, CHUNK_ROWS_MAX = 1_000, 10_000_000  # below: a statement per few lines; above: memory grows past 5 GB
+
+
+def chunk_rows(text: str) -> int:
+    number = whole_number(text)
+    if not CHUNK_ROWS_MIN <= number <= CHUNK_ROWS_MAX:
+        raise _refuse(f"{text} lines per chunk is outside the range: {CHUNK_ROWS_MIN:,} to {CHUNK_ROWS_MAX:,}")
+    return number
+
+
 def epoch_number(text: str) -> int:
     number = whole_number(text)
     if not 1 <= number <= EPOCH_MAX:

@@ -32,8 +32,12 @@ import warnings
 from pathlib import Path
 
 from oracle.arguments import (
+    CHUNK_ROWS,
+    CHUNK_ROWS_MAX,
+    CHUNK_ROWS_MIN,
     GAP_LIMIT_MAX_HOURS,
     OneLineErrors,
+    chunk_rows,
     epoch_number,
     existing_file,
     gap_limit_hours,
@@ -146,6 +150,7 @@ def cmd_ingest(ctx: Context, args) -> None:
         Path(args.file),
         args.format,
         gap_limit_hours=args.gap_limit_hours,
+        chunk_rows=args.chunk_rows,
         log=lambda m: print(m, file=sys.stderr, flush=True),
     )
     if result.already_ingested:
@@ -331,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=6.0,
         help="interpolate gaps shorter than this (default 6 h; more than 0, at most "
         f"{GAP_LIMIT_MAX_HOURS:g}); longer ones stay missing",
+    )
+    ingest.add_argument(
+        "--chunk-rows",
+        type=chunk_rows,
+        default=CHUNK_ROWS,
+        help=f"lines read, cleaned and written at a time (default {CHUNK_ROWS:,}; memory grows with it; "
+        f"{CHUNK_ROWS_MIN:,} to {CHUNK_ROWS_MAX:,}); the file is still one transaction",
     )
     ingest.add_argument("file", type=existing_file)
     ingest.set_defaults(func=cmd_ingest)

@@ -4,7 +4,8 @@ From migration 0006 `counterreading` is partitioned by month: one partition per 
 `partitions.counterreading_yYYYYmMM`, holding [first instant of the month, first instant of the next).
 There is no DEFAULT partition: a reading of a month without its partition is refused by PostgreSQL, so
 whatever inserts readings first calls `ensure_reading_partitions` with the time span it is about to
-write, in the same transaction. An epoch's query names its period (`ts >= start AND ts < end`), so
+write. Ingestion does so in a short transaction of its own, committed before it writes (attaching takes
+a lock on the parent that two long file transactions could otherwise wait on in turn). An epoch's query names its period (`ts >= start AND ts < end`), so
 PostgreSQL reads only that period's partitions (pruning).
 
 The partitions live in their own schema, `partitions`: the application's schema lists the tables of

@@ -204,7 +204,7 @@ class CounterReading(Base):
 
     Partitioned by month on ts (migration 0006, oracle/db/partitions.py): one partition per UTC month in
     schema `partitions`, no DEFAULT partition, so whatever inserts readings first calls
-    ensure_reading_partitions(connection, first_ts, last_ts) in its transaction."""
+    ensure_reading_partitions(connection, first_ts, last_ts) first (ingestion: in a transaction of its own)."""
 
     __tablename__ = "counterreading"
     __table_args__ = {"postgresql_partition_by": "RANGE (ts)"}

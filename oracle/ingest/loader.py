@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select
 
-from oracle.arguments import GAP_LIMIT_MAX_HOURS
+from oracle.arguments import CHUNK_ROWS, GAP_LIMIT_MAX_HOURS
 from oracle.communities import get_community
 from oracle.context import Context
 from oracle.db.schema import Community, Device, Ingestion, Membership
@@ -31,8 +31,6 @@ from .cleaning import ReadingCleaner
 from .core import IngestFileError, WholeFileNeeded
 from .store import CLEANING, GAPS, PARSE, FileStore
 from .stream import iter_parsed_chunks
-
-CHUNK_ROWS = 500_000  # lines of csv per chunk: about 0.3 GB of memory at the peak of a chunk
 
 
 @dataclass

@@ -6,7 +6,7 @@ PostgreSQL stores chunk k (the thread waits on the socket, without the GIL), thi
 chunk k+1, on the machine's other core. The queue between them holds one chunk: memory stays bounded.
 
 A chunk whose devices have no stored reading in its time span (the usual case: new data) is COPYed straight
-into `counterreading`; otherwise it goes through a staging table and `INSERT ... ON CONFLICT DO NOTHING`,
+into `counterreading` (into its month's partition when the chunk lies in one month); otherwise it goes through a staging table and `INSERT ... ON CONFLICT DO NOTHING`,
 the stored value is kept and a different one recorded as a `conflicting_duplicate`. Readings of earlier
 chunks of the same file never collide with a later chunk: the cleaner has made sure each device's readings
 come after the ones before.
@@ -21,15 +21,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import text
 
+from oracle.db.partitions import SCHEMA, ensure_reading_partitions, is_partitioned, partition_name
+
 from .copying import readings_binary, readings_copy_sql
-
-try:  # monthly partitions of counterreading (migration 0006); a database before it has one table
-    from oracle.db.partitions import ensure_reading_partitions
-except ImportError:  # pragma: no cover - the partitioning module is not there yet
-
-    def ensure_reading_partitions(connection, first_ts, last_ts) -> None:
-        return None
-
 
 PARSE, CLEANING, GAPS = 0, 1, 2  # anomaly phases, in the order a whole-file load lists them
 
@@ -124,9 +118,11 @@ class FileStore:
         self._seq = 0
         self._buffer: list = []
         self._months: set[tuple[int, int]] = set()
+        self._engine = connection.engine
         for statement in _CREATE_STAGING:
             connection.execute(text(statement))
         cursor = connection.connection.driver_connection.cursor()
+        self._partitioned = is_partitioned(cursor)
         self._stored = _stored_spans(cursor, list(devices.values()))
         self.writer = SerialWriter(cursor)
 
@@ -146,12 +142,28 @@ class FileStore:
         first, last = stamps.min(), stamps.max()
         months = {(p.year, p.month) for p in pd.period_range(first.tz_localize(None), last.tz_localize(None), freq="M")}
         if not months <= self._months:
+            self._ensure_partitions(first, last)
             self._months |= months
-            self.writer.submit(lambda cursor: ensure_reading_partitions(cursor.connection, first, last))
         if self._meets_stored(device_id, stamps.asi8):
             self.writer.submit(lambda cursor: self._merge(cursor, data))
         else:
-            self.writer.submit(lambda cursor: self._copy_new(cursor, data))
+            target = self._copy_target(months)
+            self.writer.submit(lambda cursor: self._copy_new(cursor, data, target))
+
+    def _ensure_partitions(self, first, last) -> None:
+        """The months' partitions, made in a short transaction of their own on another connection, committed
+        before this chunk is written: the file's transaction never takes the lock that attaching a partition
+        takes, so two files loading at once cannot deadlock on it. An empty partition left by a file that
+        rolls back is harmless (the next file of that month uses it)."""
+        with self._engine.begin() as side:
+            ensure_reading_partitions(side, first, last)
+
+    def _copy_target(self, months: set[tuple[int, int]]) -> str:
+        """A chunk of one month goes straight into that month's partition (PostgreSQL skips routing each
+        row through the parent); otherwise into the parent."""
+        if self._partitioned and len(months) == 1:
+            return f'{SCHEMA}."{partition_name(*next(iter(months)))}"'
+        return "counterreading"
 
     def _meets_stored(self, device_id: np.ndarray, ns: np.ndarray) -> bool:
         """Whether a device's span in the chunk meets the span of its stored readings (known when the file's
@@ -163,8 +175,8 @@ class FileStore:
         stored = self._stored.reindex(device_id[starts])
         return bool(((ns[starts] <= stored["last"].to_numpy()) & (ns[ends] >= stored["first"].to_numpy())).any())
 
-    def _copy_new(self, cursor, data: bytes) -> None:
-        with cursor.copy(readings_copy_sql("counterreading")) as copy:
+    def _copy_new(self, cursor, data: bytes, table: str) -> None:
+        with cursor.copy(readings_copy_sql(table)) as copy:
             copy.write(data)
         self.loaded += cursor.rowcount
 

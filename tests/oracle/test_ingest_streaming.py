@@ -287,3 +287,29 @@ def test_a_bad_line_in_the_last_chunk_rolls_back_the_whole_file(ctx, tmp_path, b
     path.write_bytes(path.read_bytes().replace(bad, b""))  # once corrected the file loads:
     result = ingest_file(ctx, name, path, chunk_rows=CHUNK)  # 39 of M's 40 slots, slot 3 interpolated
     assert (result.rows_loaded, result.anomaly_count) == (40, 2) and counts(ctx, name) == (1, 40, 2)
+
+
+def test_the_chunk_rows_option_sets_the_chunk_and_refuses_sizes_outside_its_range(ctx, tmp_path, capsys):
+    from oracle.cli import main as oracle_main
+
+    name, p = new_community(ctx, tmp_path, devices=("M",))
+    stamps = pd.date_range(T0, periods=2500, freq="15min").strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = write(tmp_path / "r.csv", "deviceid,timestamp,energy\n" + "".join(f"{p}M,{t},5\n" for t in stamps))
+    home = str(ctx.settings.home)
+    for bad in ("999", "10000001", "0", "-5", "1e4", "lots"):
+        with pytest.raises(SystemExit) as refused:  # argparse's refusal: exit status 2, one sentence
+            oracle_main(["--home", home, "ingest", "--community", name, f"--chunk-rows={bad}", str(path)])
+        assert refused.value.code == 2
+        err = capsys.readouterr().err
+        assert "error: oracle ingest: argument --chunk-rows: " in err and "Traceback" not in err
+    assert stored(ctx, name, p) == ([], [])
+    assert oracle_main(["--home", home, "ingest", "--community", name, "--chunk-rows", "1000", str(path)]) == 0
+    out = capsys.readouterr()
+    # 2,501 lines with the header: chunks of 1,000, 1,000 and 501 lines
+    assert [line.split(":")[0] for line in out.err.splitlines() if line.startswith("chunk ")] == [
+        "chunk 1",
+        "chunk 2",
+        "chunk 3",
+    ]
+    assert "2500 readings loaded (2500 read)" in out.out
+    assert len(stored(ctx, name, p)[0]) == 2500
