@@ -194,6 +194,8 @@ class Ingestion(Base):
     anomaly_count: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(TZ)
+    correction: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # oracle ingest --correction
+    correction_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CounterReading(Base):
@@ -219,6 +221,29 @@ class CounterReading(Base):
     chargestatus: Mapped[float | None] = mapped_column(Double)  # %
     quality: Mapped[str] = mapped_column(String(16), default="measured")  # measured | snapped | interpolated
     ingestion_id: Mapped[int] = mapped_column(Integer)  # ingestions.id: the epoch watermark
+
+
+class ReadingCorrection(Base):
+    """One stored reading replaced by `oracle ingest --correction` (migration 0008): the replaced reading now
+    carries the correcting ingestion's id, so an epoch's watermark tells the old value from the new one."""
+
+    __tablename__ = "reading_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ingestion_id: Mapped[int] = mapped_column(ForeignKey("ingestions.id"))  # the correcting ingestion
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    ts: Mapped[datetime] = mapped_column(TZ)
+    old_energy: Mapped[float] = mapped_column(Double)
+    new_energy: Mapped[float] = mapped_column(Double)
+    old_ingestion_id: Mapped[int] = mapped_column(ForeignKey("ingestions.id"))  # wrote the replaced value
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))  # of the correcting file
+    line: Mapped[int | None] = mapped_column(Integer)  # of the new value in the correcting file
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    __table_args__ = (
+        Index("ix_reading_corrections_device_ts", "device_id", "ts"),
+        Index("ix_reading_corrections_ingestion", "ingestion_id"),
+    )
 
 
 class WeatherData(Base):
@@ -546,4 +571,49 @@ class PellViewer(Base):
             postgresql_where=text("municipality_id IS NOT NULL"),
         ),
         Index("uq_pell_viewers_region", "address", "region", unique=True, postgresql_where=text("region IS NOT NULL")),
+    )
+
+
+# ------------------------------------------------------------------ privacy (oracle.privacy)
+
+
+class ErasureLog(Base):
+    """One erasure under the right to be forgotten: what was erased, when and by whom, with no personal data.
+    The wallet is kept only as the SHA-256 of its lower-case form (enough to answer "erased on DATE"), the
+    reason only as its SHA-256; community_id None means every community of the person."""
+
+    __tablename__ = "erasure_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wallet_hash: Mapped[str] = mapped_column(String(64), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    erased_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    erased_by: Mapped[str] = mapped_column(String(200))  # the operator's wallet or OS user
+    reason_hash: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[dict] = mapped_column(JSONB)  # readings, salts, take-out files, devices, ... erased
+
+
+class ErasureRequest(Base):
+    """A member's request to be forgotten in one community (from the dApp), decided by an admin. The wallet
+    and the reason are personal data: Fernet-encrypted with the personal-data key; wallet_hash finds them."""
+
+    __tablename__ = "erasure_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wallet_hash: Mapped[str] = mapped_column(String(64))
+    wallet_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    reason_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")  # pending | confirmed | rejected
+    requested_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(TZ)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'confirmed', 'rejected')", name="erasure_request_status"),
+        Index(
+            "uq_erasure_requests_pending",
+            "wallet_hash",
+            "community_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
