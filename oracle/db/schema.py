@@ -594,14 +594,15 @@ class ErasureLog(Base):
 
 class ErasureRequest(Base):
     """A member's request to be forgotten in one community (from the dApp), decided by an admin. The wallet
-    and the reason are personal data: Fernet-encrypted with the personal-data key; wallet_hash finds them."""
+    and the reason are personal data: Fernet-encrypted with the personal-data key (the reason is erased, None, with
+    the rest of the person's data when the erasure is carried out; the wallet stays public on-chain anyway)."""
 
     __tablename__ = "erasure_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
     wallet_hash: Mapped[str] = mapped_column(String(64))
     wallet_enc: Mapped[bytes] = mapped_column(LargeBinary)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    reason_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), server_default="pending")  # pending | confirmed | rejected
     requested_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     decided_at: Mapped[datetime | None] = mapped_column(TZ)

@@ -4,7 +4,8 @@ erasure_log records what was erased, when and by whom: the wallet only as the SH
 form (so the platform can say "erased on DATE" without keeping the address), the reason only as its
 SHA-256 (the text may hold personal data), and counts. erasure_requests are members' requests from the
 dApp, confirmed or rejected by an admin; the wallet and the reason are kept Fernet-encrypted with the
-personal-data key (the admin must see them), one pending request per wallet and community.
+personal-data key (the admin must see them; the reason is erased with the rest of the person's data when
+the erasure is carried out), one pending request per wallet and community.
 
 Revision ID: 0007
 Revises: 0006
@@ -41,7 +42,7 @@ def upgrade() -> None:
         sa.Column("wallet_hash", sa.String(length=64), nullable=False),
         sa.Column("wallet_enc", sa.LargeBinary(), nullable=False),
         sa.Column("community_id", sa.Integer(), sa.ForeignKey("communities.id"), nullable=False),
-        sa.Column("reason_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("reason_enc", sa.LargeBinary(), nullable=True),
         sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("requested_at", TZ, server_default=sa.func.now(), nullable=False),
         sa.Column("decided_at", TZ, nullable=True),
