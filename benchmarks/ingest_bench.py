@@ -146,33 +146,29 @@ def raw_copy_seconds(ctx, source: Path, fmt: str) -> float:
 
 def ingest_subprocess(home: Path, name: str, readings_csv: Path, chunk_rows: int | None) -> tuple[float, float]:
     """(seconds, peak RSS MB) of `oracle ingest` run as its own process."""
-    code = (
-        "import sys; from oracle.cli import main; sys.exit(main(sys.argv[1:]))"
-        if chunk_rows is None
-        else "import sys; import oracle.ingest.loader as l; l.CHUNK_ROWS = int(sys.argv.pop(1)); "
-        "l.ingest_file.__kwdefaults__['chunk_rows'] = l.CHUNK_ROWS; from oracle.cli import main; "
-        "sys.exit(main(sys.argv[1:]))"
-    )
     argv = [
         sys.executable,
-        "-c",
-        code,
-        *([str(chunk_rows)] if chunk_rows else []),
+        "-m",
+        "oracle.cli",
         "--home",
         str(home),
         "ingest",
         "--community",
         name,
+        *(["--chunk-rows", str(chunk_rows)] if chunk_rows else []),
         str(readings_csv),
     ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    out = proc.stdout.read().decode()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"oracle ingest failed ({proc.returncode}): {out}")
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        out = proc.stdout.read().decode()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().decode(errors="replace").splitlines()[-5:]
+            raise SystemExit(f"oracle ingest failed ({proc.returncode}): {out}" + "\n".join(tail))
     return seconds, usage.ru_maxrss / 1024
 
 
