@@ -6,7 +6,9 @@
                                  [--endowment T] [--reward-ceiling TOKENS]
     oracle members import --community NAME FILE.csv
     oracle members remove --community NAME WALLET... --reason TEXT
-    oracle ingest --community NAME FILE [--format csv|ec-csv|urbandataset]
+    oracle members forget --wallet 0x… [--community NAME] --reason TEXT
+    oracle members export --wallet 0x… [--community NAME] --out FILE
+    oracle ingest --community NAME FILE [--format csv|ec-csv|urbandataset] [--correction --reason TEXT]
     oracle models publish --model M --set name=value ... --community NAME [--effective-from ISO]
     oracle epoch run --community NAME --start ISO --end ISO
     oracle epoch show --community NAME --epoch N [--json]
@@ -141,6 +143,27 @@ def cmd_members_remove(ctx: Context, args) -> None:
         print(line)
 
 
+def cmd_members_forget(ctx: Context, args) -> None:
+    import getpass
+
+    from oracle.privacy.forget import forget_member, format_forget_result
+
+    result = forget_member(ctx, args.wallet, args.community, args.reason, by=getpass.getuser())
+    for line in format_forget_result(result):
+        print(line)
+
+
+def cmd_members_export(ctx: Context, args) -> None:
+    from oracle.privacy.export import export_member, write_export
+
+    document = export_member(ctx, args.wallet, args.community)
+    path = write_export(document, Path(args.out))
+    print(
+        f"export written to {path} (readable by its owner only)"
+        + (f": {document['message']}" if document["nothingLeft"] else "")
+    )
+
+
 def cmd_ingest(ctx: Context, args) -> None:
     from oracle.ingest.loader import ingest_file
 
@@ -151,13 +174,16 @@ def cmd_ingest(ctx: Context, args) -> None:
         args.format,
         gap_limit_hours=args.gap_limit_hours,
         chunk_rows=args.chunk_rows,
+        correction=args.correction,
+        reason=args.reason,
         log=lambda m: print(m, file=sys.stderr, flush=True),
     )
     if result.already_ingested:
         print(f"{args.file} was already ingested (ingestion {result.ingestion_id}): nothing loaded")
         return
+    corrected = f", {result.corrected} corrected" if args.correction else ""
     print(
-        f"{args.file}: {result.rows_loaded} readings loaded ({result.rows_read} read), "
+        f"{args.file}: {result.rows_loaded} readings loaded{corrected} ({result.rows_read} read), "
         f"{result.anomaly_count} anomalies recorded (ingestion {result.ingestion_id})"
     )
 
@@ -326,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("--reason", required=True, help="why (recorded)")
     remove.add_argument("wallets", nargs="+", metavar="WALLET")
     remove.set_defaults(func=cmd_members_remove)
+    forget = members.add_parser(
+        "forget", help="right to be forgotten: erase a person's personal data, devices, readings and salts"
+    )
+    forget.add_argument("--wallet", required=True, help="the person's wallet")
+    forget.add_argument("--community", help="only this community (default: every community of the person)")
+    forget.add_argument("--reason", required=True, help="why (only its SHA-256 is kept, in the erasure log)")
+    forget.set_defaults(func=cmd_members_forget)
+    export = members.add_parser("export", help="everything the platform holds about a person, as JSON (GDPR access)")
+    export.add_argument("--wallet", required=True, help="the person's wallet")
+    export.add_argument("--community", help="only this community (default: every community of the person)")
+    export.add_argument("--out", required=True, help="the JSON file to write (mode 0600)")
+    export.set_defaults(func=cmd_members_export)
 
     ingest = sub.add_parser("ingest", help="load meter readings")
     ingest.add_argument("--community", required=True)
@@ -344,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"lines read, cleaned and written at a time (default {CHUNK_ROWS:,}; memory grows with it; "
         f"{CHUNK_ROWS_MIN:,} to {CHUNK_ROWS_MAX:,}); the file is still one transaction",
     )
+    ingest.add_argument(
+        "--correction",
+        action="store_true",
+        help="readings that differ from stored ones replace them, each replacement recorded (needs --reason)",
+    )
+    ingest.add_argument("--reason", help="why the file corrects stored readings (recorded; only with --correction)")
     ingest.add_argument("file", type=existing_file)
     ingest.set_defaults(func=cmd_ingest)
 

@@ -80,3 +80,24 @@ def _group_bytes(rows, device_id, ts_pg, energy, values, mask, quality: str, ing
     record["l_quality"], record["quality"] = len(quality_bytes), quality_bytes
     record["l_ing"], record["ing"] = 4, ingestion_id
     return record.tobytes()
+
+
+LINE_COPY_COLUMNS = ["device_id", "ts", "line"]
+
+
+def lines_copy_sql(table: str) -> str:
+    return f"COPY {table} ({', '.join(LINE_COPY_COLUMNS)}) FROM STDIN (FORMAT binary)"
+
+
+def lines_binary(device_id: np.ndarray, clean: pd.DataFrame) -> bytes:
+    """The source line of each clean row that has one (rows the cleaner made up have none), as one binary
+    COPY stream in LINE_COPY_COLUMNS."""
+    has_line = clean["line"].notna().to_numpy()
+    ts_us = pd.DatetimeIndex(clean["ts"]).as_unit("ns").asi8[has_line] // 1000
+    fields = [("count", ">i2"), ("l_dev", ">i4"), ("dev", ">i4"), ("l_ts", ">i4"), ("ts", ">i8")]
+    record = np.empty(int(has_line.sum()), dtype=np.dtype(fields + [("l_line", ">i4"), ("line", ">i4")]))
+    record["count"] = len(LINE_COPY_COLUMNS)
+    record["l_dev"], record["dev"] = 4, device_id[has_line]
+    record["l_ts"], record["ts"] = 8, ts_us - POSTGRES_EPOCH_US
+    record["l_line"], record["line"] = 4, clean["line"].to_numpy(dtype="int64", na_value=0)[has_line]
+    return SIGNATURE + record.tobytes() + TRAILER

@@ -6,7 +6,9 @@ ec-csv and UrbanDataset documents are parsed whole, their size is bounded), what
 reading whose device and timestamp are already stored keeps the stored value; a different value is recorded
 as a `conflicting_duplicate` anomaly. A file already ingested for the community (same SHA-256) is not
 loaded again, and one community's files are loaded one at a time (an advisory lock: a second `oracle
-ingest` of the same community stops at once).
+ingest` of the same community stops at once). A correcting file (``correction=True`` with a reason) replaces
+stored readings that differ and records each replacement (oracle/ingest/corrections.py); it may follow a
+plain load of the same file, which only recorded the conflicts.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from oracle.locks import community_ingest_lock
 
 from .cleaning import ReadingCleaner
 from .core import IngestFileError, WholeFileNeeded
+from .corrections import CorrectionSource
 from .store import CLEANING, GAPS, PARSE, FileStore
 from .stream import iter_parsed_chunks
 
@@ -40,6 +43,7 @@ class IngestResult:
     rows_loaded: int
     anomaly_count: int
     already_ingested: bool = False
+    corrected: int = 0  # stored readings replaced by a correcting file
 
 
 def nothing_to_load(anomalies) -> str:
@@ -64,6 +68,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _checked_reason(correction: bool, reason: str | None) -> str | None:
+    if not correction:
+        if reason is not None:
+            raise OracleError("--reason goes with --correction: a plain ingestion takes no reason")
+        return None
+    if reason is None:
+        raise OracleError("--correction needs --reason TEXT: why the stored readings are replaced (recorded)")
+    if not reason.strip():
+        raise OracleError("--reason is empty: say why the stored readings are replaced (recorded)")
+    return reason.strip()
+
+
 def _checked_arguments(path: Path, gap_limit_hours: float) -> None:
     if not path.exists():
         raise OracleError(f"{path}: no such file")
@@ -83,20 +99,23 @@ def ingest_file(
     *,
     gap_limit_hours: float = 6.0,
     chunk_rows: int | None = CHUNK_ROWS,
+    correction: bool = False,
+    reason: str | None = None,
     log=lambda message: None,
 ) -> IngestResult:
-    """Loads `path` for the community; ``chunk_rows`` None reads the file whole (one chunk)."""
+    """Loads `path` for the community; ``chunk_rows`` None reads the file whole (one chunk). With
+    ``correction`` (and a ``reason``) its readings replace stored ones that differ."""
+    reason = _checked_reason(correction, reason)
     community = get_community(ctx, community_name)
     path = Path(path)
     _checked_arguments(path, gap_limit_hours)
     sha = _sha256(path)
     with community_ingest_lock(ctx, community):
         with ctx.session() as s:
-            previous = s.scalar(
-                select(Ingestion).where(
-                    Ingestion.community_id == community.id, Ingestion.sha256 == sha, Ingestion.finished_at.is_not(None)
-                )
+            same_file = select(Ingestion).where(
+                Ingestion.community_id == community.id, Ingestion.sha256 == sha, Ingestion.finished_at.is_not(None)
             )
+            previous = s.scalars(same_file.where(Ingestion.correction) if correction else same_file).first()
             if previous is not None:
                 return IngestResult(previous.id, previous.rows_read, 0, 0, already_ingested=True)
             devices = dict(
@@ -106,7 +125,8 @@ def ingest_file(
                     .where(Membership.community_id == community.id)
                 ).all()
             )
-        job = _FileLoad(ctx, community, path, fmt, sha, devices, pd.Timedelta(hours=gap_limit_hours), log)
+        source = CorrectionSource(path.name, sha, reason) if correction else None
+        job = _FileLoad(ctx, community, path, fmt, sha, devices, pd.Timedelta(hours=gap_limit_hours), log, source)
         try:
             try:
                 return job.run(chunk_rows)
@@ -127,17 +147,24 @@ class _FileLoad:
     devices: dict[str, int]
     gap_limit: pd.Timedelta
     log: object
+    correction: CorrectionSource | None = None
 
     def run(self, chunk_rows: int | None) -> IngestResult:
         """The whole file in one transaction (rolled back by any error, WholeFileNeeded included)."""
         self.log(f"reading {self.path} as {self.fmt}" + (f" in chunks of {chunk_rows:,} lines…" if chunk_rows else "…"))
         with self.ctx.session() as s:
             ingestion = Ingestion(
-                community_id=self.community.id, path=str(self.path), format=self.fmt, sha256=self.sha, rows_read=0
+                community_id=self.community.id,
+                path=str(self.path),
+                format=self.fmt,
+                sha256=self.sha,
+                rows_read=0,
+                correction=self.correction is not None,
+                correction_reason=self.correction and self.correction.reason,
             )
             s.add(ingestion)
             s.flush()
-            store = FileStore(s.connection(), ingestion.id, self.devices)
+            store = FileStore(s.connection(), ingestion.id, self.devices, self.correction)
             try:
                 rows_read, clean_rows = self._load_chunks(store, chunk_rows)
                 store.finish()
@@ -150,8 +177,11 @@ class _FileLoad:
             ingestion.rows_loaded = store.loaded
             ingestion.anomaly_count = store.anomalies + store.conflicts
             ingestion.finished_at = datetime.now(UTC)
-            self.log(f"{store.loaded:,} readings loaded, {ingestion.anomaly_count:,} anomalies; committing…")
-            return IngestResult(ingestion.id, rows_read, store.loaded, ingestion.anomaly_count)
+            corrected = f", {store.corrected:,} corrected" if self.correction else ""
+            self.log(f"{store.loaded:,} readings loaded{corrected}, {ingestion.anomaly_count:,} anomalies; committing…")
+            return IngestResult(
+                ingestion.id, rows_read, store.loaded, ingestion.anomaly_count, corrected=store.corrected
+            )
 
     def _load_chunks(self, store: FileStore, chunk_rows: int | None) -> tuple[int, int]:
         cleaner = ReadingCleaner(set(self.devices), gap_limit=self.gap_limit)

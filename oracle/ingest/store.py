@@ -7,7 +7,8 @@ chunk k+1, on the machine's other core. The queue between them holds one chunk: 
 
 A chunk whose devices have no stored reading in its time span (the usual case: new data) is COPYed straight
 into `counterreading` (into its month's partition when the chunk lies in one month); otherwise it goes through a staging table and `INSERT ... ON CONFLICT DO NOTHING`,
-the stored value is kept and a different one recorded as a `conflicting_duplicate`. Readings of earlier
+the stored value is kept and a different one recorded as a `conflicting_duplicate` (a correcting file,
+`--correction`, replaces it instead: oracle/ingest/corrections.py). Readings of earlier
 chunks of the same file never collide with a later chunk: the cleaner has made sure each device's readings
 come after the ones before.
 """
@@ -23,7 +24,8 @@ from sqlalchemy import text
 
 from oracle.db.partitions import SCHEMA, ensure_reading_partitions, is_partitioned, partition_name
 
-from .copying import readings_binary, readings_copy_sql
+from .copying import lines_binary, readings_binary, readings_copy_sql
+from .corrections import CREATE_LINES, CorrectionSource, merge_correcting
 
 PARSE, CLEANING, GAPS = 0, 1, 2  # anomaly phases, in the order a whole-file load lists them
 
@@ -107,19 +109,24 @@ class SerialWriter:
 
 
 class FileStore:
-    """Writes one file's readings and anomalies in the transaction of `connection` (SQLAlchemy)."""
+    """Writes one file's readings and anomalies in the transaction of `connection` (SQLAlchemy); with a
+    `correction`, readings that meet stored ones correct them (oracle.ingest.corrections)."""
 
-    def __init__(self, connection, ingestion_id: int, devices: dict[str, int]):
+    def __init__(
+        self, connection, ingestion_id: int, devices: dict[str, int], correction: CorrectionSource | None = None
+    ):
         self.ingestion_id = ingestion_id
         self.devices = devices
+        self.correction = correction
         self.loaded = 0
+        self.corrected = 0
         self.conflicts = 0
         self.anomalies = 0
         self._seq = 0
         self._buffer: list = []
         self._months: set[tuple[int, int]] = set()
         self._engine = connection.engine
-        for statement in _CREATE_STAGING:
+        for statement in _CREATE_STAGING + ((CREATE_LINES,) if correction else ()):
             connection.execute(text(statement))
         cursor = connection.connection.driver_connection.cursor()
         self._partitioned = is_partitioned(cursor)
@@ -145,7 +152,11 @@ class FileStore:
             self._ensure_partitions(first, last)
             self._months |= months
         if self._meets_stored(device_id, stamps.asi8):
-            self.writer.submit(lambda cursor: self._merge(cursor, data))
+            if self.correction is None:
+                self.writer.submit(lambda cursor: self._merge(cursor, data))
+            else:
+                lines = lines_binary(device_id, clean)
+                self.writer.submit(lambda cursor: self._merge_correcting(cursor, data, lines))
         else:
             target = self._copy_target(months)
             self.writer.submit(lambda cursor: self._copy_new(cursor, data, target))
@@ -187,6 +198,12 @@ class FileStore:
         self.loaded += cursor.execute(_MERGE_STAGED).rowcount
         self.conflicts += cursor.execute(_CONFLICTS, {"ing": self.ingestion_id}).rowcount
         cursor.execute("TRUNCATE ingest_staging")
+
+    def _merge_correcting(self, cursor, data: bytes, lines: bytes) -> None:
+        counts = merge_correcting(cursor, data, lines, self.ingestion_id, self.correction)
+        self.loaded += counts.loaded
+        self.corrected += counts.corrected
+        self.conflicts += counts.conflicts
 
     def stage_anomalies(self, phase: int, anomalies) -> None:
         for a in anomalies:
