@@ -83,6 +83,7 @@ def flask_config(settings: Settings, *, testing: bool, env: dict | None = None) 
         "SIGNIN_LIMIT_PER_ADDRESS": "10 per minute",
         "SIGNIN_LIMIT_PER_IP": "30 per minute",
         "NONCE_LIMIT_PER_IP": "60 per minute",
+        "ERASURE_REQUEST_LIMIT": "5 per hour",  # a member's requests to be forgotten, per signed-in address
         # flask-smorest: the OpenAPI document at GET /api/openapi.json
         "API_TITLE": "LEC platform dApp",
         "API_VERSION": "1",

@@ -7,15 +7,18 @@ the community admin and auditors (403 others). Unknown token, epoch or member: 4
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
+from flask_limiter.util import get_remote_address
 from marshmallow import Schema, fields
 
-from dapp_backend.auth import current_standing, require_signed_in
+from dapp_backend.auth import current_address, current_standing, require_signed_in
 from dapp_backend.blueprints import ApiBlueprint
 from dapp_backend.blueprints.paging import PageArgs, page_schema
 from dapp_backend.context import lec
+from dapp_backend.extensions import limiter
 from dapp_backend.services import communities as community_service
 from dapp_backend.services import epochs as epoch_service
+from dapp_backend.services import privacy as privacy_service
 from dapp_backend.services import readings as reading_service
 from dapp_backend.services import rewards as reward_service
 from dapp_backend.services import takeouts as takeout_service
@@ -270,3 +273,84 @@ def readings(query, token, member):
 def production(query, token):
     """The community's production and consumption per quarter hour (Wh), all members together."""
     return reading_service.community_production(lec(), current_standing(), token, query["start"], query["end"])
+
+
+# ------------------------------------------------------------------ my data and my request to be forgotten (the member)
+
+OWN_403 = {"description": "not the member themself (nobody else, admins included, acts for a member here)"}
+
+
+class MyDataSchema(Schema):
+    class Meta:
+        unknown = "include"
+
+
+class ErasureRequestSchema(Schema):
+    id = fields.Integer(required=True)
+    wallet = fields.String(required=True)
+    reason = fields.String(allow_none=True, required=True, metadata={"description": "null once the data is erased"})
+    status = fields.String(required=True, metadata={"description": "pending | confirmed | rejected"})
+    requestedAt = fields.String(required=True)
+    decidedAt = fields.String(allow_none=True, required=True)
+    decidedBy = fields.String(allow_none=True, required=True, metadata={"description": "the admin's address"})
+    note = fields.String(allow_none=True, required=True, metadata={"description": "why it was rejected"})
+
+
+class MyErasureRequestSchema(Schema):
+    request = fields.Nested(ErasureRequestSchema, allow_none=True, required=True, metadata={"description": "latest"})
+
+
+class ReasonArgs(Schema):
+    reason = fields.String(required=True, metadata={"description": "why, for the Community Admin (1..2000 chars)"})
+
+
+def _signed_in_address() -> str:
+    """Rate-limit key: the signed-in address (the IP for a request that is not signed in, refused anyway)."""
+    return current_address() or get_remote_address()
+
+
+@blp.route("/<token>/members/<member>/personal-data", methods=["GET"])
+@require_signed_in
+@blp.response(200, MyDataSchema, description="a JSON attachment: lec-my-data-<community>-<wallet>.json")
+@blp.alt_response(400, description="member is not an address")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **OWN_403)
+@blp.alt_response(404, description="no community has this token")
+def personal_data(token, member):
+    """Every personal datum and reading the platform holds about me in the community (GDPR access and
+    portability), as a file to save; never cached."""
+    document, name = privacy_service.my_data(lec(), current_standing(), token, member)
+    response = jsonify(document)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@blp.route("/<token>/members/<member>/erasure-request", methods=["GET"])
+@require_signed_in
+@blp.response(200, MyErasureRequestSchema)
+@blp.alt_response(400, description="member is not an address")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **OWN_403)
+@blp.alt_response(404, description="no community has this token")
+def my_erasure_request(token, member):
+    """My latest request to be forgotten in the community and its decision (null: never asked)."""
+    return privacy_service.my_erasure_request(lec(), current_standing(), token, member)
+
+
+@blp.route("/<token>/members/<member>/erasure-request", methods=["POST"])
+@require_signed_in
+@limiter.limit(lambda: current_app.config["ERASURE_REQUEST_LIMIT"], key_func=_signed_in_address)
+@blp.arguments(ReasonArgs)
+@blp.response(201, ErasureRequestSchema, description="recorded, pending until the Community Admin decides")
+@blp.alt_response(400, description="no reason, member not an address, or no CSRF token")
+@blp.alt_response(401, **ERRORS_401)
+@blp.alt_response(403, **OWN_403)
+@blp.alt_response(404, description="no such community, or the address was never its member")
+@blp.alt_response(409, description="a request of the member is already pending")
+@blp.alt_response(429, description="too many requests from this address")
+def ask_to_be_forgotten(body, token, member):
+    """Asks the Community Admin to erase my personal data in the community (what stays on-chain: balances and
+    transfers, each reward leaf's amount and data hash)."""
+    return privacy_service.ask_to_be_forgotten(lec(), current_standing(), token, member, body["reason"]), 201

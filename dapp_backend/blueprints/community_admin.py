@@ -11,10 +11,11 @@ from functools import wraps
 
 from marshmallow import Schema, fields, validate
 
-from dapp_backend.auth import current_standing
+from dapp_backend.auth import current_standing, require_signed_in
 from dapp_backend.blueprints import ApiBlueprint
 from dapp_backend.blueprints.paging import PageArgs, page_schema
 from dapp_backend.context import lec
+from dapp_backend.services import privacy as privacy_service
 from dapp_backend.services.activity import DEFAULT_DAYS, MAX_DAYS, community_activity, member_address, member_history
 from dapp_backend.services.errors import Forbidden
 from dapp_backend.services.members_admin import community_members, community_of
@@ -174,3 +175,76 @@ def activity(query, token):
 def history(query, token, member):
     """A member's token movements (one per transaction, newest first, fees shown); the member or admins."""
     return member_history(lec(), token, member, query)
+
+
+# ------------------------------------------------------------------ members' requests to be forgotten (Community Admin)
+
+
+class ErasureRequestArgs(PageArgs):
+    status = fields.String(
+        load_default="pending",
+        validate=validate.OneOf(list(privacy_service.STATUSES)),
+        metadata={"description": "pending (the default) | confirmed | rejected"},
+    )
+
+
+class AdminErasureRequestSchema(Schema):
+    id = fields.Integer(required=True)
+    wallet = fields.String(required=True)
+    reason = fields.String(allow_none=True, required=True, metadata={"description": "null once the data is erased"})
+    status = fields.String(required=True)
+    requestedAt = fields.String(required=True)
+    decidedAt = fields.String(allow_none=True, required=True)
+    decidedBy = fields.String(allow_none=True, required=True)
+    note = fields.String(allow_none=True, required=True)
+
+
+class ErasureDecisionSchema(Schema):
+    request = fields.Nested(AdminErasureRequestSchema, required=True)
+    erased = fields.Dict(metadata={"description": "what was erased (confirm only): counts per kind of data"})
+
+
+class RejectArgs(Schema):
+    note = fields.String(required=True, metadata={"description": "why, for the member (1..2000 characters)"})
+
+
+def _decision_documented(view):
+    for status, what in (
+        (400, "no note (reject), or no CSRF token"),
+        (401, "not signed in"),
+        (403, "not the community's Community Admin, or their own request"),
+        (404, "no such community or request in it"),
+        (409, "the request was already decided"),
+    ):
+        view = blp.alt_response(status, description=what)(view)
+    return view
+
+
+@blp.route("/<token>/erasure-requests", methods=["GET"])
+@require_signed_in
+@blp.arguments(ErasureRequestArgs, location="query")
+@blp.response(200, page_schema(AdminErasureRequestSchema))
+@_documented
+def erasure_request_list(query, token):
+    """Members' requests to be forgotten (pending by default), oldest first; the community's Community Admin."""
+    return privacy_service.erasure_requests(lec(), current_standing(), token, query)
+
+
+@blp.route("/<token>/erasure-requests/<int:number>/confirm", methods=["POST"])
+@require_signed_in
+@blp.response(200, ErasureDecisionSchema)
+@_decision_documented
+def confirm_erasure(token, number):
+    """Erases the member's personal data in the community (name, e-mail, devices, readings, salts, take-out
+    files; what is on-chain stays) and says what was erased."""
+    return privacy_service.confirm(lec(), current_standing(), token, number)
+
+
+@blp.route("/<token>/erasure-requests/<int:number>/reject", methods=["POST"])
+@require_signed_in
+@blp.arguments(RejectArgs)
+@blp.response(200, ErasureDecisionSchema)
+@_decision_documented
+def reject_erasure(body, token, number):
+    """Rejects the request with a note the member reads; nothing is erased."""
+    return privacy_service.reject(lec(), current_standing(), token, number, body["note"])

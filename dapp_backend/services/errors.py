@@ -36,3 +36,9 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status = 404
+
+
+class Conflict(ApiError):
+    """The request clashes with what is already recorded (409), e.g. a second pending request."""
+
+    status = 409
