@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, inspect, select
 
 from oracle.cli import main as oracle_main
 from oracle.communities import create_community, get_community
 from oracle.db.schema import AnomalyRecord, CounterReading, Device, Ingestion, ReadingCorrection
+from oracle.db.session import alembic_config, upgrade
 from oracle.errors import OracleError
 from oracle.ingest.corrections import CORRECTION_COLUMNS, corrections_since
 from oracle.ingest.loader import ingest_file
 from oracle.members import import_members
 
 from .conftest import unique_name, write
+from .test_partitions import scratch_db  # noqa: F401 (a fixture)
 
 A = "0x00000000000000000000000000000000000000C3"
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
@@ -240,3 +242,36 @@ def test_a_correction_in_many_chunks_gives_what_one_chunk_gives(ctx, tmp_path):
     assert (loaded, corrected) == (2, 4)
     assert stored[("M", 6)] == (106.0, "measured", "base") and stored[("M", 12)] == (112.0, "measured", "fix")
     assert ("conflicting_duplicate", "M") in kinds and ("off_grid_snapped", "M") in kinds
+
+
+def test_migration_0008_adds_the_corrections_table_and_takes_it_away_again(scratch_db):  # noqa: F811
+    from alembic import command
+
+    def shape():
+        engine = create_engine(scratch_db)
+        try:
+            found = inspect(engine)
+            tables = set(found.get_table_names())
+            columns = {c["name"] for c in found.get_columns("ingestions")} & {"correction", "correction_reason"}
+            indexes = found.get_indexes("reading_corrections") if "reading_corrections" in tables else []
+            return (
+                "reading_corrections" in tables,
+                columns,
+                sorted((i["name"], tuple(i["column_names"])) for i in indexes),
+            )
+        finally:
+            engine.dispose()
+
+    upgrade(scratch_db, "0008")
+    assert shape() == (
+        True,
+        {"correction", "correction_reason"},
+        [
+            ("ix_reading_corrections_device_ts", ("device_id", "ts")),
+            ("ix_reading_corrections_ingestion", ("ingestion_id",)),
+        ],
+    )
+    command.downgrade(alembic_config(scratch_db), "0007")
+    assert shape() == (False, set(), [])
+    upgrade(scratch_db, "0008")
+    assert shape()[0]
