@@ -102,7 +102,8 @@ CORRECTION_COLUMNS = [
 def corrections_since(session, community_id: int, watermark: int, start: datetime, end: datetime) -> pd.DataFrame:
     """The corrections made by ingestions with id > `watermark` (those an epoch of that watermark did not
     see) to the community's readings in [start, end), in CORRECTION_COLUMNS, ordered by ingestion, device and
-    time. A reading corrected twice gives two rows: the first one's old_energy is the value the epoch saw."""
+    time. A reading corrected twice gives two rows; the first one's old_energy is the value the epoch saw when
+    its old_ingestion_id <= watermark (otherwise the epoch saw no reading there)."""
     rows = session.execute(
         select(
             ReadingCorrection.device_id,

@@ -160,7 +160,7 @@ class _FileLoad:
                 sha256=self.sha,
                 rows_read=0,
                 correction=self.correction is not None,
-                correction_reason=self.correction and self.correction.reason,
+                correction_reason=self.correction.reason if self.correction else None,
             )
             s.add(ingestion)
             s.flush()
