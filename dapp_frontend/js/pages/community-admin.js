@@ -15,6 +15,7 @@
 //   incentive-form, incentives-rows, incentive-row-<category>, incentive-category, incentive-input,
 //   incentive-recipient, incentive-submit, incentive-hint, incentive-error, incentive-tx,
 //   kpi-chart, kpi-caption, activity-days, activity-chart, activity-caption
+//   (+ the requests to be forgotten: see community-admin-erasures.js)
 import { ethers } from "../../vendor/ethers.min.js";
 import { api, withQuery } from "../lib/api.js";
 import { t, registerMessages, applyTranslations, formatNumber, formatDate, formatTokens, formatPercent }
@@ -31,6 +32,7 @@ import { checkFee, setFee } from "../actions/set-fee.js";
 import { checkIncentive, setIncentive, SERVICE_CATEGORIES } from "../actions/set-incentive.js";
 import { checkApproval, approveServiceIncentive } from "../actions/approve-service-incentive.js";
 import { approveWork, rejectWork } from "../actions/review-work-request.js";
+import { showErasureRequests } from "./community-admin-erasures.js";
 const ADMIN_ROLES = ["community_admin", "token_admin"];
 const PER_PAGE = 50;
 const $ = (testid, root = document) => root.querySelector(`[data-testid="${testid}"]`);
@@ -151,7 +153,10 @@ async function chooseCommunity(tokenAddress) {
 
 async function refreshAll() {
   const jobs = [refreshCharts()];
-  if (state.roles.includes("community_admin")) jobs.push(refreshMembers(), refreshWork(), prepareApproval());
+  if (state.roles.includes("community_admin")) {
+    jobs.push(refreshMembers(), refreshWork(), prepareApproval(), showErasureRequests(state.community.token,
+      { afterErasure: refreshMembers }));
+  }
   if (state.roles.includes("token_admin")) jobs.push(refreshTokenSettings());
   await Promise.all(jobs);
 }

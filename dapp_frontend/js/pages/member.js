@@ -19,6 +19,7 @@
 //   history-section, history-empty, history-table, history-row (data-kind, data-tx), history-counterparty,
 //   history-amount
 //   (data-base-units, signed), history-fee, history-more, history-error
+//   (+ the "My data" panel's: see member-my-data.js)
 //   (+ the layout's: sign-in, sign-in-panel, wallet-address, network-status, sign-out, language-select, nav-*)
 import { ethers } from "../../vendor/ethers.min.js";
 import { startPage } from "../lib/layout.js";
@@ -37,6 +38,7 @@ import { fetchTakeout } from "../actions/download-takeout.js";
 import { readingProvider, verifyTakeoutFile } from "../actions/verify-takeout.js";
 import { render as renderCheck } from "../lib/takeout-check.js";
 import { currentWallet } from "../lib/wallet.js";
+import { showMyData } from "./member-my-data.js";
 
 registerMessages({
   en: {
@@ -421,7 +423,7 @@ function rewardRow(reward) {
   amount.dataset.baseUnits = reward.amount;
   const model = state.epochs.get(Number(reward.epoch))?.model;
   row.append(epochCell(reward.epoch), amount, cell(t(`rewards.${stateName}`), { testid: "reward-state" }),
-    ...kpiCells(reward.kpis), cell(model ? modelText(model) : "–", { testid: "reward-model" }),
+    ...kpiCells(reward.kpis ?? {}), cell(model ? modelText(model) : "–", { testid: "reward-model" }),
     rewardActions(reward, stateName));
   return row;
 }
@@ -672,7 +674,7 @@ async function showCommunity(token) {
     $(id).hidden = false;
   }
   const results = await Promise.allSettled([loadRewards().catch((err) => showError(err, $("member-error"))),
-    loadHistory(true)]);
+    loadHistory(true), showMyData(token, state.me.address)]);
   const range = defaultRange();
   $("chart-start").value = toLocalInput(range[0]);
   $("chart-end").value = toLocalInput(range[1]);
