@@ -22,6 +22,12 @@ import {Roles} from "./Roles.sol";
 /// commit) rewards are paid against the root — claimed by proof or pushed by the payer in batches under
 /// one multiproof — each index at most once and never beyond the committed total. After the claim
 /// deadline the unpaid rest goes back to the treasury.
+/// When meter data is corrected after a commit, the oracle commits a revision of the epoch (1, 2, …): a new root
+/// over the corrected data whose leaves pay only what a member's corrected reward exceeds the previous one (the
+/// top-up), with the corrected dataset hash, the recomputed total and the hash of the reason. The original and
+/// every revision stay readable; each revision is paid, voided and released like an epoch, against its own root
+/// and bitmap, never beyond its escrowed extra. A lower corrected reward is never taken back on-chain (the oracle
+/// deducts it from the member's next rewards).
 /// @dev Leaves follow OpenZeppelin's StandardMerkleTree with leaf encoding
 /// ["uint256", "address", "uint256", "bytes32"]:
 /// keccak256(bytes.concat(keccak256(abi.encode(index, member, amount, dataHash)))). Trees are built
@@ -100,6 +106,35 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         bytes32 modelId;
     }
 
+    /// @notice Commit arguments of a revision of an epoch.
+    /// @param merkleRoot root over leaves (index, member, top-up, dataHash of the corrected data), encoded as epochs'
+    /// @param datasetHash hash of the corrected dataset
+    /// @param leafCount number of leaves
+    /// @param extraReward sum of the top-ups: escrowed at commit, the most this revision can pay
+    /// @param totalReward the epoch's total reward recomputed on the corrected data (for auditors; in the event)
+    /// @param reasonHash hash of the reason of the correction, kept off-chain
+    struct RevisionCommitment {
+        bytes32 merkleRoot;
+        bytes32 datasetHash;
+        uint32 leafCount;
+        uint256 extraReward;
+        uint256 totalReward;
+        bytes32 reasonHash;
+    }
+
+    /// @notice A revision and its payment state, as `getRevision` returns it (dataset hash, recomputed total and
+    /// reason hash are in the RevisionCommitted event).
+    struct Revision {
+        EpochStatus status;
+        bytes32 merkleRoot;
+        uint32 leafCount;
+        uint256 extraReward;
+        uint256 paidTotal;
+        uint64 committedAt;
+        uint64 payableAt;
+        uint64 claimDeadline;
+    }
+
     /// @dev `tip` is the latest epoch that is not voided: its period end bounds the next commit.
     struct CommunityEpochs {
         uint64 count;
@@ -117,6 +152,10 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
     mapping(address => CommunityEpochs) private _communities;
     mapping(address => mapping(uint64 => Record)) private _epochs;
     mapping(address => mapping(uint64 => mapping(uint256 => uint256))) private _paidWords;
+    mapping(address => mapping(uint64 => uint32)) private _revisionCounts;
+    /// @dev A revision's Record: totalReward is its extra (what it may pay), the period and model are its epoch's.
+    mapping(address => mapping(uint64 => mapping(uint32 => Record))) private _revisions;
+    mapping(address => mapping(uint64 => mapping(uint32 => mapping(uint256 => uint256)))) private _revisionPaidWords;
 
     /// @notice An epoch was committed; its rewards are payable from `payableAt` and reserved until `claimDeadline`.
     event EpochCommitted(
@@ -145,6 +184,39 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
     event RewardSkipped(address indexed community, uint64 indexed epoch, address indexed member, uint256 index);
     /// @notice The unpaid rest of an epoch went back to the community treasury after the claim deadline.
     event EpochReleased(address indexed community, uint64 indexed epoch, uint256 unpaid);
+    /// @notice Revision `revision` of an epoch was committed; its top-ups are payable from `payableAt`.
+    event RevisionCommitted(
+        address indexed community,
+        uint64 indexed epoch,
+        uint32 indexed revision,
+        RevisionCommitment commitment,
+        uint64 payableAt,
+        uint64 claimDeadline
+    );
+    /// @notice A revision was voided before anything of it was paid; its escrow went back to the treasury.
+    event RevisionVoided(
+        address indexed community, uint64 indexed epoch, uint32 indexed revision, address by, bytes32 reasonHash
+    );
+    /// @notice A member claimed its top-up of a revision (leaf `index`).
+    event RevisionRewardClaimed(
+        address indexed community, uint64 indexed epoch, uint32 indexed revision, address member, uint256 index, uint256 amount
+    );
+    /// @notice One pushed batch of a revision (see RewardsPushed).
+    event RevisionRewardsPushed(
+        address indexed community,
+        uint64 indexed epoch,
+        uint32 indexed revision,
+        uint256 paidCount,
+        uint256 paidAmount,
+        uint256 alreadyPaid,
+        uint256 notMembers
+    );
+    /// @notice A pushed leaf of a revision was skipped: `member` is not an active member; it stays claimable.
+    event RevisionRewardSkipped(
+        address indexed community, uint64 indexed epoch, uint32 indexed revision, address member, uint256 index
+    );
+    /// @notice The unpaid rest of a revision went back to the treasury after its claim deadline.
+    event RevisionReleased(address indexed community, uint64 indexed epoch, uint32 indexed revision, uint256 unpaid);
     /// @notice The challenge window for new commits changed.
     event ChallengeWindowSet(uint64 challengeWindow);
     /// @notice The claim window for new commits changed.
@@ -179,6 +251,15 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
     error ChallengeWindowOutOfRange(uint64 window, uint64 max);
     error ClaimWindowOutOfRange(uint64 window, uint64 min, uint64 max);
     error NotCommunityAdmin(address community, address account);
+    error RevisionAlreadyCommitted(address community, uint64 epoch, uint32 revision);
+    error RevisionOutOfOrder(address community, uint64 epoch, uint32 revision, uint32 expected);
+    error UnknownRevision(address community, uint64 epoch, uint32 revision);
+    error RevisionNotOpen(address community, uint64 epoch, uint32 revision, EpochStatus status);
+    /// @notice The epoch's claim window is over: its data can no longer be corrected on-chain.
+    error ClaimWindowOver(uint64 claimDeadline);
+    /// @notice A revised epoch cannot be voided (void its revisions, then correct again).
+    error EpochRevised(address community, uint64 epoch, uint32 revisions);
+    error MissingReason();
 
     /// @param platformAdmin receives DEFAULT_ADMIN_ROLE (grants roles, sets the windows, may void and release)
     /// @param oracle receives ORACLE_ROLE (commits)
@@ -250,12 +331,158 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         _requireCommunityAdmin(community);
         Record storage r = _openRecord(community, epoch);
         if (r.paidTotal > 0) revert EpochAlreadyPaid(community, epoch, r.paidTotal);
+        uint32 revisions = _revisionCounts[community][epoch];
+        if (revisions != 0) revert EpochRevised(community, epoch, revisions);
         r.status = EpochStatus.Voided;
         r.payableAt = _CLOSED;
         CommunityEpochs storage ce = _communities[community];
         if (ce.tip == epoch) ce.tip = _previousNotVoided(community, epoch);
         emit EpochVoided(community, epoch, _msgSender(), reasonHash);
         if (r.totalReward > 0) CommunityToken(community).returnRewards(r.totalReward);
+    }
+
+    // -------------------------------------------------------------- revisions
+
+    /// @notice Commits revision `revision` of a committed epoch whose data was corrected, and escrows its extra.
+    /// @dev Requirements: revisions numbered 1, 2, … per epoch, each committed once; the epoch committed, not
+    /// voided or released, past its challenge window (before it, void and commit again) and before its claim
+    /// deadline; a non-empty commitment with a reason hash; an extra within the ceiling and the treasury.
+    /// The revision gets its own challenge window and claim deadline. Emits RevisionCommitted.
+    function commitRevision(address community, uint64 epoch, uint32 revision, RevisionCommitment calldata c)
+        external
+        onlyRole(ORACLE_ROLE)
+    {
+        Record storage e = _openRecord(community, epoch);
+        if (block.timestamp < e.payableAt) revert ChallengeWindowOpen(e.payableAt);
+        if (block.timestamp >= e.claimDeadline) revert ClaimWindowOver(e.claimDeadline);
+        uint32 count = _revisionCounts[community][epoch];
+        if (revision != count + 1) {
+            if (revision != 0 && revision <= count) revert RevisionAlreadyCommitted(community, epoch, revision);
+            revert RevisionOutOfOrder(community, epoch, revision, count + 1);
+        }
+        if (c.merkleRoot == bytes32(0) || c.datasetHash == bytes32(0) || c.leafCount == 0) revert EmptyCommitment();
+        if (c.reasonHash == bytes32(0)) revert MissingReason();
+        if (c.leafCount > MAX_LEAVES) revert TooManyLeaves(c.leafCount, MAX_LEAVES);
+        if (c.extraReward > MAX_TOTAL_REWARD) revert TotalTooLarge(c.extraReward, MAX_TOTAL_REWARD);
+        if (c.totalReward > MAX_TOTAL_REWARD) revert TotalTooLarge(c.totalReward, MAX_TOTAL_REWARD);
+
+        uint40 payableAt = uint40(block.timestamp + challengeWindow);
+        uint40 claimDeadline = payableAt + uint40(claimWindow);
+        _revisionCounts[community][epoch] = revision;
+        Record storage r = _revisions[community][epoch][revision];
+        r.totalReward = uint96(c.extraReward);
+        r.leafCount = uint24(c.leafCount);
+        r.payableAt = payableAt;
+        r.merkleRoot = c.merkleRoot;
+        r.periodStart = e.periodStart;
+        r.periodEnd = e.periodEnd;
+        r.committedAt = uint40(block.timestamp);
+        r.claimDeadline = claimDeadline;
+        r.status = EpochStatus.Committed;
+        r.modelVersion = e.modelVersion;
+        r.modelId = e.modelId;
+        emit RevisionCommitted(community, epoch, revision, c, payableAt, claimDeadline);
+        if (c.extraReward > 0) CommunityToken(community).escrowRewards(c.extraReward);
+    }
+
+    /// @notice Voids a revision before anything of it was paid; its escrow goes back to the treasury. Its number
+    /// stays used (the next revision takes the next number). Community Admin or platform admin.
+    function voidRevision(address community, uint64 epoch, uint32 revision, bytes32 reasonHash) external {
+        _requireCommunityAdmin(community);
+        Record storage r = _openRevision(community, epoch, revision);
+        if (r.paidTotal > 0) revert EpochAlreadyPaid(community, epoch, r.paidTotal);
+        r.status = EpochStatus.Voided;
+        r.payableAt = _CLOSED;
+        emit RevisionVoided(community, epoch, revision, _msgSender(), reasonHash);
+        if (r.totalReward > 0) CommunityToken(community).returnRewards(r.totalReward);
+    }
+
+    /// @notice Number of revisions committed for an epoch (voided ones included).
+    function revisionCount(address community, uint64 epoch) external view returns (uint32) {
+        return _revisionCounts[community][epoch];
+    }
+
+    /// @notice A committed revision, with its payment state.
+    function getRevision(address community, uint64 epoch, uint32 revision) external view returns (Revision memory v) {
+        Record storage r = _revisionRecord(community, epoch, revision);
+        v.status = r.status;
+        v.merkleRoot = r.merkleRoot;
+        v.leafCount = r.leafCount;
+        v.extraReward = r.totalReward;
+        v.paidTotal = r.paidTotal;
+        v.committedAt = r.committedAt;
+        v.payableAt = r.status == EpochStatus.Committed ? r.payableAt : 0;
+        v.claimDeadline = r.claimDeadline;
+    }
+
+    /// @notice True when leaf `index` of a revision was paid.
+    function isRevisionPaid(address community, uint64 epoch, uint32 revision, uint256 index) public view returns (bool) {
+        return _revisionPaidWords[community][epoch][revision][index >> 8] & (1 << (index & 0xff)) != 0;
+    }
+
+    /// @notice Take-out check of a revision: true when (index, member, top-up, dataHash) is a leaf of its root.
+    function verifyRevisionTakeout(
+        address community,
+        uint64 epoch,
+        uint32 revision,
+        uint256 index,
+        address member,
+        uint256 amount,
+        bytes32 dataHash,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        Record storage r = _revisionRecord(community, epoch, revision);
+        return MerkleProof.verifyCalldata(proof, r.merkleRoot, leafHash(index, member, amount, dataHash));
+    }
+
+    /// @notice Pays `member` its top-up of a revision against the revision's root (same rules as `claim`).
+    function claimRevision(
+        address community,
+        uint64 epoch,
+        uint32 revision,
+        uint256 index,
+        address member,
+        uint256 amount,
+        bytes32 dataHash,
+        bytes32[] calldata proof
+    ) external {
+        Record storage r = _revisionRecord(community, epoch, revision);
+        mapping(uint256 => uint256) storage bitmap = _revisionPaidWords[community][epoch][revision];
+        uint256 paidAfter = _claimable(r, bitmap, community, epoch, index, amount);
+        if (!MerkleProof.verifyCalldata(proof, r.merkleRoot, _hashLeaf(index, member, amount, dataHash))) {
+            revert InvalidProof(index, member, amount, dataHash);
+        }
+        bitmap[index >> 8] |= 1 << (index & 0xff);
+        r.paidTotal = uint96(paidAfter);
+        emit RevisionRewardClaimed(community, epoch, revision, member, index, amount);
+        CommunityToken(community).payReward(member, amount);
+    }
+
+    /// @notice The payer pays a batch of top-ups of a revision under one multiproof (same rules as `pushRewards`).
+    function pushRevisionRewards(
+        address community,
+        uint64 epoch,
+        uint32 revision,
+        bytes calldata leaves,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) external onlyRole(REWARD_PAYER_ROLE) nonReentrant {
+        Record storage r = _revisionRecord(community, epoch, revision);
+        _verifyBatch(r, community, epoch, leaves, proof, proofFlags);
+        _payBatch(r, _revisionPaidWords[community][epoch][revision], community, epoch, revision, leaves);
+    }
+
+    /// @notice After a revision's claim deadline, returns its unpaid rest to the treasury (Community Admin or
+    /// platform admin).
+    function releaseRevisionUnpaid(address community, uint64 epoch, uint32 revision) external {
+        _requireCommunityAdmin(community);
+        Record storage r = _openRevision(community, epoch, revision);
+        if (block.timestamp < r.claimDeadline) revert ClaimWindowOpen(r.claimDeadline);
+        r.status = EpochStatus.Released;
+        r.payableAt = _CLOSED;
+        uint256 unpaid = uint256(r.totalReward) - r.paidTotal;
+        emit RevisionReleased(community, epoch, revision, unpaid);
+        if (unpaid > 0) CommunityToken(community).returnRewards(unpaid);
     }
 
     // ------------------------------------------------------------------ views
@@ -343,7 +570,7 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         bytes32[] calldata proof
     ) external {
         Record storage r = _epochs[community][epoch];
-        uint256 paidAfter = _claimable(r, community, epoch, index, amount);
+        uint256 paidAfter = _claimable(r, _paidWords[community][epoch], community, epoch, index, amount);
         if (!MerkleProof.verifyCalldata(proof, r.merkleRoot, _hashLeaf(index, member, amount, dataHash))) {
             revert InvalidProof(index, member, amount, dataHash);
         }
@@ -368,14 +595,9 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         bytes32[] calldata proof,
         bool[] calldata proofFlags
     ) external onlyRole(REWARD_PAYER_ROLE) nonReentrant {
-        uint256 n = leaves.length / PACKED_LEAF_BYTES;
-        if (n == 0 || n > MAX_BATCH) revert BatchSize(n, MAX_BATCH);
-        if (leaves.length % PACKED_LEAF_BYTES != 0) revert MalformedBatch(leaves.length);
         Record storage r = _epochs[community][epoch];
-        (,, uint256 leafCount) = _payableState(r, community, epoch);
-        bytes32[] memory hashes = _leafHashes(leaves, leafCount);
-        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, r.merkleRoot, hashes)) revert InvalidMultiproof();
-        _payBatch(r, community, epoch, leaves);
+        _verifyBatch(r, community, epoch, leaves, proof, proofFlags);
+        _payBatch(r, _paidWords[community][epoch], community, epoch, 0, leaves);
     }
 
     /// @notice After the claim deadline, returns the unpaid rest of an epoch to the community treasury;
@@ -446,6 +668,41 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         if (r.status != EpochStatus.Committed) revert EpochNotOpen(community, epoch, r.status);
     }
 
+    function _revisionRecord(address community, uint64 epoch, uint32 revision) private view returns (Record storage r) {
+        r = _revisions[community][epoch][revision];
+        if (r.status == EpochStatus.None) revert UnknownRevision(community, epoch, revision);
+    }
+
+    function _openRevision(address community, uint64 epoch, uint32 revision) private view returns (Record storage r) {
+        r = _revisionRecord(community, epoch, revision);
+        if (r.status != EpochStatus.Committed) revert RevisionNotOpen(community, epoch, revision, r.status);
+    }
+
+    /// @dev Checks a packed batch's size and that every leaf is in the root of `r` (payable now).
+    function _verifyBatch(
+        Record storage r,
+        address community,
+        uint64 epoch,
+        bytes calldata leaves,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) private view {
+        bytes32[] memory hashes = _batchHashes(r, community, epoch, leaves);
+        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, r.merkleRoot, hashes)) revert InvalidMultiproof();
+    }
+
+    function _batchHashes(Record storage r, address community, uint64 epoch, bytes calldata leaves)
+        private
+        view
+        returns (bytes32[] memory)
+    {
+        uint256 n = leaves.length / PACKED_LEAF_BYTES;
+        if (n == 0 || n > MAX_BATCH) revert BatchSize(n, MAX_BATCH);
+        if (leaves.length % PACKED_LEAF_BYTES != 0) revert MalformedBatch(leaves.length);
+        (,, uint256 leafCount) = _payableState(r, community, epoch);
+        return _leafHashes(leaves, leafCount);
+    }
+
     /// @dev Reads slot 0 once: total, paid and leaf count of an epoch that is payable now.
     function _payableState(Record storage r, address community, uint64 epoch)
         private
@@ -462,14 +719,17 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
     }
 
     /// @dev The paid total after claiming leaf `index` for `amount`, when the epoch pays now and the index is unpaid.
-    function _claimable(Record storage r, address community, uint64 epoch, uint256 index, uint256 amount)
-        private
-        view
-        returns (uint256 paidAfter)
-    {
+    function _claimable(
+        Record storage r,
+        mapping(uint256 => uint256) storage bitmap,
+        address community,
+        uint64 epoch,
+        uint256 index,
+        uint256 amount
+    ) private view returns (uint256 paidAfter) {
         (uint256 total, uint256 paid, uint256 leafCount) = _payableState(r, community, epoch);
         if (index >= leafCount) revert IndexOutOfRange(index, leafCount);
-        if (isPaid(community, epoch, index)) revert AlreadyPaid(community, epoch, index);
+        if (bitmap[index >> 8] & (1 << (index & 0xff)) != 0) revert AlreadyPaid(community, epoch, index);
         if (amount > total - paid) revert ExceedsCommittedTotal(paid, amount, total);
         return paid + amount;
     }
@@ -520,31 +780,56 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         if (failure == 2) revert IndexesNotIncreasing(badIndex, previous);
     }
 
-    /// @dev Pays the verified leaves of a batch: marks the unpaid ones paid, checks the committed total, credits
-    /// the members through the token, then takes back the marks of the leaves the token skipped.
-    function _payBatch(Record storage r, address community, uint64 epoch, bytes calldata leaves) private {
-        mapping(uint256 => uint256) storage bitmap = _paidWords[community][epoch];
+    /// @dev Pays the verified leaves of a batch of an epoch (revision 0) or of a revision: marks the unpaid ones
+    /// paid, checks the committed total, credits the members through the token, then takes back the marks of the
+    /// leaves the token skipped. Emits the batch's event.
+    function _payBatch(
+        Record storage r,
+        mapping(uint256 => uint256) storage bitmap,
+        address community,
+        uint64 epoch,
+        uint32 revision,
+        bytes calldata leaves
+    ) private {
         (bytes32[] memory credits, uint256[] memory creditIndexes, uint256 paidAmount, uint256 alreadyPaid) =
             _markPaid(bitmap, leaves);
-        uint256 total = r.totalReward;
-        uint256 paid = r.paidTotal;
-        if (paidAmount > total - paid) revert ExceedsCommittedTotal(paid, paidAmount, total);
-        r.paidTotal = uint96(paid + paidAmount);
+        _addPaid(r, paidAmount);
         uint256 notMembers = 0;
         if (credits.length > 0) {
             // The callee is the community's own token (created by the factory; `commitEpoch` checked it), whose
-            // payRewards moves balances and calls nothing: no reentrancy, and pushRewards is nonReentrant. The
-            // writes below undo the marks of credits it skipped.
+            // payRewards moves balances and calls nothing: no reentrancy, and the push functions are nonReentrant.
+            // The writes below undo the marks of credits it skipped.
             // slither-disable-next-line reentrancy-no-eth
             (uint256 skipped, uint256 skippedAmount) = CommunityToken(community).payRewards(credits);
             if (skipped != 0) {
-                notMembers = _unmarkSkipped(bitmap, community, epoch, credits, creditIndexes, skipped);
-                r.paidTotal = uint96(paid + paidAmount - skippedAmount);
+                notMembers = _unmarkSkipped(bitmap, community, epoch, revision, credits, creditIndexes, skipped);
+                r.paidTotal -= uint96(skippedAmount);
                 paidAmount -= skippedAmount;
             }
         }
-        uint256 n = leaves.length / PACKED_LEAF_BYTES;
-        emit RewardsPushed(community, epoch, n - alreadyPaid - notMembers, paidAmount, alreadyPaid, notMembers);
+        _emitBatch(community, epoch, revision, leaves.length / PACKED_LEAF_BYTES, paidAmount, alreadyPaid, notMembers);
+    }
+
+    /// @dev Adds `amount` to what `r` paid, never beyond its committed total.
+    function _addPaid(Record storage r, uint256 amount) private {
+        uint256 total = r.totalReward;
+        uint256 paid = r.paidTotal;
+        if (amount > total - paid) revert ExceedsCommittedTotal(paid, amount, total);
+        r.paidTotal = uint96(paid + amount);
+    }
+
+    function _emitBatch(
+        address community,
+        uint64 epoch,
+        uint32 revision,
+        uint256 n,
+        uint256 paidAmount,
+        uint256 alreadyPaid,
+        uint256 notMembers
+    ) private {
+        uint256 paidCount = n - alreadyPaid - notMembers;
+        if (revision == 0) emit RewardsPushed(community, epoch, paidCount, paidAmount, alreadyPaid, notMembers);
+        else emit RevisionRewardsPushed(community, epoch, revision, paidCount, paidAmount, alreadyPaid, notMembers);
     }
 
     /// @dev Sets the paid bit of every unpaid leaf (one storage write per 256-index word) and collects the
@@ -598,6 +883,7 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         mapping(uint256 => uint256) storage bitmap,
         address community,
         uint64 epoch,
+        uint32 revision,
         bytes32[] memory credits,
         uint256[] memory creditIndexes,
         uint256 skipped
@@ -607,7 +893,9 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
             uint256 index = creditIndexes[i];
             bitmap[index >> 8] &= ~(1 << (index & 0xff));
             ++count;
-            emit RewardSkipped(community, epoch, address(bytes20(credits[i])), index);
+            address member = address(bytes20(credits[i]));
+            if (revision == 0) emit RewardSkipped(community, epoch, member, index);
+            else emit RevisionRewardSkipped(community, epoch, revision, member, index);
         }
     }
 

@@ -10,7 +10,9 @@ from types import SimpleNamespace
 import brownie
 import pytest
 from brownie import CommunityFactory, CommunityToken, ConsumptionNotary, LightingCertification, ModelRegistry, accounts
+from eth_utils import keccak
 
+from oracle.merkle import pack_leaves, reward_tree
 from scripts.deploy import deploy_platform
 from scripts.roles import RoleAccounts
 
@@ -207,3 +209,85 @@ def past_period(days: int = 31, ended_ago: int = 3600) -> tuple[int, int]:
     """A period of `days` days that ended `ended_ago` seconds before the chain's current time."""
     end = brownie.chain.time() - ended_ago
     return end - days * 86_400, end
+
+
+# ------------------------------------------------- an epoch of the funded community (notary and revision tests)
+
+SC = b32("self_consumption")
+DATASET = keccak(b"dataset of the epoch")
+DAY = 86_400
+
+
+def data_hash(name: str) -> bytes:
+    return keccak(f"salted canonical readings of {name}".encode())
+
+
+class Rewards:
+    """One epoch's leaves, tree and commitment, as the oracle builds them: leaf i = (i, member, amount, dataHash)."""
+
+    def __init__(self, leaves, period, total, leaf_count=None, model=SC, version=1):
+        self.leaves = [(m.address if hasattr(m, "address") else str(m), amount, h) for m, amount, h in leaves]
+        self.tree = reward_tree(self.leaves)
+        self.values = self.tree.values()
+        self.period = period
+        self.total = total
+        self.commitment = (
+            period[0],
+            period[1],
+            self.tree.root,
+            model,
+            version,
+            DATASET,
+            len(self.leaves) if leaf_count is None else leaf_count,
+            total,
+        )
+
+    def claim(self, index: int) -> tuple:
+        """`claim` arguments after (community, epoch): index, member, amount, dataHash, proof."""
+        return (*self.values[index], self.tree.proof(index))
+
+    def multiproof(self, indexes):
+        return self.tree.multiproof(indexes)
+
+    def batch(self, indexes) -> tuple:
+        """`pushRewards` arguments after (community, epoch): packed leaves, proof, proof flags."""
+        mp = self.tree.multiproof(indexes)
+        return pack_leaves(mp.values), mp.proof, mp.proof_flags
+
+
+@pytest.fixture(scope="module")
+def model(registry, oracle_admin, token):
+    """self_consumption version 1, active for every period of the funded community."""
+    registry.publishVersion(
+        token, SC, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0, {"from": oracle_admin}
+    )
+    registry.setActiveModel(token, SC, 0, {"from": oracle_admin})
+    return SC
+
+
+@pytest.fixture(scope="module")
+def period1():
+    """31 days that ended 40 days ago: later epochs fit between its end and now."""
+    return past_period(days=31, ended_ago=40 * DAY)
+
+
+@pytest.fixture(scope="module")
+def epoch1(alice, bob, carol, shop, hall, period1):
+    # 10 + 20 + 0 + 5.5 + 4.5 = 40 tokens
+    return Rewards(
+        [
+            (alice, 10 * E18, data_hash("alice")),
+            (bob, 20 * E18, data_hash("bob")),
+            (carol, 0, data_hash("carol")),
+            (shop, 55 * E18 // 10, data_hash("shop")),
+            (hall, 45 * E18 // 10, data_hash("hall")),
+        ],
+        period1,
+        total=40 * E18,
+    )
+
+
+@pytest.fixture
+def committed(notary, token, model, oracle, epoch1):
+    notary.commitEpoch(token, 1, epoch1.commitment, {"from": oracle})
+    return epoch1

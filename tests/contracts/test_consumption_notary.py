@@ -12,26 +12,28 @@ import pytest
 from brownie import ZERO_ADDRESS, CommunityToken, ConsumptionNotary, accounts, chain, web3
 from eth_utils import keccak, to_checksum_address
 
-from oracle.merkle import pack_leaves, reward_tree
+from oracle.merkle import pack_leaves
 
 from .conftest import (
     CITIZEN,
     CONSUMER,
+    DATASET,
     E18,
     REWARD_CEILING,
+    SC,
     WELCOME_CITIZEN,
     WELCOME_STAKEHOLDER,
+    Rewards,
     b32,
     create_community,
+    data_hash,
     past_period,
     reverts_with,
 )
 
-SC = b32("self_consumption")
 PS = b32("peak_shaving")
 DAY = 86_400
 YEAR = 365 * DAY
-DATASET = keccak(b"dataset of the epoch")
 COMMITTED, VOIDED, RELEASED = 1, 2, 3  # ConsumptionNotary.EpochStatus
 ORACLE_ROLE = "0x" + keccak(b"ORACLE").hex()
 PAYER_ROLE = "0x" + keccak(b"REWARD_PAYER").hex()
@@ -40,45 +42,8 @@ ADMIN_ROLE = "0x" + "00" * 32
 TREASURY_AFTER_WELCOMES = 998_700 * E18
 
 
-def data_hash(name: str) -> bytes:
-    return keccak(f"salted canonical readings of {name}".encode())
-
-
 def hx(value: bytes) -> str:
     return "0x" + value.hex()
-
-
-class Rewards:
-    """One epoch's leaves, tree and commitment, as the oracle builds them: leaf i = (i, member, amount, dataHash)."""
-
-    def __init__(self, leaves, period, total, leaf_count=None, model=SC, version=1):
-        self.leaves = [(m.address if hasattr(m, "address") else str(m), amount, h) for m, amount, h in leaves]
-        self.tree = reward_tree(self.leaves)
-        self.values = self.tree.values()
-        self.period = period
-        self.total = total
-        self.commitment = (
-            period[0],
-            period[1],
-            self.tree.root,
-            model,
-            version,
-            DATASET,
-            len(self.leaves) if leaf_count is None else leaf_count,
-            total,
-        )
-
-    def claim(self, index: int) -> tuple:
-        """`claim` arguments after (community, epoch): index, member, amount, dataHash, proof."""
-        return (*self.values[index], self.tree.proof(index))
-
-    def multiproof(self, indexes):
-        return self.tree.multiproof(indexes)
-
-    def batch(self, indexes) -> tuple:
-        """`pushRewards` arguments after (community, epoch): packed leaves, proof, proof flags."""
-        mp = self.tree.multiproof(indexes)
-        return pack_leaves(mp.values), mp.proof, mp.proof_flags
 
 
 def epoch_info(notary, token, epoch) -> SimpleNamespace:
@@ -104,47 +69,9 @@ def balances(token, holders) -> list:
 
 
 @pytest.fixture(scope="module")
-def model(registry, oracle_admin, token):
-    """self_consumption version 1, active for every period of the funded community."""
-    registry.publishVersion(
-        token, SC, [b32("alpha_consumer"), b32("alpha_producer")], [1_000_000, 500_000], 0, {"from": oracle_admin}
-    )
-    registry.setActiveModel(token, SC, 0, {"from": oracle_admin})
-    return SC
-
-
-@pytest.fixture(scope="module")
-def period1():
-    """31 days that ended 40 days ago: later epochs fit between its end and now."""
-    return past_period(days=31, ended_ago=40 * DAY)
-
-
-@pytest.fixture(scope="module")
 def period2(period1):
     """The 30 days right after period 1 (ended 10 days ago)."""
     return period1[1], period1[1] + 30 * DAY
-
-
-@pytest.fixture(scope="module")
-def epoch1(alice, bob, carol, shop, hall, period1):
-    # 10 + 20 + 0 + 5.5 + 4.5 = 40 tokens
-    return Rewards(
-        [
-            (alice, 10 * E18, data_hash("alice")),
-            (bob, 20 * E18, data_hash("bob")),
-            (carol, 0, data_hash("carol")),
-            (shop, 55 * E18 // 10, data_hash("shop")),
-            (hall, 45 * E18 // 10, data_hash("hall")),
-        ],
-        period1,
-        total=40 * E18,
-    )
-
-
-@pytest.fixture
-def committed(notary, token, model, oracle, epoch1):
-    notary.commitEpoch(token, 1, epoch1.commitment, {"from": oracle})
-    return epoch1
 
 
 @pytest.fixture
