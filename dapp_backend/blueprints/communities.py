@@ -315,7 +315,7 @@ def _signed_in_address() -> str:
 @blp.alt_response(400, description="member is not an address")
 @blp.alt_response(401, **ERRORS_401)
 @blp.alt_response(403, **OWN_403)
-@blp.alt_response(404, description="no community has this token")
+@blp.alt_response(404, description="no such community, or the address was never its member")
 def personal_data(token, member):
     """Every personal datum and reading the platform holds about me in the community (GDPR access and
     portability), as a file to save; never cached."""

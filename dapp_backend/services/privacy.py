@@ -52,6 +52,7 @@ def file_name(community_name: str, member: str) -> str:
 def my_data(ctx: Context, held: Standing, token: str, member: str) -> tuple[dict, str]:
     """Everything the platform holds about the member in the community, and the file name to save it under."""
     community, member = own_request(ctx, held, token, member)
+    require_known_member(ctx, community, member)  # an erased member stays known: their export says nothing is left
     return export_member(ctx, member, community.name), file_name(community.name, member)
 
 

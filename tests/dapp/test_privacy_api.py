@@ -102,7 +102,11 @@ def test_a_bad_member_or_community_is_refused_naming_it(client, lec):
     signed_in(client, lec.anna)
     body = refused(client.get(data_url(lec, "0x1234")), 400, "member")
     assert body["error"] == "'0x1234' is not an Ethereum address (0x followed by 40 hex digits)"
-    url = data_url(lec, lec.anna.address).replace(lec.token, NOT_A_COMMUNITY)
+    signed_in(client, lec.outsider)
+    assert refused(client.get(data_url(lec, lec.outsider.address)), 404, "member")["error"] == (
+        f"{lec.outsider.address} is not a member of community {lec.name!r}"
+    )
+    url = data_url(lec, lec.outsider.address).replace(lec.token, NOT_A_COMMUNITY)
     assert refused(client.get(url), 404, "token")["error"].startswith("no community of this platform has the token")
 
 
