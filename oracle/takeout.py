@@ -33,6 +33,7 @@ from oracle.epochs.data import load_readings
 from oracle.epochs.report import find_epoch
 from oracle.errors import OracleError, read_json_file
 from oracle.merkle import REWARD_LEAF_ENCODING, REWARD_LEAF_ENCODING_V1, DumpedLeaf, dumped_leaf
+from oracle.privacy.erasures import refuse_if_erased
 
 FORMAT = "lec-takeout-v2"
 FORMAT_V1 = "lec-takeout-v1"
@@ -60,6 +61,10 @@ FIELDS = (
     "canonicalization",
     "readings",
 )
+_ERASED = (
+    "their readings and salts are gone, so no take-out can be built; the leaf's amount and data hash stay "
+    "on-chain, where the other members' proofs need them"
+)
 
 
 # ------------------------------------------------------------------ export
@@ -83,6 +88,8 @@ def build_takeout(ctx: Context, community_name: str, number: int, member: str) -
         raise OracleError(f"--member {member!r} is not an Ethereum address")
     member = to_checksum_address(member)
     community, epoch = find_epoch(ctx, community_name, number)
+    with ctx.session() as s:
+        refuse_if_erased(s, member, community.id, _ERASED)
     _require_standing_commitment(ctx, community, epoch)
     with ctx.session() as s:
         row = s.scalar(select(EpochMember).where(EpochMember.epoch_id == epoch.id, EpochMember.wallet == member))
