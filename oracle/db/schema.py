@@ -372,7 +372,67 @@ class EpochMember(Base):
     paid_tx: Mapped[str | None] = mapped_column(String(66))
     # the push that skipped the member (not an active member then): unpaid, still claimable on-chain
     skipped_tx: Mapped[str | None] = mapped_column(String(66))
+    # taken from the member's outstanding debt (lower rewards of corrected epochs): amount = reward - debt_deducted
+    debt_deducted: Mapped[int] = mapped_column(UINT256, server_default="0", default=0)
     __table_args__ = (UniqueConstraint("epoch_id", "wallet"),)
+
+
+class EpochRevision(Base):
+    """Revision 1, 2, … of a committed epoch, recomputed on corrected data (`oracle epoch correct`) with the
+    epoch's model version and parameters; committed on-chain beside the original (commitRevision)."""
+
+    __tablename__ = "epoch_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch_id: Mapped[int] = mapped_column(ForeignKey("epochs.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # running | waiting | done | voided | abandoned
+    reason: Mapped[str] = mapped_column(Text)
+    reason_hash: Mapped[str] = mapped_column(String(66))  # keccak256 of the reason, committed on-chain
+    ingestion_watermark: Mapped[int | None] = mapped_column(Integer)
+    merkle_root: Mapped[str | None] = mapped_column(String(66))
+    dataset_hash: Mapped[str | None] = mapped_column(String(66))
+    leaf_count: Mapped[int | None] = mapped_column(Integer)
+    extra_reward: Mapped[int | None] = mapped_column(UINT256)  # the top-ups: escrowed, the most it pays
+    total_reward: Mapped[int | None] = mapped_column(UINT256)  # the epoch's total recomputed on corrected data
+    community_kpis: Mapped[dict | None] = mapped_column(JSONB)
+    tree_dump: Mapped[dict | None] = mapped_column(JSONB)
+    payable_at: Mapped[datetime | None] = mapped_column(TZ)
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    completed_at: Mapped[datetime | None] = mapped_column(TZ)
+    __table_args__ = (UniqueConstraint("epoch_id", "number"),)
+
+
+class RevisionStep(Base):
+    __tablename__ = "revision_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("epoch_revisions.id"))
+    step: Mapped[str] = mapped_column(String(16))
+    finished_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    detail: Mapped[dict | None] = mapped_column(JSONB)
+    __table_args__ = (UniqueConstraint("revision_id", "step"),)
+
+
+class RevisionMember(Base):
+    """A member's leaf in a revision: (leaf_index, wallet, top_up, data_hash of the corrected readings)."""
+
+    __tablename__ = "revision_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("epoch_revisions.id"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("users_communities.id"))
+    wallet: Mapped[str] = mapped_column(String(42), index=True)
+    leaf_index: Mapped[int] = mapped_column(Integer)  # the member's index in the original epoch
+    previous_reward: Mapped[int] = mapped_column(UINT256)  # the original's or the latest revision's reward
+    reward: Mapped[int] = mapped_column(UINT256)  # recomputed on the corrected data
+    top_up: Mapped[int] = mapped_column(UINT256)  # max(reward - previous, 0): paid against the revision's root
+    debt: Mapped[int] = mapped_column(UINT256)  # max(previous - reward, 0): deducted from the next rewards
+    kpis: Mapped[dict | None] = mapped_column(JSONB)
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    data_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    reading_count: Mapped[int | None] = mapped_column(Integer)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid_tx: Mapped[str | None] = mapped_column(String(66))
+    skipped_tx: Mapped[str | None] = mapped_column(String(66))
+    __table_args__ = (UniqueConstraint("revision_id", "wallet"),)
 
 
 class ChainTransaction(Base):
