@@ -101,6 +101,30 @@ class OnChainEpoch:
 
 
 @dataclass(frozen=True)
+class OnChainRevision:
+    """A revision of an epoch as ConsumptionNotary.getRevision returns it: `extra_reward` is what it escrowed and
+    may pay (the top-ups); dataset hash, recomputed total and reason hash are in its RevisionCommitted event."""
+
+    status: EpochStatus
+    merkle_root: bytes
+    leaf_count: int
+    extra_reward: int
+    paid_total: int
+    committed_at: int
+    payable_at: int
+    claim_deadline: int
+
+    @classmethod
+    def decode(cls, raw: Sequence) -> OnChainRevision:
+        status, root, leaf_count, extra, paid, committed_at, payable_at, claim_deadline = raw
+        return cls(EpochStatus(status), bytes(root), leaf_count, extra, paid, committed_at, payable_at, claim_deadline)
+
+    @property
+    def merkle_root_hex(self) -> str:
+        return "0x" + self.merkle_root.hex()
+
+
+@dataclass(frozen=True)
 class RegistryVersion:
     """One published version of a community's model (ModelRegistry.getVersion); values are fixed point."""
 
@@ -303,6 +327,20 @@ class ChainClient:
         if number < 1 or number > self.call(notary.functions.epochCount(token)):
             return None
         return OnChainEpoch.decode(self.call(notary.functions.getEpoch(token, number)))
+
+    def revision_count(self, token: str, number: int) -> int:
+        return self.call(self.notary.functions.revisionCount(token, number))
+
+    def revision(self, token: str, number: int, revision: int) -> OnChainRevision | None:
+        """A committed revision of an epoch (None when the notary has no revision of that number)."""
+        if revision < 1 or revision > self.revision_count(token, number):
+            return None
+        return OnChainRevision.decode(self.call(self.notary.functions.getRevision(token, number, revision)))
+
+    def revision_paid_flags(self, token: str, number: int, revision: int, indexes: Sequence[int]) -> list[bool]:
+        """Whether each leaf index of a revision is paid on-chain (claimed or pushed)."""
+        fns = [self.notary.functions.isRevisionPaid(token, number, revision, i) for i in indexes]
+        return [bool(p) for p in self.call_many(fns)]
 
     def model_version(self, token: str, model_key: bytes, version: int) -> RegistryVersion:
         return RegistryVersion.decode(self.call(self.registry.functions.getVersion(token, model_key, version)))
