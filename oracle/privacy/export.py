@@ -3,7 +3,8 @@
 Everything the platform holds about the person behind a wallet, as one JSON document (format
 "lec-member-export-v1"): their personal fields decrypted, their memberships, and for each membership its devices
 with every reading, the anomalies and reading corrections of those devices, its epoch rewards (leaf index,
-amount, data hash, salt, KPIs, payment) and its requests to be forgotten. A membership that was erased is listed
+amount, data hash, salt, KPIs, payment, debt deducted), its leaves in revisions of corrected epochs (reward,
+top-up, debt) and its requests to be forgotten. A membership that was erased is listed
 under "erased" with its date and what the platform still keeps of it: the leaves of its epochs (wallet, index,
 amount, data hash; public on-chain), no personal datum and no reading. When nothing personal is left,
 "nothingLeft" is true and "message" says so with the erasure dates.
@@ -20,7 +21,18 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from oracle.context import Context
-from oracle.db.schema import AnomalyRecord, Community, Device, Epoch, EpochMember, ErasureRequest, Membership, User
+from oracle.db.schema import (
+    AnomalyRecord,
+    Community,
+    Device,
+    Epoch,
+    EpochMember,
+    EpochRevision,
+    ErasureRequest,
+    Membership,
+    RevisionMember,
+    User,
+)
 from oracle.errors import OracleError
 from oracle.instants import iso
 from oracle.privacy.erasures import erasures_of, wallet_hash, when
@@ -94,6 +106,7 @@ def _membership(s, cipher, m: Membership, community: Community) -> dict:
             _device(s, d) for d in s.scalars(select(Device).where(Device.membership_id == m.id).order_by(Device.id))
         ],
         "rewards": _rewards(s, m, personal=True),
+        "revisions": _revisions(s, m, personal=True),
         "erasureRequests": _requests(s, cipher, m),
     }
 
@@ -185,9 +198,44 @@ def _rewards(s, m: Membership, personal: bool) -> list[dict]:
                 "readingCount": leaf.reading_count,
                 "kpis": leaf.kpis,
                 "skippedTx": leaf.skipped_tx,
+                "debtDeducted": str(int(leaf.debt_deducted or 0)),
             }
         rewards.append(entry)
     return rewards
+
+
+def _revisions(s, m: Membership, personal: bool) -> list[dict]:
+    """The member's leaves in revisions of corrected epochs (oracle epoch correct)."""
+    rows = s.execute(
+        select(RevisionMember, EpochRevision, Epoch)
+        .join(EpochRevision, EpochRevision.id == RevisionMember.revision_id)
+        .join(Epoch, Epoch.id == EpochRevision.epoch_id)
+        .where(RevisionMember.membership_id == m.id)
+        .order_by(Epoch.number, EpochRevision.number)
+    )
+    revisions = []
+    for leaf, revision, epoch in rows:
+        entry = {
+            "epoch": epoch.number,
+            "revision": revision.number,
+            "status": revision.status,
+            "leafIndex": leaf.leaf_index,
+            "previousReward": str(int(leaf.previous_reward)),
+            "reward": str(int(leaf.reward)),
+            "topUp": str(int(leaf.top_up)),
+            "debt": str(int(leaf.debt)),
+            "dataHash": None if leaf.data_hash is None else "0x" + bytes(leaf.data_hash).hex(),
+            "paid": leaf.paid,
+            "paidTx": leaf.paid_tx,
+        }
+        if personal:
+            entry |= {
+                "salt": None if leaf.salt is None else "0x" + bytes(leaf.salt).hex(),
+                "readingCount": leaf.reading_count,
+                "kpis": leaf.kpis,
+            }
+        revisions.append(entry)
+    return revisions
 
 
 def _requests(s, cipher, m: Membership) -> list[dict]:
@@ -217,6 +265,7 @@ def _erased(s, m: Membership, community: Community) -> dict:
         "wallet": m.wallet,
         "erasedAt": when(first.erased_at),
         "leavesKept": _rewards(s, m, personal=False),
+        "revisionLeavesKept": _revisions(s, m, personal=False),
     }
 
 

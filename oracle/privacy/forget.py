@@ -3,8 +3,9 @@
 Erased, in ONE database transaction: the person's personal fields (name, surname, address, zip, city, province,
 fiscal code, e-mail and its keyed hash) once no membership of theirs remains, their devices (the link between a
 meter and the person: the device rows go, with their readings, reading corrections, anomalies and series links),
-the salts and member KPIs of every epoch that included them, the reasons of their erasure requests, their roles;
-the membership is deactivated. The platform keeps no take-out file (they are built on request), so none is deleted.
+the salts and member KPIs of every epoch (and epoch revision) that included them, the reasons of their erasure
+requests, their roles; the membership is deactivated. The platform keeps no take-out file (they are built on
+request), so none is deleted.
 
 What stays: the chain (a public ledger: balances, transfers, every commitment) and, in the database, each leaf's
 wallet, index, amount and data hash, every epoch's totals and KPIs, so that the other members' proofs and the
@@ -32,11 +33,13 @@ from oracle.db.schema import (
     Device,
     Epoch,
     EpochMember,
+    EpochRevision,
     EpochStep,
     ErasureLog,
     ErasureRequest,
     Ingestion,
     Membership,
+    RevisionMember,
     User,
     UserRole,
 )
@@ -131,6 +134,7 @@ def forget_in_session(s, wallet: str, community: str | None, reason: str, by: st
     person = find_person(s, wallet, community)
     live = _live_memberships(s, person)
     _refuse_running_epochs(s, person, live)
+    _refuse_running_revisions(s, person, live)
     now = datetime.now(UTC)
     counts = dict.fromkeys(COUNTS, 0)
     per_wallet: dict[str, dict[str, int]] = {}
@@ -195,15 +199,27 @@ def _refuse_running_epochs(s, person: Person, live: list[Membership]) -> None:
             )
 
 
+def _refuse_running_revisions(s, person: Person, live: list[Membership]) -> None:
+    """A revision being computed (not committed yet) would hash corrected readings being erased."""
+    for m in live:
+        running = s.execute(
+            select(EpochRevision.number, Epoch.number)
+            .join(Epoch, Epoch.id == EpochRevision.epoch_id)
+            .where(Epoch.community_id == m.community_id, EpochRevision.status == "running")
+        ).first()
+        if running is not None:
+            raise OracleError(
+                f"revision {running[0]} of epoch {running[1]} of {person.communities[m.community_id].name!r} is "
+                "being computed (not committed yet): let `oracle epoch correct` finish it, then forget: nothing "
+                "was erased"
+            )
+
+
 def erase_membership(s, membership: Membership, now: datetime, by: str) -> dict[str, int]:
     """Erases what one membership holds: its devices and everything measured by them, its epochs' salts and
     member KPIs, its erasure requests' reasons, its roles in the community; deactivates it."""
     counts = erase_devices(s, membership)
-    of_membership = EpochMember.membership_id == membership.id
-    counts["epoch_salts_erased"] = s.scalar(
-        select(func.count()).select_from(EpochMember).where(of_membership, EpochMember.salt.is_not(None))
-    )
-    s.execute(update(EpochMember).where(of_membership).values(salt=None, kpis=None))
+    counts["epoch_salts_erased"] = sum(_erase_salts(s, leaves, membership) for leaves in (EpochMember, RevisionMember))
     counts["request_reasons_erased"] = _close_requests(s, membership, now, by)
     counts["roles_removed"] = s.execute(
         delete(UserRole).where(UserRole.user_id == membership.user_id, UserRole.community_id == membership.community_id)
@@ -211,6 +227,15 @@ def erase_membership(s, membership: Membership, now: datetime, by: str) -> dict[
     counts["memberships_deactivated"] = int(membership.active)
     membership.active = False
     return counts
+
+
+def _erase_salts(s, leaves, membership: Membership) -> int:
+    """Blanks the salt and member KPIs of the membership's leaves (`leaves`: an epoch's or a revision's); the
+    leaf's amount and data hash stay. The number of salts erased."""
+    of_membership = leaves.membership_id == membership.id
+    salted = s.scalar(select(func.count()).select_from(leaves).where(of_membership, leaves.salt.is_not(None)))
+    s.execute(update(leaves).where(of_membership).values(salt=None, kpis=None))
+    return salted
 
 
 def erase_devices(s, membership: Membership) -> dict[str, int]:
