@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from oracle.cli import main as oracle_main
 from oracle.communities import create_community, get_community
 from oracle.db.schema import ErasureLog, ErasureRequest, Membership, User
+from oracle.epochs.reconcile import reconcile_community
 from oracle.epochs.report import epoch_report
 from oracle.epochs.runner import run_epoch
 from oracle.errors import OracleError
@@ -151,6 +152,8 @@ def test_the_epochs_totals_and_kpis_are_unchanged(ctx, forgotten):
     assert {m["wallet"]: int(m["amount"]) for m in after["members"]} == {**EXPECTED, person.wallet: 0}
     code, out = cli(ctx, "epoch", "show", "--community", name, "--epoch", 1)
     assert code == 0 and person.wallet in out
+    # what `oracle doctor` asks of each community: nothing to set back, a NULL salt included
+    assert reconcile_community(ctx, get_community(ctx, name), dry_run=True, log=quiet) == []
 
 
 def test_a_later_epoch_runs_for_the_remaining_members(ctx, forgotten):
