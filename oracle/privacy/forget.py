@@ -1,11 +1,12 @@
 """The right to be forgotten: `oracle members forget --wallet 0x… [--community NAME] --reason TEXT`.
 
 Erased, in ONE database transaction: the person's personal fields (name, surname, address, zip, city, province,
-fiscal code, e-mail and its keyed hash) once no membership of theirs remains, their devices (the link between a
-meter and the person: the device rows go, with their readings, reading corrections, anomalies and series links),
-the salts and member KPIs of every epoch (and epoch revision) that included them, the reasons of their erasure
-requests, their roles; the membership is deactivated. The platform keeps no take-out file (they are built on
-request), so none is deleted.
+fiscal code, e-mail and its keyed hash; with --community, once no other membership of theirs remains, and until
+then the erased membership is unlinked from their record), their devices (the link between a meter and the
+person: the device rows go, with their readings, reading corrections, anomalies and series links), the salts and
+member KPIs of every epoch (and epoch revision) that included them, the reasons of their erasure requests, their
+roles; the membership is deactivated. The platform keeps no take-out file (they are built on request), so none
+is deleted.
 
 What stays: the chain (a public ledger: balances, transfers, every commitment) and, in the database, each leaf's
 wallet, index, amount and data hash, every epoch's totals and KPIs, so that the other members' proofs and the
@@ -148,6 +149,8 @@ def forget_in_session(s, wallet: str, community: str | None, reason: str, by: st
         counts["personal_records"] = per_wallet.setdefault(wallet, dict.fromkeys(COUNTS, 0))["personal_records"] = (
             erase_person_record(s, person, now)
         )
+    else:
+        detach_from_person(s, live, now)
     scope = None if person.community is None else person.community.id
     entries = [
         ErasureLog(
@@ -295,6 +298,17 @@ def _person_record_goes(s, person: Person, live: list[Membership]) -> bool:
     erased_now = {m.id for m in live}
     others = s.scalars(select(Membership).where(Membership.user_id.in_([u.id for u in person.users])))
     return all(m.id in erased_now or erasures_of(s, m.wallet, m.community_id) for m in others)
+
+
+def detach_from_person(s, memberships: list[Membership], now: datetime) -> None:
+    """The person stays a member elsewhere, so their record stays: each erased membership is pointed at an empty
+    record of its own (forgotten, no field), so that nothing links it to the person any more (a community's
+    member list shows no name for it)."""
+    for membership in memberships:
+        blank = User(forgotten_at=now)
+        s.add(blank)
+        s.flush()
+        membership.user_id = blank.id
 
 
 def erase_person_record(s, person: Person, now: datetime) -> int:

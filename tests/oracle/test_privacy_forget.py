@@ -253,3 +253,7 @@ def test_requests_to_be_forgotten_are_decided_once(ctx, tmp_path):
     with ctx.session() as s:
         shop = s.scalar(select(Membership).where(Membership.community_id == community.id, Membership.wallet == SHOP))
         assert shop.active is False
+        # unlinked from the person, whose record stays for the other communities
+        blank = s.get(User, shop.user_id)
+        assert blank.forgotten_at is not None and (blank.name_enc, blank.email_enc, blank.email_hmac) == (None,) * 3
+    assert ctx.cipher.decrypt(user_of(ctx, "shop@example.org").name_enc) == "Bottega Verde"
