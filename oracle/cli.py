@@ -14,6 +14,7 @@
     oracle epoch show --community NAME --epoch N [--json]
     oracle epoch void --community NAME --epoch N --reason TEXT
     oracle epoch abandon --community NAME --epoch N --reason TEXT
+    oracle epoch correct --community NAME --epoch N --reason TEXT
     oracle takeout --community NAME --epoch N --member 0x… --out FILE
     oracle verify FILE
     oracle serve [--schedule FILE]
@@ -243,6 +244,26 @@ def cmd_epoch_abandon(ctx: Context, args) -> None:
     print(abandon_epoch(ctx, args.community, args.epoch, args.reason))
 
 
+def cmd_epoch_correct(ctx: Context, args) -> None:
+    from oracle.epochs.revisions import correct_epoch
+    from oracle.units import base_to_tokens
+
+    revision = correct_epoch(
+        ctx,
+        args.community,
+        args.epoch,
+        args.reason,
+        progress=sys.stderr.isatty(),
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+    )
+    print(
+        f"epoch {args.epoch} revision {revision.number}: {revision.status}; recomputed total "
+        f"{base_to_tokens(int(revision.total_reward))} tokens, top-ups {base_to_tokens(int(revision.extra_reward))} "
+        f"tokens (root {revision.merkle_root}); `oracle epoch show --community {args.community!r} "
+        f"--epoch {args.epoch}` lists what changed per member"
+    )
+
+
 def cmd_takeout(ctx: Context, args) -> None:
     from oracle.takeout import export_takeout
 
@@ -430,6 +451,15 @@ def build_parser() -> argparse.ArgumentParser:
     abandon.add_argument("--epoch", type=epoch_number, required=True)
     abandon.add_argument("--reason", required=True, help="why (recorded in the database)")
     abandon.set_defaults(func=cmd_epoch_abandon)
+    correct = epoch.add_parser(
+        "correct",
+        help="recompute a paid epoch on corrected readings and commit a revision: higher rewards are topped up, "
+        "lower ones become a debt deducted from the member's next rewards",
+    )
+    correct.add_argument("--community", required=True)
+    correct.add_argument("--epoch", type=epoch_number, required=True)
+    correct.add_argument("--reason", required=True, help="why (its hash goes on-chain with the revision)")
+    correct.set_defaults(func=cmd_epoch_correct)
 
     takeout = sub.add_parser("takeout", help="export a member's take-out proof")
     takeout.add_argument("--community", required=True)

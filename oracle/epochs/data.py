@@ -1,7 +1,12 @@
 """Reading the data of an epoch from PostgreSQL, frozen by the ingestion watermark.
 
 Every reading carries the id of the ingestion that loaded it; an epoch records the highest id at
-its `select` step, so later ingestions never change what an epoch (or its take-out) sees.
+its `select` step, so later ingestions never change what an epoch (or its take-out) sees. A correction
+(`oracle ingest --correction`) replaces a stored reading and gives it the correcting ingestion's id; the
+value it replaced is kept in `reading_corrections`. So the readings "as of watermark W" are the stored ones
+loaded up to W, and, for a reading corrected after W, the value the first correction after W replaced
+(when that value itself was loaded up to W). Both readers below return exactly that; they take the
+slower corrections-aware query only when some reading of the community was corrected after W.
 
 Two readers. `load_epoch_readings` is the epoch's: the database groups the readings by meter and sorts
 each meter's by time (`array_agg(... ORDER BY ts)`), a binary COPY brings one message per meter (not one
@@ -25,16 +30,46 @@ from sqlalchemy import func, select
 
 from oracle.db.schema import Device, Ingestion, Membership
 
+# the value a reading had at watermark W when it was corrected after W: the first later correction's old value
+AS_OF_JOIN = """
+  LEFT JOIN LATERAL (
+    SELECT c.old_energy, c.old_ingestion_id FROM reading_corrections c
+    WHERE c.device_id = r.device_id AND c.ts = r.ts AND c.ingestion_id > {watermark}
+    ORDER BY c.ingestion_id LIMIT 1
+  ) was ON r.ingestion_id > {watermark}"""
+AS_OF_WHERE = "(r.ingestion_id <= {watermark} OR was.old_ingestion_id <= {watermark})"
 READINGS_SQL = """
 COPY (
-  SELECT m.wallet, d.deviceid, extract(epoch FROM r.ts)::bigint AS ts_s, r.energy
+  SELECT m.wallet, d.deviceid, extract(epoch FROM r.ts)::bigint AS ts_s, {energy}
   FROM counterreading r
   JOIN devices d ON d.id = r.device_id
-  JOIN users_communities m ON m.id = d.membership_id
-  WHERE m.community_id = {community} AND r.ts >= '{start}' AND r.ts < '{end}' AND r.ingestion_id <= {watermark}
+  JOIN users_communities m ON m.id = d.membership_id {as_of_join}
+  WHERE m.community_id = {community} AND r.ts >= '{start}' AND r.ts < '{end}' AND {frozen}
   {member_filter}
 ) TO STDOUT (FORMAT csv)
 """
+CORRECTED_AFTER_SQL = """
+  SELECT EXISTS (
+    SELECT 1 FROM reading_corrections c JOIN ingestions i ON i.id = c.ingestion_id
+    WHERE i.community_id = %s AND c.ingestion_id > %s
+  )"""
+
+
+def corrected_after(raw_connection, community_id: int, watermark: int) -> bool:
+    """Whether a reading of the community was corrected by an ingestion after `watermark`."""
+    with raw_connection.cursor() as cur:
+        return bool(cur.execute(CORRECTED_AFTER_SQL, (int(community_id), int(watermark))).fetchone()[0])
+
+
+def _frozen_parts(as_of: bool, watermark: int) -> dict[str, str]:
+    """The SQL pieces reading `r.energy` as of the watermark (corrections-aware when `as_of`)."""
+    if not as_of:
+        return {"energy": "r.energy", "as_of_join": "", "frozen": f"r.ingestion_id <= {int(watermark)}"}
+    return {
+        "energy": "COALESCE(was.old_energy, r.energy)",
+        "as_of_join": AS_OF_JOIN.format(watermark=int(watermark)),
+        "frozen": AS_OF_WHERE.format(watermark=int(watermark)),
+    }
 
 
 def ingestion_watermark(session, community_id: int) -> int:
@@ -54,16 +89,16 @@ def load_readings(
         if not all(c in "0123456789abcdefABCDEFx" for c in wallet):
             raise ValueError("invalid wallet")
         member_filter = f"AND m.wallet = '{wallet}'"
-    sql = READINGS_SQL.format(
-        community=int(community_id),
-        start=start.isoformat(),
-        end=end.isoformat(),
-        watermark=int(watermark),
-        member_filter=member_filter,
-    )
     buffer = io.BytesIO()
     raw = engine.raw_connection()
     try:
+        sql = READINGS_SQL.format(
+            community=int(community_id),
+            start=start.isoformat(),
+            end=end.isoformat(),
+            member_filter=member_filter,
+            **_frozen_parts(corrected_after(raw, community_id, watermark), watermark),
+        )
         with raw.cursor() as cur, cur.copy(sql) as copy:
             for chunk in copy:
                 buffer.write(chunk)
@@ -105,12 +140,18 @@ def to_model_frame(readings: pd.DataFrame) -> pd.DataFrame:
 # one row per meter: its readings' times and energies as two arrays in time order (the key (device_id, ts)
 # gives that order); the period's bounds on ts let PostgreSQL read only the period's monthly partitions
 READINGS_BY_DEVICE_SELECT = """
-  SELECT r.device_id, array_agg(r.ts ORDER BY r.ts), array_agg(r.energy ORDER BY r.ts)
-  FROM counterreading r
-  WHERE r.device_id = ANY(%s) AND r.ts >= %s AND r.ts < %s AND r.ingestion_id <= %s
+  SELECT r.device_id, array_agg(r.ts ORDER BY r.ts), array_agg({energy} ORDER BY r.ts)
+  FROM counterreading r {as_of_join}
+  WHERE r.device_id = ANY(%s) AND r.ts >= %s AND r.ts < %s AND {frozen}
   GROUP BY r.device_id
 """
-READINGS_BY_DEVICE_SQL = f"COPY ({READINGS_BY_DEVICE_SELECT}) TO STDOUT (FORMAT binary)"
+
+
+def readings_by_device_sql(as_of: bool, watermark: int) -> str:
+    select_sql = READINGS_BY_DEVICE_SELECT.format(**_frozen_parts(as_of, watermark))
+    return f"COPY ({select_sql}) TO STDOUT (FORMAT binary)"
+
+
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # binary timestamptz: microseconds since this instant
 BINARY_HEADER = 19  # PGCOPY signature, flags, header extension length
 CONNECTIONS = 2
@@ -175,15 +216,20 @@ def load_epoch_readings(
     """The community's readings in [start, end) loaded by ingestions up to `watermark` (see the module doc)."""
     devices = community_devices(session, community_id)
     parts = [[row[0] for row in devices[k::CONNECTIONS]] for k in range(CONNECTIONS)]
+    raw = engine.raw_connection()
+    try:
+        sql = readings_by_device_sql(corrected_after(raw, community_id, watermark), watermark)
+    finally:
+        raw.close()
     with ThreadPoolExecutor(CONNECTIONS) as pool:
         arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for part in pool.map(lambda ids: _copy_devices(engine, ids, start, end, watermark, start), parts):
+        for part in pool.map(lambda ids: _copy_devices(engine, sql, ids, start, end, start), parts):
             arrays.update(part)
     return _assemble(devices, arrays, start)
 
 
 def _copy_devices(
-    engine, device_ids: list[int], start, end, watermark: int, origin: datetime
+    engine, sql: str, device_ids: list[int], start, end, origin: datetime
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """{database meter id: (offset_s int32, energy float64)} read by one binary COPY on its own connection."""
     result: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -193,7 +239,7 @@ def _copy_devices(
     raw = engine.raw_connection()
     try:
         with raw.cursor() as cur:
-            with cur.copy(READINGS_BY_DEVICE_SQL, (device_ids, start, end, int(watermark))) as copy:
+            with cur.copy(sql, (device_ids, start, end)) as copy:
                 first = True
                 for message in copy:
                     row = memoryview(message)[BINARY_HEADER if first else 0 :]

@@ -52,6 +52,7 @@ from oracle.context import Context
 from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep, Membership
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark
+from oracle.epochs.debts import deduct, outstanding_debts
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso, parse_instant, to_unix
 from oracle.locks import community_run_lock
@@ -383,21 +384,29 @@ class EpochRunner:
                     "version for the period, then run the same command again"
                 ) from None
             result, counts = computed.result, computed.reading_counts
+            # lower rewards of corrected epochs are deducted here (oracle/epochs/debts.py)
+            amounts = {wallet: int(result.amounts[wallet]) for wallet in wallets}
+            deducted = deduct(amounts, outstanding_debts(s, self.community.id, wallets, excluding_epoch=epoch.id))
             for wallet in wallets:
+                amount = amounts[wallet] - deducted.get(wallet, 0)
                 s.add(
                     EpochMember(
                         epoch_id=epoch.id,
                         membership_id=memberships[wallet],
                         wallet=wallet,
-                        amount=result.amounts[wallet],
-                        tokens=float(result.tokens[wallet]),
+                        amount=amount,
+                        debt_deducted=deducted.get(wallet, 0),
+                        tokens=float(result.tokens[wallet]) if wallet not in deducted else amount / 10**18,
                         kpis=result.member_kpis.get(wallet),
                         reading_count=int(counts.get(wallet, 0)),
                     )
                 )
             epoch.community_kpis = result.community_kpis
-            epoch.total_reward = result.total
-            self._record(s, epoch.id, "compute", {"readings": len(readings), "total": str(result.total)})
+            epoch.total_reward = int(result.total) - sum(deducted.values())
+            detail = {"readings": len(readings), "total": str(epoch.total_reward)}
+            if deducted:
+                detail["debtsDeducted"] = {wallet: str(amount) for wallet, amount in deducted.items()}
+            self._record(s, epoch.id, "compute", detail)
 
     def step_hash(self) -> None:
         from oracle.epochs.hashing import salted_hashes
