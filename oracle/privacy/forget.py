@@ -154,12 +154,15 @@ def forget_in_session(s, wallet: str, community: str | None, reason: str, by: st
     scope = None if person.community is None else person.community.id
     entries = [
         ErasureLog(
-            wallet_hash=wallet_hash(w), community_id=scope, erased_at=now, erased_by=by, reason_hash=reason_hash(reason)
+            wallet_hash=wallet_hash(w),
+            community_id=scope,
+            erased_at=now,
+            erased_by=by,
+            reason_hash=reason_hash(reason),
+            counts=group,
         )
-        for w in per_wallet
+        for w, group in per_wallet.items()
     ]
-    for entry, group in zip(entries, per_wallet.values()):
-        entry.counts = group
     s.add_all(entries)
     s.flush()
     wallets = {person.communities[m.community_id].name: m.wallet for m in live}

@@ -19,7 +19,7 @@ from oracle.communities import create_community, get_community
 from oracle.db.schema import ErasureLog, ErasureRequest, Membership, User
 from oracle.epochs.reconcile import reconcile_community
 from oracle.epochs.report import epoch_report
-from oracle.epochs.runner import run_epoch
+from oracle.epochs.runner import SimulatedCrash, run_epoch
 from oracle.errors import OracleError
 from oracle.ingest.loader import ingest_file
 from oracle.privacy.erasures import wallet_hash
@@ -257,3 +257,14 @@ def test_requests_to_be_forgotten_are_decided_once(ctx, tmp_path):
         blank = s.get(User, shop.user_id)
         assert blank.forgotten_at is not None and (blank.name_enc, blank.email_enc, blank.email_hmac) == (None,) * 3
     assert ctx.cipher.decrypt(user_of(ctx, "shop@example.org").name_enc) == "Bottega Verde"
+
+
+def test_an_epoch_still_being_computed_with_the_person_is_finished_first(ctx, tmp_path):
+    name = small_community(ctx, tmp_path)
+    with pytest.raises(SimulatedCrash):  # computed (tree and root), killed before its commit
+        run_epoch(ctx, name, START, END, crash_at="after:tree", progress=False, log=quiet)
+    with pytest.raises(OracleError, match=rf"^epoch 1 of {name!r} is running and includes {SHOP} \(not committed"):
+        forget_member(ctx, SHOP, name, REASON, "operator")
+    run_epoch(ctx, name, START, END, progress=False, log=quiet)  # the refusal erased nothing: the same root
+    assert len(build_takeout(ctx, name, 1, SHOP)["readings"]) == 4
+    assert forget_member(ctx, SHOP, name, REASON, "operator").counts["readings_deleted"] == 4
