@@ -202,6 +202,8 @@ def _label(tx: ChainTransaction, epochs: dict[int, Epoch]) -> str:
         "commit": f"the commit of epoch {number}",
         "push": f"a reward payment of epoch {number}",
         "void": f"the void of epoch {number}",
+        "revision-commit": f"the commit of revision {detail.get('revision')} of epoch {number}",
+        "revision-push": f"a top-up payment of revision {detail.get('revision')} of epoch {number}",
         "create_community": "the token's creation",
         "fund_treasury": "the treasury's funding",
         "set_reward_ceiling": "the per-epoch reward ceiling",
@@ -215,6 +217,11 @@ def _resend(tx: ChainTransaction, community: Community, epochs: dict[int, Epoch]
     name = shlex.quote(community.name)
     if tx.kind in ("commit", "push") and tx.epoch_id in epochs:
         return f"{_run_command(community, epochs[tx.epoch_id])} sends it again"
+    if tx.kind in ("revision-commit", "revision-push") and tx.epoch_id in epochs:
+        return (
+            f"`oracle epoch correct --community {name} --epoch {epochs[tx.epoch_id].number} --reason …` (the "
+            "revision's reason) sends it again"
+        )
     if tx.kind == "void" and tx.epoch_id in epochs:
         return f"{_void_command(community, epochs[tx.epoch_id].number)} sends it again"
     if tx.kind in ("create_community", "set_reward_ceiling"):

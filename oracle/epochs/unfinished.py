@@ -8,7 +8,8 @@ period, the steps recorded, and where it stands, the first that applies:
 - waiting: committed, the challenge window open until `payable_at` (payable: the window is over);
 - interrupted: the last run ended between two steps without a word (killed, or a crash);
 and the exact command that goes on: the same `oracle epoch run` (the runner resumes at the first step not
-recorded), after the window for a waiting epoch.
+recorded), after the window for a waiting epoch. Unfinished revisions of corrected epochs (`oracle epoch
+correct`, oracle/epochs/revisions.py) are listed the same way, with the `oracle epoch correct` that goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 
 from oracle.context import Context
-from oracle.db.schema import Community, Epoch, EpochStep
+from oracle.db.schema import Community, Epoch, EpochRevision, EpochStep, RevisionStep
 from oracle.epochs.runner import CLOSED, STEPS, STOPPED
 from oracle.instants import iso
 from oracle.locks import LOCK_SPACE
@@ -43,7 +44,57 @@ def unfinished_epochs(ctx: Context) -> list[dict]:
                 .order_by(Community.name, Epoch.number)
             )
         )
-    return [epoch_state(ctx, community, epoch) for epoch, community in rows]
+        revisions = list(
+            s.execute(
+                select(EpochRevision, Epoch, Community)
+                .join(Epoch, Epoch.id == EpochRevision.epoch_id)
+                .join(Community, Community.id == Epoch.community_id)
+                .where(EpochRevision.status.in_(("running", "waiting")))
+                .order_by(Community.name, Epoch.number, EpochRevision.number)
+            )
+        )
+    states = [epoch_state(ctx, community, epoch) for epoch, community in rows]
+    return states + [revision_state(ctx, community, epoch, revision) for revision, epoch, community in revisions]
+
+
+def revision_state(ctx: Context, community: Community, epoch: Epoch, revision: EpochRevision) -> dict:
+    """Where an unfinished revision stands and the `oracle epoch correct` that goes on."""
+    from oracle.epochs.revisions import STEPS as REVISION_STEPS
+
+    with ctx.session() as s:
+        steps = set(s.scalars(select(RevisionStep.step).where(RevisionStep.revision_id == revision.id)))
+    done = [step for step in REVISION_STEPS if step in steps]
+    command = (
+        f"oracle epoch correct --community {shlex.quote(community.name)} --epoch {epoch.number} "
+        f"--reason {shlex.quote(revision.reason)}"
+    )
+    state = {
+        "community": community.name,
+        "epoch": epoch.number,
+        "revision": revision.number,
+        "status": revision.status,
+        "period": {"start": iso(epoch.period_start), "end": iso(epoch.period_end)},
+        "stepsDone": done,
+        "nextStep": next((step for step in REVISION_STEPS if step not in steps), None),
+        "payableAt": iso(revision.payable_at) if revision.payable_at else None,
+        "stopped": None,
+    }
+    if _run_in_progress(ctx, community):
+        return {**state, "state": "in progress", "says": "a run of this community is in progress now", "next": command}
+    if revision.status == "waiting" and revision.payable_at > datetime.now(UTC):
+        return {
+            **state,
+            "state": "waiting",
+            "says": f"revision {revision.number} committed; waiting for its challenge window until "
+            f"{iso(revision.payable_at)}",
+            "next": f"{command}   (at or after {iso(revision.payable_at)})",
+        }
+    says = (
+        f"revision {revision.number} interrupted after the {done[-1]} step"
+        if done
+        else (f"revision {revision.number} interrupted before its first step")
+    )
+    return {**state, "state": "interrupted", "says": says, "next": command}
 
 
 def epoch_state(ctx: Context, community: Community, epoch: Epoch) -> dict:
@@ -123,7 +174,9 @@ def format_unfinished(epochs: list[dict]) -> list[str]:
     lines = [f"unfinished epochs: {len(epochs)}"]
     for e in epochs:
         lines += [
-            f"  {e['community']!r} epoch {e['epoch']} ({e['period']['start']} .. {e['period']['end']}): {e['says']}",
+            f"  {e['community']!r} epoch {e['epoch']}"
+            + (f" revision {e['revision']}" if "revision" in e else "")
+            + f" ({e['period']['start']} .. {e['period']['end']}): {e['says']}",
             f"    steps done: {', '.join(e['stepsDone']) or 'none'}; next step: {e['nextStep']}",
             f"    next: {e['next']}",
         ]

@@ -18,6 +18,7 @@ leaf pays 0.5 - 0.3 = 0.2 and deducts her whole debt.
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ from oracle.db.schema import ChainTransaction, Epoch, EpochMember, EpochRevision
 from oracle.epochs.debts import deduct
 from oracle.epochs.revisions import SimulatedCrash, correct_epoch
 from oracle.epochs.runner import run_epoch
+from oracle.epochs.unfinished import unfinished_epochs
 from oracle.errors import OracleError
 from oracle.ingest.loader import ingest_file
 from oracle.takeout import export_takeout, verify_takeout_file
@@ -173,6 +175,12 @@ def test_a_crash_anywhere_in_a_revision_resumes_and_pays_the_top_up_once(ctx, tm
     load_correction(ctx, tmp_path, name)
     with pytest.raises(SimulatedCrash):
         correct_epoch(ctx, name, 1, REASON, crash_at=crash_at, progress=False, log=quiet)
+    [state] = [e for e in unfinished_epochs(ctx) if e["community"] == name]  # `oracle status` names it
+    assert (state["epoch"], state["revision"], state["state"]) == (1, 1, "interrupted")
+    assert (
+        state["next"]
+        == f"oracle epoch correct --community {shlex.quote(name)} --epoch 1 --reason {shlex.quote(REASON)}"
+    )
     with pytest.raises(OracleError, match="is not finished"):  # another reason cannot start a second one
         correct_epoch(ctx, name, 1, "something else", progress=False, log=quiet)
     revision = correct_epoch(ctx, name, 1, REASON, progress=False, log=quiet)
