@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 
 from eth_utils import keccak
 from sqlalchemy import func, select, text
-from tqdm import tqdm
 
 from oracle.chain.client import EpochStatus, OnChainRevision
 from oracle.chain.outage import CHAIN_DOWN, chain_stopped_answering
@@ -49,10 +48,11 @@ from oracle.db.schema import (
 )
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark
+from oracle.epochs.payments import LeafPayer, Leaves, Pushes
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso
 from oracle.locks import community_run_lock
-from oracle.merkle import StandardMerkleTree, pack_leaves, reward_tree
+from oracle.merkle import StandardMerkleTree, reward_tree
 from oracle.units import base_to_tokens
 
 STEPS = ("select", "compute", "hash", "tree", "commit", "pay", "done")
@@ -520,25 +520,14 @@ class RevisionRunner:
             )
             return WAITING
         self._set_status("running")
-        tree = StandardMerkleTree.load(self._load().tree_dump)
-        self._settle_earlier_pushes()
-        unsettled = self._unsettled_indexes()
-        paid = chain.revision_paid_flags(self.community.token_address, self.number, self.revision_number, unsettled)
-        self._mark_paid([i for i, p in zip(unsettled, paid) if p], None)
-        todo = [i for i, p in zip(unsettled, paid) if not p]
-        size = self.ctx.settings.batch_size
-        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-        for number, batch in enumerate(
-            tqdm(batches, desc="paying top-ups", unit="batch", disable=not self.progress), start=1
-        ):
-            self._push(tree, number, batch)
+        batches, _ = self._payer().pay(StandardMerkleTree.load(self._load().tree_dump))
         with self.ctx.session() as s:
             skipped = s.scalar(
                 select(func.count())
                 .select_from(RevisionMember)
                 .where(RevisionMember.revision_id == self.revision_id, RevisionMember.skipped_tx.is_not(None))
             )
-            self._record(s, "pay", {"batches": len(batches), "skipped": skipped})
+            self._record(s, "pay", {"batches": batches, "skipped": skipped})
         return None
 
     def _set_status(self, status: str) -> None:
@@ -558,91 +547,32 @@ class RevisionRunner:
                 "top-ups went back to the treasury"
             )
 
-    def _settle_earlier_pushes(self) -> None:
-        with self.ctx.session() as s:
-            sent = [
-                tx
-                for tx in s.scalars(
-                    select(ChainTransaction)
-                    .where(
-                        ChainTransaction.epoch_id == self.epoch_id,
-                        ChainTransaction.kind == PUSH_KIND,
-                        ChainTransaction.status.in_(("sent", "mined")),
-                    )
-                    .order_by(ChainTransaction.id)
-                )
-                if (tx.detail or {}).get("revision") == self.revision_number
-            ]
-        for tx, receipt in record_receipts(self.ctx, sent):
-            if receipt is not None and receipt["status"] == 1:
-                self._settle(receipt, tx.detail["indexes"])
-
-    def _unsettled_indexes(self) -> list[int]:
-        with self.ctx.session() as s:
-            return list(
-                s.scalars(
-                    select(RevisionMember.leaf_index)
-                    .where(
-                        RevisionMember.revision_id == self.revision_id,
-                        RevisionMember.paid.is_(False),
-                        RevisionMember.skipped_tx.is_(None),
-                        RevisionMember.top_up > 0,
-                    )
-                    .order_by(RevisionMember.leaf_index)
-                )
-            )
-
-    def _push(self, tree: StandardMerkleTree, number: int, indexes: list[int]) -> None:
-        proof = tree.multiproof(indexes)
-        fn = self.ctx.chain.notary.functions.pushRevisionRewards(
-            self.community.token_address,
-            self.number,
-            self.revision_number,
-            pack_leaves(proof.values),
-            proof.proof,
-            proof.proof_flags,
+    def _payer(self) -> LeafPayer:
+        chain, token = self.ctx.chain, self.community.token_address
+        number, revision = self.number, self.revision_number
+        pushes = Pushes(
+            kind=PUSH_KIND,
+            detail={"revision": revision},
+            call=lambda leaves, proof, flags: chain.notary.functions.pushRevisionRewards(
+                token, number, revision, leaves, proof, flags
+            ),
+            skipped_event="RevisionRewardSkipped",
+            paid_flags=lambda indexes: chain.revision_paid_flags(token, number, revision, indexes),
+            what=f"pushRevisionRewards(epoch {number}, revision {revision}",
         )
-        receipt = send_recorded(
+        leaves = Leaves(RevisionMember, RevisionMember.revision_id == self.revision_id, RevisionMember.top_up > 0)
+        return LeafPayer(
             self.ctx,
-            fn,
-            "reward_payer",
-            PUSH_KIND,
-            what=f"pushRevisionRewards(epoch {self.number}, revision {self.revision_number}, batch {number})",
-            epoch_id=self.epoch_id,
-            community_id=self.community.id,
-            detail={"revision": self.revision_number, "batch": number, "indexes": indexes},
-            after_sent=lambda _: self._crash(f"pay:sent:{number}"),
+            self.community,
+            self.epoch_id,
+            leaves,
+            pushes,
+            label=self.name,
+            desc="paying top-ups",
+            crash=self._crash,
+            progress=self.progress,
+            log=self.log,
         )
-        self._crash(f"pay:mined:{number}")
-        self._settle(receipt, indexes)
-
-    def _settle(self, receipt, indexes: list[int]) -> None:
-        chain = self.ctx.chain
-        skipped = {event["index"] for event in chain.events(chain.notary, "RevisionRewardSkipped", receipt)}
-        tx_hash = receipt["transactionHash"].to_0x_hex()
-        with self.ctx.session() as s:
-            for member in s.scalars(
-                select(RevisionMember).where(
-                    RevisionMember.revision_id == self.revision_id, RevisionMember.leaf_index.in_(indexes)
-                )
-            ):
-                if member.leaf_index in skipped:
-                    member.skipped_tx = tx_hash
-                else:
-                    member.paid = True
-                    member.paid_tx = member.paid_tx or tx_hash
-        for index in sorted(skipped):
-            self.log(f"{self.name}: leaf {index} skipped by the notary (not an active member now); it stays claimable")
-
-    def _mark_paid(self, indexes: list[int], tx_hash: str | None) -> None:
-        with self.ctx.session() as s:
-            for member in s.scalars(
-                select(RevisionMember).where(
-                    RevisionMember.revision_id == self.revision_id, RevisionMember.leaf_index.in_(indexes)
-                )
-            ):
-                member.paid = True
-                member.paid_tx = member.paid_tx or tx_hash
 
     # ------------------------------------------------------------ done
 

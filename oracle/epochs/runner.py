@@ -41,7 +41,6 @@ from datetime import UTC, datetime
 import pandas as pd
 from eth_utils import to_checksum_address
 from sqlalchemy import delete, func, select
-from tqdm import tqdm
 
 from oracle.chain.client import EpochStatus, OnChainEpoch
 from oracle.chain.encoding import to_bytes32
@@ -53,10 +52,11 @@ from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, Ep
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark
 from oracle.epochs.debts import deduct, outstanding_debts
+from oracle.epochs.payments import LeafPayer, Leaves, Pushes
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso, parse_instant, to_unix
 from oracle.locks import community_run_lock
-from oracle.merkle import StandardMerkleTree, pack_leaves, reward_tree
+from oracle.merkle import StandardMerkleTree, reward_tree
 from oracle.units import base_to_tokens
 
 STEPS = ("select", "compute", "hash", "tree", "commit", "pay", "done")
@@ -536,20 +536,7 @@ class EpochRunner:
             return self._wait_until(onchain.payable_at)
         self._set_status("running")
         epoch = self._load()
-        tree = StandardMerkleTree.load(epoch.tree_dump)
-        self._settle_earlier_pushes()
-        unsettled = self._unsettled_indexes()
-        # the chain is the truth: whoever is paid there (a claim, a batch mined before a crash) is done
-        paid = chain.paid_flags(self.community.token_address, self.number, unsettled)
-        already = [i for i, p in zip(unsettled, paid) if p]
-        self._mark_paid(already, None)
-        todo = [i for i, p in zip(unsettled, paid) if not p]
-        size = self.ctx.settings.batch_size
-        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-        for number, batch in enumerate(
-            tqdm(batches, desc="paying rewards", unit="batch", disable=not self.progress), start=1
-        ):
-            self._push(tree, number, batch)
+        batches, already = self._payer().pay(StandardMerkleTree.load(epoch.tree_dump))
         with self.ctx.session() as s:
             for member in s.scalars(
                 select(EpochMember).where(EpochMember.epoch_id == self.epoch_id, EpochMember.amount == 0)
@@ -560,9 +547,7 @@ class EpochRunner:
                 .select_from(EpochMember)
                 .where(EpochMember.epoch_id == self.epoch_id, EpochMember.skipped_tx.is_not(None))
             )
-            self._record(
-                s, self.epoch_id, "pay", {"batches": len(batches), "already_paid": len(already), "skipped": skipped}
-            )
+            self._record(s, self.epoch_id, "pay", {"batches": batches, "already_paid": already, "skipped": skipped})
         return None
 
     def _stop_if_closed(self, onchain: OnChainEpoch) -> None:
@@ -578,26 +563,6 @@ class EpochRunner:
                 "deadline: its unpaid rewards went back to the treasury"
             )
 
-    def _settle_earlier_pushes(self) -> None:
-        """Records what the pushes of an earlier run did (a crash may have come between a push and its
-        record): paid and skipped leaves, from their receipts. Settling twice changes nothing."""
-        with self.ctx.session() as s:
-            sent = list(
-                s.scalars(
-                    select(ChainTransaction)
-                    .where(
-                        ChainTransaction.epoch_id == self.epoch_id,
-                        ChainTransaction.kind == "push",
-                        ChainTransaction.status.in_(("sent", "mined")),
-                    )
-                    .order_by(ChainTransaction.id)
-                )
-            )
-        for tx, receipt in record_receipts(self.ctx, sent):
-            # never mined (None): its leaves are still unpaid and go again (the notary skips paid ones)
-            if receipt is not None and receipt["status"] == 1:
-                self._settle(receipt, tx.detail["indexes"])
-
     def _wait_until(self, payable_at: int) -> str:
         self._set_status("waiting", payable_at=from_unix(payable_at))
         self.log(
@@ -606,71 +571,31 @@ class EpochRunner:
         )
         return WAITING
 
-    def _unsettled_indexes(self) -> list[int]:
-        """Leaf indexes still owed something: not paid, not skipped by an earlier push, amount > 0."""
-        with self.ctx.session() as s:
-            return list(
-                s.scalars(
-                    select(EpochMember.leaf_index)
-                    .where(
-                        EpochMember.epoch_id == self.epoch_id,
-                        EpochMember.paid.is_(False),
-                        EpochMember.skipped_tx.is_(None),
-                        EpochMember.amount > 0,
-                    )
-                    .order_by(EpochMember.leaf_index)
-                )
-            )
-
-    def _push(self, tree: StandardMerkleTree, number: int, indexes: list[int]) -> None:
-        """One pushRewards of consecutive unpaid indexes under one multiproof, signed by the reward payer."""
-        proof = tree.multiproof(indexes)
-        fn = self.ctx.chain.notary.functions.pushRewards(
-            self.community.token_address, self.number, pack_leaves(proof.values), proof.proof, proof.proof_flags
+    def _payer(self) -> LeafPayer:
+        chain, token = self.ctx.chain, self.community.token_address
+        pushes = Pushes(
+            kind="push",
+            detail={},
+            call=lambda leaves, proof, flags: chain.notary.functions.pushRewards(
+                token, self.number, leaves, proof, flags
+            ),
+            skipped_event="RewardSkipped",
+            paid_flags=lambda indexes: chain.paid_flags(token, self.number, indexes),
+            what=f"pushRewards(epoch {self.number}",
         )
-        receipt = send_recorded(
+        leaves = Leaves(EpochMember, EpochMember.epoch_id == self.epoch_id, EpochMember.amount > 0)
+        return LeafPayer(
             self.ctx,
-            fn,
-            "reward_payer",
-            "push",
-            what=f"pushRewards(epoch {self.number}, batch {number})",
-            epoch_id=self.epoch_id,
-            community_id=self.community.id,
-            detail={"batch": number, "indexes": indexes},
-            after_sent=lambda _: self._crash(f"pay:sent:{number}"),
+            self.community,
+            self.epoch_id,
+            leaves,
+            pushes,
+            label=f"epoch {self.number}",
+            desc="paying rewards",
+            crash=self._crash,
+            progress=self.progress,
+            log=self.log,
         )
-        self._crash(f"pay:mined:{number}")
-        self._settle(receipt, indexes)
-        self._crash(f"pay:batch:{number}")
-
-    def _settle(self, receipt, indexes: list[int]) -> None:
-        """Records a mined push: the leaves the notary skipped (RewardSkipped: not an active member) as skipped,
-        the others as paid (by this push, or by a claim just before it)."""
-        chain = self.ctx.chain
-        skipped = {event["index"] for event in chain.events(chain.notary, "RewardSkipped", receipt)}
-        tx_hash = receipt["transactionHash"].to_0x_hex()
-        with self.ctx.session() as s:
-            for member in s.scalars(
-                select(EpochMember).where(EpochMember.epoch_id == self.epoch_id, EpochMember.leaf_index.in_(indexes))
-            ):
-                if member.leaf_index in skipped:
-                    member.skipped_tx = tx_hash
-                else:
-                    member.paid = True
-                    member.paid_tx = member.paid_tx or tx_hash
-        for index in sorted(skipped):
-            self.log(
-                f"epoch {self.number}: leaf {index} skipped by the notary (not an active member now); "
-                "it stays claimable"
-            )
-
-    def _mark_paid(self, indexes: list[int], tx_hash: str | None) -> None:
-        with self.ctx.session() as s:
-            for member in s.scalars(
-                select(EpochMember).where(EpochMember.epoch_id == self.epoch_id, EpochMember.leaf_index.in_(indexes))
-            ):
-                member.paid = True
-                member.paid_tx = member.paid_tx or tx_hash
 
     # ------------------------------------------------------------ done
 
