@@ -196,6 +196,44 @@ def main():
             )
         )
 
+    # a commit of one leaf beside the one of 10,000: the commit does not grow with the leaves
+    gas_used = send_raw(
+        notary.commitEpoch,
+        oracle,
+        token,
+        2,
+        (period_end, period_end + 30, reward_tree(leaves[:1]).root, model, 1, keccak(b"ds2"), 1, 3 * E18),
+    )
+    rows.append(
+        ("commitEpoch (1 leaf, the community's 2nd epoch)", gas_used, "", "its epoch counter and escrow already exist")
+    )
+
+    # a revision of epoch 1 after a correction: every 10th member 1 token higher, the others unchanged
+    topped = set(range(0, LEAVES, 10))
+    revision_leaves = [(m, E18 if i in topped else 0, keccak(f"corrected {i}".encode())) for i, m in enumerate(members)]
+    revision_tree = reward_tree(revision_leaves)
+    extra = len(topped) * E18
+    revision = (revision_tree.root, keccak(b"corrected ds"), LEAVES, extra, total + extra, keccak(b"DSO correction"))
+    gas_used = send_raw(notary.commitRevision, oracle, token, 1, 1, revision)
+    rows.append((f"commitRevision ({LEAVES:,} leaves)", gas_used, "", "constant in the number of leaves"))
+    revision_gas = []
+    ordered = sorted(topped)
+    for first in range(0, len(ordered), BATCH):
+        indexes = ordered[first : first + BATCH]
+        proof = revision_tree.multiproof(indexes)
+        gas_used = send_raw(
+            notary.pushRevisionRewards, payer, token, 1, 1, pack_leaves(proof.values), proof.proof, proof.proof_flags
+        )
+        revision_gas.append(gas_used / len(indexes))
+    rows.append(
+        (
+            f"pushRevisionRewards, batches of {BATCH} top-ups, existing holders",
+            round(sum(revision_gas) / len(revision_gas)),
+            payment_floor(pack_leaves([revision_tree.values()[0]]), False),
+            f"per member; {len(topped):,} top-ups (every 10th leaf), so a multiproof spans 10 leaves per top-up",
+        )
+    )
+
     print("\n| operation | gas | floor | note |\n|---|---:|---:|---|")
     for name, gas, floor, note in rows:
         floor_text = f"{floor:,}" if floor else ""
