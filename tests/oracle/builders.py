@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,6 +77,15 @@ def small_community(
 ) -> str:
     name = name or unique_name()
     p = devices_prefix(name)
+    new_community(ctx, name, endowment=endowment, reward_ceiling=reward_ceiling)
+    import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
+    ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
+    publish_model(ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
+    return name
+
+
+def new_community(ctx, name: str, *, endowment: str = "10000", reward_ceiling: str = "100000") -> None:
+    """A community with the tests' usual settings: welcome 100 (citizen) and 500 (stakeholder), fee 1 %."""
     create_community(
         ctx,
         name,
@@ -84,10 +95,22 @@ def small_community(
         endowment=endowment,
         reward_ceiling=reward_ceiling,
     )
-    import_members(ctx, name, write(tmp_path / "members.csv", MEMBERS_CSV.format(p=p)))
-    ingest_file(ctx, name, write(tmp_path / "readings.csv", READINGS_CSV.format(p=p)))
-    publish_model(ctx, "self_consumption", {"alpha_consumer": "1", "alpha_producer": "0.5"}, community=name)
-    return name
+
+
+def epoch_run_argv(ctx, name: str, start: str, end: str) -> list[str]:
+    """`oracle epoch run` of a community, as a subprocess's command line."""
+    home = str(ctx.settings.home)
+    return [sys.executable, "-m", "oracle.cli", "--home", home, "epoch", "run", "--community", name] + [
+        "--start",
+        start,
+        "--end",
+        end,
+    ]
+
+
+def one_member_per_batch() -> dict[str, str]:
+    """The environment of a subprocess paying one member per batch (crashes and stops fall between payments)."""
+    return {**os.environ, "LEC_BATCH_SIZE": "1"}
 
 
 def quiet(*_):

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 from collections import Counter
 
@@ -24,7 +23,7 @@ from sqlalchemy import select
 
 from oracle import embedded
 from oracle.cli import main as oracle_main
-from oracle.communities import create_community, get_community
+from oracle.communities import get_community
 from oracle.db.schema import Epoch, EpochMember
 from oracle.epochs.reconcile import reconcile_community
 from oracle.ingest.loader import ingest_file
@@ -32,7 +31,7 @@ from oracle.members import import_members
 from oracle.merkle import StandardMerkleTree
 from oracle.model_registry import publish_model
 
-from .builders import END, START, devices_prefix, quiet
+from .builders import END, START, devices_prefix, epoch_run_argv, new_community, one_member_per_batch, quiet
 from .conftest import unique_name, write
 
 MEMBERS = [to_checksum_address(f"0x{0xE000 + n:040x}") for n in range(1, 25)]  # 24: the last one has panels
@@ -44,15 +43,7 @@ def outage_community(ctx, tmp_path) -> str:
     share of the self-consumed PV, so every leaf has an amount and every member one payment batch)."""
     name = unique_name("Outage LEC")
     p = devices_prefix(name)
-    create_community(
-        ctx,
-        name,
-        welcome_citizen="100",
-        welcome_stakeholder="500",
-        fee_bps=100,
-        endowment="10000",
-        reward_ceiling="100000",
-    )
+    new_community(ctx, name)
     members = ["wallet,name,email,kind,profile,deviceid"]
     readings = ["deviceid,timestamp,energy"]
     for n, wallet in enumerate(MEMBERS):
@@ -74,24 +65,10 @@ def outage_community(ctx, tmp_path) -> str:
 def run_stopping_the_chain_mid_payment(ctx, name: str) -> tuple[subprocess.CompletedProcess, str]:
     """`oracle epoch run` whose chain is stopped once its progress bar shows a batch paid and others to go."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oracle.cli",
-            "--home",
-            str(ctx.settings.home),
-            "epoch",
-            "run",
-            "--community",
-            name,
-            "--start",
-            START,
-            "--end",
-            END,
-        ],
+        epoch_run_argv(ctx, name, START, END),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "LEC_BATCH_SIZE": "1"},
+        env=one_member_per_batch(),
     )
     stderr, stopped_at = bytearray(), []
 
@@ -153,25 +130,11 @@ def test_the_chain_stopped_mid_payment_then_started_again_with_its_state_the_sam
     finally:
         embedded.start_anvil(ctx.settings)  # loads home/anvil/state.json
     again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "oracle.cli",
-            "--home",
-            str(ctx.settings.home),
-            "epoch",
-            "run",
-            "--community",
-            name,
-            "--start",
-            START,
-            "--end",
-            END,
-        ],
+        epoch_run_argv(ctx, name, START, END),
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "LEC_BATCH_SIZE": "1"},
+        env=one_member_per_batch(),
     )
     assert again.returncode == 0, again.stderr
     assert f"epoch 1 of {name!r} done" in again.stdout

@@ -2,10 +2,9 @@
 other stops at once with one sentence (the community's advisory lock, oracle/locks.py) and exit status 1; on-chain
 there is one commit and every member is paid once."""
 
-import os
 import subprocess
-import sys
 
+from .builders import epoch_run_argv, one_member_per_batch
 from .test_real_kills import assert_paid_once, day, kill_community
 
 BUSY = "error: an epoch run for this community is already in progress"
@@ -13,25 +12,11 @@ BUSY = "error: an epoch run for this community is already in progress"
 
 def start_run(ctx, name: str, start: str, end: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oracle.cli",
-            "--home",
-            str(ctx.settings.home),
-            "epoch",
-            "run",
-            "--community",
-            name,
-            "--start",
-            start,
-            "--end",
-            end,
-        ],
+        epoch_run_argv(ctx, name, start, end),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "LEC_BATCH_SIZE": "1"},
+        env=one_member_per_batch(),
     )
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from eth_utils import to_checksum_address
 from sqlalchemy import select
 
-from oracle.communities import create_community, get_community
+from oracle.communities import get_community
 from oracle.db.schema import Community, Epoch, EpochMember
 from oracle.epochs.runner import run_epoch
 from oracle.errors import AlreadyRunning
@@ -33,7 +33,7 @@ from oracle.members import import_members
 from oracle.merkle import StandardMerkleTree
 from oracle.model_registry import publish_model
 
-from .builders import devices_prefix, quiet
+from .builders import devices_prefix, epoch_run_argv, new_community, one_member_per_batch, quiet
 from .conftest import context_with, unique_name, write
 
 SEED = 20261205
@@ -62,15 +62,7 @@ def kill_community(ctx, tmp_path, days: int) -> str:
     figures: the amounts are checked against the committed leaves, not against a formula)."""
     name = unique_name("Kill LEC")
     prefix = devices_prefix(name)
-    create_community(
-        ctx,
-        name,
-        welcome_citizen="100",
-        welcome_stakeholder="500",
-        fee_bps=100,
-        endowment="100000",
-        reward_ceiling="100000",
-    )
+    new_community(ctx, name, endowment="100000")
     lines = ["wallet,name,email,kind,profile,deviceid"]
     for n, (wallet, (kind, profile, meters)) in enumerate(MEMBERS.items()):
         lines += [f"{wallet},Member {n},m{n}@example.org,{kind},{profile},{prefix}{n}-{meter}" for meter in meters]
@@ -101,24 +93,10 @@ class EpochRunProcess:
     """`oracle epoch run` in a subprocess whose step lines are read as they come, each with its arrival time."""
 
     def __init__(self, ctx, name: str, start: str, end: str):
-        env = {**os.environ, "LEC_BATCH_SIZE": "1", "PYTHONUNBUFFERED": "1"}
+        env = {**one_member_per_batch(), "PYTHONUNBUFFERED": "1"}
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "oracle.cli",
-                "--home",
-                str(ctx.settings.home),
-                "epoch",
-                "run",
-                "--community",
-                name,
-                "--start",
-                start,
-                "--end",
-                end,
-            ],
+            epoch_run_argv(ctx, name, start, end),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
