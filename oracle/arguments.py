@@ -63,6 +63,16 @@ def epoch_number(text: str) -> int:
     return number
 
 
+REVISION_MAX = 2**32 - 1  # ConsumptionNotary numbers revisions with a uint32
+
+
+def revision_number(text: str) -> int:
+    number = whole_number(text)
+    if not 1 <= number <= REVISION_MAX:
+        raise _refuse(f"{text} is not a revision number: revisions are numbered from 1 (at most {REVISION_MAX})")
+    return number
+
+
 def token_amount(text: str) -> str:
     """A decimal amount of tokens, 0 to TOKENS_MAX with at most 18 decimals; returned as written (the
     command converts it to base units)."""

@@ -15,7 +15,7 @@
     oracle epoch void --community NAME --epoch N --reason TEXT
     oracle epoch abandon --community NAME --epoch N --reason TEXT
     oracle epoch correct --community NAME --epoch N --reason TEXT
-    oracle takeout --community NAME --epoch N --member 0x… --out FILE
+    oracle takeout --community NAME --epoch N --member 0x… [--revision K] --out FILE
     oracle verify FILE
     oracle serve [--schedule FILE]
     oracle keys rotate-data-key
@@ -45,6 +45,7 @@ from oracle.arguments import (
     existing_file,
     gap_limit_hours,
     instant,
+    revision_number,
     token_amount,
     whole_number,
 )
@@ -267,7 +268,7 @@ def cmd_epoch_correct(ctx: Context, args) -> None:
 def cmd_takeout(ctx: Context, args) -> None:
     from oracle.takeout import export_takeout
 
-    export = export_takeout(ctx, args.community, args.epoch, args.member, Path(args.out))
+    export = export_takeout(ctx, args.community, args.epoch, args.member, Path(args.out), args.revision)
     if export.created_folder is not None:
         print(f"created folder {export.created_folder}")
     print(f"take-out written to {export.path}")
@@ -465,6 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     takeout.add_argument("--community", required=True)
     takeout.add_argument("--epoch", type=epoch_number, required=True)
     takeout.add_argument("--member", required=True, help="the member's wallet")
+    takeout.add_argument(
+        "--revision", type=revision_number, help="a revision of the epoch (`oracle epoch correct`): its top-up leaf"
+    )
     takeout.add_argument("--out", required=True)
     takeout.set_defaults(func=cmd_takeout)
 

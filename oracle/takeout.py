@@ -6,8 +6,14 @@ root) and the member's leaf: index, member, amount, salt, data hash, the leaf (e
 Merkle proof and the canonical readings. The leaf/proof/root also verify with
 `StandardMerkleTree.verify(root, leaf.encoding, leaf.value, proof)` of @openzeppelin/merkle-tree.
 
-Only an epoch whose commitment stands on-chain is taken out: a computed but uncommitted, abandoned or
-voided epoch proves nothing. `oracle verify` (oracle.takeout_verify) checks every field against the chain.
+A revision of the epoch (`--revision K`, oracle/epochs/revisions.py) is taken out as the same document, with
+the revision's root, salt, data hash, corrected readings and a leaf whose amount is the member's top-up, plus a
+`revision` object: number, reasonHash, datasetHash, previousReward, reward, topUp, debt (base units as decimal
+strings). An epoch's leaf that paid off a debt adds `reward` (before the deduction) and `debtDeducted`;
+its amount is reward − debtDeducted.
+
+Only an epoch (or revision) whose commitment stands on-chain is taken out: a computed but uncommitted,
+abandoned or voided one proves nothing. `oracle verify` (oracle.takeout_verify) checks every field against the chain.
 Files of the first notary ("lec-takeout-v1", leaf encoding ["address","uint256","bytes32"], no index)
 are still read and verified.
 """
@@ -18,6 +24,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +34,7 @@ from sqlalchemy import select
 
 from oracle.chain.client import EpochStatus
 from oracle.context import Context
-from oracle.db.schema import EpochMember
+from oracle.db.schema import EpochMember, EpochRevision, RevisionMember
 from oracle.epochs import canonical
 from oracle.epochs.data import load_readings
 from oracle.epochs.report import find_epoch
@@ -60,6 +67,9 @@ FIELDS = (
     "root",
     "canonicalization",
     "readings",
+    "revision",  # a revision's take-out
+    "reward",  # an epoch's leaf that deducted a debt: the reward before the deduction
+    "debtDeducted",
 )
 _ERASED = (
     "their readings and salts are gone, so no take-out can be built; the leaf's amount and data hash stay "
@@ -76,14 +86,17 @@ class TakeoutExport:
     created_folder: Path | None  # the folder made for the file (None: it existed)
 
 
-def export_takeout(ctx: Context, community_name: str, number: int, member: str, out: Path) -> TakeoutExport:
-    document = build_takeout(ctx, community_name, number, member)
+def export_takeout(
+    ctx: Context, community_name: str, number: int, member: str, out: Path, revision: int | None = None
+) -> TakeoutExport:
+    document = build_takeout(ctx, community_name, number, member, revision)
     return _write(out, json.dumps(document, indent=1) + "\n")
 
 
-def build_takeout(ctx: Context, community_name: str, number: int, member: str) -> dict:
-    """The take-out document of `member` in epoch `number` (what `oracle takeout` writes), once its commitment
-    stands on-chain and the stored readings still hash to the committed data hash; OracleError otherwise."""
+def build_takeout(ctx: Context, community_name: str, number: int, member: str, revision: int | None = None) -> dict:
+    """The take-out document of `member` in epoch `number`, or in its revision `revision` (what `oracle takeout`
+    writes), once that commitment stands on-chain and the stored readings still hash to the committed data
+    hash; OracleError otherwise."""
     if not is_address(member):
         raise OracleError(f"--member {member!r} is not an Ethereum address")
     member = to_checksum_address(member)
@@ -91,27 +104,110 @@ def build_takeout(ctx: Context, community_name: str, number: int, member: str) -
     with ctx.session() as s:
         refuse_if_erased(s, member, community.id, _ERASED)
     _require_standing_commitment(ctx, community, epoch)
+    if revision is not None:
+        return _revision_takeout(ctx, community, epoch, revision, member)
     with ctx.session() as s:
         row = s.scalar(select(EpochMember).where(EpochMember.epoch_id == epoch.id, EpochMember.wallet == member))
     if row is None:
         raise OracleError(f"{member} has no leaf in epoch {number} of {community_name!r}")
-    readings = load_readings(
-        ctx.engine, community.id, epoch.data_start, epoch.period_end, epoch.ingestion_watermark, wallet=member
-    )
+    what = f"epoch {number}"
+    lines = _committed_readings(ctx, community, epoch, epoch.ingestion_watermark, row)
+    leaf = _proven_leaf(epoch.tree_dump, epoch.merkle_root, row, what)
+    document = _document(ctx, community, epoch, _Leaf.of(row, int(row.amount), epoch.merkle_root), leaf, lines)
+    deducted = int(row.debt_deducted or 0)
+    if deducted:
+        document.update(reward=str(int(row.amount) + deducted), debtDeducted=str(deducted))
+    return document
+
+
+def _committed_readings(ctx: Context, community, epoch, watermark: int, row) -> list:
+    """The member's canonical readings as of `watermark`, checked against the committed data hash."""
+    readings = load_readings(ctx.engine, community.id, epoch.data_start, epoch.period_end, watermark, wallet=row.wallet)
     lines = canonical.canonical_lines(readings)
     recomputed = canonical.data_hash(bytes(row.salt), canonical.canonical_bytes(lines))
     if recomputed != bytes(row.data_hash):
-        raise OracleError(f"the stored readings of {member} no longer hash to the committed data hash")
+        raise OracleError(f"the stored readings of {row.wallet} no longer hash to the committed data hash")
+    return lines
+
+
+def _proven_leaf(tree_dump: dict, root: str, row, what: str) -> DumpedLeaf:
+    member = row.wallet
     try:  # the leaf's path only: validating the whole stored tree takes seconds at 10,000 members
-        leaf = dumped_leaf(epoch.tree_dump, row.leaf_index, bytes.fromhex(epoch.merkle_root.removeprefix("0x")))
+        leaf = dumped_leaf(tree_dump, row.leaf_index, bytes.fromhex(root.removeprefix("0x")))
     except (ValueError, KeyError, TypeError) as exc:
         raise OracleError(
-            f"the stored tree of epoch {number} does not prove the leaf of {member} ({exc}): run "
+            f"the stored tree of {what} does not prove the leaf of {member} ({exc}): run "
             "`oracle doctor` to see what to do"
         ) from None
     if leaf.value[:2] != (row.leaf_index, member):
-        raise OracleError(f"the stored tree of epoch {number} does not hold {member} at leaf {row.leaf_index}")
-    return _document(ctx, community, epoch, row, leaf, lines)
+        raise OracleError(f"the stored tree of {what} does not hold {member} at leaf {row.leaf_index}")
+    return leaf
+
+
+# ------------------------------------------------------------------ a revision's take-out
+
+
+def _revision_takeout(ctx: Context, community, epoch, number: int, member: str) -> dict:
+    where = f"epoch {epoch.number} of {community.name!r}"
+    with ctx.session() as s:
+        revision = s.scalar(
+            select(EpochRevision).where(EpochRevision.epoch_id == epoch.id, EpochRevision.number == number)
+        )
+        known = list(
+            s.scalars(
+                select(EpochRevision.number).where(EpochRevision.epoch_id == epoch.id).order_by(EpochRevision.number)
+            )
+        )
+        row = None
+        if revision is not None:
+            row = s.scalar(
+                select(RevisionMember).where(RevisionMember.revision_id == revision.id, RevisionMember.wallet == member)
+            )
+    if revision is None:
+        has = f"its revisions: {', '.join(map(str, known))}" if known else "it has no revision"
+        raise OracleError(f"{where} has no revision {number} ({has})")
+    _require_standing_revision(ctx, community, epoch, revision)
+    if row is None:
+        raise OracleError(f"{member} has no leaf in revision {number} of {where}")
+    lines = _committed_readings(ctx, community, epoch, revision.ingestion_watermark, row)
+    leaf = _proven_leaf(revision.tree_dump, revision.merkle_root, row, f"revision {number} of {where}")
+    document = _document(ctx, community, epoch, _Leaf.of(row, int(row.top_up), revision.merkle_root), leaf, lines)
+    document["revision"] = {
+        "number": revision.number,
+        "reasonHash": revision.reason_hash,
+        "datasetHash": revision.dataset_hash,
+        "previousReward": str(int(row.previous_reward)),
+        "reward": str(int(row.reward)),
+        "topUp": str(int(row.top_up)),
+        "debt": str(int(row.debt)),
+    }
+    return document
+
+
+def _require_standing_revision(ctx: Context, community, epoch, revision: EpochRevision) -> None:
+    """A revision's take-out proves a leaf of a revision committed on-chain and not voided."""
+    name, number = community.name, revision.number
+    where = f"revision {number} of epoch {epoch.number} of {name!r}"
+    voided = (
+        f"{where} was voided on-chain: it pays nothing and its commitment does not stand, so a take-out would "
+        f"prove nothing: take out the epoch (without --revision) or a later revision"
+    )
+    if revision.status == "voided":
+        raise OracleError(voided)
+    onchain = ctx.chain.revision(community.token_address, epoch.number, number)
+    if revision.merkle_root is None or onchain is None:
+        raise OracleError(
+            f"{where} is not committed on-chain yet (status {revision.status}), so a take-out would prove "
+            f"nothing: run `oracle epoch correct --community {shlex.quote(name)} --epoch {epoch.number} --reason "
+            f"{shlex.quote(revision.reason)}` to commit it, then take out"
+        )
+    if onchain.merkle_root_hex != revision.merkle_root:
+        raise OracleError(
+            f"{where} is committed on-chain with root {onchain.merkle_root_hex}, not the database's "
+            f"{revision.merkle_root}: the database and the chain disagree; run `oracle doctor` to see what to do"
+        )
+    if onchain.status == EpochStatus.VOIDED:
+        raise OracleError(voided)
 
 
 def _require_standing_commitment(ctx: Context, community, epoch) -> None:
@@ -180,10 +276,26 @@ def _write(out: Path, text: str) -> TakeoutExport:
     return TakeoutExport(out, folder if created else None)
 
 
-def _document(ctx: Context, community, epoch, row: EpochMember, leaf: DumpedLeaf, lines: list) -> dict:
+@dataclass(frozen=True)
+class _Leaf:
+    """What a take-out's leaf says: an epoch's (amount = what it paid) or a revision's (amount = the top-up)."""
+
+    index: int
+    member: str
+    amount: int
+    salt: bytes
+    data_hash: bytes
+    root: str
+
+    @classmethod
+    def of(cls, row: EpochMember | RevisionMember, amount: int, root: str) -> _Leaf:
+        return cls(row.leaf_index, row.wallet, amount, bytes(row.salt), bytes(row.data_hash), root)
+
+
+def _document(ctx: Context, community, epoch, row: _Leaf, leaf: DumpedLeaf, lines: list) -> dict:
     chain = ctx.chain
-    index, member = row.leaf_index, row.wallet
-    data_hash = "0x" + bytes(row.data_hash).hex()
+    index, member = row.index, row.member
+    data_hash = "0x" + row.data_hash.hex()
     return {
         "format": FORMAT,
         "chainId": chain.chain_id,
@@ -203,22 +315,35 @@ def _document(ctx: Context, community, epoch, row: EpochMember, leaf: DumpedLeaf
         },
         "index": index,
         "member": member,
-        "amount": str(int(row.amount)),
-        "salt": "0x" + bytes(row.salt).hex(),
+        "amount": str(row.amount),
+        "salt": "0x" + row.salt.hex(),
         "dataHash": data_hash,
         "leaf": {
             "encoding": REWARD_LEAF_ENCODING,
-            "value": [str(index), member, str(int(row.amount)), data_hash],
+            "value": [str(index), member, str(row.amount), data_hash],
             "hash": "0x" + leaf.leaf.hex(),
         },
         "proof": ["0x" + node.hex() for node in leaf.proof],
-        "root": epoch.merkle_root,
+        "root": row.root,
         "canonicalization": CANONICALIZATION,
         "readings": [{"deviceid": d, "ts": t, "energy": e} for d, t, e in lines],
     }
 
 
 # ------------------------------------------------------------------ reading a file
+
+
+@dataclass(frozen=True)
+class RevisionPart:
+    """The `revision` object of a revision's take-out (amounts in base units)."""
+
+    number: int
+    reason_hash: bytes
+    dataset_hash: bytes
+    previous_reward: int
+    reward: int
+    top_up: int
+    debt: int
 
 
 @dataclass(frozen=True)
@@ -251,6 +376,9 @@ class Takeout:
     params: dict | None
     canonicalization: str | None
     unknown_fields: list[str]
+    revision: RevisionPart | None = None  # a revision's take-out
+    reward: int | None = None  # an epoch's leaf that deducted a debt: the reward before the deduction
+    debt_deducted: int | None = None
 
     @property
     def v1(self) -> bool:
@@ -365,7 +493,45 @@ def _parse(doc: dict) -> Takeout:
         params=params,
         canonicalization=doc.get("canonicalization"),
         unknown_fields=sorted(set(doc) - set(FIELDS)),
+        revision=_revision_part(doc, v1),
+        **_debt_part(doc),
     )
+
+
+def _revision_part(doc: dict, v1: bool) -> RevisionPart | None:
+    if "revision" not in doc:
+        return None
+    part = doc["revision"]
+    if v1 or not isinstance(part, dict):
+        raise _Malformed("revision is malformed: an object, in a lec-takeout-v2 file only")
+
+    def field(key: str):
+        if key not in part:
+            raise _Malformed(f"revision.{key} is missing")
+        return part[key]
+
+    return RevisionPart(
+        number=_uint(field("number"), "revision.number", 32),
+        reason_hash=_hex32(field("reasonHash"), "revision.reasonHash"),
+        dataset_hash=_hex32(field("datasetHash"), "revision.datasetHash"),
+        previous_reward=_uint(field("previousReward"), "revision.previousReward"),
+        reward=_uint(field("reward"), "revision.reward"),
+        top_up=_uint(field("topUp"), "revision.topUp"),
+        debt=_uint(field("debt"), "revision.debt"),
+    )
+
+
+def _debt_part(doc: dict) -> dict:
+    """reward and debtDeducted: both or neither, and only in an epoch's take-out."""
+    stated = [key for key in ("reward", "debtDeducted") if key in doc]
+    if not stated:
+        return {}
+    if len(stated) == 1:
+        missing = "debtDeducted" if stated == ["reward"] else "reward"
+        raise _Malformed(f"{stated[0]} is stated without {missing}")
+    if "revision" in doc:
+        raise _Malformed("reward and debtDeducted belong to an epoch's take-out, not a revision's (see revision.*)")
+    return {"reward": _uint(doc["reward"], "reward"), "debt_deducted": _uint(doc["debtDeducted"], "debtDeducted")}
 
 
 def _bad(what: str, value):

@@ -21,6 +21,18 @@ A v2 file, field by field:
   leaf.value, leaf.hash    the file's leaf = (index, member, amount, dataHash), and its hash
   proof                    leads from that leaf to the root
   verifyTakeout            the notary's own answer for (index, member, amount, dataHash, proof)
+  debtDeducted             an epoch's leaf that paid off a debt: amount = reward − debtDeducted (the chain
+                           carries the amount; reward and debtDeducted are the oracle's, checked for arithmetic)
+A revision's file (a `revision` object), every check above, except:
+  revision.number          committed on the notary for that epoch (getRevision), and not voided
+  root                     the revision's committed root (not the epoch's)
+  revision.datasetHash, revision.reasonHash   the revision's RevisionCommitted event
+  index, member, amount, dataHash   as a mined claimRevision or pushRevisionRewards carried the leaf
+  verifyRevisionTakeout    the notary's answer against the revision's root (instead of verifyTakeout)
+  revision.topUp           = amount, the leaf's (committed) top-up
+  revision.reward          topUp = max(reward − previousReward, 0); a failure names reward or previousReward
+                           (only their difference reaches the chain, so it cannot say which was altered)
+  revision.debt            debt = max(previousReward − reward, 0)
 Informational only: canonicalization (a description; the hash is recomputed by the oracle's own rule) and
 fields a take-out does not have. A v1 file is checked off-chain and through the first notary's interface.
 """
@@ -33,7 +45,7 @@ from datetime import datetime
 from eth_utils import to_checksum_address
 from web3.exceptions import Web3Exception
 
-from oracle.chain.client import ChainClient, EpochStatus, OnChainEpoch
+from oracle.chain.client import ChainClient, EpochStatus, OnChainEpoch, OnChainRevision
 from oracle.chain.encoding import to_bytes32
 from oracle.context import Context
 from oracle.epochs import canonical
@@ -87,32 +99,40 @@ def verify_takeout(ctx: Context, takeout: Takeout) -> VerifyResult:
         carried = _check_leaf_on_chain(chain, takeout, committed, result) if committed is not None else None
         _check_file_leaf(takeout, result, carried)
         if committed is not None:
-            accepted = chain.call(
-                chain.notary.functions.verifyTakeout(
-                    takeout.token,
-                    takeout.epoch,
-                    takeout.index,
-                    takeout.member,
-                    takeout.amount,
-                    takeout.data_hash,
-                    takeout.proof,
-                )
-            )
-            result.check(
-                bool(accepted),
-                "verifyTakeout",
-                "the notary accepts (index, member, amount, dataHash, proof)",
-                "the notary on-chain rejects this leaf and proof",
-            )
+            _check_notary_accepts(chain, takeout, result)
+        if takeout.revision is not None:
+            _check_revision_arithmetic(takeout, result)
+        elif takeout.debt_deducted is not None:
+            _check_debt_deducted(takeout, result)
     _informational(takeout, result)
     return result
+
+
+def _check_notary_accepts(chain: ChainClient, takeout: Takeout, result: VerifyResult) -> None:
+    leaf = (takeout.index, takeout.member, takeout.amount, takeout.data_hash, takeout.proof)
+    if takeout.revision is None:
+        name, against = "verifyTakeout", "the notary"
+        call = chain.notary.functions.verifyTakeout(takeout.token, takeout.epoch, *leaf)
+    else:
+        number = takeout.revision.number
+        name, against = "verifyRevisionTakeout", f"the notary (against revision {number}'s root)"
+        call = chain.notary.functions.verifyRevisionTakeout(takeout.token, takeout.epoch, number, *leaf)
+    result.check(
+        bool(chain.call(call)),
+        name,
+        f"{against} accepts (index, member, amount, dataHash, proof)",
+        f"{against} on-chain rejects this leaf and proof",
+    )
 
 
 # ------------------------------------------------------------------ where the commitment is, and what it says
 
 
-def _check_commitment(chain: ChainClient, takeout: Takeout, result: VerifyResult) -> OnChainEpoch | None:
-    """notary, community, epoch, period and model; None when the epoch cannot be found (the rest is moot)."""
+def _check_commitment(
+    chain: ChainClient, takeout: Takeout, result: VerifyResult
+) -> OnChainEpoch | OnChainRevision | None:
+    """notary, community, epoch, period, model and root; the commitment the leaf is under (the epoch, or the
+    file's revision of it); None when it cannot be found (the rest is moot)."""
     notary = chain.notary.address
     result.check(
         takeout.notary == notary,
@@ -143,6 +163,8 @@ def _check_commitment(chain: ChainClient, takeout: Takeout, result: VerifyResult
     )
     _check_period(takeout, committed, result)
     _check_model(chain, takeout, committed, result)
+    if takeout.revision is not None:
+        return _check_revision(chain, takeout, result)
     result.check(
         takeout.root == committed.merkle_root,
         "root",
@@ -150,6 +172,65 @@ def _check_commitment(chain: ChainClient, takeout: Takeout, result: VerifyResult
         f"the file says 0x{takeout.root.hex()}, the committed root is {committed.merkle_root_hex}",
     )
     return committed
+
+
+def _check_revision(chain: ChainClient, takeout: Takeout, result: VerifyResult) -> OnChainRevision | None:
+    """revision.number, root, revision.datasetHash and revision.reasonHash against the revision on-chain."""
+    number, epoch = takeout.revision.number, takeout.epoch
+    committed = chain.revision(takeout.token, epoch, number)
+    if committed is None:
+        count = chain.revision_count(takeout.token, epoch)
+        result.check(
+            False,
+            "revision.number",
+            "",
+            f"epoch {epoch} of {takeout.token} has no revision {number} on the notary "
+            f"({f'its latest is revision {count}' if count else 'it has no revision'})",
+        )
+        return None
+    result.check(
+        committed.status != EpochStatus.VOIDED,
+        "revision.number",
+        f"{number}, committed on-chain {iso(committed.committed_at)} and standing ({committed.status.name.lower()})",
+        f"revision {number} of epoch {epoch} was voided on-chain: it pays nothing and its commitment does not stand",
+    )
+    result.check(
+        takeout.root == committed.merkle_root,
+        "root",
+        f"{committed.merkle_root_hex}, the committed root of revision {number}",
+        f"the file says 0x{takeout.root.hex()}, the committed root of revision {number} is {committed.merkle_root_hex}",
+    )
+    event = revision_commitment(chain, takeout.token, epoch, number)
+    for name, stated, key in (
+        ("revision.datasetHash", takeout.revision.dataset_hash, "datasetHash"),
+        ("revision.reasonHash", takeout.revision.reason_hash, "reasonHash"),
+    ):
+        if event is None:
+            result.check(False, name, "", f"no RevisionCommitted event of revision {number} was found on the notary")
+            continue
+        onchain = bytes(event[key])
+        result.check(
+            stated == onchain,
+            name,
+            f"0x{onchain.hex()}, as RevisionCommitted committed it",
+            f"the file says 0x{stated.hex()}, revision {number} was committed with 0x{onchain.hex()}",
+        )
+    return committed
+
+
+def revision_commitment(chain: ChainClient, token: str, epoch: int, revision: int) -> dict | None:
+    """The RevisionCommitment of a revision as its RevisionCommitted event carried it (fields by name)."""
+    since = chain.manifest["contracts"]["ConsumptionNotary"].get("blockNumber", 0)
+    logs = chain.notary.events.RevisionCommitted().get_logs(
+        argument_filters={"community": token, "epoch": epoch, "revision": revision}, from_block=since
+    )
+    if not logs:
+        return None
+    commitment = logs[-1]["args"]["commitment"]
+    if isinstance(commitment, (tuple, list)):  # decoded without names
+        keys = ("merkleRoot", "datasetHash", "leafCount", "extraReward", "totalReward", "reasonHash")
+        commitment = dict(zip(keys, commitment, strict=True))
+    return dict(commitment)
 
 
 def _check_community(chain: ChainClient, takeout: Takeout, result: VerifyResult, notary: str) -> bool:
@@ -265,14 +346,14 @@ def _num(value: float) -> str:
 
 @dataclass(frozen=True)
 class ChainLeaf:
-    """A leaf of an epoch as a mined claim or pushRewards carried it to the notary (which checked it against
-    the committed root)."""
+    """A leaf of an epoch (or of a revision) as a mined claim or pushRewards (claimRevision, pushRevisionRewards)
+    carried it to the notary (which checked it against the committed root)."""
 
     index: int
     member: str
     amount: int
     data_hash: bytes
-    carrier: str  # "claim" or "pushRewards"
+    carrier: str  # "claim" or "pushRewards" (a revision's: "claimRevision" or "pushRevisionRewards")
     tx_hash: str
 
     @property
@@ -280,18 +361,23 @@ class ChainLeaf:
         return self.index, self.member, self.amount, self.data_hash
 
 
-def leaves_on_chain(chain: ChainClient, token: str, number: int) -> list[ChainLeaf]:
+def leaves_on_chain(chain: ChainClient, token: str, number: int, revision: int | None = None) -> list[ChainLeaf]:
     """Every leaf of an epoch that the chain carried: in the calldata of mined claims and pushRewards sent to the
-    notary (found by their RewardClaimed / RewardsPushed events). Calls made through another contract are not
-    decoded."""
+    notary (found by their RewardClaimed / RewardsPushed events); of its revision `revision`, claimRevision and
+    pushRevisionRewards (RevisionRewardClaimed / RevisionRewardsPushed). Calls made through another contract are
+    not decoded."""
     notary = chain.notary
     since = chain.manifest["contracts"]["ConsumptionNotary"].get("blockNumber", 0)
+    if revision is None:
+        events, claim, push = ("RewardsPushed", "RewardClaimed"), "claim", "pushRewards"
+        filters = {"community": token, "epoch": number}
+    else:
+        events, claim, push = ("RevisionRewardsPushed", "RevisionRewardClaimed"), "claimRevision", "pushRevisionRewards"
+        filters = {"community": token, "epoch": number, "revision": revision}
     found = {
         bytes(log["transactionHash"])
-        for event in ("RewardsPushed", "RewardClaimed")
-        for log in notary.events[event]().get_logs(
-            argument_filters={"community": token, "epoch": number}, from_block=since
-        )
+        for event in events
+        for log in notary.events[event]().get_logs(argument_filters=filters, from_block=since)
     }
     leaves = []
     for tx_hash in sorted(found):
@@ -299,14 +385,14 @@ def leaves_on_chain(chain: ChainClient, token: str, number: int) -> list[ChainLe
         if tx["to"] != notary.address:
             continue
         fn, args = notary.decode_function_input(tx["input"])
-        if args["community"] != token or args["epoch"] != number:
+        if args["community"] != token or args["epoch"] != number or args.get("revision") != revision:
             continue
         shown = "0x" + tx_hash.hex()
-        if fn.fn_name == "claim":
+        if fn.fn_name == claim:
             leaves.append(
-                ChainLeaf(args["index"], args["member"], args["amount"], bytes(args["dataHash"]), "claim", shown)
+                ChainLeaf(args["index"], args["member"], args["amount"], bytes(args["dataHash"]), claim, shown)
             )
-        elif fn.fn_name == "pushRewards":
+        elif fn.fn_name == push:
             packed = bytes(args["leaves"])
             for at in range(0, len(packed) - PACKED_LEAF_BYTES + 1, PACKED_LEAF_BYTES):
                 leaf = packed[at : at + PACKED_LEAF_BYTES]
@@ -316,7 +402,7 @@ def leaves_on_chain(chain: ChainClient, token: str, number: int) -> list[ChainLe
                         to_checksum_address(leaf[3:23]),
                         int.from_bytes(leaf[23:35], "big"),
                         leaf[35:],
-                        "pushRewards",
+                        push,
                         shown,
                     )
                 )
@@ -334,18 +420,21 @@ def _committed_leaf(takeout: Takeout, leaves: list[ChainLeaf], root: bytes) -> C
 
 
 def _check_leaf_on_chain(
-    chain: ChainClient, takeout: Takeout, committed: OnChainEpoch, result: VerifyResult
+    chain: ChainClient, takeout: Takeout, committed: OnChainEpoch | OnChainRevision, result: VerifyResult
 ) -> ChainLeaf | None:
     """The file's (index, member, amount, dataHash) against the committed leaf the chain carried (returned; None
     when the chain carried none of it yet)."""
-    leaf = _committed_leaf(takeout, leaves_on_chain(chain, takeout.token, takeout.epoch), committed.merkle_root)
+    revision = takeout.revision.number if takeout.revision is not None else None
+    carried = leaves_on_chain(chain, takeout.token, takeout.epoch, revision)
+    leaf = _committed_leaf(takeout, carried, committed.merkle_root)
     if leaf is None:
         count = committed.leaf_count
+        what = "the epoch" if revision is None else f"revision {revision}"
         result.check(
             takeout.index < count,
             "index",
-            f"{takeout.index}, one of the epoch's {count} leaves",
-            f"the file says {takeout.index}, but the epoch committed {count} leaves (0 to {count - 1})",
+            f"{takeout.index}, one of {what}'s {count} leaves",
+            f"the file says {takeout.index}, but {what} committed {count} leaves (0 to {count - 1})",
         )
         result.info(
             "member, amount, dataHash",
@@ -437,6 +526,53 @@ def _check_file_leaf(takeout: Takeout, result: VerifyResult, carried: ChainLeaf 
         "proof",
         f"leads from the leaf {parts} to the root",
         f"the proof does not lead from the leaf to the root: {why}",
+    )
+
+
+# ------------------------------------------------------------------ the arithmetic of corrections
+
+
+def _check_revision_arithmetic(takeout: Takeout, result: VerifyResult) -> None:
+    """topUp = amount (the committed leaf's), topUp = max(reward − previousReward, 0), debt = max(previousReward −
+    reward, 0). Only the top-up reaches the chain: a wrong difference can be the reward's or the previous one's."""
+    part = takeout.revision
+    top_up, debt, reward, previous = part.top_up, part.debt, part.reward, part.previous_reward
+    result.check(
+        top_up == takeout.amount,
+        "revision.topUp",
+        f"{top_up} = amount, the top-up the leaf pays",
+        f"the file says {top_up}, the leaf (amount) pays a top-up of {takeout.amount}",
+    )
+    difference = reward - previous
+    passed = max(difference, 0) == top_up
+    result.check(
+        passed,
+        "revision.reward" if passed else "revision.reward or revision.previousReward",
+        f"topUp {top_up} = max(reward {reward} − previousReward {previous}, 0)",
+        f"max(reward {reward} − previousReward {previous}, 0) is {max(difference, 0)}, not the committed topUp "
+        f"{top_up}: the reward or the previousReward was altered",
+    )
+    passed = max(-difference, 0) == debt
+    # with a top-up the difference is pinned by the chain, so only the debt can be wrong
+    suspects = "revision.debt" if top_up else "revision.debt, revision.reward or revision.previousReward"
+    result.check(
+        passed,
+        "revision.debt" if passed else suspects,
+        f"{debt} = max(previousReward {previous} − reward {reward}, 0)",
+        f"max(previousReward {previous} − reward {reward}, 0) is {max(-difference, 0)}, not the file's debt {debt}",
+    )
+
+
+def _check_debt_deducted(takeout: Takeout, result: VerifyResult) -> None:
+    """An epoch's leaf that paid off a debt: amount = reward − debtDeducted (the amount is the committed one)."""
+    reward, deducted = takeout.reward, takeout.debt_deducted
+    passed = reward - deducted == takeout.amount
+    result.check(
+        passed,
+        "debtDeducted" if passed else "reward or debtDeducted",
+        f"amount {takeout.amount} = reward {reward} − debtDeducted {deducted} (a debt of a corrected epoch)",
+        f"reward {reward} − debtDeducted {deducted} is {reward - deducted}, not the committed amount "
+        f"{takeout.amount}: the reward or the debtDeducted was altered",
     )
 
 
