@@ -147,9 +147,13 @@ READINGS_BY_DEVICE_SELECT = """
 """
 
 
+def readings_by_device_select(as_of: bool, watermark: int) -> str:
+    """The per-meter query (parameters: meter ids, start, end) frozen at `watermark`."""
+    return READINGS_BY_DEVICE_SELECT.format(**_frozen_parts(as_of, watermark))
+
+
 def readings_by_device_sql(as_of: bool, watermark: int) -> str:
-    select_sql = READINGS_BY_DEVICE_SELECT.format(**_frozen_parts(as_of, watermark))
-    return f"COPY ({select_sql}) TO STDOUT (FORMAT binary)"
+    return f"COPY ({readings_by_device_select(as_of, watermark)}) TO STDOUT (FORMAT binary)"
 
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # binary timestamptz: microseconds since this instant

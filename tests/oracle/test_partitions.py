@@ -16,7 +16,7 @@ from oracle.db.partitions import SCHEMA, ensure_reading_partitions, existing_par
 from oracle.db.schema import EpochMember
 from oracle.db.session import alembic_config, upgrade
 from oracle.epochs import canonical
-from oracle.epochs.data import READINGS_BY_DEVICE_SELECT, load_readings, to_model_frame
+from oracle.epochs.data import load_readings, readings_by_device_select, to_model_frame
 from oracle.epochs.runner import run_epoch
 from oracle.merkle import reward_tree
 from oracle.models import compute_rewards
@@ -156,7 +156,9 @@ def test_ensure_reading_partitions_is_idempotent_and_leaves_a_plain_table_alone(
 def explain(ctx, start: datetime, end: datetime) -> str:
     raw = ctx.engine.raw_connection()
     try:
-        query = psycopg.ClientCursor(raw.driver_connection).mogrify(READINGS_BY_DEVICE_SELECT, ([1, 2], start, end, 9))
+        query = psycopg.ClientCursor(raw.driver_connection).mogrify(
+            readings_by_device_select(False, 9), ([1, 2], start, end)
+        )
         with raw.cursor() as cur:
             cur.execute("EXPLAIN " + query)
             return "\n".join(row[0] for row in cur.fetchall())
