@@ -2,6 +2,11 @@
 
 An abandoned epoch (oracle/epochs/abandon.py) stays listed: `--epoch N` shows the epoch N that stands
 with every abandoned attempt at N (reason, who, when), or the latest attempt while none stands.
+
+The revisions of a corrected epoch (`oracle epoch correct`, oracle/epochs/revisions.py) are listed under
+"revisions", each with what changed per member: the previous reward, the corrected one, the top-up and
+whether it was paid, and the debt carried to the member's next rewards. A member's leaf that paid off such
+a debt shows it as "debtDeducted" (its amount is the reward less that).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from sqlalchemy import select
 
 from oracle.communities import get_community
 from oracle.context import Context
-from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochStep
+from oracle.db.schema import ChainTransaction, Community, Epoch, EpochMember, EpochRevision, EpochStep, RevisionMember
 from oracle.errors import OracleError
 from oracle.units import base_to_tokens
 
@@ -88,6 +93,80 @@ def epoch_report(ctx: Context, community_name: str, number: int) -> dict:
     return {
         **_report(community, number, epoch, steps, txs, members, select_detail, void, attempts),
         "unfinished": _unfinished_state(ctx, community, epoch),
+        "revisions": _revisions(ctx, epoch, txs),
+    }
+
+
+def _amount(base: int | None, key: str) -> dict:
+    """An amount as base units (decimal string) and as tokens (decimal string)."""
+    if base is None:
+        return {key: None, f"{key}Tokens": None}
+    return {key: str(int(base)), f"{key}Tokens": base_to_tokens(int(base))}
+
+
+def _top_up_state(m: RevisionMember) -> str:
+    if not m.top_up:
+        return "none"
+    if m.skipped_tx is not None and not m.paid:
+        return "skipped"
+    return "paid" if m.paid else "unpaid"
+
+
+def _revisions(ctx: Context, epoch: Epoch, txs: list[ChainTransaction]) -> list[dict]:
+    """The epoch's revisions, oldest first, each with its members' previous and corrected rewards."""
+    with ctx.session() as s:
+        revisions = list(
+            s.scalars(select(EpochRevision).where(EpochRevision.epoch_id == epoch.id).order_by(EpochRevision.number))
+        )
+        members = {
+            r.id: list(
+                s.scalars(
+                    select(RevisionMember)
+                    .where(RevisionMember.revision_id == r.id)
+                    .order_by(RevisionMember.leaf_index, RevisionMember.wallet)
+                )
+            )
+            for r in revisions
+        }
+    commits = {(t.detail or {}).get("revision"): t for t in txs if t.kind == "revision-commit" and t.status != "failed"}
+    return [
+        {
+            "number": r.number,
+            "status": r.status,
+            "reason": r.reason,
+            "reasonHash": r.reason_hash,
+            "ingestionWatermark": r.ingestion_watermark,
+            "merkleRoot": r.merkle_root,
+            "datasetHash": r.dataset_hash,
+            "leafCount": r.leaf_count,
+            **_amount(r.extra_reward, "extraReward"),
+            **_amount(r.total_reward, "totalReward"),
+            "payableAt": _iso(r.payable_at),
+            "createdAt": _iso(r.created_at),
+            "completedAt": _iso(r.completed_at),
+            "commitTx": _tx(commits.get(r.number)),
+            "members": [_revision_member(m) for m in members[r.id]],
+        }
+        for r in revisions
+    ]
+
+
+def _tx(tx: ChainTransaction | None) -> dict | None:
+    return None if tx is None else {"hash": tx.tx_hash, "status": tx.status, "block": tx.block_number}
+
+
+def _revision_member(m: RevisionMember) -> dict:
+    return {
+        "wallet": m.wallet,
+        "leafIndex": m.leaf_index,
+        "changed": int(m.reward) != int(m.previous_reward),
+        **_amount(m.previous_reward, "previousReward"),
+        **_amount(m.reward, "reward"),
+        **_amount(m.top_up, "topUp"),
+        "topUpState": _top_up_state(m),
+        "paidTx": m.paid_tx,
+        "skippedTx": m.skipped_tx,
+        **_amount(m.debt, "debt"),
     }
 
 
@@ -145,6 +224,7 @@ def _report(community, number, epoch, steps, txs, members, select_detail, void, 
                 "leafIndex": m.leaf_index,
                 "amount": str(int(m.amount)),
                 "tokens": m.tokens,
+                "debtDeducted": str(int(m.debt_deducted or 0)),
                 "paid": m.paid,
                 "paidTx": m.paid_tx,
                 "skipped": m.skipped_tx is not None,
@@ -208,5 +288,37 @@ def format_report(report: dict) -> str:
     lines.append(f"  {'leaf':>5} {'member':<42} {'reward':>14}  paid")
     for m in report["members"]:
         index = "" if m["leafIndex"] is None else m["leafIndex"]
-        lines.append(f"  {index:>5} {m['wallet']:<42} {base_to_tokens(int(m['amount'])):>14}  {_payment(m)}")
+        deducted = int(m["debtDeducted"])
+        debt = f"  (debt deducted {base_to_tokens(deducted)})" if deducted else ""
+        lines.append(f"  {index:>5} {m['wallet']:<42} {base_to_tokens(int(m['amount'])):>14}  {_payment(m)}{debt}")
+    for revision in report["revisions"]:
+        lines += _revision_lines(revision)
     return "\n".join(lines)
+
+
+def _revision_lines(r: dict) -> list[str]:
+    commit = r["commitTx"]
+    lines = [
+        f"  revision {r['number']} ({r['status']}): {r['reason']}",
+        f"    data      ingestions up to {r['ingestionWatermark']}",
+        f"    root      {r['merkleRoot']}",
+        f"    total     {r['totalRewardTokens']} tokens recomputed; top-ups {r['extraRewardTokens']} tokens",
+        f"    payable   from {r['payableAt']}",
+    ]
+    if commit:
+        lines.append(f"    committed {commit['hash']} {commit['status']} block {commit['block']}")
+    lines.append(
+        f"    {'leaf':>5} {'member':<42} {'previous':>14} {'corrected':>14} {'top-up':>14}  {'':<7} {'debt':>14}"
+    )
+    for m in r["members"]:
+        if not m["changed"]:
+            continue
+        state = "" if m["topUpState"] == "none" else m["topUpState"]
+        lines.append(
+            f"    {m['leafIndex']:>5} {m['wallet']:<42} {m['previousRewardTokens']:>14} {m['rewardTokens']:>14} "
+            f"{m['topUpTokens']:>14}  {state:<7} {m['debtTokens']:>14}"
+        )
+    unchanged = sum(not m["changed"] for m in r["members"])
+    if unchanged:
+        lines.append(f"    ({unchanged} member{'s' if unchanged != 1 else ''} unchanged)")
+    return lines

@@ -269,3 +269,61 @@ def _epoch_id(ctx, name: str, number: int) -> int:
     community = get_community(ctx, name)
     with ctx.session() as s:
         return s.scalar(select(Epoch.id).where(Epoch.community_id == community.id, Epoch.number == number))
+
+
+def test_epoch_show_lists_the_revision_and_what_changed_per_member(ctx, corrected, capsys):
+    name, _files = corrected
+    capsys.readouterr()
+    assert cli(ctx, "epoch", "show", "--community", name, "--epoch", 1, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    [revision] = report["revisions"]
+    token = get_community(ctx, name).token_address
+    assert {k: revision[k] for k in ("number", "status", "reason", "reasonHash", "leafCount")} == {
+        "number": 1,
+        "status": "done",
+        "reason": REASON,
+        "reasonHash": reason_hash(REASON),
+        "leafCount": 3,
+    }
+    assert revision["merkleRoot"] == ctx.chain.revision(token, 1, 1).merkle_root_hex
+    # top-ups 0.3 (the shop); recomputed total 0.2 + 0.883333 + 0.866666 = 1.949999
+    assert (revision["extraReward"], revision["extraRewardTokens"]) == (str(300_000 * E12), "0.3")
+    assert (revision["totalReward"], revision["totalRewardTokens"]) == (str(1_949_999 * E12), "1.949999")
+    assert revision["commitTx"]["status"] == "mined" and revision["commitTx"]["hash"] in {
+        t["hash"] for t in report["transactions"] if t["kind"] == "revision-commit"
+    }
+    changes = {
+        m["wallet"]: (m["previousRewardTokens"], m["rewardTokens"], m["topUpTokens"], m["topUpState"], m["debtTokens"])
+        for m in revision["members"]
+    }
+    assert changes == {
+        ANNA: ("0.5", "0.2", "0", "none", "0.3"),
+        BRUNO: ("0.883333", "0.883333", "0", "none", "0"),
+        SHOP: ("0.566666", "0.866666", "0.3", "paid", "0"),
+    }
+    assert {m["wallet"]: m["changed"] for m in revision["members"]} == {ANNA: True, BRUNO: False, SHOP: True}
+    assert {m["wallet"]: m["debtDeducted"] for m in report["members"]} == {ANNA: "0", BRUNO: "0", SHOP: "0"}
+
+    assert cli(ctx, "epoch", "show", "--community", name, "--epoch", 1) == 0
+    text = capsys.readouterr().out
+    assert f"  revision 1 (done): {REASON}" in text
+    assert "    total     1.949999 tokens recomputed; top-ups 0.3 tokens" in text
+    rows = [line.split() for line in text.splitlines() if line.startswith("        ")]
+    assert rows == [["0", ANNA, "0.5", "0.2", "0", "0.3"], ["2", SHOP, "0.566666", "0.866666", "0.3", "paid", "0"]]
+    assert "    (1 member unchanged)" in text
+
+
+def test_epoch_show_of_the_next_epoch_shows_the_debt_deducted(ctx, corrected, capsys):
+    name, _files = corrected
+    capsys.readouterr()
+    assert cli(ctx, "epoch", "show", "--community", name, "--epoch", 2, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["revisions"] == []
+    assert {m["wallet"]: (m["amount"], m["debtDeducted"]) for m in report["members"]} == {
+        ANNA: (str(200_000 * E12), str(300_000 * E12)),
+        BRUNO: (str(883_333 * E12), "0"),
+        SHOP: (str(566_666 * E12), "0"),
+    }
+    assert cli(ctx, "epoch", "show", "--community", name, "--epoch", 2) == 0
+    [anna] = [line for line in capsys.readouterr().out.splitlines() if ANNA in line]
+    assert anna.split()[-4:] == ["yes", "(debt", "deducted", "0.3)"] and anna.split()[2] == "0.2"
