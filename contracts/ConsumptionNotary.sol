@@ -25,9 +25,9 @@ import {Roles} from "./Roles.sol";
 /// When meter data is corrected after a commit, the oracle commits a revision of the epoch (1, 2, …): a new root
 /// over the corrected data whose leaves pay only what a member's corrected reward exceeds the previous one (the
 /// top-up), with the corrected dataset hash, the recomputed total and the hash of the reason. The original and
-/// every revision stay readable; each revision is paid, voided and released like an epoch, against its own root
-/// and bitmap, never beyond its escrowed extra. A lower corrected reward is never taken back on-chain (the oracle
-/// deducts it from the member's next rewards).
+/// every revision stay readable; each revision is paid and released like an epoch, against its own root and
+/// bitmap, never beyond its escrowed extra, and voided only during its challenge window. A lower corrected reward
+/// is never taken back on-chain (the oracle deducts it from the member's next rewards).
 /// @dev Leaves follow OpenZeppelin's StandardMerkleTree with leaf encoding
 /// ["uint256", "address", "uint256", "bytes32"]:
 /// keccak256(bytes.concat(keccak256(abi.encode(index, member, amount, dataHash)))). Trees are built
@@ -257,9 +257,11 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
     error RevisionNotOpen(address community, uint64 epoch, uint32 revision, EpochStatus status);
     /// @notice The epoch's claim window is over: its data can no longer be corrected on-chain.
     error ClaimWindowOver(uint64 claimDeadline);
-    /// @notice A revised epoch cannot be voided (void its revisions, then correct again).
+    /// @notice A revised epoch cannot be voided: its history stays (correct it again instead).
     error EpochRevised(address community, uint64 epoch, uint32 revisions);
     error MissingReason();
+    /// @notice The revision's challenge window is over: it stands (correct it with the next revision).
+    error ChallengeWindowClosed(uint64 payableAt);
 
     /// @param platformAdmin receives DEFAULT_ADMIN_ROLE (grants roles, sets the windows, may void and release)
     /// @param oracle receives ORACLE_ROLE (commits)
@@ -385,12 +387,14 @@ contract ConsumptionNotary is AccessControl, ReentrancyGuardTransient, ICommitte
         if (c.extraReward > 0) CommunityToken(community).escrowRewards(c.extraReward);
     }
 
-    /// @notice Voids a revision before anything of it was paid; its escrow goes back to the treasury. Its number
-    /// stays used (the next revision takes the next number). Community Admin or platform admin.
+    /// @notice Voids a revision during its challenge window (nothing of it is paid then); its escrow goes back to
+    /// the treasury. Its number stays used (the next revision takes the next number). Community Admin or platform
+    /// admin. After the window the revision stands for good, also when it pays nothing: the oracle deducts its
+    /// debts from later rewards, which a late void could not give back. A wrong revision is corrected by the next.
     function voidRevision(address community, uint64 epoch, uint32 revision, bytes32 reasonHash) external {
         _requireCommunityAdmin(community);
         Record storage r = _openRevision(community, epoch, revision);
-        if (r.paidTotal > 0) revert EpochAlreadyPaid(community, epoch, r.paidTotal);
+        if (block.timestamp >= r.payableAt) revert ChallengeWindowClosed(r.payableAt);
         r.status = EpochStatus.Voided;
         r.payableAt = _CLOSED;
         emit RevisionVoided(community, epoch, revision, _msgSender(), reasonHash);

@@ -2,11 +2,14 @@
 
 A revision of an epoch (oracle/epochs/revisions.py) never takes tokens back from a wallet: when a member's
 corrected reward is lower than the one paid, the difference becomes a debt (`revision_members.debt`) once
-the revision is committed on-chain. The next epochs of the community deduct it from that member's reward
+the revision is finished. The next epochs of the community deduct it from that member's reward
 (`epoch_members.debt_deducted`; the leaf pays reward − deduction) until it is paid off. The outstanding debt
 is never stored, always derived, so a voided or abandoned epoch gives its deduction back by itself:
 
-    outstanding = Σ debts of committed revisions that stand − Σ deductions of epochs that stand
+    outstanding = Σ debts of finished revisions − Σ deductions of epochs that stand
+
+A revision counts once finished (`done`): its challenge window is over, so it stands for good
+(ConsumptionNotary.voidRevision is refused after it).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ def outstanding_debts(
             .join(Epoch, Epoch.id == EpochRevision.epoch_id)
             .where(
                 Epoch.community_id == community_id,
-                EpochRevision.payable_at.is_not(None),  # committed on-chain
-                EpochRevision.status != "voided",
+                # finished: paid after its challenge window, so it can no longer be voided on-chain (a debt
+                # deducted while the revision could still be voided would never come back)
+                EpochRevision.status == "done",
                 RevisionMember.wallet.in_(wallets),
                 RevisionMember.debt > 0,
             )
