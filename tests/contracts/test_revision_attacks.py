@@ -7,7 +7,7 @@ revision 1 pays alice 3 and hall 1 (an extra of 4).
 
 from eth_utils import keccak
 
-from .conftest import E18, create_community, reverts_with
+from .conftest import E18, REWARD_CEILING, Rewards, create_community, reverts_with
 from .test_consumption_notary import (
     COMMITTED,
     DAY,
@@ -182,3 +182,25 @@ def test_the_largest_extra_fits_and_a_leaf_above_it_is_refused(
     notary.claimRevision(token, 1, 1, *huge.claim(0), {"from": alice})
     assert token.balanceOf(alice) - before == MAX96 and revision_info(notary, token, 1, 1).paidTotal == MAX96
     assert token.rewardReserve() == 0
+
+
+def test_a_stolen_oracle_key_escrows_up_to_the_ceiling_per_commit_and_the_admins_void_each(
+    notary, token, paid, oracle, platform_admin, community_admin, alice, epoch1
+):
+    """Nothing limits the number of revisions (nor of epochs, whose periods may be one second long): the treasury,
+    the challenge window and the admins voiding each commit are what stop a stolen oracle key."""
+    notary.setChallengeWindow(DAY, {"from": platform_admin})
+    treasury = token.balanceOf(token)
+    theft = Revision([(alice, REWARD_CEILING, corrected_hash("alice"))], extra=REWARD_CEILING, total=REWARD_CEILING)
+    for n in (1, 2, 3):
+        notary.commitRevision(token, 1, n, theft.commitment, {"from": oracle})
+    end = epoch1.period[1]
+    second = Rewards([(alice, REWARD_CEILING, corrected_hash("alice"))], (end, end + 1), total=REWARD_CEILING)
+    notary.commitEpoch(token, 2, second.commitment, {"from": oracle})  # a one-second period
+    assert token.rewardReserve() == 4 * REWARD_CEILING and token.balanceOf(token) == treasury - 4 * REWARD_CEILING
+    with reverts_with("ChallengeWindowOpen", revision_info(notary, token, 1, 1).payableAt):
+        notary.claimRevision(token, 1, 1, *theft.claim(0), {"from": alice})
+    for n in (1, 2, 3):
+        notary.voidRevision(token, 1, n, keccak(b"stolen oracle key"), {"from": community_admin})
+    notary.voidEpoch(token, 2, keccak(b"stolen oracle key"), {"from": platform_admin})
+    assert token.rewardReserve() == 0 and token.balanceOf(token) == treasury
