@@ -327,3 +327,34 @@ def test_epoch_show_of_the_next_epoch_shows_the_debt_deducted(ctx, corrected, ca
     assert cli(ctx, "epoch", "show", "--community", name, "--epoch", 2) == 0
     [anna] = [line for line in capsys.readouterr().out.splitlines() if ANNA in line]
     assert anna.split()[-4:] == ["yes", "(debt", "deducted", "0.3)"] and anna.split()[2] == "0.2"
+
+
+BROWSER_CASES = [
+    ("shop r1", None),
+    ("anna r1", None),
+    ("anna e2", None),
+    ("bruno e1", None),
+    *NAMED,
+]
+
+
+def test_the_browser_checks_revision_and_debt_files_as_oracle_verify_does(ctx, corrected, tmp_path):
+    """The auditor page's checks (dapp_frontend/js/lib/takeout-check.js), run in node: the same lines, the same
+    first failing part and the same sentence as `oracle verify`, for every file and alteration above."""
+    from tests.dapp.test_takeout_js import oracle_verdict, platform_of, run_js
+
+    cases = {
+        f"{which} / {field}": json.dumps(
+            altered(doc_of(corrected, which), field) if field else doc_of(corrected, which)
+        )
+        for which, field in BROWSER_CASES
+    }
+    answers = run_js(tmp_path, {"platform": platform_of(ctx), "cases": cases})
+    for label, text in cases.items():
+        expected = oracle_verdict(ctx, write(tmp_path / "case.json", text))
+        got = answers[label]
+        assert (got["ok"], got["failedPart"]) == (expected["ok"], expected["failedPart"]), (label, got, expected)
+        assert got["lines"] == expected["lines"], label
+        assert got["failure"] == expected["failure"], label
+    assert ["ok", "verifyRevisionTakeout"] in answers["shop r1 / None"]["lines"]
+    assert ["ok", "debtDeducted"] in answers["anna e2 / None"]["lines"]

@@ -52,9 +52,14 @@ export function chainReader(platform, provider) {
     epochCount: (token) => notary.epochCount(token),
     getEpoch: (token, number) => notary.getEpoch(token, number),
     getVersion: (token, modelKey, version) => registry.getVersion(token, modelKey, version),
-    carriedLeaves: (token, number) => carriedLeaves(notary, provider, token, number,
-      Number(c.ConsumptionNotary.blockNumber || 0)),
+    carriedLeaves: (token, number, revision = null) => carriedLeaves(notary, provider, token, number,
+      Number(c.ConsumptionNotary.blockNumber || 0), revision),
     verifyTakeout: (...args) => notary.verifyTakeout(...args),
+    revisionCount: (token, number) => notary.revisionCount(token, number),
+    getRevision: (token, number, revision) => notary.getRevision(token, number, revision),
+    revisionCommitment: (token, number, revision) => revisionCommitment(notary, token, number, revision,
+      Number(c.ConsumptionNotary.blockNumber || 0)),
+    verifyRevisionTakeout: (...args) => notary.verifyRevisionTakeout(...args),
     v1Epoch: async (address, token, number) => {
       const raw = await v1Call(() => v1(address).getEpoch(token, number));
       return { merkleRoot: String(raw[0][2]).toLowerCase(), committedAt: Number(raw[1]), released: raw[3] };
@@ -73,13 +78,28 @@ async function v1Call(call) {
   }
 }
 
+/** A revision's RevisionCommitment as its RevisionCommitted event carried it ({datasetHash, reasonHash, …}), or
+ *  null (oracle.takeout_verify.revision_commitment). */
+export async function revisionCommitment(notary, token, number, revision, since = 0) {
+  const logs = await notary.queryFilter(notary.filters.RevisionCommitted(token, number, revision), since);
+  if (!logs.length) return null;
+  const c = logs[logs.length - 1].args.commitment;
+  return { merkleRoot: c[0], datasetHash: c[1], leafCount: c[2], extraReward: c[3], totalReward: c[4],
+    reasonHash: c[5] };
+}
+
 /** Every leaf of an epoch the chain carried to the notary: in the calldata of mined claims and pushRewards
- *  (found by their RewardClaimed / RewardsPushed events), as oracle.takeout_verify.leaves_on_chain reads them. */
-export async function carriedLeaves(notary, provider, token, number, since = 0) {
-  const logs = [
-    ...(await notary.queryFilter(notary.filters.RewardsPushed(token, number), since)),
-    ...(await notary.queryFilter(notary.filters.RewardClaimed(token, number), since)),
-  ];
+ *  (found by their RewardClaimed / RewardsPushed events), as oracle.takeout_verify.leaves_on_chain reads them;
+ *  of its revision `revision`, claimRevision and pushRevisionRewards (RevisionRewardClaimed / …Pushed). */
+export async function carriedLeaves(notary, provider, token, number, since = 0, revision = null) {
+  const epochOnly = revision === null;
+  const [claim, push] = epochOnly ? ["claim", "pushRewards"] : ["claimRevision", "pushRevisionRewards"];
+  const filters = epochOnly
+    ? [notary.filters.RewardsPushed(token, number), notary.filters.RewardClaimed(token, number)]
+    : [notary.filters.RevisionRewardsPushed(token, number, revision),
+      notary.filters.RevisionRewardClaimed(token, number, revision)];
+  const logs = [];
+  for (const filter of filters) logs.push(...(await notary.queryFilter(filter, since)));
   const hashes = [...new Set(logs.map((log) => log.transactionHash.toLowerCase()))].sort();
   const notaryAddress = ethers.getAddress(await notary.getAddress());
   const leaves = [];
@@ -89,19 +109,22 @@ export async function carriedLeaves(notary, provider, token, number, since = 0) 
     const call = notary.interface.parseTransaction({ data: tx.data });
     if (!call || ethers.getAddress(call.args.community) !== token) continue;
     if (BigInt(call.args.epoch) !== BigInt(number)) continue;
-    if (call.name === "claim") {
+    if (!epochOnly && (call.name === claim || call.name === push) && BigInt(call.args.revision) !== BigInt(revision)) {
+      continue;
+    }
+    if (call.name === claim) {
       const a = call.args;
       leaves.push({ index: BigInt(a.index), member: ethers.getAddress(a.member), amount: BigInt(a.amount),
-        dataHash: String(a.dataHash).toLowerCase(), carrier: "claim", txHash: hash });
-    } else if (call.name === "pushRewards") {
-      leaves.push(...unpackLeaves(call.args.leaves, hash));
+        dataHash: String(a.dataHash).toLowerCase(), carrier: claim, txHash: hash });
+    } else if (call.name === push) {
+      leaves.push(...unpackLeaves(call.args.leaves, hash, push));
     }
   }
   return leaves;
 }
 
 /** pushRewards' packed leaves: uint24 index ‖ address ‖ uint96 amount ‖ bytes32 data hash, 67 bytes each. */
-export function unpackLeaves(packed, txHash) {
+export function unpackLeaves(packed, txHash, carrier = "pushRewards") {
   const bytes = ethers.getBytes(packed);
   const out = [];
   for (let at = 0; at + PACKED_LEAF_BYTES <= bytes.length; at += PACKED_LEAF_BYTES) {
@@ -109,7 +132,7 @@ export function unpackLeaves(packed, txHash) {
     out.push({
       index: ethers.toBigInt(leaf.slice(0, 3)), member: ethers.getAddress(ethers.hexlify(leaf.slice(3, 23))),
       amount: ethers.toBigInt(leaf.slice(23, 35)), dataHash: ethers.hexlify(leaf.slice(35)),
-      carrier: "pushRewards", txHash,
+      carrier, txHash,
     });
   }
   return out;

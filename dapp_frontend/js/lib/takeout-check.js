@@ -3,8 +3,11 @@
 // Pure functions: no DOM. The chain is read through a `chain` object (see actions/verify-takeout.js):
 //   chainId(), notaryAddress, factoryAddress, isCommunity(token), rewardDistributor(token),
 //   communityByName(name), epochCount(token), getEpoch(token, n), getVersion(token, modelKey, version),
-//   carriedLeaves(token, n), verifyTakeout(token, n, index, member, amount, dataHash, proof),
+//   carriedLeaves(token, n, revision?), verifyTakeout(token, n, index, member, amount, dataHash, proof),
+//   revisionCount(token, n), getRevision(token, n, k), revisionCommitment(token, n, k),
+//   verifyRevisionTakeout(token, n, k, index, member, amount, dataHash, proof),
 //   v1Epoch(notary, token, n), v1VerifyTakeout(notary, token, n, member, amount, dataHash, proof).
+// A revision's take-out (a `revision` object) is checked against the revision, as `oracle verify` does.
 // The result: {ok, failedPart, failure, lines: [{status: "ok"|"fail"|"info", part, key, vars}]}; the
 // first "fail" is the part named. Texts: MESSAGES (en + it), rendered with render(line, lang).
 import { ethers } from "../../vendor/ethers.min.js";
@@ -14,7 +17,8 @@ export const FORMAT = "lec-takeout-v2";
 export const FORMAT_V1 = "lec-takeout-v1";
 export const FORMATS = [FORMAT_V1, FORMAT];
 export const FIELDS = ["format", "chainId", "notary", "community", "epoch", "period", "model", "index", "member",
-  "amount", "salt", "dataHash", "leaf", "proof", "root", "canonicalization", "readings"];
+  "amount", "salt", "dataHash", "leaf", "proof", "root", "canonicalization", "readings",
+  "revision", "reward", "debtDeducted"]; // a revision's take-out; an epoch leaf that paid off a debt
 export const BASELINE_MODELS = ["peak_shaving", "combined"]; // oracle.epochs.runner.BASELINE_MODELS
 const STATUS = ["none", "committed", "voided", "released"]; // ConsumptionNotary.EpochStatus
 const ZERO_ADDRESS = "0x" + "00".repeat(20);
@@ -172,11 +176,41 @@ function parseFields(doc, { encoding, v1, v2, params }) {
     effectiveFrom: optional(doc, "model", "effectiveFrom", parseInstant, v2),
     canonicalization: doc.canonicalization ?? null,
     unknownFields: Object.keys(doc).filter((k) => !FIELDS.includes(k)).sort(),
+    revision: parseRevision(doc, v1),
+    ...parseDebt(doc),
   };
   const core = [takeout.member, takeout.amount, takeout.dataHash];
   takeout.leaf = v1 ? core : [takeout.index, ...core];
   takeout.parts = v1 ? "(member, amount, dataHash)" : "(index, member, amount, dataHash)";
   return takeout;
+}
+
+/** The `revision` object of a revision's take-out (oracle.takeout._revision_part). */
+function parseRevision(doc, v1) {
+  if (!("revision" in doc)) return null;
+  const part = doc.revision;
+  if (v1 || !isObject(part)) malformed("format.revision", {});
+  const field = (key) => (key in part ? part[key] : malformed("format.missing", { what: `revision.${key}` }));
+  return {
+    number: uint(field("number"), "revision.number", 32),
+    reasonHash: hex32(field("reasonHash"), "revision.reasonHash"),
+    datasetHash: hex32(field("datasetHash"), "revision.datasetHash"),
+    previousReward: uint(field("previousReward"), "revision.previousReward"),
+    reward: uint(field("reward"), "revision.reward"),
+    topUp: uint(field("topUp"), "revision.topUp"),
+    debt: uint(field("debt"), "revision.debt"),
+  };
+}
+
+/** reward and debtDeducted: both or neither, and only in an epoch's take-out (oracle.takeout._debt_part). */
+function parseDebt(doc) {
+  const stated = ["reward", "debtDeducted"].filter((key) => key in doc);
+  if (!stated.length) return { reward: null, debtDeducted: null };
+  if (stated.length === 1) {
+    malformed("format.without", { what: stated[0], missing: stated[0] === "reward" ? "debtDeducted" : "reward" });
+  }
+  if ("revision" in doc) malformed("format.debtInRevision", {});
+  return { reward: uint(doc.reward, "reward"), debtDeducted: uint(doc.debtDeducted, "debtDeducted") };
 }
 
 // ------------------------------------------------------------------ the result
@@ -231,14 +265,25 @@ export async function verifyTakeout(takeout, chain) {
     const committed = sameChain ? await checkCommitment(chain, takeout, result) : null;
     const carried = committed ? await checkLeafOnChain(chain, takeout, committed, result) : null;
     checkFileLeaf(takeout, result, carried);
-    if (committed) {
-      const accepted = await chain.verifyTakeout(takeout.token, takeout.epoch, takeout.index, takeout.member,
-        takeout.amount, takeout.dataHash, takeout.proof);
-      result.check(Boolean(accepted), "verifyTakeout", "verifyTakeout.ok", "verifyTakeout.fail");
-    }
+    if (committed) await checkNotaryAccepts(chain, takeout, result);
+    if (takeout.revision) checkRevisionArithmetic(takeout, result);
+    else if (takeout.debtDeducted !== null) checkDebtDeducted(takeout, result);
   }
   informational(takeout, result);
   return result;
+}
+
+async function checkNotaryAccepts(chain, takeout, result) {
+  const leaf = [takeout.index, takeout.member, takeout.amount, takeout.dataHash, takeout.proof];
+  if (!takeout.revision) {
+    const accepted = await chain.verifyTakeout(takeout.token, takeout.epoch, ...leaf);
+    result.check(Boolean(accepted), "verifyTakeout", "verifyTakeout.ok", "verifyTakeout.fail");
+    return;
+  }
+  const number = takeout.revision.number;
+  const accepted = await chain.verifyRevisionTakeout(takeout.token, takeout.epoch, number, ...leaf);
+  result.check(Boolean(accepted), "verifyRevisionTakeout", "verifyRevision.ok", "verifyRevision.fail",
+    { revision: String(number) });
 }
 
 // ------------------------------------------------------------------ where the commitment is, and what it says
@@ -258,8 +303,42 @@ async function checkCommitment(chain, takeout, result) {
     { ...vars, committedAt: iso(committed.committedAt), status: committed.status });
   checkPeriod(takeout, committed, result);
   await checkModel(chain, takeout, committed, result);
+  if (takeout.revision) return checkRevision(chain, takeout, result);
   result.check(takeout.root === committed.merkleRoot, "root", "root.ok", "root.fail",
     { file: takeout.root, root: committed.merkleRoot });
+  return committed;
+}
+
+/** revision.number, root, revision.datasetHash and revision.reasonHash against the revision on-chain. */
+async function checkRevision(chain, takeout, result) {
+  const number = takeout.revision.number;
+  const vars = { epoch: String(takeout.epoch), token: takeout.token, revision: String(number) };
+  const count = BigInt(await chain.revisionCount(takeout.token, takeout.epoch));
+  if (number < 1n || number > count) {
+    result.check(false, "revision.number", "", count ? "revision.missingLatest" : "revision.missingNone",
+      { ...vars, count: String(count) });
+    return null;
+  }
+  const raw = await chain.getRevision(takeout.token, takeout.epoch, number);
+  const committed = {
+    status: STATUS[Number(raw.status ?? raw[0])], merkleRoot: String(raw.merkleRoot ?? raw[1]).toLowerCase(),
+    leafCount: Number(raw.leafCount ?? raw[2]), committedAt: Number(raw.committedAt ?? raw[5]),
+  };
+  result.check(committed.status !== "voided", "revision.number", "revision.ok", "revision.voided",
+    { ...vars, committedAt: iso(committed.committedAt), status: committed.status });
+  result.check(takeout.root === committed.merkleRoot, "root", "revisionRoot.ok", "revisionRoot.fail",
+    { ...vars, file: takeout.root, root: committed.merkleRoot });
+  const event = await chain.revisionCommitment(takeout.token, takeout.epoch, number);
+  for (const [part, stated, key] of [["revision.datasetHash", takeout.revision.datasetHash, "datasetHash"],
+    ["revision.reasonHash", takeout.revision.reasonHash, "reasonHash"]]) {
+    if (!event) {
+      result.check(false, part, "", "revisionEvent.missing", vars);
+      continue;
+    }
+    const onchain = String(event[key]).toLowerCase();
+    result.check(stated === onchain, part, "revisionEvent.ok", "revisionEvent.fail",
+      { ...vars, file: stated, chain: onchain });
+  }
   return committed;
 }
 
@@ -385,12 +464,15 @@ function committedLeaf(takeout, leaves, root) {
 }
 
 async function checkLeafOnChain(chain, takeout, committed, result) {
-  const leaves = await chain.carriedLeaves(takeout.token, takeout.epoch);
+  const revision = takeout.revision ? takeout.revision.number : null;
+  const leaves = await chain.carriedLeaves(takeout.token, takeout.epoch, revision);
   const leaf = committedLeaf(takeout, leaves, committed.merkleRoot);
   if (!leaf) {
     const count = committed.leafCount;
-    result.check(takeout.index < BigInt(count), "index", "index.okUncarried", "index.outOfRange",
-      { index: String(takeout.index), count, last: count - 1 });
+    const [fine, wrong] = revision === null ? ["index.okUncarried", "index.outOfRange"]
+      : ["index.okUncarriedRevision", "index.outOfRangeRevision"];
+    result.check(takeout.index < BigInt(count), "index", fine, wrong,
+      { index: String(takeout.index), count, last: count - 1, revision: String(revision) });
     result.info("member, amount, dataHash", "leaf.notCarried", { index: String(takeout.index) });
     return null;
   }
@@ -462,6 +544,36 @@ function checkFileLeaf(takeout, result, carried) {
     { parts, names: parts.slice(1, -1), why });
 }
 
+// ------------------------------------------------------------------ the arithmetic of corrections
+
+const maxZero = (x) => (x > 0n ? x : 0n);
+
+/** topUp = amount, topUp = max(reward − previousReward, 0), debt = max(previousReward − reward, 0)
+ *  (oracle _check_revision_arithmetic: only the top-up reaches the chain). */
+function checkRevisionArithmetic(takeout, result) {
+  const { topUp, debt, reward, previousReward } = takeout.revision;
+  const vars = { topUp: String(topUp), debt: String(debt), reward: String(reward), previous: String(previousReward),
+    amount: String(takeout.amount) };
+  result.check(topUp === takeout.amount, "revision.topUp", "topUp.ok", "topUp.fail", vars);
+  const difference = reward - previousReward;
+  let passed = maxZero(difference) === topUp;
+  result.check(passed, passed ? "revision.reward" : "revision.reward or revision.previousReward", "reward.ok",
+    "reward.fail", { ...vars, max: String(maxZero(difference)) });
+  passed = maxZero(-difference) === debt;
+  const suspects = topUp ? "revision.debt" : "revision.debt, revision.reward or revision.previousReward";
+  result.check(passed, passed ? "revision.debt" : suspects, "debt.ok", "debt.fail",
+    { ...vars, max: String(maxZero(-difference)) });
+}
+
+/** An epoch's leaf that paid off a debt: amount = reward − debtDeducted (oracle _check_debt_deducted). */
+function checkDebtDeducted(takeout, result) {
+  const { reward, debtDeducted, amount } = takeout;
+  const passed = reward - debtDeducted === amount;
+  result.check(passed, passed ? "debtDeducted" : "reward or debtDeducted", "debtDeducted.ok", "debtDeducted.fail",
+    { reward: String(reward), deducted: String(debtDeducted), amount: String(amount),
+      difference: String(reward - debtDeducted) });
+}
+
 function informational(takeout, result) {
   if (takeout.canonicalization !== null) {
     result.info("canonicalization", takeout.canonicalization === CANONICALIZATION ? "canon.same" : "canon.other");
@@ -513,6 +625,30 @@ export const MESSAGES = {
     "format.missing": "{what} is missing",
     "format.missingField": "missing or malformed field ('{what}')",
     "format.reading": "missing or malformed field (a reading needs deviceid, ts and energy)",
+    "format.revision": "revision is malformed: an object, in a lec-takeout-v2 file only",
+    "format.without": "{what} is stated without {missing}",
+    "format.debtInRevision": "reward and debtDeducted belong to an epoch's take-out, not a revision's (see revision.*)",
+    "revision.missingLatest": "epoch {epoch} of {token} has no revision {revision} on the notary (its latest is revision {count})",
+    "revision.missingNone": "epoch {epoch} of {token} has no revision {revision} on the notary (it has no revision)",
+    "revision.ok": "{revision}, committed on-chain {committedAt} and standing ({status})",
+    "revision.voided": "revision {revision} of epoch {epoch} was voided on-chain: it pays nothing and its commitment does not stand",
+    "revisionRoot.ok": "{root}, the committed root of revision {revision}",
+    "revisionRoot.fail": "the file says {file}, the committed root of revision {revision} is {root}",
+    "revisionEvent.missing": "no RevisionCommitted event of revision {revision} was found on the notary",
+    "revisionEvent.ok": "{chain}, as RevisionCommitted committed it",
+    "revisionEvent.fail": "the file says {file}, revision {revision} was committed with {chain}",
+    "index.okUncarriedRevision": "{index}, one of revision {revision}'s {count} leaves",
+    "index.outOfRangeRevision": "the file says {index}, but revision {revision} committed {count} leaves (0 to {last})",
+    "verifyRevision.ok": "the notary (against revision {revision}'s root) accepts (index, member, amount, dataHash, proof)",
+    "verifyRevision.fail": "the notary (against revision {revision}'s root) on-chain rejects this leaf and proof",
+    "topUp.ok": "{topUp} = amount, the top-up the leaf pays",
+    "topUp.fail": "the file says {topUp}, the leaf (amount) pays a top-up of {amount}",
+    "reward.ok": "topUp {topUp} = max(reward {reward} − previousReward {previous}, 0)",
+    "reward.fail": "max(reward {reward} − previousReward {previous}, 0) is {max}, not the committed topUp {topUp}: the reward or the previousReward was altered",
+    "debt.ok": "{debt} = max(previousReward {previous} − reward {reward}, 0)",
+    "debt.fail": "max(previousReward {previous} − reward {reward}, 0) is {max}, not the file's debt {debt}",
+    "debtDeducted.ok": "amount {amount} = reward {reward} − debtDeducted {deducted} (a debt of a corrected epoch)",
+    "debtDeducted.fail": "reward {reward} − debtDeducted {deducted} is {difference}, not the committed amount {amount}: the reward or the debtDeducted was altered",
     "chainId.ok": "{served}, the chain this browser reads",
     "chainId.fail": "the file is for chain {file}, the chain this browser reads is {served}",
     "notary.ok": "{notary}, the platform's ConsumptionNotary",
@@ -592,6 +728,30 @@ export const MESSAGES = {
     "format.missing": "manca {what}",
     "format.missingField": "campo mancante o non valido ('{what}')",
     "format.reading": "campo mancante o non valido (una lettura richiede deviceid, ts ed energy)",
+    "format.revision": "revision non è valido: un oggetto, solo in un file lec-takeout-v2",
+    "format.without": "{what} è indicato senza {missing}",
+    "format.debtInRevision": "reward e debtDeducted appartengono al take-out di un'epoca, non a quello di una revisione (vedi revision.*)",
+    "revision.missingLatest": "l'epoca {epoch} di {token} non ha la revisione {revision} sul notaio (l'ultima è la revisione {count})",
+    "revision.missingNone": "l'epoca {epoch} di {token} non ha la revisione {revision} sul notaio (non ha revisioni)",
+    "revision.ok": "{revision}, registrata on-chain il {committedAt} e valida ({status})",
+    "revision.voided": "la revisione {revision} dell'epoca {epoch} è stata annullata on-chain: non paga nulla e il suo impegno non vale più",
+    "revisionRoot.ok": "{root}, la radice registrata della revisione {revision}",
+    "revisionRoot.fail": "il file dice {file}, la radice registrata della revisione {revision} è {root}",
+    "revisionEvent.missing": "nessun evento RevisionCommitted della revisione {revision} sul notaio",
+    "revisionEvent.ok": "{chain}, come l'ha registrato RevisionCommitted",
+    "revisionEvent.fail": "il file dice {file}, la revisione {revision} è stata registrata con {chain}",
+    "index.okUncarriedRevision": "{index}, una delle {count} foglie della revisione {revision}",
+    "index.outOfRangeRevision": "il file dice {index}, ma la revisione {revision} ha registrato {count} foglie (da 0 a {last})",
+    "verifyRevision.ok": "il notaio (sulla radice della revisione {revision}) accetta (index, member, amount, dataHash, proof)",
+    "verifyRevision.fail": "il notaio (sulla radice della revisione {revision}) on-chain rifiuta questa foglia e questa prova",
+    "topUp.ok": "{topUp} = amount, l'integrazione che la foglia paga",
+    "topUp.fail": "il file dice {topUp}, la foglia (amount) paga un'integrazione di {amount}",
+    "reward.ok": "topUp {topUp} = max(reward {reward} − previousReward {previous}, 0)",
+    "reward.fail": "max(reward {reward} − previousReward {previous}, 0) è {max}, non il topUp registrato {topUp}: il reward o il previousReward sono stati alterati",
+    "debt.ok": "{debt} = max(previousReward {previous} − reward {reward}, 0)",
+    "debt.fail": "max(previousReward {previous} − reward {reward}, 0) è {max}, non il debt del file {debt}",
+    "debtDeducted.ok": "amount {amount} = reward {reward} − debtDeducted {deducted} (un debito di un'epoca corretta)",
+    "debtDeducted.fail": "reward {reward} − debtDeducted {deducted} è {difference}, non l'amount registrato {amount}: il reward o il debtDeducted sono stati alterati",
     "chainId.ok": "{served}, la catena letta da questo browser",
     "chainId.fail": "il file è per la catena {file}, questo browser legge la catena {served}",
     "notary.ok": "{notary}, il ConsumptionNotary della piattaforma",
