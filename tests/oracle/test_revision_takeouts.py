@@ -15,6 +15,7 @@ import copy
 import json
 
 import pytest
+from eth_utils import keccak
 from sqlalchemy import delete, select, update
 
 from oracle.communities import get_community
@@ -23,6 +24,7 @@ from oracle.epochs.revisions import correct_epoch, reason_hash
 from oracle.epochs.runner import run_epoch
 from oracle.errors import OracleError
 from oracle.ingest.loader import ingest_file
+from oracle.privacy.forget import forget_member
 from oracle.takeout import export_takeout, verify_takeout_file
 
 from .builders import (
@@ -34,6 +36,7 @@ from .builders import (
     READINGS_CSV,
     SHOP,
     START,
+    challenge_window,
     devices_prefix,
     quiet,
     small_community,
@@ -358,3 +361,30 @@ def test_the_browser_checks_revision_and_debt_files_as_oracle_verify_does(ctx, c
         assert got["failure"] == expected["failure"], label
     assert ["ok", "verifyRevisionTakeout"] in answers["shop r1 / None"]["lines"]
     assert ["ok", "debtDeducted"] in answers["anna e2 / None"]["lines"]
+
+
+def test_a_revision_voided_after_its_take_out_fails_at_revision_number_and_a_forgotten_one_is_refused(ctx, tmp_path):
+    name = small_community(ctx, tmp_path)
+    run_epoch(ctx, name, START, END, progress=False, log=quiet)
+    p = devices_prefix(name)
+    ingest_file(ctx, name, write(tmp_path / "fix.csv", CORRECTION_CSV.format(p=p)), correction=True, reason=REASON)
+    with challenge_window(ctx, 3600):
+        assert correct_epoch(ctx, name, 1, REASON, progress=False, log=quiet).status == "waiting"
+    path = export_takeout(ctx, name, 1, SHOP, tmp_path / "shop-r1.json", revision=1).path
+    result = verify_takeout_file(ctx, path)
+    assert result.ok, result.lines
+    assert f"ok   index: {INDEX[SHOP]}, one of revision 1's 3 leaves" in result.lines  # not paid yet: the proof
+    token = get_community(ctx, name).token_address
+    ctx.chain.send(ctx.chain.notary.functions.voidRevision(token, 1, 1, keccak(text="wrong file")), "community_admin")
+
+    result = verify_takeout_file(ctx, path)
+    assert (result.failed_field, result.failure) == (
+        "revision.number",
+        "revision 1 of epoch 1 was voided on-chain: it pays nothing and its commitment does not stand",
+    )
+    with pytest.raises(OracleError, match=rf"revision 1 of epoch 1 of '{name}' was voided on-chain: it pays nothing"):
+        export_takeout(ctx, name, 1, SHOP, tmp_path / "again.json", revision=1)
+    # a forgotten member's revision take-out is refused with the erasure, like an epoch's
+    forget_member(ctx, ANNA, name, "asked to be forgotten", "test")
+    with pytest.raises(OracleError, match=rf"the data of {ANNA} was erased on .* \(right to be forgotten\)"):
+        export_takeout(ctx, name, 1, ANNA, tmp_path / "anna.json", revision=1)
