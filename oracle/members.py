@@ -337,6 +337,13 @@ def _write_rows(
             summary.memberships_created += 1
         else:
             if membership.user_id != user.id:
+                forgotten = s.get(User, membership.user_id).forgotten_at
+                if forgotten is not None:
+                    raise OracleError(
+                        f"{path}:{row.line}:wallet: the person of {row.wallet} in {community_name} was forgotten on "
+                        f"{forgotten:%Y-%m-%d} (right to be forgotten): the wallet is not linked to a person again; a "
+                        "returning member joins with a new wallet"
+                    )
                 raise OracleError(
                     f"{path}:{row.line}:wallet: {row.wallet} belongs to another person in {community_name}"
                 )

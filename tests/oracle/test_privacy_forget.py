@@ -22,6 +22,7 @@ from oracle.epochs.report import epoch_report
 from oracle.epochs.runner import SimulatedCrash, run_epoch
 from oracle.errors import OracleError
 from oracle.ingest.loader import ingest_file
+from oracle.members import import_members
 from oracle.privacy.erasures import wallet_hash
 from oracle.privacy.forget import forget_member
 from oracle.privacy.requests import (
@@ -268,3 +269,12 @@ def test_an_epoch_still_being_computed_with_the_person_is_finished_first(ctx, tm
     run_epoch(ctx, name, START, END, progress=False, log=quiet)  # the refusal erased nothing: the same root
     assert len(build_takeout(ctx, name, 1, SHOP)["readings"]) == 4
     assert forget_member(ctx, SHOP, name, REASON, "operator").counts["readings_deleted"] == 4
+
+
+def test_a_forgotten_person_is_not_imported_again_under_the_same_wallet(ctx, forgotten, tmp_path):
+    name, person, *_ = forgotten
+    row = f"{person.wallet},{person.name},{person.email},citizen,consumer,{devices_prefix(name)}Z2-M"
+    path = write(tmp_path / "again.csv", f"wallet,name,email,kind,profile,deviceid\n{row}\n")
+    with pytest.raises(OracleError, match=r"was forgotten on \d{4}-\d{2}-\d{2} .*joins with a new wallet"):
+        import_members(ctx, name, path, log=quiet)
+    assert user_of(ctx, person.email) is None  # the refused file wrote nothing
