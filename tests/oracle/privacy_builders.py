@@ -24,7 +24,7 @@ _people = itertools.count(1)
 
 # Zerlina's readings (Wh): none in the small community's hour 00:00-01:00 UTC (zeros: the others' rewards stay
 # those of builders.EXPECTED), these in the next hour, and a conflicting second value for 01:00 (an anomaly).
-DISTINCTIVE = ("4321.987", "1234.567", "2718.281", "3141.592")
+DISTINCTIVE = ("4321.987", "8642.913", "2718.281", "3141.592")  # no other test writes these (a dump is scanned)
 CONFLICTING = "9876.543"
 CORRECTED_FROM = "5555.111"
 READING_COUNT = 8  # 4 zeros + 4 distinctive
