@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 from flask_limiter.util import get_remote_address
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from dapp_backend.auth import current_address, current_standing, require_signed_in
 from dapp_backend.blueprints import ApiBlueprint
@@ -236,17 +236,27 @@ def member_rewards(query, token, member):
     return reward_service.member_rewards(lec(), current_standing(), token, member, query)
 
 
+class TakeoutArgs(Schema):
+    revision = fields.Integer(
+        validate=validate.Range(min=1, max=2**32 - 1),
+        metadata={"description": "a revision of the epoch (its data corrected, `oracle epoch correct`): its take-out"},
+    )
+
+
 @blp.route("/<token>/epochs/<number>/takeout/<member>", methods=["GET"])
 @require_signed_in
+@blp.arguments(TakeoutArgs, location="query")
 @blp.response(200, TakeoutSchema)
 @blp.alt_response(400, description="member is not an address, or the epoch's commitment does not stand")
 @blp.alt_response(401, **ERRORS_401)
 @blp.alt_response(403, **PERSONAL_403)
 @blp.alt_response(404, description="no such community or epoch, or no leaf of the member")
-def takeout(token, number, member):
-    """The member's take-out file, as `oracle takeout` writes it (verify it with `oracle verify`)."""
+def takeout(query, token, number, member):
+    """The member's take-out file, as `oracle takeout` writes it (verify it with `oracle verify`); with
+    `revision`, the take-out of that revision of the epoch."""
     # the document as built, not dumped through a schema: a schema would drop or reorder what it does not name
-    return jsonify(takeout_service.member_takeout(lec(), current_standing(), token, number, member))
+    document = takeout_service.member_takeout(lec(), current_standing(), token, number, member, query.get("revision"))
+    return jsonify(document)
 
 
 @blp.route("/<token>/members/<member>/readings", methods=["GET"])

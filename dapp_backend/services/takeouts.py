@@ -20,7 +20,7 @@ from oracle.errors import OracleError
 from oracle.takeout import build_takeout
 
 
-def member_takeout(ctx: Context, held: Standing, token: str, number, member: str) -> dict:
+def member_takeout(ctx: Context, held: Standing, token: str, number, member: str, revision: int | None = None) -> dict:
     community, member = personal_request(ctx, held, token, member)
     epoch = find_epoch(ctx, community, number)
     with ctx.session() as s:
@@ -31,6 +31,6 @@ def member_takeout(ctx: Context, held: Standing, token: str, number, member: str
     if not has_leaf:
         raise NotFound(f"{member} has no leaf in epoch {epoch.number} of {community.name!r}", "member")
     try:
-        return build_takeout(ctx, community.name, epoch.number, member)
+        return build_takeout(ctx, community.name, epoch.number, member, revision)
     except OracleError as exc:
-        raise InvalidInput(str(exc), "epoch") from None
+        raise InvalidInput(str(exc), "epoch" if revision is None else "revision") from None

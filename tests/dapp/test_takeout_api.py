@@ -12,7 +12,7 @@ from oracle.communities import get_community
 from oracle.epochs.runner import SimulatedCrash, run_epoch
 from oracle.takeout import export_takeout, read_takeout
 from oracle.takeout_verify import verify_takeout
-from tests.oracle.builders import ANNA, END, START, quiet, small_community
+from tests.oracle.builders import ANNA, END, SHOP, START, quiet, small_community
 
 from .conftest import role_account, signed_in
 from .test_communities_api import (
@@ -110,3 +110,49 @@ def test_an_epoch_not_committed_is_refused_with_the_oracles_sentence(client, unc
     assert epoch["status"] == "running" and epoch["paidCount"] is None and epoch["root"] is not None
     reward = client.get(f"/api/communities/{token}/epochs/1/rewards/{ANNA}").get_json()
     assert reward["paid"] is False and reward["claimable"] is False and reward["proof"]
+
+
+@pytest.fixture(scope="module")
+def corrected(base_ctx, tmp_path_factory):
+    """The hand-worked hour paid, then corrected (tests/oracle/test_epoch_corrections.py): revision 1 tops the
+    shop up by 0.3 token and leaves Anna a debt of 0.3."""
+    from oracle.epochs.revisions import correct_epoch
+    from oracle.ingest.loader import ingest_file
+    from tests.oracle.builders import devices_prefix
+    from tests.oracle.conftest import write
+    from tests.oracle.test_epoch_corrections import CORRECTION_CSV, REASON
+
+    folder = tmp_path_factory.mktemp("corrected")
+    name = small_community(base_ctx, folder)
+    run_epoch(base_ctx, name, START, END, progress=False, log=quiet)
+    fix = write(folder / "fix.csv", CORRECTION_CSV.format(p=devices_prefix(name)))
+    ingest_file(base_ctx, name, fix, correction=True, reason=REASON)
+    correct_epoch(base_ctx, name, 1, REASON, progress=False, log=quiet)
+    return name, to_checksum_address(get_community(base_ctx, name).token_address)
+
+
+def test_a_revisions_takeout_is_what_oracle_takeout_writes_and_verifies(client, base_ctx, corrected, auditor, tmp_path):  # noqa: F811
+    name, token = corrected
+    signed_in(client, auditor)
+    body = client.get(takeout_url(token, SHOP) + "?revision=1").get_json()
+    assert body["revision"]["number"] == 1 and body["amount"] == str(300_000 * 10**12)  # the shop's top-up
+    assert (body["revision"]["topUp"], body["revision"]["debt"]) == (str(300_000 * 10**12), "0")
+    (tmp_path / "api.json").write_text(json.dumps(body))
+    result = verify_takeout(base_ctx, read_takeout(tmp_path / "api.json"))
+    assert result.ok, result.lines
+    written = export_takeout(base_ctx, name, 1, SHOP, tmp_path / "shop.json", revision=1).path
+    assert json.loads(written.read_text()) == body
+    assert "revision" not in client.get(takeout_url(token, SHOP)).get_json()  # without it: the epoch's own
+
+
+@pytest.mark.parametrize("revision", ["0", "-1", "x", "4294967296"])
+def test_a_bad_revision_number_is_refused(client, corrected, auditor, revision):  # noqa: F811
+    _name, token = corrected
+    signed_in(client, auditor)
+    refused(client.get(takeout_url(token, SHOP) + f"?revision={revision}"), 400, "revision")
+
+
+def test_a_revision_the_epoch_does_not_have_is_refused_with_the_oracles_sentence(client, corrected, auditor):  # noqa: F811
+    _name, token = corrected
+    signed_in(client, auditor)
+    refused(client.get(takeout_url(token, SHOP) + "?revision=2"), 400, "revision", "revision 2")
