@@ -1,12 +1,15 @@
 """Stateful property tests (hypothesis on a brownie/anvil chain): random sequences of transfers, fee changes, service
 payments, purchases, members leaving and coming back, epoch commits over past periods, claims by index, pushes of
-random subsets under one multiproof, voids and releases keep the money invariants:
+random subsets under one multiproof, voids and releases, and revisions of epochs (committed with or without a
+challenge window, claimed, pushed, voided in their window, refused a void after it, released) keep the money
+invariants:
 
 - total supply equals the sum of all balances (members, treasury and the notary's escrow);
 - every transfer between members: fee + amount received = amount sent, fee = sent x feeBps / 10 000;
-- per epoch: paid total <= committed total, each index paid at most once (a second payment of an index moves
-  nothing), and what the chain says was paid equals what this model of the system expects;
-- the reserve (= the notary's balance) = committed - paid - returned by voids and releases.
+- per epoch and per revision: paid total <= committed total (a revision's extra), each index paid at most once (a
+  second payment of an index moves nothing), and what the chain says was paid equals what this model expects;
+- the reserve (= the notary's balance) = committed - paid - returned by voids and releases, over epochs and
+  revisions.
 """
 
 from types import SimpleNamespace
@@ -74,7 +77,7 @@ st_index = st.integers(0, len(LEAF_MEMBERS) - 1)
 
 
 class MoneyStateMachine(RuleBasedStateMachine):
-    token = notary = oracle = payer = token_admin = community_admin = None
+    token = notary = oracle = payer = token_admin = community_admin = platform_admin = None
     members: list = []
     first_period_start = 0  # periods are laid end to end from here, all over long before the snapshot
 
@@ -84,6 +87,7 @@ class MoneyStateMachine(RuleBasedStateMachine):
         self.citizens = self.members[:3]
         self.active = [True] * len(self.members)
         self.epochs = []  # per epoch number - 1: rewards, leaves, status, paid indexes, paid total
+        self.revisions = []  # every revision of every epoch, the same fields (`revision` >= 1; an epoch's is 0)
         self.purchase_count = 0
         self.committed = self.paid = self.returned = 0
         self.touched = None  # the epoch the last notary rule changed
@@ -95,6 +99,20 @@ class MoneyStateMachine(RuleBasedStateMachine):
 
     def _closed(self) -> list:
         return [e for e in self.epochs if e.status != COMMITTED]
+
+    def _open_revisions(self) -> list:
+        return [r for r in self.revisions if r.status == COMMITTED]
+
+    def _closed_revisions(self) -> list:
+        return [r for r in self.revisions if r.status != COMMITTED]
+
+    def _before_payable(self, c) -> bool:
+        """True when the next block is surely before `c` pays (a revision in its challenge window); a revision
+        that pays within seconds is waited for, so no step depends on the exact timestamp of its block."""
+        margin = c.payable_at - chain.time()
+        if 0 <= margin <= 10:
+            chain.sleep(margin + 1)
+        return margin > 10
 
     def _balances(self, holders) -> list:
         return read_many(*[(self.token, "balanceOf", h) for h in holders])
@@ -196,7 +214,7 @@ class MoneyStateMachine(RuleBasedStateMachine):
         period = (start, start + st_days * DAY)
         total = sum(st_rewards)
         before = self.token.balanceOf(self.notary)
-        self.notary.commitEpoch(
+        tx = self.notary.commitEpoch(
             self.token, n, (*period, tree.root, SC, 1, keccak(b"ds"), len(leaves), total), {"from": self.oracle}
         )
         assert self.token.balanceOf(self.notary) == before + total
@@ -204,6 +222,8 @@ class MoneyStateMachine(RuleBasedStateMachine):
         self.epochs.append(
             SimpleNamespace(
                 number=n,
+                revision=0,
+                revision_count=0,
                 tree=tree,
                 leaves=leaves,
                 period=period,
@@ -211,6 +231,8 @@ class MoneyStateMachine(RuleBasedStateMachine):
                 status=COMMITTED,
                 paid=set(),
                 paid_total=0,
+                payable_at=tx.timestamp,
+                deadline=tx.events["EpochCommitted"]["claimDeadline"],
             )
         )
         self.touched = self.epochs[-1]
@@ -218,34 +240,63 @@ class MoneyStateMachine(RuleBasedStateMachine):
     @precondition(lambda self: self._open())
     @rule(st_epoch=st_epoch, st_index=st_index)
     def rule_claim(self, st_epoch, st_index):
-        e = self._pick(self._open(), st_epoch)
+        self._claim(self._pick(self._open(), st_epoch), st_index)
+
+    @precondition(lambda self: self._open_revisions())
+    @rule(st_revision=st_epoch, st_index=st_index)
+    def rule_claim_revision(self, st_revision, st_index):
+        self._claim(self._pick(self._open_revisions(), st_revision), st_index)
+
+    def _claim(self, e, st_index):
+        """A claim of leaf `st_index` of an epoch or, when `e.revision`, of a revision."""
         member, amount, h = e.leaves[st_index]
         m = LEAF_MEMBERS[st_index]
-        args = (self.token, e.number, st_index, member, amount, h, e.tree.proof(st_index), {"from": self.members[m]})
+        where = (self.token, e.number, e.revision) if e.revision else (self.token, e.number)
+        args = (*where, st_index, member, amount, h, e.tree.proof(st_index), {"from": self.members[m]})
+        claim = self.notary.claimRevision if e.revision else self.notary.claim
         refusal = (
-            ("AlreadyPaid", self.token, e.number, st_index)
+            ("ChallengeWindowOpen", e.payable_at)
+            if self._before_payable(e)
+            else ("AlreadyPaid", self.token, e.number, st_index)
             if st_index in e.paid
             else ("ReceiverNotMember", member)
             if not self.active[m] and amount > 0
             else None
         )
-        event(f"claim {refusal[0] if refusal else 'paid'}")
+        event(f"claim{' revision' if e.revision else ''} {refusal[0] if refusal else 'paid'}")
         if refusal:
             with reverts_with(*refusal):
-                self.notary.claim(*args)
+                claim(*args)
             return
         if not self.active[m]:
             return  # a zero reward of a removed member: see test_consumption_notary
         before = self.token.balanceOf(member)
-        self.notary.claim(*args)
+        claim(*args)
         assert self.token.balanceOf(member) == before + amount
         self._record_paid(e, [st_index])
 
     @precondition(lambda self: self._open())
     @rule(st_epoch=st_epoch, st_mask=st.integers(1, 2 ** len(LEAF_MEMBERS) - 1))
     def rule_push(self, st_epoch, st_mask):
-        e = self._pick(self._open(), st_epoch)
+        self._push(self._pick(self._open(), st_epoch), st_mask)
+
+    @precondition(lambda self: self._open_revisions())
+    @rule(st_revision=st_epoch, st_mask=st.integers(1, 2 ** len(LEAF_MEMBERS) - 1))
+    def rule_push_revision(self, st_revision, st_mask):
+        self._push(self._pick(self._open_revisions(), st_revision), st_mask)
+
+    def _push(self, e, st_mask):
+        """A push of the leaves in `st_mask` of an epoch or, when `e.revision`, of a revision."""
         chosen = [i for i in range(len(LEAF_MEMBERS)) if st_mask >> i & 1]
+        mp = e.tree.multiproof(chosen)
+        where = (self.token, e.number, e.revision) if e.revision else (self.token, e.number)
+        args = (*where, pack_leaves(mp.values), mp.proof, mp.proof_flags, {"from": self.payer})
+        push = self.notary.pushRevisionRewards if e.revision else self.notary.pushRewards
+        if self._before_payable(e):
+            event("push revision in its challenge window")
+            with reverts_with("ChallengeWindowOpen", e.payable_at):
+                push(*args)
+            return
         already = [i for i in chosen if i in e.paid]
         skipped = [i for i in chosen if i not in e.paid and not self.active[LEAF_MEMBERS[i]]]
         pays = [i for i in chosen if i not in e.paid and self.active[LEAF_MEMBERS[i]]]
@@ -256,18 +307,16 @@ class MoneyStateMachine(RuleBasedStateMachine):
         expected = self._balances(self.members)
         for i in pays:
             expected[LEAF_MEMBERS[i]] += e.leaves[i][1]
-        mp = e.tree.multiproof(chosen)
-        tx = self.notary.pushRewards(
-            self.token, e.number, pack_leaves(mp.values), mp.proof, mp.proof_flags, {"from": self.payer}
-        )
-        ev = tx.events["RewardsPushed"]
+        tx = push(*args)
+        ev = tx.events["RevisionRewardsPushed" if e.revision else "RewardsPushed"]
         assert (ev["paidCount"], ev["paidAmount"], ev["alreadyPaid"], ev["notMembers"]) == (
             len(pays),
             sum(e.leaves[i][1] for i in pays),
             len(already),
             len(skipped),
         )
-        skipped_events = tx.events["RewardSkipped"] if "RewardSkipped" in tx.events else []
+        skipped_event = "RevisionRewardSkipped" if e.revision else "RewardSkipped"
+        skipped_events = tx.events[skipped_event] if skipped_event in tx.events else []
         assert [x["index"] for x in skipped_events] == skipped
         assert self._balances(self.members) == expected
         self._record_paid(e, pays)
@@ -290,6 +339,11 @@ class MoneyStateMachine(RuleBasedStateMachine):
         if e.paid_total > 0:
             event("void EpochAlreadyPaid")
             with reverts_with("EpochAlreadyPaid", self.token, e.number, e.paid_total):
+                self.notary.voidEpoch(self.token, e.number, keccak(b"reason"), {"from": self.community_admin})
+            return
+        if e.revision_count:
+            event("void EpochRevised")
+            with reverts_with("EpochRevised", self.token, e.number, e.revision_count):
                 self.notary.voidEpoch(self.token, e.number, keccak(b"reason"), {"from": self.community_admin})
             return
         event("void")
@@ -317,6 +371,106 @@ class MoneyStateMachine(RuleBasedStateMachine):
             self.notary.voidEpoch(self.token, e.number, keccak(b"again"), {"from": self.community_admin})
         with reverts_with(*refusal):
             self.notary.releaseUnpaid(self.token, e.number, {"from": self.community_admin})
+        with reverts_with(*refusal):
+            self.notary.commitRevision(
+                self.token,
+                e.number,
+                e.revision_count + 1,
+                (e.tree.root, keccak(b"ds"), 6, 0, 0, keccak(b"why")),
+                {"from": self.oracle},
+            )
+
+    # ---------------------------------------------------- revision rules
+
+    @precondition(lambda self: self._open())
+    @rule(st_epoch=st_epoch, st_rewards=st_rewards, st_window=st.booleans())
+    def rule_commit_revision(self, st_epoch, st_rewards, st_window):
+        """A revision of an open epoch paying top-ups `st_rewards`, with a one-day challenge window or none."""
+        e = self._pick(self._open(), st_epoch)
+        if e.deadline - chain.time() <= 10:
+            return  # its claim window is (nearly) over: test_notary_revisions covers the refusal
+        n = e.revision_count + 1
+        leaves = [
+            (self.members[m].address, amount, keccak(f"corrected readings {e.number}.{n}-{i}".encode()))
+            for i, (m, amount) in enumerate(zip(LEAF_MEMBERS, st_rewards))
+        ]
+        tree = reward_tree(leaves)
+        extra = sum(st_rewards)
+        commitment = (tree.root, keccak(b"corrected ds"), len(leaves), extra, extra, keccak(b"why"))
+        if st_window:
+            self.notary.setChallengeWindow(DAY, {"from": self.platform_admin})
+        before = self.token.balanceOf(self.notary)
+        tx = self.notary.commitRevision(self.token, e.number, n, commitment, {"from": self.oracle})
+        if st_window:
+            self.notary.setChallengeWindow(0, {"from": self.platform_admin})
+        assert self.token.balanceOf(self.notary) == before + extra
+        ev = tx.events["RevisionCommitted"]
+        e.revision_count = n
+        self.committed += extra
+        revision = SimpleNamespace(
+            number=e.number,
+            revision=n,
+            tree=tree,
+            leaves=leaves,
+            total=extra,
+            status=COMMITTED,
+            paid=set(),
+            paid_total=0,
+            payable_at=ev["payableAt"],
+            deadline=ev["claimDeadline"],
+        )
+        self.revisions.append(revision)
+        self.touched = revision
+
+    @precondition(lambda self: self._open_revisions())
+    @rule(st_revision=st_epoch, st_release=st.booleans())
+    def rule_close_revision(self, st_revision, st_release):
+        """Voids a revision in its challenge window (refused after it) or releases its unpaid rest after its
+        deadline."""
+        r = self._pick(self._open_revisions(), st_revision)
+        self.touched = r
+        if st_release:
+            event("release revision")
+            chain.sleep(max(0, r.deadline - chain.time()) + 1)
+            tx = self.notary.releaseRevisionUnpaid(self.token, r.number, r.revision, {"from": self.community_admin})
+            assert tx.events["RevisionReleased"]["unpaid"] == r.total - r.paid_total
+            r.status = RELEASED
+            self.returned += r.total - r.paid_total
+            return
+        reason = keccak(b"reason")
+        if not self._before_payable(r):
+            event("void revision ChallengeWindowClosed")
+            with reverts_with("ChallengeWindowClosed", r.payable_at):
+                self.notary.voidRevision(self.token, r.number, r.revision, reason, {"from": self.community_admin})
+            return
+        event("void revision")
+        assert r.paid_total == 0  # nothing is paid in a challenge window
+        self.notary.voidRevision(self.token, r.number, r.revision, reason, {"from": self.community_admin})
+        r.status = VOIDED
+        self.returned += r.total
+
+    @precondition(lambda self: self._closed_revisions())
+    @rule(st_revision=st_epoch, st_index=st_index)
+    def rule_closed_revision_pays_nothing(self, st_revision, st_index):
+        r = self._pick(self._closed_revisions(), st_revision)
+        event("closed revision")
+        where = (self.token, r.number, r.revision)
+        with reverts_with("EpochNotOpen", self.token, r.number, r.status):
+            self.notary.claimRevision(*where, *r.tree.values()[st_index], r.tree.proof(st_index), {"from": self.payer})
+        mp = r.tree.multiproof([st_index])
+        with reverts_with("EpochNotOpen", self.token, r.number, r.status):
+            self.notary.pushRevisionRewards(
+                *where, pack_leaves(mp.values), mp.proof, mp.proof_flags, {"from": self.payer}
+            )
+        with reverts_with("RevisionNotOpen", *where, r.status):
+            self.notary.voidRevision(*where, keccak(b"again"), {"from": self.community_admin})
+        with reverts_with("RevisionNotOpen", *where, r.status):
+            self.notary.releaseRevisionUnpaid(*where, {"from": self.community_admin})
+
+    @rule()
+    def rule_wait_a_day(self):
+        """Lets challenge windows pass."""
+        chain.sleep(DAY + 1)
 
     # -------------------------------------------------------- invariants
 
@@ -334,6 +488,19 @@ class MoneyStateMachine(RuleBasedStateMachine):
         e = self.touched
         if e is None:
             return
+        if e.revision:
+            on_chain, *paid_bits = read_many(
+                (self.notary, "getRevision", self.token, e.number, e.revision),
+                *[
+                    (self.notary, "isRevisionPaid", self.token, e.number, e.revision, i)
+                    for i in range(len(LEAF_MEMBERS))
+                ],
+            )
+            on_chain = on_chain.dict()
+            assert on_chain["status"] == e.status
+            assert on_chain["paidTotal"] == e.paid_total <= on_chain["extraReward"] == e.total
+            assert paid_bits == [i in e.paid for i in range(len(LEAF_MEMBERS))]
+            return
         on_chain, paid_count, *paid_bits = read_many(
             (self.notary, "getEpoch", self.token, e.number),
             (self.notary, "paidCount", self.token, e.number),
@@ -347,7 +514,7 @@ class MoneyStateMachine(RuleBasedStateMachine):
 
     @invariant()
     def invariant_reserve_is_committed_minus_paid_minus_returned(self):
-        open_rest = sum(e.total - e.paid_total for e in self._open())
+        open_rest = sum(c.total - c.paid_total for c in self._open() + self._open_revisions())
         assert read_many((self.token, "balanceOf", self.notary), (self.token, "rewardReserve")) == [
             open_rest,
             open_rest,
@@ -356,11 +523,23 @@ class MoneyStateMachine(RuleBasedStateMachine):
 
 
 def test_money_invariants(
-    token, notary, oracle, payer, token_admin, community_admin, active_model, alice, bob, carol, shop, hall
+    token,
+    notary,
+    oracle,
+    payer,
+    token_admin,
+    community_admin,
+    platform_admin,
+    active_model,
+    alice,
+    bob,
+    carol,
+    shop,
+    hall,
 ):
     machine = MoneyStateMachine
     machine.token, machine.notary, machine.oracle, machine.payer = token, notary, oracle, payer
-    machine.token_admin, machine.community_admin = token_admin, community_admin
+    machine.token_admin, machine.community_admin, machine.platform_admin = token_admin, community_admin, platform_admin
     machine.members = [alice, bob, carol, shop, hall]
     machine.first_period_start = chain.time() - 1_000 * DAY
     chain.snapshot()
