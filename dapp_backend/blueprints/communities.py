@@ -177,6 +177,18 @@ class RewardSchema(Schema):
     dataHash = fields.String(allow_none=True, required=True)
     root = fields.String(allow_none=True, required=True)
     claimable = fields.Boolean(required=True)
+    debtDeducted = fields.String(
+        required=True,
+        metadata={"description": "base units this leaf paid off of the member's debt (amount = reward − it)"},
+    )
+    corrections = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "the member's leaves in revisions of the epoch (corrected data): revision, previousReward, "
+            "reward, topUp (paid against the revision's root), debt (deducted from later rewards), paid"
+        },
+    )
 
 
 class RewardProofSchema(RewardSchema):

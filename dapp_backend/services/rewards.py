@@ -19,7 +19,7 @@ from dapp_backend.services.pagination import paginate
 from dapp_backend.services.roles import Standing
 from oracle.chain.client import EpochStatus, OnChainEpoch
 from oracle.context import Context
-from oracle.db.schema import Community, Epoch, EpochMember, Membership
+from oracle.db.schema import Community, Epoch, EpochMember, EpochRevision, Membership, RevisionMember
 from oracle.errors import OracleError
 from oracle.merkle import REWARD_LEAF_ENCODING, leaf_hash, process_proof, sibling_path
 
@@ -109,7 +109,13 @@ def is_claimable(chain_epoch: OnChainEpoch | None, row: EpochMember, paid: bool,
 
 
 def reward_view(
-    epoch: Epoch, row: EpochMember, chain_epoch: OnChainEpoch | None, paid: bool | None, active: bool, now: int
+    epoch: Epoch,
+    row: EpochMember,
+    chain_epoch: OnChainEpoch | None,
+    paid: bool | None,
+    active: bool,
+    now: int,
+    corrections: list[dict] | None = None,
 ) -> dict:
     paid = bool(row.paid) if paid is None else paid
     return {
@@ -124,7 +130,38 @@ def reward_view(
         "dataHash": _hex(row.data_hash),
         "root": epoch.merkle_root,
         "claimable": is_claimable(chain_epoch, row, paid, active, now),
+        "debtDeducted": str(int(row.debt_deducted or 0)),
+        "corrections": corrections or [],
     }
+
+
+def member_corrections(s, epoch_ids: list[int], member: str) -> dict[int, list[dict]]:
+    """Per epoch id, the member's leaves in the epoch's revisions that stand (`oracle epoch correct`): the
+    corrected reward, the top-up paid against the revision's root and the debt carried to later rewards."""
+    rows = s.execute(
+        select(EpochRevision, RevisionMember)
+        .join(RevisionMember, RevisionMember.revision_id == EpochRevision.id)
+        .where(
+            EpochRevision.epoch_id.in_(epoch_ids),
+            EpochRevision.payable_at.is_not(None),
+            EpochRevision.status != "voided",
+            RevisionMember.wallet == member,
+        )
+        .order_by(EpochRevision.number)
+    ).all()
+    found: dict[int, list[dict]] = {}
+    for revision, leaf in rows:
+        found.setdefault(revision.epoch_id, []).append(
+            {
+                "revision": revision.number,
+                "previousReward": str(int(leaf.previous_reward)),
+                "reward": str(int(leaf.reward)),
+                "topUp": str(int(leaf.top_up)),
+                "debt": str(int(leaf.debt)),
+                "paid": bool(leaf.paid),
+            }
+        )
+    return found
 
 
 def _chain_state(ctx: Context, token: str, member: str, leaves: list[tuple[int, int]]) -> tuple[list[bool], bool, int]:
@@ -177,6 +214,7 @@ def member_rewards(ctx: Context, held: Standing, token: str, member: str, query_
             .offset(offset)
             .limit(limit)
         ).all()
+        corrections = member_corrections(s, [epoch.id for epoch, _row in rows], member)
     token = community.token_address
     onchain = onchain_epochs(ctx, token, [epoch.number for epoch, _row in rows])
     chain_epochs = [_standing_onchain(epoch, onchain.get(epoch.number)) for epoch, _row in rows]
@@ -190,7 +228,7 @@ def member_rewards(ctx: Context, held: Standing, token: str, member: str, query_
     return {
         **envelope,
         "items": [
-            reward_view(epoch, row, chain_epoch, paid_of.get(i), active, now)
+            reward_view(epoch, row, chain_epoch, paid_of.get(i), active, now, corrections.get(epoch.id))
             for i, ((epoch, row), chain_epoch) in enumerate(zip(rows, chain_epochs))
         ],
     }

@@ -33,6 +33,8 @@ REWARD_FIELDS = {
     "dataHash",
     "root",
     "claimable",
+    "debtDeducted",
+    "corrections",
 }
 
 

@@ -156,3 +156,29 @@ def test_a_revision_the_epoch_does_not_have_is_refused_with_the_oracles_sentence
     _name, token = corrected
     signed_in(client, auditor)
     refused(client.get(takeout_url(token, SHOP) + "?revision=2"), 400, "revision", "revision 2")
+
+
+def test_the_members_rewards_show_the_corrections_and_the_debt(client, base_ctx, corrected, auditor):  # noqa: F811
+    """Revision 1 of the corrected hour: Anna 0.5 → 0.2 (a debt of 0.3), the shop 0.566666 → 0.866666 (top-up 0.3)."""
+    _name, token = corrected
+    signed_in(client, auditor)
+    e12 = 10**12
+
+    def epoch1(member):
+        body = client.get(f"/api/communities/{token}/members/{member}/rewards").get_json()
+        [item] = [i for i in body["items"] if i["epoch"] == 1]
+        return item
+
+    anna, shop = epoch1(ANNA), epoch1(SHOP)
+    assert anna["corrections"] == [
+        {
+            "revision": 1,
+            "previousReward": str(500_000 * e12),
+            "reward": str(200_000 * e12),
+            "topUp": "0",
+            "debt": str(300_000 * e12),
+            "paid": True,
+        }
+    ]
+    assert shop["corrections"][0]["topUp"] == str(300_000 * e12) and shop["corrections"][0]["paid"] is True
+    assert anna["debtDeducted"] == "0" and anna["amount"] == str(500_000 * e12)  # epoch 1 itself is unchanged

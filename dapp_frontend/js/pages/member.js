@@ -74,6 +74,9 @@ registerMessages({
     "rewards.amount": "Reward", "rewards.state": "State", "rewards.model": "Model", "rewards.actions": "Actions",
     "rewards.claim": "Claim", "rewards.takeout": "Download my data", "rewards.paid": "paid",
     "rewards.claimable": "to claim", "rewards.unpaid": "not yet payable", "rewards.skipped": "skipped",
+    "rewards.debtDeducted": "{debt} paid off a debt (reward {reward})",
+    "rewards.topUp": "revision {revision}: +{topUp} (corrected data, reward {reward})",
+    "rewards.debt": "revision {revision}: reward {reward}, {debt} deducted from your next rewards",
     "kpi.selfConsumption": "Self-consumption", "kpi.selfSufficiency": "Self-sufficiency",
     "kpi.peakBase": "Peak / baseline",
     "takeout.fetching": "Fetching your data of epoch {epoch}…", "takeout.saved": "Saved as {file}.",
@@ -127,6 +130,9 @@ registerMessages({
     "rewards.amount": "Premio", "rewards.state": "Stato", "rewards.model": "Modello", "rewards.actions": "Azioni",
     "rewards.claim": "Riscuoti", "rewards.takeout": "Scarica i miei dati", "rewards.paid": "pagato",
     "rewards.claimable": "da riscuotere", "rewards.unpaid": "non ancora pagabile", "rewards.skipped": "saltato",
+    "rewards.debtDeducted": "{debt} a saldo di un debito (premio {reward})",
+    "rewards.topUp": "revisione {revision}: +{topUp} (dati corretti, premio {reward})",
+    "rewards.debt": "revisione {revision}: premio {reward}, {debt} detratti dai prossimi premi",
     "kpi.selfConsumption": "Autoconsumo", "kpi.selfSufficiency": "Autosufficienza", "kpi.peakBase": "Picco / base",
     "takeout.fetching": "Recupero dei tuoi dati dell'epoca {epoch}…", "takeout.saved": "Salvato come {file}.",
     "rewards.verify": "Verifica i miei dati", "takeout.verifying": "Verifica dei tuoi dati dell'epoca {epoch} sulla blockchain…",
@@ -413,6 +419,28 @@ function rewardActions(reward, stateName) {
   return td;
 }
 
+// what corrections changed (`oracle epoch correct`): a debt this leaf paid off, and the epoch's revisions
+function correctionHints(reward) {
+  const hint = (key, values, testid) => {
+    const div = document.createElement("div");
+    div.className = "hint";
+    div.dataset.testid = testid;
+    div.textContent = t(key, values);
+    return div;
+  };
+  const hints = [];
+  if (BigInt(reward.debtDeducted ?? "0") > 0n) {
+    const full = (BigInt(reward.amount) + BigInt(reward.debtDeducted)).toString();
+    hints.push(hint("rewards.debtDeducted", { debt: tokens(reward.debtDeducted), reward: tokens(full) }, "reward-debt-deducted"));
+  }
+  for (const c of reward.corrections ?? []) {
+    const values = { revision: c.revision, reward: tokens(c.reward), topUp: tokens(c.topUp), debt: tokens(c.debt) };
+    hints.push(BigInt(c.debt) > 0n ? hint("rewards.debt", values, "reward-correction")
+      : hint("rewards.topUp", values, "reward-correction"));
+  }
+  return hints;
+}
+
 function rewardRow(reward) {
   const row = document.createElement("tr");
   const stateName = rewardState(reward);
@@ -421,6 +449,7 @@ function rewardRow(reward) {
   row.dataset.state = stateName;
   const amount = cell(tokens(reward.amount), { className: "num", testid: "reward-amount" });
   amount.dataset.baseUnits = reward.amount;
+  amount.append(...correctionHints(reward));
   const model = state.epochs.get(Number(reward.epoch))?.model;
   row.append(epochCell(reward.epoch), amount, cell(t(`rewards.${stateName}`), { testid: "reward-state" }),
     ...kpiCells(reward.kpis ?? {}), cell(model ? modelText(model) : "–", { testid: "reward-model" }),
