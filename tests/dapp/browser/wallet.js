@@ -30,7 +30,9 @@
     try { window.localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* no storage here */ }
   }
 
-  const rpc = new ethers.JsonRpcProvider(config.rpcUrl, config.rpcChainId, { staticNetwork: true });
+  // cacheTimeout -1: ethers otherwise answers a repeated eth_getTransactionCount from a 250 ms cache, and two
+  // transactions sent back to back (publish, then activate) would get the same nonce, as no real wallet does
+  const rpc = new ethers.JsonRpcProvider(config.rpcUrl, config.rpcChainId, { staticNetwork: true, cacheTimeout: -1 });
   const signer = new ethers.Wallet(config.privateKey, rpc);
   const address = signer.address;
   const listeners = {};
