@@ -7,6 +7,7 @@
 import { t, registerMessages, formatDate } from "../lib/i18n.js";
 import { showError, userError } from "../lib/errors.js";
 import { fetchMyData } from "../actions/download-my-data.js";
+import { saveFile } from "../lib/save-file.js";
 import { askToBeForgotten, myErasureRequest } from "../actions/ask-to-be-forgotten.js";
 
 registerMessages({
@@ -69,15 +70,7 @@ async function onDownload() {
   say("my-data-status", "waiting", t("myData.fetching"));
   try {
     const { blob, fileName } = await fetchMyData(panel.token, panel.member);
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = fileName;
-    link.hidden = true;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    saveFile(blob, fileName);
     say("my-data-status", "done", t("myData.saved", { file: fileName }));
   } catch (err) {
     say("my-data-status", "failed", showError(err, null));

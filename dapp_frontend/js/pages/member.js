@@ -39,6 +39,7 @@ import { readingProvider, verifyTakeoutFile } from "../actions/verify-takeout.js
 import { render as renderCheck } from "../lib/takeout-check.js";
 import { currentWallet } from "../lib/wallet.js";
 import { showMyData } from "./member-my-data.js";
+import { saveFile } from "../lib/save-file.js";
 
 registerMessages({
   en: {
@@ -487,15 +488,7 @@ async function onTakeout(epoch) {
   say("takeout-status", "waiting", t("takeout.fetching", { epoch }));
   try {
     const { blob, fileName } = await fetchTakeout(state.token, state.community.name, epoch, state.me.address);
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = fileName;
-    link.hidden = true;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    saveFile(blob, fileName);
     say("takeout-status", "done", t("takeout.saved", { file: fileName }));
   } catch (err) {
     say("takeout-status", "failed", showError(err, null));
