@@ -49,14 +49,13 @@ from oracle.db.schema import (
 from oracle.epochs import canonical
 from oracle.epochs.data import ingestion_watermark
 from oracle.epochs.payments import LeafPayer, Leaves, Pushes
+from oracle.epochs.runner import STEPS, WAITING, SimulatedCrash  # a revision runs the epoch's steps
 from oracle.errors import OracleError
 from oracle.instants import from_unix, iso
 from oracle.locks import community_run_lock
 from oracle.merkle import StandardMerkleTree, reward_tree
 from oracle.units import base_to_tokens
 
-STEPS = ("select", "compute", "hash", "tree", "commit", "pay", "done")
-WAITING = "waiting"
 UNFINISHED = ("running", "waiting")
 COMMIT_KIND, PUSH_KIND = "revision-commit", "revision-push"
 
@@ -66,10 +65,6 @@ _CHANGED_READINGS = text(
     "WHERE m.community_id = :community AND m.wallet = ANY(:wallets) AND r.ts >= :start AND r.ts < :end "
     "AND r.ingestion_id > :watermark"
 )
-
-
-class SimulatedCrash(RuntimeError):
-    """Raised at a named point by tests (`crash_at`)."""
 
 
 @dataclass(frozen=True)
